@@ -1,0 +1,33 @@
+# The two commands (and a few more). Each target installs what is missing,
+# configures and builds into build/, then runs.
+BUILD_DIR ?= build
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
+CTEST_FLAGS ?= --output-on-failure
+
+.PHONY: all bootstrap configure build demo test bench format clean
+
+all: build
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+configure: bootstrap
+	@cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR)
+
+demo: build
+	@scripts/demo.sh $(BUILD_DIR)
+
+test: build
+	@cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
+
+bench: build
+	@scripts/bench.sh $(BUILD_DIR)
+
+format:
+	@git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,56 @@
+// The few numbers of the Linux x86_64 user ABI that the VDSO, its hosts and
+// their tests rely on. Freestanding: usable from the image and the kernel,
+// which cannot include <time.h> or <errno.h>.
+#pragma once
+
+#include <stdint.h>
+
+namespace vdso::abi {
+
+// Clock ids, as in include/uapi/linux/time.h.
+inline constexpr int kClockRealtime = 0;
+inline constexpr int kClockMonotonic = 1;
+inline constexpr int kClockProcessCputimeId = 2;
+inline constexpr int kClockThreadCputimeId = 3;
+inline constexpr int kClockMonotonicRaw = 4;
+inline constexpr int kClockRealtimeCoarse = 5;
+inline constexpr int kClockMonotonicCoarse = 6;
+inline constexpr int kClockBoottime = 7;
+inline constexpr int kClockRealtimeAlarm = 8;
+inline constexpr int kClockBoottimeAlarm = 9;
+inline constexpr int kClockTai = 11;
+// Ids at or above this are invalid; negative ids encode CPU clocks of other
+// processes and threads and are validated by the kernel.
+inline constexpr int kMaxClocks = 16;
+
+// errno values returned negated across the VDSO and system-call ABI.
+inline constexpr int kEfault = 14;
+inline constexpr int kEinval = 22;
+inline constexpr int kEnosys = 38;
+
+// x86_64 system-call numbers used by the image's fallback path.
+inline constexpr long kSysGettimeofday = 96;
+inline constexpr long kSysClockGettime = 228;
+inline constexpr long kSysClockGetres = 229;
+
+inline constexpr int64_t kNanosecondsPerSecond = 1'000'000'000;
+
+// struct timespec / struct timeval / struct timezone on x86_64.
+struct Timespec {
+  int64_t sec;
+  int64_t nsec;
+};
+struct Timeval {
+  int64_t sec;
+  int64_t usec;
+};
+struct Timezone {
+  int32_t minuteswest;
+  int32_t dsttime;
+};
+
+static_assert(sizeof(Timespec) == 16 && alignof(Timespec) == 8);
+static_assert(sizeof(Timeval) == 16 && alignof(Timeval) == 8);
+static_assert(sizeof(Timezone) == 8);
+
+}  // namespace vdso::abi

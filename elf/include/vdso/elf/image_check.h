@@ -1,0 +1,57 @@
+// The ELF contract of vdso.so (docs: README "The image's ELF contract"),
+// checked on the bytes of an image. Run by the build on every image it makes
+// (tools/vdso-check), by the tests on deliberately broken ones, and usable
+// by a kernel at boot: freestanding, no allocation.
+#pragma once
+
+#include <stdint.h>
+
+namespace vdso::elf {
+
+// Each item names what a libc or runtime needs; a violation fails silently
+// or crashes a program, so the build refuses it.
+enum class ImageDefect : uint32_t {
+  kNotElf64,           // not a little-endian x86_64 ELF64 shared object in bounds
+  kLoadCount,          // not exactly one PT_LOAD
+  kLoadNotAtZero,      // PT_LOAD offset or vaddr not 0 (glibc ignores p_offset)
+  kLoadNotReadExec,    // PT_LOAD flags not exactly R+X (writable code or data)
+  kLoadSizeMismatch,   // filesz != memsz (bytes the image does not carry)
+  kLoadTruncated,      // PT_LOAD extends past the image
+  kTls,                // a PT_TLS segment
+  kNoDynamic,          // no PT_DYNAMIC
+  kDynamicWritable,    // PT_DYNAMIC writable: glibc 2.35+ writes into it
+  kRelocation,         // any relocation: glibc treats the VDSO as relocated
+  kWritableSection,    // an allocated writable or NOBITS section (.data/.bss)
+  kNoSectionTable,     // section headers missing or out of bounds
+  kNoSysvHash,         // no DT_HASH: musl reads only this
+  kNoGnuHash,          // no DT_GNU_HASH
+  kNoVerdef,           // no DT_VERDEF: Go's runtime crashes without it
+  kNoVersym,           // no DT_VERSYM
+  kBadSoname,          // soname missing or not linux-vdso.so.1
+  kNoVersionNode,      // LINUX_2.6 not defined (with its ELF hash)
+  kMissingSymbol,      // a required symbol@LINUX_2.6 not found through both hashes
+};
+inline constexpr uint32_t kImageDefectCount = static_cast<uint32_t>(ImageDefect::kMissingSymbol) + 1;
+
+inline constexpr const char* kVdsoSoname = "linux-vdso.so.1";
+inline constexpr const char* kVdsoVersion = "LINUX_2.6";
+inline constexpr const char* kRequiredSymbols[] = {
+    "__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time", "__vdso_clock_getres",
+    "clock_gettime",        "gettimeofday",        "time",        "clock_getres",
+};
+
+struct ImageReport {
+  uint32_t defects = 0;              // bit i set: ImageDefect(i) found
+  const char* missing_symbol = nullptr;  // the first required symbol not found
+
+  bool ok() const { return defects == 0; }
+  bool has(ImageDefect d) const { return (defects >> static_cast<uint32_t>(d)) & 1; }
+  void add(ImageDefect d) { defects |= 1u << static_cast<uint32_t>(d); }
+};
+
+ImageReport check_vdso_image(const void* image, uint64_t size);
+
+// A sentence naming the defect and why it matters.
+const char* describe(ImageDefect defect);
+
+}  // namespace vdso::elf

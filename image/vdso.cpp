@@ -1,0 +1,105 @@
+// The code page: vdso.so. Serves the coarse clocks from the data page with
+// no system call (seed steps 6-9) and completes every other clock through
+// the fallback: the chain target the host published, else the system call.
+//
+// Built freestanding, position-independent, with image/vdso.lds; the build
+// then runs vdso-check on the result, which refuses any relocation or
+// writable data. Returns 0 or -errno, as the kernel ABI does: glibc does not
+// retry a failed VDSO call, so every valid clock id must be completed here.
+#include "vdso/abi/data_page.h"
+
+namespace {
+
+using vdso::abi::ChainPage;
+using vdso::abi::DataPage;
+using vdso::abi::Timespec;
+using vdso::abi::Timeval;
+using vdso::abi::Timezone;
+
+}  // namespace
+
+// Placed by vdso.lds one and two pages before the image. Hidden, so every
+// reference is PC-relative and resolved at link time.
+extern "C" {
+extern const DataPage vdso_data_page __attribute__((visibility("hidden")));
+extern const ChainPage vdso_chain_page __attribute__((visibility("hidden")));
+}
+
+namespace {
+
+using ClockFn = int (*)(int, Timespec*);
+using GettimeofdayFn = int (*)(Timeval*, Timezone*);
+
+long raw_syscall2(long number, long arg0, long arg1) {
+  long result;
+  asm volatile("syscall"
+               : "=a"(result)
+               : "a"(number), "D"(arg0), "S"(arg1)
+               : "rcx", "r11", "memory");
+  return result;
+}
+
+// Out of line: the coarse path stays short and free of the chain's spills.
+__attribute__((noinline)) int fallback_clock_gettime(int clock_id, Timespec* ts) {
+  const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_gettime);
+  if (chain != 0) return reinterpret_cast<ClockFn>(chain)(clock_id, ts);
+  return static_cast<int>(raw_syscall2(vdso::abi::kSysClockGettime, clock_id,
+                                       reinterpret_cast<long>(ts)));
+}
+
+__attribute__((noinline)) int fallback_clock_getres(int clock_id, Timespec* res) {
+  const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_getres);
+  if (chain != 0) return reinterpret_cast<ClockFn>(chain)(clock_id, res);
+  return static_cast<int>(raw_syscall2(vdso::abi::kSysClockGetres, clock_id,
+                                       reinterpret_cast<long>(res)));
+}
+
+}  // namespace
+
+extern "C" {
+
+int __vdso_clock_gettime(int clock_id, Timespec* ts) {
+  // One unsigned compare selects both coarse ids (5 and 6).
+  const uint32_t index = vdso::abi::coarse_index(clock_id);
+  if (__builtin_expect(index < vdso::abi::kCoarseClockCount, 1)) {
+    *ts = vdso::abi::read_coarse(vdso_data_page, index);
+    return 0;
+  }
+  return fallback_clock_gettime(clock_id, ts);
+}
+
+int __vdso_clock_getres(int clock_id, Timespec* res) {
+  if (vdso::abi::page_serves(clock_id)) {
+    // POSIX allows a null res: only validate the id.
+    if (res != nullptr) {
+      res->sec = 0;
+      res->nsec = static_cast<int64_t>(vdso::abi::load_relaxed(vdso_data_page.tick_ns));
+    }
+    return 0;
+  }
+  return fallback_clock_getres(clock_id, res);
+}
+
+int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
+  const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.gettimeofday);
+  if (chain != 0) return reinterpret_cast<GettimeofdayFn>(chain)(tv, tz);
+  return static_cast<int>(raw_syscall2(vdso::abi::kSysGettimeofday, reinterpret_cast<long>(tv),
+                                       reinterpret_cast<long>(tz)));
+}
+
+// time(2) is the coarse REALTIME's seconds, as on Linux: one atomic load, so
+// no seqcount is needed.
+int64_t __vdso_time(int64_t* t) {
+  const auto index = static_cast<uint32_t>(vdso::abi::CoarseClock::kRealtime);
+  const int64_t sec = vdso::abi::load_relaxed(vdso_data_page.coarse[index].sec);
+  if (t != nullptr) *t = sec;
+  return sec;
+}
+
+// The plain names Linux's vDSO also exports.
+int clock_gettime(int, Timespec*) __attribute__((weak, alias("__vdso_clock_gettime")));
+int clock_getres(int, Timespec*) __attribute__((weak, alias("__vdso_clock_getres")));
+int gettimeofday(Timeval*, Timezone*) __attribute__((weak, alias("__vdso_gettimeofday")));
+int64_t time(int64_t*) __attribute__((weak, alias("__vdso_time")));
+
+}  // extern "C"
