@@ -1,0 +1,68 @@
+#include "arch/x86_64/gdt.h"
+
+namespace kernel::gdt {
+namespace {
+
+struct [[gnu::packed]] Tss {
+  uint32_t reserved0;
+  uint64_t rsp[3];
+  uint64_t reserved1;
+  uint64_t ist[7];
+  uint64_t reserved2;
+  uint16_t reserved3;
+  uint16_t io_map_base;
+};
+static_assert(sizeof(Tss) == 104);
+
+struct [[gnu::packed]] DescriptorPointer {
+  uint16_t limit;
+  uint64_t base;
+};
+
+alignas(16) Tss tss;
+alignas(16) uint8_t double_fault_stack[16384];
+alignas(16) uint8_t kernel_entry_stack[16384];  // rsp0: user -> kernel (part 2)
+
+alignas(8) uint64_t gdt[7] = {
+    0,
+    0x00af9a000000ffff,  // kernel code: 64-bit, DPL 0
+    0x00cf92000000ffff,  // kernel data
+    0x00cff2000000ffff,  // user data, DPL 3
+    0x00affa000000ffff,  // user code: 64-bit, DPL 3
+    0,                   // TSS, low half (filled in by init)
+    0,                   // TSS, high half
+};
+
+}  // namespace
+
+void init() {
+  tss.ist[kDoubleFaultIst - 1] =
+      reinterpret_cast<uint64_t>(double_fault_stack + sizeof(double_fault_stack));
+  tss.rsp[0] = reinterpret_cast<uint64_t>(kernel_entry_stack + sizeof(kernel_entry_stack));
+  tss.io_map_base = sizeof(Tss);  // no I/O permission bitmap
+
+  const uint64_t base = reinterpret_cast<uint64_t>(&tss);
+  const uint64_t limit = sizeof(Tss) - 1;
+  gdt[5] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |  // present, 64-bit TSS
+           (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+  gdt[6] = base >> 32;
+
+  const DescriptorPointer pointer{sizeof(gdt) - 1, reinterpret_cast<uint64_t>(gdt)};
+  asm volatile(
+      "lgdt %0\n\t"
+      "pushq %1\n\t"
+      "leaq 1f(%%rip), %%rax\n\t"
+      "pushq %%rax\n\t"
+      "lretq\n"
+      "1:\n\t"
+      "movw %w2, %%ax\n\t"
+      "movw %%ax, %%ds\n\t"
+      "movw %%ax, %%es\n\t"
+      "movw %%ax, %%ss\n\t"
+      "ltr %w3"
+      :
+      : "m"(pointer), "i"(kKernelCode), "r"(kKernelData), "r"(kTss)
+      : "rax", "memory");
+}
+
+}  // namespace kernel::gdt

@@ -1,0 +1,81 @@
+/*
+ * One entry stub per vector. Each pushes a zero error code when the CPU
+ * pushes none (so every frame has the same shape), the vector number, and
+ * jumps to the common path, which saves the general registers and calls
+ * interrupt_dispatch(InterruptFrame*). The frame is 16-byte aligned at the
+ * call: the CPU aligns rsp before pushing its 5 words, and we push 17 more.
+ */
+        .text
+
+#define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
+
+        .macro STUB vector
+        .balign 16
+stub_\vector:
+        .if HAS_ERROR_CODE(\vector)
+        .else
+        pushq $0
+        .endif
+        pushq $\vector
+        jmp interrupt_common
+        .endm
+
+        .altmacro
+        .set vector, 0
+        .rept 256
+        STUB %vector
+        .set vector, vector + 1
+        .endr
+
+interrupt_common:
+        cld
+        pushq %rax
+        pushq %rbx
+        pushq %rcx
+        pushq %rdx
+        pushq %rsi
+        pushq %rdi
+        pushq %rbp
+        pushq %r8
+        pushq %r9
+        pushq %r10
+        pushq %r11
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+        movq %rsp, %rdi
+        call interrupt_dispatch
+        popq %r15
+        popq %r14
+        popq %r13
+        popq %r12
+        popq %r11
+        popq %r10
+        popq %r9
+        popq %r8
+        popq %rbp
+        popq %rdi
+        popq %rsi
+        popq %rdx
+        popq %rcx
+        popq %rbx
+        popq %rax
+        addq $16, %rsp                /* vector and error code */
+        iretq
+
+        .macro STUB_ADDRESS vector
+        .quad stub_\vector
+        .endm
+
+        .section .rodata
+        .balign 8
+        .globl interrupt_stub_table
+interrupt_stub_table:
+        .set vector, 0
+        .rept 256
+        STUB_ADDRESS %vector
+        .set vector, vector + 1
+        .endr
+
+        .section .note.GNU-stack, "", @progbits

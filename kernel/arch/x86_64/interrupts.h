@@ -1,0 +1,36 @@
+// The IDT: every vector enters through one assembly stub that saves the
+// general registers into an InterruptFrame and calls interrupt_dispatch.
+// Exceptions without a handler, and any unexpected vector, panic with the
+// full faulting state.
+#pragma once
+
+#include <stdint.h>
+
+namespace kernel::interrupts {
+
+// Layout fixed by interrupt_stubs.S (pushed registers) and the CPU.
+struct InterruptFrame {
+  uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+  uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+  uint64_t vector;
+  uint64_t error_code;  // 0 for vectors without one
+  uint64_t rip, cs, rflags, rsp, ss;
+};
+static_assert(sizeof(InterruptFrame) == 22 * 8);
+
+inline constexpr uint8_t kPageFault = 14;
+inline constexpr uint8_t kDoubleFault = 8;
+// The legacy PICs are remapped here and masked; anything arriving is spurious.
+inline constexpr uint8_t kLegacyPicBase = 0x20;
+inline constexpr uint8_t kTimerVector = 0x40;
+inline constexpr uint8_t kLapicSpuriousVector = 0xff;
+
+using Handler = void (*)(InterruptFrame& frame);
+
+void init();
+void set_handler(uint8_t vector, Handler handler);
+
+// Human-readable exception name ("page fault"), or null past vector 31.
+const char* exception_name(uint64_t vector);
+
+}  // namespace kernel::interrupts

@@ -1,0 +1,30 @@
+// Options from the kernel command line (QEMU: -append "..."):
+//
+//   hz=N          tick rate, 10..10000 (default 1000: 1 ms coarse resolution)
+//   test          run the in-kernel test suite, report on serial, and leave
+//                 QEMU through isa-debug-exit with pass/fail
+//   test=NAME     run one named scenario instead (kernel/tests/scenarios.cpp):
+//                 the deliberate faults and the hang the runner must catch
+//   test.seconds=N  length of the timing window of the tick tests (default 3)
+#pragma once
+
+#include <stdint.h>
+
+namespace kernel {
+
+struct BootOptions {
+  static constexpr uint32_t kDefaultHz = 1000;
+  static constexpr uint32_t kMinHz = 10;
+  static constexpr uint32_t kMaxHz = 10000;
+
+  uint32_t hz = kDefaultHz;
+  bool test_mode = false;
+  char test_scenario[32] = "";  // empty: the whole suite
+  uint32_t test_seconds = 3;
+};
+
+// Parses `command_line`; unknown words are logged and ignored.
+void parse_boot_options(const char* command_line);
+const BootOptions& boot_options();
+
+}  // namespace kernel
