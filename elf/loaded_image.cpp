@@ -52,9 +52,11 @@ bool LoadedImage::parse(const void* base, uint64_t size, LoadedImage* out) {
   }
 
   if (dynamic_phdr != nullptr) {
-    const uint64_t count = dynamic_phdr->memsz / sizeof(Dyn);
+    uint64_t count = dynamic_phdr->memsz / sizeof(Dyn);
+    // A dynamic section outside the image leaves the image without one:
+    // nothing can be looked up, but the headers can still be inspected.
     image.dynamic_ = image.at_address<Dyn>(dynamic_phdr->vaddr, count);
-    if (image.dynamic_ == nullptr) return false;
+    if (image.dynamic_ == nullptr) count = 0;
     // The table ends at DT_NULL (or at the end of the segment).
     uint64_t n = 0;
     while (n < count && image.dynamic_[n].tag != kDtNull) ++n;
