@@ -49,9 +49,9 @@ class LoadedImage {
   // byte offset `offset` of the buffer; null if any byte lies outside.
   template <typename T>
   const T* at_offset(uint64_t offset, uint64_t count = 1) const {
-    if (offset % alignof(T) != 0 || reinterpret_cast<uintptr_t>(base_ + offset) % alignof(T) != 0)
-      return nullptr;
+    // Bounds first: only then is base_ + offset a pointer into the buffer.
     if (!in_bounds(offset, count, sizeof(T))) return nullptr;
+    if ((reinterpret_cast<uintptr_t>(base_) + offset) % alignof(T) != 0) return nullptr;
     return reinterpret_cast<const T*>(base_ + offset);
   }
   // The same for a virtual address of the image (translated by the bias of
