@@ -149,7 +149,9 @@ boot_pml4:       .skip 4096
 boot_pdpt_low:   .skip 4096
 boot_pdpt_high:  .skip 4096
 boot_pd:         .skip 4096
-        .globl boot_stack_bottom, boot_stack_top
+        .globl boot_stack_guard, boot_stack_bottom, boot_stack_top
+boot_stack_guard:                     /* left unmapped by paging::init */
+        .skip 4096
 boot_stack_bottom:
         .skip 16384
 boot_stack_top:

@@ -1,0 +1,126 @@
+#include "tests/ktest.h"
+
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/qemu_exit.h"
+#include "console/print.h"
+#include "lib/panic.h"
+#include "mm/paging.h"
+#include "time/clocksource.h"
+#include "time/tick.h"
+#include "vdso/vdso_pages.h"
+
+namespace kernel::ktest {
+namespace {
+
+bool same(const char* a, const char* b) {
+  while (*a != '\0' && *a == *b) {
+    ++a;
+    ++b;
+  }
+  return *a == *b;
+}
+
+// ---- Scenarios: things that must end in a panic report (or a hang the
+// runner must catch), one per boot.
+
+[[gnu::noinline]] void null_dereference() {
+  volatile uint64_t* null = nullptr;
+  kprint("scenario: reading address 0\n");
+  (void)*null;
+}
+
+void write_kernel_text() {
+  kprint("scenario: writing into kernel text\n");
+  *reinterpret_cast<volatile uint8_t*>(&write_kernel_text) = 0xcc;
+}
+
+// The data page through the mapping a process would get: the supervisor
+// write faults too (CR0.WP), so no mode can write the page through it.
+void write_vdso_data_through_user_mapping() {
+  const paging::AddressSpace space = paging::create_address_space();
+  const vdso_pages::Mapping mapping = vdso_pages::map_into(space, 0x7fff'0000'0000);
+  paging::activate(space);
+  kprint("scenario: writing the VDSO data page through its user mapping at 0x%lx\n",
+         mapping.data_page);
+  *reinterpret_cast<volatile uint64_t*>(mapping.data_page) = 0;
+}
+
+void failed_assertion() {
+  kprint("scenario: failing a KASSERT\n");
+  KASSERT(tick::hz() == 0);
+}
+
+[[noreturn]] void hang() {
+  kprint("scenario: hanging with interrupts on (the runner must time out)\n");
+  for (;;)
+    cpu::wait_for_interrupt();
+}
+
+struct Scenario {
+  const char* name;
+  void (*run)();
+};
+constexpr Scenario kScenarios[] = {
+    {"panic-null-deref", null_dereference},
+    {"panic-write-text", write_kernel_text},
+    {"panic-write-vdso-data", write_vdso_data_through_user_mapping},
+    {"panic-assert", failed_assertion},
+    {"hang", hang},
+};
+
+[[noreturn]] void run_scenario(const char* name) {
+  for (const Scenario& scenario : kScenarios) {
+    if (same(name, scenario.name)) {
+      scenario.run();
+      kprint("KTEST FAIL scenario %s: returned instead of panicking\n", name);
+      qemu_exit(ExitCode::kFail);
+    }
+  }
+  kprint("KTEST FAIL unknown scenario '%s'\n", name);
+  qemu_exit(ExitCode::kFail);
+}
+
+int run_suite(const Test* tests, int count, const BootOptions& options, int& failed) {
+  for (int i = 0; i < count; ++i) {
+    Context context(tests[i].name);
+    kprint("KTEST RUN %s\n", tests[i].name);
+    tests[i].run(context, options);
+    kprint("KTEST %s %s\n", context.failed() ? "FAILED" : "PASS", tests[i].name);
+    if (context.failed())
+      ++failed;
+  }
+  return count;
+}
+
+}  // namespace
+
+void Context::fail(const char* file, int line, const char* check, const char* fmt, ...) {
+  ++failures_;
+  kprint("KTEST FAIL %s: %s:%d: expected %s: ", name_, file, line, check);
+  va_list args;
+  va_start(args, fmt);
+  vkprint(fmt, args);
+  va_end(args);
+  kprint("\n");
+}
+
+void mark(const char* label) {
+  vdso::abi::Timespec realtime;
+  tick::timekeeper().clock_gettime(vdso::abi::kClockRealtimeCoarse, &realtime);
+  kprint("KTEST MARK %s ticks=%lu mono_ns=%ld realtime_ns=%ld\n", label, tick::count(),
+         clocksource::monotonic_ns(), realtime.sec * 1'000'000'000 + realtime.nsec);
+}
+
+void run(const BootOptions& options) {
+  if (options.test_scenario[0] != '\0' && !same(options.test_scenario, "suite")) {
+    run_scenario(options.test_scenario);
+  }
+  int total = 0, failed = 0;
+  total += run_suite(kMemoryTests, kMemoryTestCount, options, failed);
+  total += run_suite(kVdsoTests, kVdsoTestCount, options, failed);
+  total += run_suite(kTimeTests, kTimeTestCount, options, failed);
+  kprint("KTEST SUMMARY passed=%d failed=%d\n", total - failed, failed);
+  qemu_exit(failed == 0 ? ExitCode::kPass : ExitCode::kFail);
+}
+
+}  // namespace kernel::ktest

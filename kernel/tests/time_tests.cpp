@@ -1,0 +1,158 @@
+// Tests of the tick and the clocks: the data page at rest and under the
+// tick, the tick rate, MONOTONIC and REALTIME. The host runner checks the
+// same window against the host's clocks (the MARK lines).
+#include "arch/x86_64/cpu.h"
+#include "console/print.h"
+#include "tests/ktest.h"
+#include "time/clocksource.h"
+#include "time/rtc.h"
+#include "time/tick.h"
+#include "vdso/vdso_pages.h"
+
+namespace kernel::ktest {
+namespace {
+
+namespace abi = vdso::abi;
+constexpr int64_t kNsPerSecond = 1'000'000'000;
+
+int64_t ns_of(const abi::Timespec& ts) {
+  return ts.sec * kNsPerSecond + ts.nsec;
+}
+
+int64_t coarse_ns(int clock_id) {
+  abi::Timespec ts{};
+  tick::timekeeper().clock_gettime(clock_id, &ts);
+  return ns_of(ts);
+}
+
+void page_identity(Context& t, const BootOptions& options) {
+  const abi::DataPage& page = vdso_pages::data_page();
+  KEXPECT(t, abi::load_relaxed(page.magic) == abi::kDataPageMagic, "magic");
+  KEXPECT(t, abi::load_relaxed(page.layout_version) == abi::kLayoutVersion, "version");
+  KEXPECT(t, abi::load_relaxed(page.tick_ns) == 1'000'000'000u / options.hz, "tick_ns %lu",
+          abi::load_relaxed(page.tick_ns));
+  KEXPECT(t, tick::hz() == options.hz, "hz %u", tick::hz());
+  abi::Timespec res{};
+  KEXPECT(t, tick::timekeeper().clock_getres(abi::kClockMonotonicCoarse, &res) == 0, "getres");
+  KEXPECT(t, ns_of(res) == kNsPerSecond / options.hz, "resolution %ld", ns_of(res));
+  abi::Timespec unused{};
+  KEXPECT(t, tick::timekeeper().clock_gettime(abi::kClockMonotonic, &unused) == -abi::kEinval,
+          "the page serves only the coarse clocks");
+}
+
+// Over test.seconds of ticks, sampling continuously with interrupts on (so
+// ticks land in the middle of reads):
+//   - seq is even whenever the writer is not running (at rest);
+//   - update_count advances exactly once per tick;
+//   - coarse MONOTONIC and REALTIME never go backwards, REALTIME - MONOTONIC
+//     stays fixed (nothing stepped it), and coarse MONOTONIC trails the
+//     precise clock by less than a few ticks;
+//   - ticks / elapsed precise time is hz within 5%.
+void tick_window(Context& t, const BootOptions& options) {
+  const abi::DataPage& page = vdso_pages::data_page();
+  const uint64_t target_ticks = static_cast<uint64_t>(options.hz) * options.test_seconds;
+
+  mark("window.begin");
+  const uint64_t ticks_begin = tick::count();
+  const int64_t precise_begin = clocksource::monotonic_ns();
+  const uint64_t updates_minus_ticks =
+      abi::load_relaxed(page.update_count) - ticks_begin;  // the boot publication(s)
+  const int64_t offset =
+      coarse_ns(abi::kClockRealtimeCoarse) - coarse_ns(abi::kClockMonotonicCoarse);
+
+  int64_t last_monotonic = coarse_ns(abi::kClockMonotonicCoarse);
+  int64_t last_realtime = coarse_ns(abi::kClockRealtimeCoarse);
+  int64_t worst_lag_ns = 0;
+  uint64_t samples = 0, odd_seq = 0, count_mismatch = 0, backwards = 0, offset_changed = 0;
+  while (tick::count() - ticks_begin < target_ticks) {
+    ++samples;
+    // The ISR runs to completion before we resume, so between two equal
+    // tick counts the page is at rest.
+    const uint64_t ticks_before = tick::count();
+    const uint32_t seq = abi::load_relaxed(page.seq);
+    const uint64_t updates = abi::load_relaxed(page.update_count);
+    const uint64_t ticks_after = tick::count();
+    if (ticks_before == ticks_after) {
+      if (seq & 1)
+        ++odd_seq;
+      if (updates - ticks_after != updates_minus_ticks)
+        ++count_mismatch;
+    }
+    const int64_t monotonic = coarse_ns(abi::kClockMonotonicCoarse);
+    const int64_t realtime = coarse_ns(abi::kClockRealtimeCoarse);
+    const int64_t precise = clocksource::monotonic_ns();
+    if (monotonic < last_monotonic || realtime < last_realtime)
+      ++backwards;
+    last_monotonic = monotonic;
+    last_realtime = realtime;
+    // Both reads may straddle a tick: compare the offset only when they
+    // came from the same publication.
+    if (coarse_ns(abi::kClockMonotonicCoarse) == monotonic && realtime - monotonic != offset) {
+      ++offset_changed;
+    }
+    if (precise - monotonic > worst_lag_ns)
+      worst_lag_ns = precise - monotonic;
+    if (monotonic > precise)
+      ++backwards;  // coarse may never run ahead
+    if ((samples & 1023) == 0)
+      cpu::wait_for_interrupt();  // also sample right after a tick
+  }
+  const uint64_t ticks = tick::count() - ticks_begin;
+  const int64_t elapsed_ns = clocksource::monotonic_ns() - precise_begin;
+  mark("window.end");
+
+  KEXPECT(t, samples > 1000, "only %lu samples", samples);
+  KEXPECT(t, odd_seq == 0, "seq odd at rest in %lu of %lu samples", odd_seq, samples);
+  KEXPECT(t, count_mismatch == 0, "update_count != one per tick in %lu samples", count_mismatch);
+  KEXPECT(t, backwards == 0,
+          "a coarse clock went backwards (or ahead of the precise one) %lu times", backwards);
+  KEXPECT(t, offset_changed == 0, "REALTIME - MONOTONIC moved %lu times", offset_changed);
+  const int64_t tick_ns = kNsPerSecond / options.hz;
+  // Under TCG a tick can be serviced late; 5 ticks or 20 ms, whichever is more.
+  const int64_t allowed_lag = 5 * tick_ns > 20'000'000 ? 5 * tick_ns : 20'000'000;
+  KEXPECT(t, worst_lag_ns <= allowed_lag, "coarse MONOTONIC trailed by %ld ns", worst_lag_ns);
+
+  // ticks per second, in thousandths of hz
+  const int64_t rate_milli_hz = static_cast<int64_t>(ticks) * kNsPerSecond / (elapsed_ns / 1000);
+  const int64_t expected_milli_hz = static_cast<int64_t>(options.hz) * 1000;
+  kprint(
+      "tick_window: %lu ticks in %ld us: %ld.%03ld Hz (want %u), %lu samples, worst lag %ld us\n",
+      ticks, elapsed_ns / 1000, rate_milli_hz / 1000, rate_milli_hz % 1000, options.hz, samples,
+      worst_lag_ns / 1000);
+  const int64_t error = rate_milli_hz - expected_milli_hz;
+  KEXPECT(t, (error < 0 ? -error : error) * 20 <= expected_milli_hz,
+          "tick rate %ld mHz is not within 5%% of %ld mHz", rate_milli_hz, expected_milli_hz);
+}
+
+// At an edge of the RTC's seconds the true time is a whole second S. The
+// kernel set REALTIME from a whole-second RTC reading at boot, so it runs
+// up to 1 s behind (plus one tick of coarseness): it must lie in
+// [S - 1 s - tick - slack, S + slack].
+void realtime_tracks_rtc(Context& t, const BootOptions& options) {
+  const int64_t start = rtc::read_epoch_seconds();
+  int64_t now = start;
+  const uint64_t give_up = tick::count() + 2ull * options.hz;
+  while (now == start && tick::count() < give_up)
+    now = rtc::read_epoch_seconds();
+  KEXPECT(t, now == start + 1, "RTC did not advance by one second (%ld -> %ld)", start, now);
+  const int64_t realtime = coarse_ns(abi::kClockRealtimeCoarse);
+  const int64_t edge = now * kNsPerSecond;
+  const int64_t slack = 50'000'000;
+  const int64_t tick_ns = kNsPerSecond / options.hz;
+  kprint("realtime_tracks_rtc: REALTIME_COARSE - RTC edge = %ld us\n", (realtime - edge) / 1000);
+  KEXPECT(t, realtime >= edge - kNsPerSecond - tick_ns - slack && realtime <= edge + slack,
+          "REALTIME %ld ns vs RTC edge %ld ns", realtime, edge);
+  KEXPECT(t, rtc::days_from_civil(1970, 1, 1) == 0 && rtc::days_from_civil(2000, 3, 1) == 11017,
+          "days_from_civil");
+}
+
+}  // namespace
+
+const Test kTimeTests[] = {
+    {"time.page_identity", page_identity},
+    {"time.tick_window", tick_window},
+    {"time.realtime_tracks_rtc", realtime_tracks_rtc},
+};
+const int kTimeTestCount = sizeof(kTimeTests) / sizeof(kTimeTests[0]);
+
+}  // namespace kernel::ktest

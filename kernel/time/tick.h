@@ -1,0 +1,27 @@
+// The clock tick: a LAPIC timer interrupt every 1/hz seconds, on the boot
+// CPU only, which drives the one Timekeeper (the shared timekeeper/ code)
+// that writes the VDSO data page. The kernel's own clock_gettime reads the
+// same page through the same timekeeper.
+#pragma once
+
+#include <stdint.h>
+
+#include "timekeeper.h"
+#include "vdso/abi/data_page.h"
+
+namespace kernel::tick {
+
+// Builds the timekeeper on `page` (REALTIME = `realtime_ns` now) and
+// starts the timer; `lapic_timer_hz` is the calibrated timer frequency.
+void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int64_t realtime_ns);
+
+uint32_t hz();
+// Ticks handled since start (the interrupt's own counter, independent of
+// the page's update_count).
+uint64_t count();
+// MONOTONIC at the first tick: the time from machine reset to the first
+// tick. Zero until then.
+int64_t first_tick_monotonic_ns();
+const vdso::Timekeeper& timekeeper();
+
+}  // namespace kernel::tick
