@@ -59,10 +59,17 @@ __attribute__((noinline)) int fallback_clock_getres(int clock_id, Timespec* res)
 extern "C" {
 
 int __vdso_clock_gettime(int clock_id, Timespec* ts) {
-  // One unsigned compare selects both coarse ids (5 and 6).
-  const uint32_t index = vdso::abi::coarse_index(clock_id);
-  if (__builtin_expect(index < vdso::abi::kCoarseClockCount, 1)) {
-    *ts = vdso::abi::read_coarse(vdso_data_page, index);
+  // One branch per coarse clock: each reads fields at constant PC-relative
+  // addresses, which is shorter than computing an index (13 instructions
+  // for REALTIME_COARSE, 16 for MONOTONIC_COARSE; see bench/).
+  if (__builtin_expect(clock_id == vdso::abi::kClockRealtimeCoarse, 1)) {
+    *ts = vdso::abi::read_coarse(vdso_data_page,
+                                 static_cast<uint32_t>(vdso::abi::CoarseClock::kRealtime));
+    return 0;
+  }
+  if (__builtin_expect(clock_id == vdso::abi::kClockMonotonicCoarse, 1)) {
+    *ts = vdso::abi::read_coarse(vdso_data_page,
+                                 static_cast<uint32_t>(vdso::abi::CoarseClock::kMonotonic));
     return 0;
   }
   return fallback_clock_gettime(clock_id, ts);

@@ -43,8 +43,7 @@ inline constexpr uint32_t kCoarseClockCount = 2;
 constexpr bool page_serves(int clock_id) {
   return clock_id == kClockRealtimeCoarse || clock_id == kClockMonotonicCoarse;
 }
-// Index into DataPage::coarse for an id that page_serves(). The two coarse
-// ids are consecutive so that the image needs no branch to pick the clock.
+// Index into DataPage::coarse for an id that page_serves().
 constexpr uint32_t coarse_index(int clock_id) {
   return static_cast<uint32_t>(clock_id - kClockRealtimeCoarse);
 }
@@ -112,19 +111,28 @@ inline void store_relaxed(T& field, T value) {
 // ---- Seqcount: one writer, any number of lock-free readers ---------------
 //
 // Reader:  s = read_begin(page); copy fields; if (read_retry(page, s)) again.
+//          (read_begin_once is one attempt, for readers that shape the loop.)
 // Writer:  write_begin(page); store fields; write_end(page).
 //
 // read_begin reloads seq on every iteration: a reader must never spin on a
 // value it loaded once (the seed's system hoists that load and can hang).
 
-inline uint32_t read_begin(const DataPage& page) {
-  for (;;) {
-    const uint32_t seq = __atomic_load_n(&page.seq, __ATOMIC_ACQUIRE);
-    if ((seq & 1) == 0) return seq;
+inline void cpu_relax() {
 #if defined(__x86_64__)
-    __builtin_ia32_pause();
+  __builtin_ia32_pause();
 #endif
-  }
+}
+
+// One attempt to begin a read: false while a write is in progress.
+inline bool read_begin_once(const DataPage& page, uint32_t* seq) {
+  *seq = __atomic_load_n(&page.seq, __ATOMIC_ACQUIRE);
+  return (*seq & 1) == 0;
+}
+
+inline uint32_t read_begin(const DataPage& page) {
+  uint32_t seq;
+  while (!read_begin_once(page, &seq)) cpu_relax();
+  return seq;
 }
 
 // True when the fields copied since read_begin may be torn: copy again.
@@ -147,17 +155,19 @@ inline void write_end(DataPage& page) {
 }
 
 // A consistent copy of one coarse clock: the one reader of the clocks, used
-// by the image and by the kernel's system call alike.
+// by the image and by the kernel's system call alike. Shaped so that the
+// common case (no write in progress) is a straight line with no taken
+// branch: the image's coarse path is this function plus a range check.
 inline Timespec read_coarse(const DataPage& page, uint32_t index) {
   const Timespec& clock = page.coarse[index];
-  Timespec copy;
-  uint32_t seq;
-  do {
-    seq = read_begin(page);
-    copy.sec = load_relaxed(clock.sec);
-    copy.nsec = load_relaxed(clock.nsec);
-  } while (read_retry(page, seq));
-  return copy;
+  for (;;) {
+    uint32_t seq;
+    if (__builtin_expect(read_begin_once(page, &seq), 1)) {
+      const Timespec copy{load_relaxed(clock.sec), load_relaxed(clock.nsec)};
+      if (__builtin_expect(!read_retry(page, seq), 1)) return copy;
+    }
+    cpu_relax();
+  }
 }
 
 }  // namespace vdso::abi
