@@ -1,0 +1,366 @@
+// kernel-qemu-run: boots vdso-kernel under QEMU for one test and judges it
+// from the host side.
+//
+// The kernel reports on serial and leaves through isa-debug-exit; this
+// runner adds what the kernel cannot check alone:
+//   - a host-side timeout, so a hang fails (and shows the last serial lines)
+//     instead of blocking ctest;
+//   - the outcome (pass / fail / panic / hang) against the expected one;
+//   - lines the output must contain (a panic report's fields);
+//   - with --hz, the tick window against the host's clocks: the MARK lines
+//     are timestamped on arrival, so ticks per host second must be hz
+//     within 5%, the kernel's precise MONOTONIC must advance with the host's
+//     monotonic clock, and REALTIME must agree with the host's wall clock.
+// KVM when /dev/kvm can be opened, TCG otherwise (VDSO_KERNEL_ACCEL=kvm|tcg
+// forces one).
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+enum class Outcome { kPass, kFail, kPanic, kHang, kOther };
+
+const char* name(Outcome o) {
+  switch (o) {
+    case Outcome::kPass:
+      return "pass";
+    case Outcome::kFail:
+      return "fail";
+    case Outcome::kPanic:
+      return "panic";
+    case Outcome::kHang:
+      return "hang";
+    case Outcome::kOther:
+      return "other";
+  }
+  return "?";
+}
+
+std::optional<Outcome> parse_outcome(const std::string& s) {
+  for (Outcome o : {Outcome::kPass, Outcome::kFail, Outcome::kPanic, Outcome::kHang}) {
+    if (s == name(o))
+      return o;
+  }
+  return std::nullopt;
+}
+
+struct Options {
+  std::string qemu = "qemu-system-x86_64";
+  std::string kernel;
+  std::string append;
+  double timeout_s = 60;
+  Outcome expect = Outcome::kPass;
+  std::vector<std::string> expect_lines;
+  unsigned hz = 0;  // 0: no timing checks
+  double tolerance = 0.05;
+  unsigned memory_mb = 128;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "kernel-qemu-run: %s\n"
+               "usage: kernel-qemu-run --kernel PATH [--append \"OPTIONS\"] [--timeout SECONDS]\n"
+               "       [--expect pass|fail|panic|hang] [--expect-line TEXT]... [--hz N]\n"
+               "       [--tolerance FRACTION] [--qemu PATH] [--memory MB]\n",
+               why);
+  std::exit(2);
+}
+
+Options parse_args(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        usage(("missing value for " + arg).c_str());
+      return argv[++i];
+    };
+    if (arg == "--kernel") {
+      o.kernel = value();
+    } else if (arg == "--append") {
+      o.append = value();
+    } else if (arg == "--timeout") {
+      o.timeout_s = std::atof(value().c_str());
+    } else if (arg == "--expect") {
+      const auto outcome = parse_outcome(value());
+      if (!outcome)
+        usage("--expect takes pass, fail, panic or hang");
+      o.expect = *outcome;
+    } else if (arg == "--expect-line") {
+      o.expect_lines.push_back(value());
+    } else if (arg == "--hz") {
+      o.hz = static_cast<unsigned>(std::atoi(value().c_str()));
+    } else if (arg == "--tolerance") {
+      o.tolerance = std::atof(value().c_str());
+    } else if (arg == "--qemu") {
+      o.qemu = value();
+    } else if (arg == "--memory") {
+      o.memory_mb = static_cast<unsigned>(std::atoi(value().c_str()));
+    } else {
+      usage(("unknown argument " + arg).c_str());
+    }
+  }
+  if (o.kernel.empty())
+    usage("--kernel is required");
+  if (o.timeout_s <= 0)
+    usage("--timeout must be positive");
+  return o;
+}
+
+// KVM only when the device really opens: it may exist without permission,
+// or be absent (as on the machine this was written on).
+bool kvm_usable(std::string& why_not) {
+  const char* forced = std::getenv("VDSO_KERNEL_ACCEL");
+  if (forced != nullptr && std::strcmp(forced, "tcg") == 0) {
+    why_not = "VDSO_KERNEL_ACCEL=tcg";
+    return false;
+  }
+  const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    why_not = std::string("/dev/kvm: ") + std::strerror(errno);
+    return false;
+  }
+  close(fd);
+  return true;
+}
+
+struct Line {
+  double host_s;           // seconds since QEMU was started (steady clock)
+  double host_realtime_s;  // host wall clock at arrival
+  std::string text;
+};
+
+double wall_now_s() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Value of `key=` in a MARK line, or nullopt.
+std::optional<long double> field(const std::string& line, const std::string& key) {
+  const size_t at = line.find(" " + key + "=");
+  if (at == std::string::npos)
+    return std::nullopt;
+  return std::strtold(line.c_str() + at + key.size() + 2, nullptr);
+}
+
+const Line* find_line(const std::vector<Line>& lines, const std::string& needle) {
+  for (const Line& l : lines) {
+    if (l.text.find(needle) != std::string::npos)
+      return &l;
+  }
+  return nullptr;
+}
+
+struct Verdict {
+  int failures = 0;
+  void check(bool ok, const std::string& what) {
+    std::printf("runner: %s %s\n", ok ? "ok  " : "FAIL", what.c_str());
+    if (!ok)
+      ++failures;
+  }
+};
+
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char* fmt, ...) {
+  char buffer[512];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buffer, sizeof(buffer), fmt, args);
+  va_end(args);
+  return buffer;
+}
+
+void check_timing(const Options& o, const std::vector<Line>& lines, Verdict& v) {
+  const Line* begin = find_line(lines, "KTEST MARK window.begin");
+  const Line* end = find_line(lines, "KTEST MARK window.end");
+  v.check(begin != nullptr && end != nullptr, "tick window marks present");
+  if (begin == nullptr || end == nullptr)
+    return;
+  const double host_elapsed = end->host_s - begin->host_s;
+  const long double ticks = *field(end->text, "ticks") - *field(begin->text, "ticks");
+  const double rate = static_cast<double>(ticks) / host_elapsed;
+  v.check(std::fabs(rate - o.hz) <= o.tolerance * o.hz,
+          format("tick rate against the host clock: %.0Lf ticks in %.3f s = %.1f Hz (hz=%u, "
+                 "tolerance %.0f%%)",
+                 ticks, host_elapsed, rate, o.hz, o.tolerance * 100));
+  const double mono_elapsed =
+      static_cast<double>(*field(end->text, "mono_ns") - *field(begin->text, "mono_ns")) / 1e9;
+  v.check(std::fabs(mono_elapsed - host_elapsed) <= o.tolerance * host_elapsed,
+          format("kernel MONOTONIC advanced %.3f s while the host's advanced %.3f s", mono_elapsed,
+                 host_elapsed));
+  // The RTC has whole seconds and REALTIME_COARSE lags by up to one tick.
+  const double realtime_s = static_cast<double>(*field(end->text, "realtime_ns")) / 1e9;
+  const double skew = realtime_s - end->host_realtime_s;
+  v.check(std::fabs(skew) <= 2.0,
+          format("kernel REALTIME is %+.3f s from the host's wall clock (allowed: 2 s)", skew));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse_args(argc, argv);
+
+  std::string why_not_kvm;
+  const bool kvm = kvm_usable(why_not_kvm);
+  std::vector<std::string> args = {o.qemu,
+                                   "-kernel",
+                                   o.kernel,
+                                   "-append",
+                                   o.append,
+                                   "-m",
+                                   std::to_string(o.memory_mb),
+                                   "-display",
+                                   "none",
+                                   "-serial",
+                                   "stdio",
+                                   "-monitor",
+                                   "none",
+                                   "-no-reboot",
+                                   "-device",
+                                   "isa-debug-exit,iobase=0xf4,iosize=0x04"};
+  if (kvm) {
+    args.insert(args.end(), {"-accel", "kvm", "-cpu", "host"});
+  } else {
+    args.insert(args.end(), {"-accel", "tcg"});
+  }
+  std::printf("runner: %s (accel %s%s%s)\n", o.append.c_str(), kvm ? "kvm" : "tcg", kvm ? "" : ": ",
+              why_not_kvm.c_str());
+  std::fflush(stdout);
+
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    std::perror("pipe");
+    return 2;
+  }
+  const Clock::time_point start = Clock::now();
+  const pid_t child = fork();
+  if (child < 0) {
+    std::perror("fork");
+    return 2;
+  }
+  if (child == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
+    const int devnull = open("/dev/null", O_RDONLY);
+    if (devnull >= 0)
+      dup2(devnull, STDIN_FILENO);
+    std::vector<char*> argv_c;
+    for (std::string& a : args)
+      argv_c.push_back(a.data());
+    argv_c.push_back(nullptr);
+    execvp(argv_c[0], argv_c.data());
+    std::fprintf(stderr, "runner: cannot run %s: %s\n", argv_c[0], std::strerror(errno));
+    _exit(127);
+  }
+  close(out[1]);
+
+  std::vector<Line> lines;
+  std::string partial;
+  bool timed_out = false;
+  const auto deadline = start + std::chrono::duration<double>(o.timeout_s);
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd pfd{out[0], POLLIN, 0};
+    const int ready = poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR)
+      continue;
+    if (ready == 0)
+      continue;  // re-checks the deadline
+    char buffer[4096];
+    const ssize_t n = read(out[0], buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;  // QEMU closed its output: it exited
+    const double host_s = std::chrono::duration<double>(Clock::now() - start).count();
+    const double wall_s = wall_now_s();
+    for (ssize_t i = 0; i < n; ++i) {
+      const char c = buffer[i];
+      if (c == '\r')
+        continue;
+      if (c != '\n') {
+        partial += c;
+        continue;
+      }
+      lines.push_back({host_s, wall_s, partial});
+      std::printf("[%8.3f] %s\n", host_s, partial.c_str());
+      partial.clear();
+    }
+    std::fflush(stdout);
+  }
+  if (!partial.empty()) {
+    const double host_s = std::chrono::duration<double>(Clock::now() - start).count();
+    lines.push_back({host_s, wall_now_s(), partial});
+    std::printf("[%8.3f] %s\n", host_s, partial.c_str());
+  }
+
+  Outcome outcome = Outcome::kOther;
+  int status = 0;
+  if (timed_out) {
+    kill(child, SIGKILL);
+    waitpid(child, &status, 0);
+    outcome = Outcome::kHang;
+    std::printf("runner: TIMEOUT after %.0f s: the kernel hung. Last serial lines:\n", o.timeout_s);
+    const size_t from = lines.size() > 20 ? lines.size() - 20 : 0;
+    for (size_t i = from; i < lines.size(); ++i)
+      std::printf("    | %s\n", lines[i].text.c_str());
+  } else {
+    waitpid(child, &status, 0);
+    if (WIFEXITED(status)) {
+      switch (WEXITSTATUS(status)) {
+        case 33:
+          outcome = Outcome::kPass;
+          break;
+        case 35:
+          outcome = Outcome::kFail;
+          break;
+        case 37:
+          outcome = Outcome::kPanic;
+          break;
+        default:
+          std::printf(
+              "runner: QEMU exited with status %d (a triple fault resets, and -no-reboot "
+              "then exits 0)\n",
+              WEXITSTATUS(status));
+      }
+    } else {
+      std::printf("runner: QEMU ended by signal %d\n", WTERMSIG(status));
+    }
+  }
+
+  Verdict v;
+  v.check(outcome == o.expect, format("outcome %s (expected %s)", name(outcome), name(o.expect)));
+  for (const std::string& needle : o.expect_lines) {
+    v.check(find_line(lines, needle) != nullptr, "output contains \"" + needle + "\"");
+  }
+  if (o.hz != 0)
+    check_timing(o, lines, v);
+  if (const Line* first = find_line(lines, "tick: first tick")) {
+    std::printf(
+        "runner: boot to first tick: %.3f s after QEMU started (host clock); kernel says: %s\n",
+        first->host_s, first->text.c_str());
+  }
+  std::printf("runner: %s\n", v.failures == 0 ? "PASS" : "FAIL");
+  return v.failures == 0 ? 0 : 1;
+}
