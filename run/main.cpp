@@ -1,0 +1,186 @@
+// vdso-run: plays the kernel of the seed's VDSO for one process tree on
+// Linux. Kernel init (VdsoMemory), the tick (Ticker), process creation
+// (Tracer + Injector) and binding by the programs' own dynamic linkers.
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "fd_delivery.h"
+#include "host_vdso.h"
+#include "injector.h"
+#include "launch.h"
+#include "options.h"
+#include "ticker.h"
+#include "tracer.h"
+#include "vdso_memory.h"
+
+#ifndef VDSO_RUN_VERSION
+#define VDSO_RUN_VERSION "unknown"
+#endif
+
+namespace vdso::run {
+namespace {
+
+[[noreturn]] void die(const std::string& message) {
+  std::fprintf(stderr, "vdso-run: %s\n", message.c_str());
+  std::fflush(stderr);
+  _exit(kExitOwnError);
+}
+
+uint64_t random_cookie() {
+  uint64_t cookie = 0;
+  while (cookie == 0) {
+    if (getrandom(&cookie, sizeof(cookie), 0) != sizeof(cookie))
+      cookie = 0x76'6473'6f72'756e;
+  }
+  return cookie;
+}
+
+double seconds_since(const timespec& start) {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<double>(now.tv_sec - start.tv_sec) +
+         static_cast<double>(now.tv_nsec - start.tv_nsec) / 1e9;
+}
+
+void install_forwarding() {
+  struct sigaction action {};
+  action.sa_handler = forward_signal_to_tree;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: waitpid returns so the tracer sees it
+  for (int signal : {SIGINT, SIGTERM, SIGHUP})
+    sigaction(signal, &action, nullptr);
+}
+
+void print_stats(const Options& options, const Ticker& ticker, const TraceStats& trace,
+                 const FdDelivery& delivery, const timespec& start) {
+  const double wall = seconds_since(start);
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const double cpu = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                     static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  std::fprintf(
+      stderr,
+      "vdso-run: stats: hz %u, ticks %llu, worst lag %.3f ms (tick %.3f ms), "
+      "realtime steps %llu, ticker %s\n",
+      options.hz, static_cast<unsigned long long>(ticker.ticks()),
+      static_cast<double>(ticker.worst_gap_ns()) / 1e6, static_cast<double>(ticker.tick_ns()) / 1e6,
+      static_cast<unsigned long long>(ticker.realtime_steps()), ticker.scheduling().c_str());
+  std::fprintf(stderr,
+               "vdso-run: stats: execs served %llu, not served %llu, fds delivered %llu, "
+               "processes %llu, threads %llu, ptrace stops %llu, signals delivered %llu\n",
+               static_cast<unsigned long long>(trace.execs_served),
+               static_cast<unsigned long long>(trace.execs_not_served),
+               static_cast<unsigned long long>(delivery.delivered()),
+               static_cast<unsigned long long>(trace.processes),
+               static_cast<unsigned long long>(trace.threads),
+               static_cast<unsigned long long>(trace.stops),
+               static_cast<unsigned long long>(trace.signals_delivered));
+  std::fprintf(stderr,
+               "vdso-run: stats: supervisor cpu %.1f ms over %.3f s wall (%.2f%% of a core)\n",
+               cpu * 1e3, wall, wall > 0 ? 100.0 * cpu / wall : 0.0);
+}
+
+int exit_status_of(const char* program, int status) {
+  if (WIFEXITED(status))
+    return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) {
+    const int signal = WTERMSIG(status);
+    // As a shell does: an interrupted or broken-pipe program needs no note.
+    if (signal != SIGINT && signal != SIGPIPE) {
+      std::fprintf(stderr, "vdso-run: %s: terminated by signal %d (%s)\n", program, signal,
+                   strsignal(signal));
+    }
+    return 128 + signal;
+  }
+  return kExitOwnError;
+}
+
+int run_main(int argc, char** argv) {
+  Options options;
+  std::string error;
+  if (!parse_options(argc, argv, &options, &error)) {
+    std::fprintf(stderr, "vdso-run: %s\nTry 'vdso-run --help'.\n", error.c_str());
+    return kExitOwnError;
+  }
+  if (options.help) {
+    std::fputs(usage_text(), stdout);
+    return 0;
+  }
+  if (options.version) {
+    std::printf("vdso-run %s\n", VDSO_RUN_VERSION);
+    return 0;
+  }
+  timespec start;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+
+  // Seed steps 1-2: the data page and the code page.
+  VdsoMemory memory;
+  if (!memory.create(&error))
+    die("cannot create the VDSO pages: " + error);
+  // Seed step 3: the tick.
+  Ticker ticker(memory.data_page(), options.hz);
+  if (!ticker.start(&error))
+    die(error);
+
+  const HostVdso host = HostVdso::resolve();
+  if (!host.present()) {
+    std::fprintf(stderr,
+                 "vdso-run: warning: the host has no vDSO; unserved clocks make system calls\n");
+  }
+  FdDelivery delivery(memory.fd(), random_cookie());
+  std::string note;
+  if (!delivery.start(&error, &note))
+    die(error);
+  if (options.verbose && !note.empty())
+    std::fprintf(stderr, "vdso-run: %s\n", note.c_str());
+
+  // Orphans of the tree become our children, so we keep serving them.
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
+    die(std::string("cannot become a subreaper: ") + strerror(errno));
+  }
+  install_forwarding();
+
+  Injector injector(memory, host, delivery.cookie());
+  Tracer tracer(injector, options.verbose);
+  Launch launch;
+  const pid_t first = launch.fork_child(options.program_argv);
+  if (first < 0)
+    die(std::string("cannot fork: ") + strerror(errno));
+  if (!tracer.seize(first, &error)) {
+    kill(first, SIGKILL);
+    waitpid(first, nullptr, 0);
+    die(error);
+  }
+  // Only now (the child has its own, dumpable copy of the flag): no process
+  // of the tree may read or write our memory, where the data page is
+  // writable.
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  launch.go();
+
+  const int status = tracer.run();
+  if (options.stats)
+    print_stats(options, ticker, tracer.stats(), delivery, start);
+  return exit_status_of(options.program_argv[0], status);
+}
+
+}  // namespace
+}  // namespace vdso::run
+
+int main(int argc, char** argv) {
+  const int status = vdso::run::run_main(argc, argv);
+  std::fflush(stdout);
+  std::fflush(stderr);
+  // The ticker and fd threads never return: end the process without
+  // running destructors under their feet.
+  _exit(status);
+}

@@ -1,0 +1,28 @@
+/* The contract between the injection stub (inject_stub.S) and the
+ * supervisor (inject.cpp): the system call that asks for the data fd, the
+ * layout of the stub's parameter block and the stub's failure steps.
+ * Plain macros, because the assembler includes this file too. */
+#pragma once
+
+/* An unassigned x86_64 system-call number. The supervisor's seccomp filter
+ * turns it (with the run's cookie as first argument) into a user
+ * notification, which the supervisor answers by installing the memfd into
+ * the caller (SECCOMP_IOCTL_NOTIF_ADDFD). Any other caller gets ENOSYS. */
+#define VDSO_RUN_FD_SYSCALL 0x1d50
+
+/* Parameter block at the end of the stub, filled per exec. */
+#define VDSO_RUN_PARAM_COOKIE 0      /* first argument of the fd call */
+#define VDSO_RUN_PARAM_TOTAL_SIZE 8  /* chain + data + image, bytes */
+#define VDSO_RUN_PARAM_IMAGE_SIZE 16 /* image bytes (page multiple) */
+#define VDSO_RUN_PARAM_AUXV_SLOT 24  /* address of AT_SYSINFO_EHDR's value */
+#define VDSO_RUN_PARAM_CHAIN 32      /* the first 5 quadwords of the ChainPage */
+#define VDSO_RUN_PARAM_CHAIN_WORDS 5
+#define VDSO_RUN_PARAM_SIZE 72
+
+/* The stub stops with int3. Success: rax = image base. Failure: rax =
+ * -errno, r15 = the step that failed. */
+#define VDSO_RUN_STEP_FD 1
+#define VDSO_RUN_STEP_RESERVE 2
+#define VDSO_RUN_STEP_CHAIN 3
+#define VDSO_RUN_STEP_DATA 4
+#define VDSO_RUN_STEP_IMAGE 5

@@ -1,0 +1,51 @@
+# Shared by the vdso-run test scripts: bash <script> VDSO_RUN PROGRAMS_DIR.
+# Each check prints PASS or FAIL with what it saw; the script fails if any
+# check failed.
+set -u
+VDSO_RUN=${1:?usage: $0 VDSO_RUN PROGRAMS_DIR}
+PROGRAMS=${2:?usage: $0 VDSO_RUN PROGRAMS_DIR}
+FAILURES=0
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT
+
+pass() { echo "PASS: $*"; }
+fail() {
+  echo "FAIL: $*"
+  FAILURES=$((FAILURES + 1))
+}
+
+# check NAME ACTUAL EXPECTED
+check() {
+  if [ "$2" = "$3" ]; then pass "$1 ($2)"; else fail "$1: got '$2', expected '$3'"; fi
+}
+
+# check_range NAME VALUE LOW HIGH (integers, inclusive)
+check_range() {
+  if [ -n "$2" ] && [ "$2" -ge "$3" ] && [ "$2" -le "$4" ]; then
+    pass "$1 ($2 in [$3, $4])"
+  else
+    fail "$1: got '$2', expected within [$3, $4]"
+  fi
+}
+
+# check_contains NAME TEXT NEEDLE
+check_contains() {
+  case "$2" in
+    *"$3"*) pass "$1 (has '$3')" ;;
+    *) fail "$1: '$3' not in: $2" ;;
+  esac
+}
+
+# value KEY TEXT: the value of KEY=... in TEXT
+value() { printf '%s\n' "$2" | sed -n "s/^$1=//p" | head -n 1; }
+
+# count NEEDLE TEXT: lines of TEXT equal to NEEDLE
+count() { printf '%s\n' "$2" | grep -cxF -- "$1"; }
+
+finish() {
+  if [ "$FAILURES" -ne 0 ]; then
+    echo "$FAILURES check(s) failed"
+    exit 1
+  fi
+  echo "all checks passed"
+}

@@ -1,0 +1,62 @@
+// The clock interrupt of vdso-run (seed step 3): a thread that wakes every
+// tick and publishes the host's clocks through the shared Timekeeper.
+//
+// MONOTONIC follows the host's CLOCK_MONOTONIC, so our coarse MONOTONIC
+// shares the epoch of the fine one that programs reach through the chain
+// page. REALTIME follows the host's CLOCK_REALTIME: slewed when it drifts by
+// less than a tick, stepped beyond that (as the host's own clock was).
+//
+// The thread asks for SCHED_FIFO so that a busy machine cannot delay the
+// tick; without the privilege it falls back to a raised nice value, and
+// reports which it got.
+#pragma once
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "timekeeper.h"
+#include "vdso/abi/data_page.h"
+
+namespace vdso::run {
+
+class Ticker {
+ public:
+  Ticker(abi::DataPage& page, uint32_t hz);
+  ~Ticker();
+  Ticker(const Ticker&) = delete;
+  Ticker& operator=(const Ticker&) = delete;
+
+  // Starts the thread; false (with `error`) if it could not be created.
+  bool start(std::string* error);
+
+  uint64_t tick_ns() const { return tick_ns_; }
+  uint64_t ticks() const { return ticks_.load(std::memory_order_relaxed); }
+  // The longest time the page went without a publication: the worst lag of
+  // the served coarse clocks behind the host's.
+  uint64_t worst_gap_ns() const { return worst_gap_ns_.load(std::memory_order_relaxed); }
+  uint64_t realtime_steps() const { return realtime_steps_.load(std::memory_order_relaxed); }
+  // "SCHED_FIFO 10", or the fallback and why. Set by start().
+  const std::string& scheduling() const { return scheduling_; }
+
+ private:
+  static void* thread_main(void* self);
+  void run();
+  void follow_realtime(int64_t monotonic_ns);
+  void lower_latency_without_fifo();
+
+  const uint64_t tick_ns_;
+  std::unique_ptr<Timekeeper> timekeeper_;
+  std::atomic<uint64_t> ticks_{0};
+  std::atomic<uint64_t> worst_gap_ns_{0};
+  std::atomic<uint64_t> realtime_steps_{0};
+  std::string scheduling_;
+  bool fallback_ = false;  // written before the thread starts
+  bool started_ = false;
+  pthread_t thread_{};
+};
+
+}  // namespace vdso::run

@@ -1,0 +1,190 @@
+#include "tracer.h"
+
+#include <signal.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace vdso::run {
+namespace {
+
+constexpr long kTraceOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+                               PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL;
+
+// Shared with the signal handler: the first process (0 once it is gone) and
+// the signals that arrived since, for the rest of the tree.
+volatile sig_atomic_t g_first_pid = 0;
+volatile sig_atomic_t g_pending_signals = 0;  // bit n: signal n
+
+std::string executable_of(pid_t pid) {
+  char path[64];
+  std::snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+  char target[4096];
+  const ssize_t n = readlink(path, target, sizeof(target) - 1);
+  if (n <= 0)
+    return "(unknown program)";
+  return std::string(target, static_cast<size_t>(n));
+}
+
+void resume(pid_t pid, int signal) {
+  ptrace(PTRACE_CONT, pid, nullptr, signal);
+}
+
+bool is_group_stop_signal(int signal) {
+  return signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU;
+}
+
+}  // namespace
+
+void forward_signal_to_tree(int signal) {
+  const pid_t first = g_first_pid;
+  if (first > 0) {
+    kill(first, signal);
+  } else {
+    g_pending_signals = g_pending_signals | (1 << signal);
+  }
+}
+
+bool Tracer::seize(pid_t pid, std::string* error) {
+  if (ptrace(PTRACE_SEIZE, pid, nullptr, kTraceOptions) != 0) {
+    *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(errno);
+    return false;
+  }
+  first_ = pid;
+  g_first_pid = pid;
+  tracees_.try_emplace(pid);
+  return true;
+}
+
+void Tracer::forward_pending_signals() {
+  const int pending = g_pending_signals;
+  if (pending == 0)
+    return;
+  g_pending_signals = 0;
+  for (int signal = 1; signal < 32; ++signal) {
+    if ((pending & (1 << signal)) == 0)
+      continue;
+    for (const auto& [pid, tracee] : tracees_)
+      kill(pid, signal);
+  }
+}
+
+int Tracer::run() {
+  for (;;) {
+    int status = 0;
+    const pid_t pid = waitpid(-1, &status, __WALL);
+    if (pid < 0) {
+      if (errno == EINTR) {
+        forward_pending_signals();
+        continue;
+      }
+      break;  // ECHILD: the tree is gone
+    }
+    if (WIFEXITED(status) || WIFSIGNALED(status)) {
+      tracees_.erase(pid);
+      if (pid == first_) {
+        first_status_ = status;
+        g_first_pid = 0;
+      }
+      continue;
+    }
+    if (!WIFSTOPPED(status))
+      continue;
+    ++stats_.stops;
+    Tracee& tracee = tracees_[pid];  // a new task may stop before its parent's event
+    const int signal = WSTOPSIG(status);
+    const int event = status >> 16;
+    unsigned long message = 0;
+    switch (event) {
+      case PTRACE_EVENT_FORK:
+      case PTRACE_EVENT_VFORK:
+      case PTRACE_EVENT_CLONE:
+        ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &message);
+        tracees_.try_emplace(static_cast<pid_t>(message));
+        ++(event == PTRACE_EVENT_CLONE ? stats_.threads : stats_.processes);
+        resume(pid, 0);
+        break;
+      case PTRACE_EVENT_EXEC:
+        // A non-leader thread that execs takes over the leader's pid; its
+        // old thread id reports nothing more.
+        ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &message);
+        if (static_cast<pid_t>(message) != pid)
+          tracees_.erase(static_cast<pid_t>(message));
+        on_exec(pid, tracee);
+        break;
+      case PTRACE_EVENT_STOP:
+        // A group-stop (job control): stay stopped but let SIGCONT through.
+        // Otherwise a new task's first stop.
+        if (is_group_stop_signal(signal)) {
+          ptrace(PTRACE_LISTEN, pid, nullptr, nullptr);
+        } else {
+          resume(pid, 0);
+        }
+        break;
+      case 0:
+        on_signal_stop(pid, tracee, signal);
+        break;
+      default:
+        resume(pid, 0);
+        break;
+    }
+  }
+  return first_status_;
+}
+
+void Tracer::on_exec(pid_t pid, Tracee& tracee) {
+  ProgramKind kind;
+  std::string error;
+  if (tracee.injecting) {
+    // Cannot happen (the stub does not exec); never leave a stub behind.
+    injector_.finish(pid, tracee.injection, false);
+    tracee.injecting = false;
+  }
+  const bool started = injector_.begin(pid, &tracee.injection, &kind, &error);
+  if (kind.setuid) {
+    std::fprintf(stderr,
+                 "vdso-run: warning: %s is set-user-ID or set-group-ID; under ptrace it runs "
+                 "without that privilege\n",
+                 executable_of(pid).c_str());
+  }
+  if (started) {
+    tracee.injecting = true;
+  } else {
+    ++stats_.execs_not_served;
+    std::fprintf(stderr, "vdso-run: warning: pid %d runs %s without our VDSO: %s\n", pid,
+                 executable_of(pid).c_str(), error.empty() ? kind.why_not.c_str() : error.c_str());
+  }
+  resume(pid, 0);
+}
+
+void Tracer::on_signal_stop(pid_t pid, Tracee& tracee, int signal) {
+  if (!tracee.injecting) {
+    ++stats_.signals_delivered;
+    resume(pid, signal);
+    return;
+  }
+  // Mid-injection every signal is blocked, so a stop here is the stub's
+  // trap or a fault of the stub itself: either way the signal is ours.
+  const bool trapped = signal == SIGTRAP && Injector::is_stub_trap(pid, tracee.injection);
+  const InjectionResult result = injector_.finish(pid, tracee.injection, trapped);
+  tracee.injecting = false;
+  if (result.served) {
+    ++stats_.execs_served;
+    if (verbose_) {
+      std::fprintf(stderr, "vdso-run: pid %d: %s: our VDSO at 0x%" PRIx64 "\n", pid,
+                   executable_of(pid).c_str(), result.image_address);
+    }
+  } else {
+    ++stats_.execs_not_served;
+    std::fprintf(stderr, "vdso-run: warning: pid %d runs %s without our VDSO: %s\n", pid,
+                 executable_of(pid).c_str(), result.failure.c_str());
+  }
+  resume(pid, 0);
+}
+
+}  // namespace vdso::run

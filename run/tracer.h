@@ -1,0 +1,69 @@
+// The process side of vdso-run's kernel: follows every process and thread
+// of the tree with ptrace (PTRACE_SEIZE, fork/vfork/clone/exec events,
+// EXITKILL) and runs the exec path (Injector) at each exec.
+//
+// Stops, and what the tracer does at each:
+//   fork/vfork/clone event   note the new task, resume
+//   new task's first stop    resume
+//   exec event               Injector::begin, resume into the stub
+//   stub's SIGTRAP           Injector::finish, resume the program
+//   group-stop               PTRACE_LISTEN, so job control works
+//   any other signal         deliver it unchanged
+#pragma once
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <string>
+#include <unordered_map>
+
+#include "injector.h"
+
+namespace vdso::run {
+
+struct TraceStats {
+  uint64_t execs_served = 0;
+  uint64_t execs_not_served = 0;
+  uint64_t processes = 0;  // forks and vforks
+  uint64_t threads = 0;    // clones
+  uint64_t stops = 0;      // ptrace stops handled
+  uint64_t signals_delivered = 0;
+};
+
+class Tracer {
+ public:
+  Tracer(Injector& injector, bool verbose) : injector_(injector), verbose_(verbose) {}
+
+  // Seizes the first process of the tree (still waiting to exec).
+  bool seize(pid_t pid, std::string* error);
+
+  // Runs until no process of the tree is left. Returns the first process's
+  // wait status.
+  int run();
+
+  const TraceStats& stats() const { return stats_; }
+
+ private:
+  struct Tracee {
+    bool injecting = false;
+    Injection injection;
+  };
+
+  void on_exec(pid_t pid, Tracee& tracee);
+  void on_signal_stop(pid_t pid, Tracee& tracee, int signal);
+  void forward_pending_signals();
+
+  Injector& injector_;
+  const bool verbose_;
+  pid_t first_ = -1;
+  int first_status_ = 0;
+  std::unordered_map<pid_t, Tracee> tracees_;
+  TraceStats stats_;
+};
+
+// Called from the supervisor's handlers for SIGINT, SIGTERM and SIGHUP:
+// sends the signal to the first process while it lives, else to every
+// process left in the tree. Async-signal-safe.
+void forward_signal_to_tree(int signal);
+
+}  // namespace vdso::run
