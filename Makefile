@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST_FLAGS ?= --output-on-failure
 
-.PHONY: all bootstrap configure build demo test bench format clean
+.PHONY: all bootstrap configure build demo test bench format clean kernel-run
 
 all: build
 
@@ -31,3 +31,9 @@ format:
 
 clean:
 	rm -rf $(BUILD_DIR)
+
+# vdso-kernel under QEMU, serial on this terminal; Ctrl-A x leaves.
+# make kernel-run KERNEL_ARGS="hz=250"  (or "test" for the in-kernel tests)
+KERNEL_ARGS ?= hz=1000
+kernel-run: build
+	@kernel/scripts/run.sh $(BUILD_DIR) $(KERNEL_ARGS)

@@ -14,8 +14,10 @@
 // KVM when /dev/kvm can be opened, TCG otherwise (VDSO_KERNEL_ACCEL=kvm|tcg
 // forces one).
 #include <fcntl.h>
+#include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -137,7 +139,13 @@ bool kvm_usable(std::string& why_not) {
     why_not = std::string("/dev/kvm: ") + std::strerror(errno);
     return false;
   }
+  // A device that answers the KVM API, not just a file of that name.
+  const int version = ioctl(fd, KVM_GET_API_VERSION, 0);
   close(fd);
+  if (version != KVM_API_VERSION) {
+    why_not = "/dev/kvm does not answer KVM_GET_API_VERSION";
+    return false;
+  }
   return true;
 }
 
