@@ -64,38 +64,46 @@ void tick_window(Context& t, const BootOptions& options) {
   int64_t last_realtime = coarse_ns(abi::kClockRealtimeCoarse);
   int64_t worst_lag_ns = 0;
   uint64_t samples = 0, odd_seq = 0, count_mismatch = 0, backwards = 0, offset_changed = 0;
+  // Sleep until each tick, then sample for a quarter of the tick period
+  // (ticks keep landing in the middle of reads). Idling most of the time
+  // matters under TCG: a virtual CPU that never halts competes with the
+  // host's other work for its thread and the emulated timer then drops
+  // ticks, which this test would count against the kernel.
+  const int64_t spin_ns = kNsPerSecond / options.hz / 4;
   while (tick::count() - ticks_begin < target_ticks) {
-    ++samples;
-    // The ISR runs to completion before we resume, so between two equal
-    // tick counts the page is at rest.
-    const uint64_t ticks_before = tick::count();
-    const uint32_t seq = abi::load_relaxed(page.seq);
-    const uint64_t updates = abi::load_relaxed(page.update_count);
-    const uint64_t ticks_after = tick::count();
-    if (ticks_before == ticks_after) {
-      if (seq & 1)
-        ++odd_seq;
-      if (updates - ticks_after != updates_minus_ticks)
-        ++count_mismatch;
+    cpu::wait_for_interrupt();
+    const int64_t spin_until = clocksource::monotonic_ns() + spin_ns;
+    while (clocksource::monotonic_ns() < spin_until) {
+      ++samples;
+      // The ISR runs to completion before we resume, so between two equal
+      // tick counts the page is at rest.
+      const uint64_t ticks_before = tick::count();
+      const uint32_t seq = abi::load_relaxed(page.seq);
+      const uint64_t updates = abi::load_relaxed(page.update_count);
+      const uint64_t ticks_after = tick::count();
+      if (ticks_before == ticks_after) {
+        if (seq & 1)
+          ++odd_seq;
+        if (updates - ticks_after != updates_minus_ticks)
+          ++count_mismatch;
+      }
+      const int64_t monotonic = coarse_ns(abi::kClockMonotonicCoarse);
+      const int64_t realtime = coarse_ns(abi::kClockRealtimeCoarse);
+      const int64_t precise = clocksource::monotonic_ns();
+      if (monotonic < last_monotonic || realtime < last_realtime)
+        ++backwards;
+      last_monotonic = monotonic;
+      last_realtime = realtime;
+      // Both reads may straddle a tick: compare the offset only when they
+      // came from the same publication.
+      if (coarse_ns(abi::kClockMonotonicCoarse) == monotonic && realtime - monotonic != offset) {
+        ++offset_changed;
+      }
+      if (precise - monotonic > worst_lag_ns)
+        worst_lag_ns = precise - monotonic;
+      if (monotonic > precise)
+        ++backwards;  // coarse may never run ahead
     }
-    const int64_t monotonic = coarse_ns(abi::kClockMonotonicCoarse);
-    const int64_t realtime = coarse_ns(abi::kClockRealtimeCoarse);
-    const int64_t precise = clocksource::monotonic_ns();
-    if (monotonic < last_monotonic || realtime < last_realtime)
-      ++backwards;
-    last_monotonic = monotonic;
-    last_realtime = realtime;
-    // Both reads may straddle a tick: compare the offset only when they
-    // came from the same publication.
-    if (coarse_ns(abi::kClockMonotonicCoarse) == monotonic && realtime - monotonic != offset) {
-      ++offset_changed;
-    }
-    if (precise - monotonic > worst_lag_ns)
-      worst_lag_ns = precise - monotonic;
-    if (monotonic > precise)
-      ++backwards;  // coarse may never run ahead
-    if ((samples & 1023) == 0)
-      cpu::wait_for_interrupt();  // also sample right after a tick
   }
   const uint64_t ticks = tick::count() - ticks_begin;
   const int64_t elapsed_ns = clocksource::monotonic_ns() - precise_begin;
