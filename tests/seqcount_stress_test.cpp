@@ -4,7 +4,7 @@
 // reader that sees nsec != f(sec) read a torn pair, and one that sees sec go
 // down read a stale one. Exit status 0 only with zero violations.
 //
-//   seqcount_stress_test --reads N --via image|header
+//   seqcount_stress_test --reads N --via image|header [--hold-every N]
 //
 // --via image:  reads through the real vdso.so's __vdso_clock_gettime.
 // --via header: reads through abi::read_coarse (built with TSan as well), or
@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -39,16 +40,16 @@ void pin_to_cpu(int cpu) {
   pthread_setaffinity_np(pthread_self(), sizeof set, &set);
 }
 
-// Every 16th publication holds the page odd for a while between its two
-// stores: a reader that ignored the seqcount would then see a torn pair
-// often enough to be caught (seqcount_stress_detects_a_broken_reader). On
-// x86 the two loads of a reader are too close together for a write to fall
-// between them by chance.
-void publish(DataPage& page, int64_t k) {
+// Every hold_every-th publication holds the page odd for a while between
+// its two stores: a reader that ignored the seqcount would then see a torn
+// pair often enough to be caught (seqcount_stress_detects_a_broken_reader).
+// On x86 the two loads of a reader are too close together for a write to
+// fall between them by chance.
+void publish(DataPage& page, int64_t k, int64_t hold_every) {
   vdso::abi::write_begin(page);
   for (auto& clock : page.coarse) {
     vdso::abi::store_relaxed(clock.sec, k);
-    if (k % 16 == 0) {
+    if (k % hold_every == 0) {
       for (int i = 0; i < 64; ++i) __builtin_ia32_pause();
     }
     vdso::abi::store_relaxed(clock.nsec, expected_nsec(k));
@@ -69,10 +70,13 @@ Timespec read_without_seqcount(const DataPage& page, uint32_t index) {
 
 int main(int argc, char** argv) {
   uint64_t reads = 100'000'000;
+  int64_t hold_every = 1024;
   bool via_image = false;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--reads") == 0) {
       reads = std::strtoull(argv[i + 1], nullptr, 10);
+    } else if (std::strcmp(argv[i], "--hold-every") == 0) {
+      hold_every = std::max<int64_t>(1, std::strtoll(argv[i + 1], nullptr, 10));
     } else if (std::strcmp(argv[i], "--via") == 0) {
       via_image = std::strcmp(argv[i + 1], "image") == 0;
     }
@@ -96,14 +100,14 @@ int main(int argc, char** argv) {
     return 2;
   }
 #endif
-  publish(*page, 1);
+  publish(*page, 1, hold_every);
 
   std::atomic<bool> done{false};
   uint64_t publications = 0;
   std::thread writer([&] {
     pin_to_cpu(0);
     for (int64_t k = 2; !done.load(std::memory_order_relaxed); ++k) {
-      publish(*page, k);
+      publish(*page, k, hold_every);
       ++publications;
     }
   });
