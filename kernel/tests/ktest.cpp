@@ -4,10 +4,14 @@
 #include "arch/x86_64/qemu_exit.h"
 #include "console/print.h"
 #include "lib/panic.h"
+#include "mm/heap.h"
 #include "mm/paging.h"
 #include "time/clocksource.h"
 #include "time/tick.h"
+#include "vdso/image/embedded_image.h"
 #include "vdso/vdso_pages.h"
+
+extern "C" void* memcpy(void*, const void*, size_t);
 
 namespace kernel::ktest {
 namespace {
@@ -45,6 +49,34 @@ void write_vdso_data_through_user_mapping() {
   *reinterpret_cast<volatile uint64_t*>(mapping.data_page) = 0;
 }
 
+// Runs off the end of the boot stack into its guard page: the #PF cannot
+// be delivered on that stack, so the CPU raises #DF, whose handler runs on
+// its own IST stack and reports.
+volatile uint64_t recursion_limit = ~0ull;  // far beyond any stack
+[[gnu::noinline]] uint64_t recurse(uint64_t depth) {
+  volatile uint8_t frame[512];
+  frame[0] = static_cast<uint8_t>(depth);
+  if (depth == recursion_limit)
+    return frame[0];
+  return recurse(depth + 1) + frame[0];
+}
+void overflow_stack() {
+  kprint("scenario: overflowing the kernel stack\n");
+  recurse(0);
+}
+
+// The boot check on a copy of the image with one byte changed, as if the
+// kernel image had been corrupted on disk.
+void refuse_corrupted_image() {
+  const uint64_t size = vdso_pages::image_size();
+  auto* copy = static_cast<uint8_t*>(heap::allocate(size));
+  KASSERT(copy != nullptr);
+  memcpy(copy, vdso::image::embedded_image(), size);
+  copy[0x100] ^= 0xff;
+  kprint("scenario: boot check of a corrupted vdso.so\n");
+  vdso_pages::require_valid_image(copy, size);
+}
+
 void failed_assertion() {
   kprint("scenario: failing a KASSERT\n");
   KASSERT(tick::hz() == 0);
@@ -65,6 +97,8 @@ constexpr Scenario kScenarios[] = {
     {"panic-write-text", write_kernel_text},
     {"panic-write-vdso-data", write_vdso_data_through_user_mapping},
     {"panic-assert", failed_assertion},
+    {"panic-stack-overflow", overflow_stack},
+    {"panic-corrupt-image", refuse_corrupted_image},
     {"hang", hang},
 };
 

@@ -53,19 +53,23 @@ ImageStatus validate_image(const uint8_t* image, uint64_t size) {
   return ImageStatus::kValid;
 }
 
+void require_valid_image(const uint8_t* image, uint64_t size) {
+  const ImageStatus status = validate_image(image, size);
+  if (status == ImageStatus::kValid)
+    return;
+  const vdso::elf::ImageReport report = vdso::elf::check_vdso_image(image, size);
+  for (uint32_t d = 0; d < vdso::elf::kImageDefectCount; ++d) {
+    const auto defect = static_cast<vdso::elf::ImageDefect>(d);
+    if (report.has(defect))
+      kprint("vdso: %s\n", vdso::elf::describe(defect));
+  }
+  PANIC("embedded vdso.so refused: %s", describe(status));
+}
+
 void init() {
   const uint8_t* image = vdso::image::embedded_image();
   const uint64_t size = vdso::image::embedded_image_size();
-  const ImageStatus status = validate_image(image, size);
-  if (status != ImageStatus::kValid) {
-    const vdso::elf::ImageReport report = vdso::elf::check_vdso_image(image, size);
-    for (uint32_t d = 0; d < vdso::elf::kImageDefectCount; ++d) {
-      const auto defect = static_cast<vdso::elf::ImageDefect>(d);
-      if (report.has(defect))
-        kprint("vdso: %s\n", vdso::elf::describe(defect));
-    }
-    PANIC("embedded vdso.so refused: %s", describe(status));
-  }
+  require_valid_image(image, size);
   if (reinterpret_cast<uint64_t>(image) % layout::kPageSize != 0) {
     PANIC("embedded vdso.so is not page aligned");
   }

@@ -29,8 +29,13 @@ const char* describe(ImageStatus status);
 // corrupted copies.
 ImageStatus validate_image(const uint8_t* image, uint64_t size);
 
-// Validates the embedded image (panics if it is not valid: the kernel must
-// not hand a broken VDSO to any process) and allocates the data page.
+// The boot check: returns if `image` is valid, otherwise prints each ELF
+// defect found and panics (the kernel must not hand a broken VDSO to any
+// process).
+void require_valid_image(const uint8_t* image, uint64_t size);
+
+// Checks the embedded image (require_valid_image) and allocates the data
+// page.
 void init();
 
 vdso::abi::DataPage& data_page();  // the kernel's (only writable) view
