@@ -44,8 +44,8 @@ struct OurVdso {
     return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
   }
   OurVdso() {
-    timekeeper = std::make_unique<vdso::Timekeeper>(mapped->data_page(), 4'000'000,
-                                                    now_ns(CLOCK_MONOTONIC), now_ns(CLOCK_REALTIME));
+    timekeeper = std::make_unique<vdso::Timekeeper>(
+        mapped->data_page(), 4'000'000, now_ns(CLOCK_MONOTONIC), now_ns(CLOCK_REALTIME));
     ticker = std::thread([this] {
       while (!stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(4));

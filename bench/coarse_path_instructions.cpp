@@ -31,7 +31,8 @@ int main(int argc, char** argv) {
     const int64_t count = vdso::bench::count_instructions(fn, clock);
     std::printf("clock %d: %lld instructions (budget %ld)\n", clock, static_cast<long long>(count),
                 budget);
-    if (count <= 0 || count > budget) ++failures;
+    if (count <= 0 || count > budget)
+      ++failures;
   }
   return failures == 0 ? 0 : 1;
 }

@@ -23,8 +23,10 @@ __attribute__((noinline)) void call_once(int (*fn)(int, void*), int clock_id) {
 
 bool step(pid_t pid, user_regs_struct* regs) {
   int status;
-  if (ptrace(PTRACE_SINGLESTEP, pid, nullptr, nullptr) != 0) return false;
-  if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status)) return false;
+  if (ptrace(PTRACE_SINGLESTEP, pid, nullptr, nullptr) != 0)
+    return false;
+  if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
+    return false;
   return ptrace(PTRACE_GETREGS, pid, nullptr, regs) == 0;
 }
 
@@ -32,7 +34,8 @@ bool step(pid_t pid, user_regs_struct* regs) {
 
 int64_t count_instructions(int (*fn)(int, void*), int clock_id) {
   const pid_t pid = fork();
-  if (pid < 0) return -1;
+  if (pid < 0)
+    return -1;
   if (pid == 0) {
     ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
     raise(SIGSTOP);

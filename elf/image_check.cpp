@@ -21,25 +21,28 @@ void check_segments(const LoadedImage& image, ImageReport& report) {
     switch (ph.type) {
       case kPtLoad:
         ++loads;
-        if (ph.offset != 0 || ph.vaddr != 0) report.add(ImageDefect::kLoadNotAtZero);
-        if (ph.flags != (kPfR | kPfX)) report.add(ImageDefect::kLoadNotReadExec);
-        if (ph.filesz != ph.memsz) report.add(ImageDefect::kLoadSizeMismatch);
+        if (ph.offset != 0 || ph.vaddr != 0)
+          report.add(ImageDefect::kLoadNotAtZero);
+        if (ph.flags != (kPfR | kPfX))
+          report.add(ImageDefect::kLoadNotReadExec);
+        if (ph.filesz != ph.memsz)
+          report.add(ImageDefect::kLoadSizeMismatch);
         if (ph.offset > image.size() || ph.filesz > image.size() - ph.offset)
           report.add(ImageDefect::kLoadTruncated);
         break;
       case kPtDynamic:
         has_dynamic = true;
-        if ((ph.flags & kPfW) != 0) report.add(ImageDefect::kDynamicWritable);
+        if ((ph.flags & kPfW) != 0)
+          report.add(ImageDefect::kDynamicWritable);
         break;
-      case kPtTls:
-        report.add(ImageDefect::kTls);
-        break;
-      default:
-        break;
+      case kPtTls: report.add(ImageDefect::kTls); break;
+      default: break;
     }
   }
-  if (loads != 1) report.add(ImageDefect::kLoadCount);
-  if (!has_dynamic || image.dynamic() == nullptr) report.add(ImageDefect::kNoDynamic);
+  if (loads != 1)
+    report.add(ImageDefect::kLoadCount);
+  if (!has_dynamic || image.dynamic() == nullptr)
+    report.add(ImageDefect::kNoDynamic);
 }
 
 void check_dynamic(const LoadedImage& image, ImageReport& report) {
@@ -47,24 +50,33 @@ void check_dynamic(const LoadedImage& image, ImageReport& report) {
   // Freestanding: an array, not an initializer_list.
   const int64_t relocation_tags[] = {kDtRel, kDtRela, kDtRelr, kDtJmprel, kDtTextrel};
   for (int64_t tag : relocation_tags) {
-    if (image.dynamic_value(tag, &value)) report.add(ImageDefect::kRelocation);
+    if (image.dynamic_value(tag, &value))
+      report.add(ImageDefect::kRelocation);
   }
-  if (!image.dynamic_value(kDtHash, &value)) report.add(ImageDefect::kNoSysvHash);
-  if (!image.dynamic_value(kDtGnuHash, &value)) report.add(ImageDefect::kNoGnuHash);
-  if (!image.dynamic_value(kDtVerdef, &value)) report.add(ImageDefect::kNoVerdef);
-  if (!image.dynamic_value(kDtVersym, &value)) report.add(ImageDefect::kNoVersym);
+  if (!image.dynamic_value(kDtHash, &value))
+    report.add(ImageDefect::kNoSysvHash);
+  if (!image.dynamic_value(kDtGnuHash, &value))
+    report.add(ImageDefect::kNoGnuHash);
+  if (!image.dynamic_value(kDtVerdef, &value))
+    report.add(ImageDefect::kNoVerdef);
+  if (!image.dynamic_value(kDtVersym, &value))
+    report.add(ImageDefect::kNoVersym);
 
   const char* soname = nullptr;
-  if (image.dynamic_value(kDtSoname, &value)) soname = image.dynamic_string(value);
-  if (soname == nullptr || !str_equal(soname, kVdsoSoname)) report.add(ImageDefect::kBadSoname);
+  if (image.dynamic_value(kDtSoname, &value))
+    soname = image.dynamic_string(value);
+  if (soname == nullptr || !str_equal(soname, kVdsoSoname))
+    report.add(ImageDefect::kBadSoname);
 
-  if (!image.defines_version(kVdsoVersion)) report.add(ImageDefect::kNoVersionNode);
+  if (!image.defines_version(kVdsoVersion))
+    report.add(ImageDefect::kNoVersionNode);
   for (const char* name : kRequiredSymbols) {
     // Each libc uses one table: glibc and Go the GNU hash, musl the SysV one.
     if (image.lookup(name, kVdsoVersion, HashTable::kGnu) == nullptr ||
         image.lookup(name, kVdsoVersion, HashTable::kSysv) == nullptr) {
       report.add(ImageDefect::kMissingSymbol);
-      if (report.missing_symbol == nullptr) report.missing_symbol = name;
+      if (report.missing_symbol == nullptr)
+        report.missing_symbol = name;
     }
   }
 }
@@ -87,7 +99,8 @@ void check_sections(const LoadedImage& image, ImageReport& report) {
     const Shdr& s = sections[i];
     if ((s.type == kShtRel || s.type == kShtRela) && s.size != 0)
       report.add(ImageDefect::kRelocation);
-    if ((s.flags & kShfAlloc) == 0 || s.size == 0) continue;
+    if ((s.flags & kShfAlloc) == 0 || s.size == 0)
+      continue;
     if (s.type == kShtNobits) {
       report.add(ImageDefect::kWritableSection);
       continue;
@@ -97,7 +110,8 @@ void check_sections(const LoadedImage& image, ImageReport& report) {
       // counts, and PT_DYNAMIC is checked above.
       const bool is_dynamic = name_table != nullptr && s.name < names.size &&
                               str_equal(name_table + s.name, ".dynamic");
-      if (!is_dynamic) report.add(ImageDefect::kWritableSection);
+      if (!is_dynamic)
+        report.add(ImageDefect::kWritableSection);
     }
   }
 }
@@ -113,7 +127,8 @@ ImageReport check_vdso_image(const void* bytes, uint64_t size) {
     return report;
   }
   check_segments(image, report);
-  if (!report.has(ImageDefect::kNoDynamic)) check_dynamic(image, report);
+  if (!report.has(ImageDefect::kNoDynamic))
+    check_dynamic(image, report);
   check_sections(image, report);
   return report;
 }
@@ -130,12 +145,9 @@ const char* describe(ImageDefect defect) {
       return "PT_LOAD flags are not R+X: the image must hold no writable data";
     case ImageDefect::kLoadSizeMismatch:
       return "PT_LOAD filesz != memsz: the mapping would lack bytes (.bss)";
-    case ImageDefect::kLoadTruncated:
-      return "PT_LOAD extends past the end of the image";
-    case ImageDefect::kTls:
-      return "a PT_TLS segment: the VDSO cannot have thread-local storage";
-    case ImageDefect::kNoDynamic:
-      return "no PT_DYNAMIC: no dynamic linker can bind the image";
+    case ImageDefect::kLoadTruncated: return "PT_LOAD extends past the end of the image";
+    case ImageDefect::kTls: return "a PT_TLS segment: the VDSO cannot have thread-local storage";
+    case ImageDefect::kNoDynamic: return "no PT_DYNAMIC: no dynamic linker can bind the image";
     case ImageDefect::kDynamicWritable:
       return "PT_DYNAMIC is writable: glibc 2.35+ writes into .dynamic and faults";
     case ImageDefect::kRelocation:
@@ -144,16 +156,11 @@ const char* describe(ImageDefect defect) {
       return "an allocated writable or NOBITS section (.data/.bss): the VDSO has no writable data";
     case ImageDefect::kNoSectionTable:
       return "the section header table is missing or out of bounds";
-    case ImageDefect::kNoSysvHash:
-      return "no DT_HASH: musl looks symbols up only through it";
-    case ImageDefect::kNoGnuHash:
-      return "no DT_GNU_HASH";
-    case ImageDefect::kNoVerdef:
-      return "no DT_VERDEF: Go's runtime dereferences it unchecked";
-    case ImageDefect::kNoVersym:
-      return "no DT_VERSYM: symbol versions cannot be matched";
-    case ImageDefect::kBadSoname:
-      return "soname missing or not linux-vdso.so.1";
+    case ImageDefect::kNoSysvHash: return "no DT_HASH: musl looks symbols up only through it";
+    case ImageDefect::kNoGnuHash: return "no DT_GNU_HASH";
+    case ImageDefect::kNoVerdef: return "no DT_VERDEF: Go's runtime dereferences it unchecked";
+    case ImageDefect::kNoVersym: return "no DT_VERSYM: symbol versions cannot be matched";
+    case ImageDefect::kBadSoname: return "soname missing or not linux-vdso.so.1";
     case ImageDefect::kNoVersionNode:
       return "version node LINUX_2.6 (ELF hash 0x3ae75f6) not defined";
     case ImageDefect::kMissingSymbol:

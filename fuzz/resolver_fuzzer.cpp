@@ -21,11 +21,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const char* name : vdso::elf::kRequiredSymbols) {
     for (auto table : {vdso::elf::HashTable::kGnu, vdso::elf::HashTable::kSysv}) {
       vdso::elf::LoadedImage loaded;
-      if (!vdso::elf::LoadedImage::parse(image, size, &loaded)) break;
+      if (!vdso::elf::LoadedImage::parse(image, size, &loaded))
+        break;
       const void* found = loaded.lookup(name, vdso::elf::kVdsoVersion, table);
-      if (found != nullptr &&
-          (found < static_cast<const void*>(image) ||
-           found >= static_cast<const void*>(image + size))) {
+      if (found != nullptr && (found < static_cast<const void*>(image) ||
+                               found >= static_cast<const void*>(image + size))) {
         abort();
       }
     }

@@ -42,16 +42,18 @@ long raw_syscall2(long number, long arg0, long arg1) {
 // Out of line: the coarse path stays short and free of the chain's spills.
 __attribute__((noinline)) int fallback_clock_gettime(int clock_id, Timespec* ts) {
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_gettime);
-  if (chain != 0) return reinterpret_cast<ClockFn>(chain)(clock_id, ts);
-  return static_cast<int>(raw_syscall2(vdso::abi::kSysClockGettime, clock_id,
-                                       reinterpret_cast<long>(ts)));
+  if (chain != 0)
+    return reinterpret_cast<ClockFn>(chain)(clock_id, ts);
+  return static_cast<int>(
+      raw_syscall2(vdso::abi::kSysClockGettime, clock_id, reinterpret_cast<long>(ts)));
 }
 
 __attribute__((noinline)) int fallback_clock_getres(int clock_id, Timespec* res) {
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_getres);
-  if (chain != 0) return reinterpret_cast<ClockFn>(chain)(clock_id, res);
-  return static_cast<int>(raw_syscall2(vdso::abi::kSysClockGetres, clock_id,
-                                       reinterpret_cast<long>(res)));
+  if (chain != 0)
+    return reinterpret_cast<ClockFn>(chain)(clock_id, res);
+  return static_cast<int>(
+      raw_syscall2(vdso::abi::kSysClockGetres, clock_id, reinterpret_cast<long>(res)));
 }
 
 }  // namespace
@@ -89,7 +91,8 @@ int __vdso_clock_getres(int clock_id, Timespec* res) {
 
 int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.gettimeofday);
-  if (chain != 0) return reinterpret_cast<GettimeofdayFn>(chain)(tv, tz);
+  if (chain != 0)
+    return reinterpret_cast<GettimeofdayFn>(chain)(tv, tz);
   return static_cast<int>(raw_syscall2(vdso::abi::kSysGettimeofday, reinterpret_cast<long>(tv),
                                        reinterpret_cast<long>(tz)));
 }
@@ -99,7 +102,8 @@ int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
 int64_t __vdso_time(int64_t* t) {
   const auto index = static_cast<uint32_t>(vdso::abi::CoarseClock::kRealtime);
   const int64_t sec = vdso::abi::load_relaxed(vdso_data_page.coarse[index].sec);
-  if (t != nullptr) *t = sec;
+  if (t != nullptr)
+    *t = sec;
   return sec;
 }
 

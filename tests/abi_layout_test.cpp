@@ -24,8 +24,8 @@ TEST(AbiLayout, PageIsOnePageWithFixedOffsets) {
 TEST(AbiLayout, CoarseIdsIndexTheClockArray) {
   EXPECT_TRUE(page_serves(kClockRealtimeCoarse));
   EXPECT_TRUE(page_serves(kClockMonotonicCoarse));
-  for (int id : {kClockRealtime, kClockMonotonic, kClockMonotonicRaw, kClockBoottime, kClockTai,
-                 -1, 16}) {
+  for (int id :
+       {kClockRealtime, kClockMonotonic, kClockMonotonicRaw, kClockBoottime, kClockTai, -1, 16}) {
     EXPECT_FALSE(page_serves(id)) << id;
   }
   EXPECT_EQ(coarse_index(kClockRealtimeCoarse), 0u);

@@ -47,11 +47,14 @@ int run_vdso_check(const Bytes& bytes) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-Ehdr& header(Bytes& b) { return *reinterpret_cast<Ehdr*>(b.data()); }
+Ehdr& header(Bytes& b) {
+  return *reinterpret_cast<Ehdr*>(b.data());
+}
 Phdr& phdr(Bytes& b, uint32_t type) {
   auto* ph = reinterpret_cast<Phdr*>(b.data() + header(b).phoff);
   for (int i = 0; i < header(b).phnum; ++i) {
-    if (ph[i].type == type) return ph[i];
+    if (ph[i].type == type)
+      return ph[i];
   }
   ADD_FAILURE() << "no program header of type " << type;
   return ph[0];
@@ -59,7 +62,8 @@ Phdr& phdr(Bytes& b, uint32_t type) {
 Dyn& dyn(Bytes& b, int64_t tag) {
   auto* d = reinterpret_cast<Dyn*>(b.data() + phdr(b, kPtDynamic).offset);
   for (; d->tag != kDtNull; ++d) {
-    if (d->tag == tag) return *d;
+    if (d->tag == tag)
+      return *d;
   }
   ADD_FAILURE() << "no dynamic entry " << tag;
   return *d;
@@ -68,7 +72,8 @@ Shdr& section(Bytes& b, const char* name) {
   auto* sh = reinterpret_cast<Shdr*>(b.data() + header(b).shoff);
   const char* names = reinterpret_cast<const char*>(b.data() + sh[header(b).shstrndx].offset);
   for (int i = 0; i < header(b).shnum; ++i) {
-    if (std::strcmp(names + sh[i].name, name) == 0) return sh[i];
+    if (std::strcmp(names + sh[i].name, name) == 0)
+      return sh[i];
   }
   ADD_FAILURE() << "no section " << name;
   return sh[0];
@@ -85,8 +90,8 @@ void replace_string(Bytes& b, const char* from, const char* to) {
 
 void expect_refused(const Bytes& bytes, ImageDefect defect) {
   const ImageReport report = check_vdso_image(bytes.data(), bytes.size());
-  EXPECT_TRUE(report.has(defect)) << "expected: " << describe(defect)
-                                  << "; defects mask 0x" << std::hex << report.defects;
+  EXPECT_TRUE(report.has(defect)) << "expected: " << describe(defect) << "; defects mask 0x"
+                                  << std::hex << report.defects;
   EXPECT_EQ(run_vdso_check(bytes), 1) << describe(defect);
 }
 
@@ -103,7 +108,9 @@ struct Patch {
   std::function<void(Bytes&)> apply;
 };
 
-void PrintTo(const Patch& patch, std::ostream* os) { *os << patch.name; }
+void PrintTo(const Patch& patch, std::ostream* os) {
+  *os << patch.name;
+}
 
 class PatchedImage : public ::testing::TestWithParam<Patch> {};
 
@@ -120,7 +127,8 @@ const Patch kPatches[] = {
      [](Bytes& b) { phdr(b, kPtLoad).flags |= kPfW; }},
     {"NonExecutableLoad", ImageDefect::kLoadNotReadExec,
      [](Bytes& b) { phdr(b, kPtLoad).flags &= ~kPfX; }},
-    {"SecondLoad", ImageDefect::kLoadCount, [](Bytes& b) { phdr(b, 4 /*PT_NOTE*/).type = kPtLoad; }},
+    {"SecondLoad", ImageDefect::kLoadCount,
+     [](Bytes& b) { phdr(b, 4 /*PT_NOTE*/).type = kPtLoad; }},
     {"LoadNotAtOffsetZero", ImageDefect::kLoadNotAtZero,
      [](Bytes& b) { phdr(b, kPtLoad).offset = 4096; }},
     {"LoadNotAtAddressZero", ImageDefect::kLoadNotAtZero,
@@ -135,7 +143,9 @@ const Patch kPatches[] = {
     {"TlsSegment", ImageDefect::kTls,
      [](Bytes& b) { phdr(b, 0x6474e550 /*PT_GNU_EH_FRAME*/).type = kPtTls; }},
     {"NoDynamicSegment", ImageDefect::kNoDynamic,
-     [](Bytes& b) { phdr(b, kPtDynamic).type = 0x6474e551; /*PT_GNU_STACK*/ }},
+     [](Bytes& b) {
+       phdr(b, kPtDynamic).type = 0x6474e551; /*PT_GNU_STACK*/
+     }},
     {"WritableDynamic", ImageDefect::kDynamicWritable,
      [](Bytes& b) { phdr(b, kPtDynamic).flags |= kPfW; }},
     {"DynamicRelocation", ImageDefect::kRelocation,
@@ -188,14 +198,17 @@ struct BuiltImage {
   std::vector<ImageDefect> defects;
 };
 
-void PrintTo(const BuiltImage& image, std::ostream* os) { *os << image.file; }
+void PrintTo(const BuiltImage& image, std::ostream* os) {
+  *os << image.file;
+}
 
 class BuiltBadImage : public ::testing::TestWithParam<BuiltImage> {};
 
 TEST_P(BuiltBadImage, IsRefused) {
   const Bytes bytes = read_file(std::string(BAD_IMAGE_DIR) + "/" + GetParam().file);
   ASSERT_FALSE(bytes.empty());
-  for (ImageDefect defect : GetParam().defects) expect_refused(bytes, defect);
+  for (ImageDefect defect : GetParam().defects)
+    expect_refused(bytes, defect);
 }
 
 INSTANTIATE_TEST_SUITE_P(

@@ -18,7 +18,9 @@ using vdso::testing::GettimeofdayFn;
 using vdso::testing::MappedVdso;
 using vdso::testing::TimeFn;
 
-int64_t ns(const Timespec& ts) { return ts.sec * kNanosecondsPerSecond + ts.nsec; }
+int64_t ns(const Timespec& ts) {
+  return ts.sec * kNanosecondsPerSecond + ts.nsec;
+}
 
 Timespec syscall_clock(int id) {
   Timespec ts{};
@@ -37,9 +39,8 @@ class MappedVdsoTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     vdso_ = MappedVdso::map_embedded();
-    timekeeper_ = std::make_unique<vdso::Timekeeper>(vdso_->data_page(), 4'000'000,
-                                                     host_ns(CLOCK_MONOTONIC),
-                                                     host_ns(CLOCK_REALTIME));
+    timekeeper_ = std::make_unique<vdso::Timekeeper>(
+        vdso_->data_page(), 4'000'000, host_ns(CLOCK_MONOTONIC), host_ns(CLOCK_REALTIME));
     // With the parameter set, chain to this process's own host vDSO, as
     // vdso-run does; without it, the image makes the system call.
     if (GetParam()) {
@@ -50,7 +51,8 @@ class MappedVdsoTest : public ::testing::TestWithParam<bool> {
           reinterpret_cast<uint64_t>(vdso::testing::host_vdso_symbol("__vdso_gettimeofday"));
       chain.clock_getres =
           reinterpret_cast<uint64_t>(vdso::testing::host_vdso_symbol("__vdso_clock_getres"));
-      if (chain.clock_gettime == 0) GTEST_SKIP() << "no host vDSO to chain to";
+      if (chain.clock_gettime == 0)
+        GTEST_SKIP() << "no host vDSO to chain to";
     }
     gettime_ = vdso_->function<ClockGettimeFn>("__vdso_clock_gettime");
     getres_ = vdso_->function<ClockGetresFn>("__vdso_clock_getres");
@@ -142,15 +144,18 @@ TEST_P(MappedVdsoTest, CpuClocksAreServed) {
 TEST_P(MappedVdsoTest, OtherIdsAnswerLikeTheFallbackTheyReplace) {
   const auto& chain = vdso_->chain_page();
   const auto reference_gettime = [&](int id, Timespec* ts) -> int {
-    if (chain.clock_gettime != 0) return reinterpret_cast<ClockGettimeFn>(chain.clock_gettime)(id, ts);
+    if (chain.clock_gettime != 0)
+      return reinterpret_cast<ClockGettimeFn>(chain.clock_gettime)(id, ts);
     return syscall(SYS_clock_gettime, id, ts) == 0 ? 0 : -errno;
   };
   const auto reference_getres = [&](int id, Timespec* ts) -> int {
-    if (chain.clock_getres != 0) return reinterpret_cast<ClockGetresFn>(chain.clock_getres)(id, ts);
+    if (chain.clock_getres != 0)
+      return reinterpret_cast<ClockGetresFn>(chain.clock_getres)(id, ts);
     return syscall(SYS_clock_getres, id, ts) == 0 ? 0 : -errno;
   };
   for (int id = -20; id < 40; ++id) {
-    if (page_serves(id)) continue;
+    if (page_serves(id))
+      continue;
     Timespec a{}, b{};
     EXPECT_EQ(gettime_(id, &a), reference_gettime(id, &b)) << "clock_gettime, clock " << id;
     EXPECT_EQ(getres_(id, &a), reference_getres(id, &b)) << "clock_getres, clock " << id;

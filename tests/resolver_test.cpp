@@ -51,10 +51,10 @@ TEST(Resolver, RefusesWrongNamesAndVersions) {
 }
 
 TEST(Resolver, FindsTheHostVdsoFunctionsLikeGlibcDoes) {
-  if (getauxval(AT_SYSINFO_EHDR) == 0) GTEST_SKIP() << "this process has no host vDSO";
-  auto host_gettime =
-      reinterpret_cast<int (*)(int, timespec*)>(
-          const_cast<void*>(vdso::testing::host_vdso_symbol("__vdso_clock_gettime")));
+  if (getauxval(AT_SYSINFO_EHDR) == 0)
+    GTEST_SKIP() << "this process has no host vDSO";
+  auto host_gettime = reinterpret_cast<int (*)(int, timespec*)>(
+      const_cast<void*>(vdso::testing::host_vdso_symbol("__vdso_clock_gettime")));
   ASSERT_NE(host_gettime, nullptr);
   timespec before{}, via_host{}, after{};
   clock_gettime(CLOCK_MONOTONIC, &before);
@@ -67,8 +67,8 @@ TEST(Resolver, FindsTheHostVdsoFunctionsLikeGlibcDoes) {
 
 TEST(Resolver, EveryTruncationIsRefusedOrStillCorrect) {
   const auto bytes = real_image();
-  const void* full = vdso::elf::resolve_vdso_symbol(bytes.data(), bytes.size(),
-                                                     "__vdso_time", "LINUX_2.6");
+  const void* full =
+      vdso::elf::resolve_vdso_symbol(bytes.data(), bytes.size(), "__vdso_time", "LINUX_2.6");
   ASSERT_NE(full, nullptr);
   const auto offset = static_cast<const uint8_t*>(full) - bytes.data();
   for (size_t size = 0; size <= bytes.size(); ++size) {
@@ -76,7 +76,7 @@ TEST(Resolver, EveryTruncationIsRefusedOrStillCorrect) {
     // by the sanitizer builds and the fuzzer.
     std::vector<uint8_t> truncated(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(size));
     const void* found = vdso::elf::resolve_vdso_symbol(truncated.data(), truncated.size(),
-                                                        "__vdso_time", "LINUX_2.6");
+                                                       "__vdso_time", "LINUX_2.6");
     if (found != nullptr) {
       EXPECT_EQ(static_cast<const uint8_t*>(found) - truncated.data(), offset) << size;
     }
@@ -94,9 +94,10 @@ TEST(Resolver, RandomCorruptionNeverCrashesAndStaysInBounds) {
       bytes[rng() % bytes.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
     }
     for (const char* name : vdso::elf::kRequiredSymbols) {
-      const void* found = vdso::elf::resolve_vdso_symbol(bytes.data(), bytes.size(), name,
-                                                          "LINUX_2.6");
-      if (found == nullptr) continue;
+      const void* found =
+          vdso::elf::resolve_vdso_symbol(bytes.data(), bytes.size(), name, "LINUX_2.6");
+      if (found == nullptr)
+        continue;
       ++found_count;
       ASSERT_GE(static_cast<const uint8_t*>(found), bytes.data());
       ASSERT_LT(static_cast<const uint8_t*>(found), bytes.data() + bytes.size());
@@ -109,13 +110,11 @@ TEST(Resolver, RandomCorruptionNeverCrashesAndStaysInBounds) {
 
 TEST(Resolver, GarbageIsNotAnImage) {
   std::vector<uint8_t> zeros(8192, 0);
-  EXPECT_EQ(vdso::elf::resolve_vdso_symbol(zeros.data(), zeros.size(), "time", nullptr),
-            nullptr);
+  EXPECT_EQ(vdso::elf::resolve_vdso_symbol(zeros.data(), zeros.size(), "time", nullptr), nullptr);
   EXPECT_EQ(vdso::elf::resolve_vdso_symbol(zeros.data(), 0, "time", nullptr), nullptr);
   const auto bytes = real_image();
   std::vector<uint8_t> header_only(bytes.begin(), bytes.begin() + 64);
-  EXPECT_EQ(vdso::elf::resolve_vdso_symbol(header_only.data(), header_only.size(), "time",
-                                           nullptr),
+  EXPECT_EQ(vdso::elf::resolve_vdso_symbol(header_only.data(), header_only.size(), "time", nullptr),
             nullptr);
 }
 

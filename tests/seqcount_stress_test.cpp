@@ -31,7 +31,9 @@ namespace {
 using vdso::abi::DataPage;
 using vdso::abi::Timespec;
 
-int64_t expected_nsec(int64_t sec) { return (sec * 7919) % 1'000'000'000; }
+int64_t expected_nsec(int64_t sec) {
+  return (sec * 7919) % 1'000'000'000;
+}
 
 void pin_to_cpu(int cpu) {
   cpu_set_t set;
@@ -50,7 +52,8 @@ void publish(DataPage& page, int64_t k, int64_t hold_every) {
   for (auto& clock : page.coarse) {
     vdso::abi::store_relaxed(clock.sec, k);
     if (k % hold_every == 0) {
-      for (int i = 0; i < 64; ++i) __builtin_ia32_pause();
+      for (int i = 0; i < 64; ++i)
+        __builtin_ia32_pause();
     }
     vdso::abi::store_relaxed(clock.nsec, expected_nsec(k));
   }
@@ -119,7 +122,8 @@ int main(int argc, char** argv) {
     const int clock = vdso::abi::kClockRealtimeCoarse + static_cast<int>(i & 1);
     Timespec ts;
     if (via_image) {
-      if (clock_gettime_fn(clock, &ts) != 0) ++torn;
+      if (clock_gettime_fn(clock, &ts) != 0)
+        ++torn;
     } else {
 #ifdef SEQCOUNT_STRESS_BROKEN_READER
       ts = read_without_seqcount(*page, vdso::abi::coarse_index(clock));
@@ -127,20 +131,24 @@ int main(int argc, char** argv) {
       ts = vdso::abi::read_coarse(*page, vdso::abi::coarse_index(clock));
 #endif
     }
-    if (ts.nsec != expected_nsec(ts.sec)) ++torn;
-    if (ts.sec < last_sec[i & 1]) ++backwards;
-    if (ts.sec != last_sec[i & 1]) ++retried_values;
+    if (ts.nsec != expected_nsec(ts.sec))
+      ++torn;
+    if (ts.sec < last_sec[i & 1])
+      ++backwards;
+    if (ts.sec != last_sec[i & 1])
+      ++retried_values;
     last_sec[i & 1] = ts.sec;
   }
   done = true;
   writer.join();
 
-  std::printf("seqcount_stress (%s): %llu reads, %llu publications, %llu distinct values seen, "
-              "%llu torn, %llu backwards\n",
-              via_image ? "image" : "header", static_cast<unsigned long long>(reads),
-              static_cast<unsigned long long>(publications),
-              static_cast<unsigned long long>(retried_values),
-              static_cast<unsigned long long>(torn), static_cast<unsigned long long>(backwards));
+  std::printf(
+      "seqcount_stress (%s): %llu reads, %llu publications, %llu distinct values seen, "
+      "%llu torn, %llu backwards\n",
+      via_image ? "image" : "header", static_cast<unsigned long long>(reads),
+      static_cast<unsigned long long>(publications),
+      static_cast<unsigned long long>(retried_values), static_cast<unsigned long long>(torn),
+      static_cast<unsigned long long>(backwards));
   // A run in which the writer never overlapped the readers proves nothing.
   if (publications < 1000 || retried_values < 1000) {
     std::fprintf(stderr, "seqcount_stress: writer and readers did not overlap enough\n");

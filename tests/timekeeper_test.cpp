@@ -19,7 +19,9 @@ Timespec coarse(const DataPage& page, int clock_id) {
   return read_coarse(page, coarse_index(clock_id));
 }
 
-int64_t ns(const Timespec& ts) { return vdso::ns_from_timespec(ts); }
+int64_t ns(const Timespec& ts) {
+  return vdso::ns_from_timespec(ts);
+}
 
 TEST(Timekeeper, InitialisesAndPublishes) {
   static DataPage page{};
@@ -71,9 +73,7 @@ TEST(Timekeeper, MonotonicNeverBackwardsAcrossRealtimeSteps) {
         realtime_went_back |= ns(coarse(page, kClockRealtimeCoarse)) < before;
         break;
       }
-      case 1:
-        tk.adjust_realtime(static_cast<int64_t>(rng() % (2 * kSecond)) - kSecond);
-        break;
+      case 1: tk.adjust_realtime(static_cast<int64_t>(rng() % (2 * kSecond)) - kSecond); break;
       case 2:  // a host reading that went back
         tk.tick(host_monotonic - static_cast<int64_t>(rng() % kSecond));
         break;

@@ -34,14 +34,17 @@ Timekeeper::Timekeeper(abi::DataPage& page, uint64_t tick_ns, int64_t monotonic_
 void Timekeeper::tick(int64_t monotonic_now_ns) {
   // A host clock that stepped back (or a reading taken late) must not move
   // MONOTONIC back: hold it until the host catches up.
-  const int64_t elapsed_ns = monotonic_now_ns > monotonic_ns_ ? monotonic_now_ns - monotonic_ns_ : 0;
+  const int64_t elapsed_ns =
+      monotonic_now_ns > monotonic_ns_ ? monotonic_now_ns - monotonic_ns_ : 0;
   monotonic_ns_ += elapsed_ns;
 
   if (pending_slew_ns_ != 0) {
     const int64_t max_step_ns = elapsed_ns / (1'000'000 / kMaxSlewPpm);
     int64_t step_ns = pending_slew_ns_;
-    if (step_ns > max_step_ns) step_ns = max_step_ns;
-    if (step_ns < -max_step_ns) step_ns = -max_step_ns;
+    if (step_ns > max_step_ns)
+      step_ns = max_step_ns;
+    if (step_ns < -max_step_ns)
+      step_ns = -max_step_ns;
     realtime_offset_ns_ += step_ns;
     pending_slew_ns_ -= step_ns;
   }
@@ -56,7 +59,9 @@ void Timekeeper::set_realtime(int64_t realtime_now_ns, int64_t monotonic_now_ns)
   publish();
 }
 
-void Timekeeper::adjust_realtime(int64_t delta_ns) { pending_slew_ns_ += delta_ns; }
+void Timekeeper::adjust_realtime(int64_t delta_ns) {
+  pending_slew_ns_ += delta_ns;
+}
 
 void Timekeeper::publish() {
   const abi::Timespec monotonic = timespec_from_ns(monotonic_ns_);
@@ -74,13 +79,15 @@ void Timekeeper::publish() {
 }
 
 int Timekeeper::clock_gettime(int clock_id, abi::Timespec* out) const {
-  if (!abi::page_serves(clock_id)) return -abi::kEinval;
+  if (!abi::page_serves(clock_id))
+    return -abi::kEinval;
   *out = abi::read_coarse(page_, abi::coarse_index(clock_id));
   return 0;
 }
 
 int Timekeeper::clock_getres(int clock_id, abi::Timespec* out) const {
-  if (!abi::page_serves(clock_id)) return -abi::kEinval;
+  if (!abi::page_serves(clock_id))
+    return -abi::kEinval;
   *out = timespec_from_ns(static_cast<int64_t>(abi::load_relaxed(page_.tick_ns)));
   return 0;
 }

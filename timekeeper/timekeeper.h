@@ -55,9 +55,9 @@ class Timekeeper {
 
   abi::DataPage& page_;
   const uint64_t tick_ns_;
-  int64_t monotonic_ns_;           // last published MONOTONIC
-  int64_t realtime_offset_ns_;     // REALTIME - MONOTONIC
-  int64_t pending_slew_ns_ = 0;    // adjustment not yet applied
+  int64_t monotonic_ns_;         // last published MONOTONIC
+  int64_t realtime_offset_ns_;   // REALTIME - MONOTONIC
+  int64_t pending_slew_ns_ = 0;  // adjustment not yet applied
 };
 
 // Nanoseconds since the epoch of a clock -> timespec (floor division, so

@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
       return usage();
     }
   }
-  if (image_path.empty()) return usage();
+  if (image_path.empty())
+    return usage();
 
   std::ifstream in(image_path, std::ios::binary);
   if (!in) {
@@ -104,7 +105,8 @@ int main(int argc, char** argv) {
                   "#pragma once\n#include <stdint.h>\n"
                   "namespace vdso::image {\n"
                   "inline constexpr uint64_t kImageSize = %zu;\n"
-                  "inline constexpr uint64_t kImageFingerprint = 0x%016" PRIx64 ";\n"
+                  "inline constexpr uint64_t kImageFingerprint = 0x%016" PRIx64
+                  ";\n"
                   "}  // namespace vdso::image\n",
                   image_path.c_str(), bytes.size(),
                   vdso::image::fingerprint(bytes.data(), bytes.size()));
@@ -117,6 +119,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "vdso-check: cannot write %s\n", stamp_path.c_str());
     return 2;
   }
-  if (describe) describe_image(image_path, bytes);
+  if (describe)
+    describe_image(image_path, bytes);
   return 0;
 }

@@ -23,7 +23,7 @@
 namespace vdso::abi {
 
 inline constexpr uint64_t kPageSize = 4096;
-inline constexpr uint64_t kDataPageMagic = 0x4547'4150'4f53'4456;  // "VDSOPAGE"
+inline constexpr uint64_t kDataPageMagic = 0x4547'4150'4f53'4456;   // "VDSOPAGE"
 inline constexpr uint64_t kChainPageMagic = 0x4e49'4148'4f53'4456;  // "VDSOHAIN"
 // Bump on any change a reader could observe; readers check magic + version.
 inline constexpr uint32_t kLayoutVersion = 1;
@@ -131,7 +131,8 @@ inline bool read_begin_once(const DataPage& page, uint32_t* seq) {
 
 inline uint32_t read_begin(const DataPage& page) {
   uint32_t seq;
-  while (!read_begin_once(page, &seq)) cpu_relax();
+  while (!read_begin_once(page, &seq))
+    cpu_relax();
   return seq;
 }
 
@@ -164,7 +165,8 @@ inline Timespec read_coarse(const DataPage& page, uint32_t index) {
     uint32_t seq;
     if (__builtin_expect(read_begin_once(page, &seq), 1)) {
       const Timespec copy{load_relaxed(clock.sec), load_relaxed(clock.nsec)};
-      if (__builtin_expect(!read_retry(page, seq), 1)) return copy;
+      if (__builtin_expect(!read_retry(page, seq), 1))
+        return copy;
     }
     cpu_relax();
   }

@@ -135,7 +135,8 @@ constexpr uint32_t sysv_hash(const char* name) {
   for (; *name != '\0'; ++name) {
     h = (h << 4) + static_cast<uint8_t>(*name);
     const uint32_t g = h & 0xf0000000;
-    if (g != 0) h ^= g >> 24;
+    if (g != 0)
+      h ^= g >> 24;
     h &= ~g;
   }
   return h;
@@ -144,7 +145,8 @@ constexpr uint32_t sysv_hash(const char* name) {
 // The GNU hash (DJB's hash with seed 5381).
 constexpr uint32_t gnu_hash(const char* name) {
   uint32_t h = 5381;
-  for (; *name != '\0'; ++name) h = h * 33 + static_cast<uint8_t>(*name);
+  for (; *name != '\0'; ++name)
+    h = h * 33 + static_cast<uint8_t>(*name);
   return h;
 }
 

@@ -11,27 +11,28 @@ namespace vdso::elf {
 // Each item names what a libc or runtime needs; a violation fails silently
 // or crashes a program, so the build refuses it.
 enum class ImageDefect : uint32_t {
-  kNotElf64,           // not a little-endian x86_64 ELF64 shared object in bounds
-  kLoadCount,          // not exactly one PT_LOAD
-  kLoadNotAtZero,      // PT_LOAD offset or vaddr not 0 (glibc ignores p_offset)
-  kLoadNotReadExec,    // PT_LOAD flags not exactly R+X (writable code or data)
-  kLoadSizeMismatch,   // filesz != memsz (bytes the image does not carry)
-  kLoadTruncated,      // PT_LOAD extends past the image
-  kTls,                // a PT_TLS segment
-  kNoDynamic,          // no PT_DYNAMIC
-  kDynamicWritable,    // PT_DYNAMIC writable: glibc 2.35+ writes into it
-  kRelocation,         // any relocation: glibc treats the VDSO as relocated
-  kWritableSection,    // an allocated writable or NOBITS section (.data/.bss)
-  kNoSectionTable,     // section headers missing or out of bounds
-  kNoSysvHash,         // no DT_HASH: musl reads only this
-  kNoGnuHash,          // no DT_GNU_HASH
-  kNoVerdef,           // no DT_VERDEF: Go's runtime crashes without it
-  kNoVersym,           // no DT_VERSYM
-  kBadSoname,          // soname missing or not linux-vdso.so.1
-  kNoVersionNode,      // LINUX_2.6 not defined (with its ELF hash)
-  kMissingSymbol,      // a required symbol@LINUX_2.6 not found through both hashes
+  kNotElf64,          // not a little-endian x86_64 ELF64 shared object in bounds
+  kLoadCount,         // not exactly one PT_LOAD
+  kLoadNotAtZero,     // PT_LOAD offset or vaddr not 0 (glibc ignores p_offset)
+  kLoadNotReadExec,   // PT_LOAD flags not exactly R+X (writable code or data)
+  kLoadSizeMismatch,  // filesz != memsz (bytes the image does not carry)
+  kLoadTruncated,     // PT_LOAD extends past the image
+  kTls,               // a PT_TLS segment
+  kNoDynamic,         // no PT_DYNAMIC
+  kDynamicWritable,   // PT_DYNAMIC writable: glibc 2.35+ writes into it
+  kRelocation,        // any relocation: glibc treats the VDSO as relocated
+  kWritableSection,   // an allocated writable or NOBITS section (.data/.bss)
+  kNoSectionTable,    // section headers missing or out of bounds
+  kNoSysvHash,        // no DT_HASH: musl reads only this
+  kNoGnuHash,         // no DT_GNU_HASH
+  kNoVerdef,          // no DT_VERDEF: Go's runtime crashes without it
+  kNoVersym,          // no DT_VERSYM
+  kBadSoname,         // soname missing or not linux-vdso.so.1
+  kNoVersionNode,     // LINUX_2.6 not defined (with its ELF hash)
+  kMissingSymbol,     // a required symbol@LINUX_2.6 not found through both hashes
 };
-inline constexpr uint32_t kImageDefectCount = static_cast<uint32_t>(ImageDefect::kMissingSymbol) + 1;
+inline constexpr uint32_t kImageDefectCount =
+    static_cast<uint32_t>(ImageDefect::kMissingSymbol) + 1;
 
 inline constexpr const char* kVdsoSoname = "linux-vdso.so.1";
 inline constexpr const char* kVdsoVersion = "LINUX_2.6";
@@ -41,7 +42,7 @@ inline constexpr const char* kRequiredSymbols[] = {
 };
 
 struct ImageReport {
-  uint32_t defects = 0;              // bit i set: ImageDefect(i) found
+  uint32_t defects = 0;                  // bit i set: ImageDefect(i) found
   const char* missing_symbol = nullptr;  // the first required symbol not found
 
   bool ok() const { return defects == 0; }

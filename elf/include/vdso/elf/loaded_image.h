@@ -50,15 +50,18 @@ class LoadedImage {
   template <typename T>
   const T* at_offset(uint64_t offset, uint64_t count = 1) const {
     // Bounds first: only then is base_ + offset a pointer into the buffer.
-    if (!in_bounds(offset, count, sizeof(T))) return nullptr;
-    if ((reinterpret_cast<uintptr_t>(base_) + offset) % alignof(T) != 0) return nullptr;
+    if (!in_bounds(offset, count, sizeof(T)))
+      return nullptr;
+    if ((reinterpret_cast<uintptr_t>(base_) + offset) % alignof(T) != 0)
+      return nullptr;
     return reinterpret_cast<const T*>(base_ + offset);
   }
   // The same for a virtual address of the image (translated by the bias of
   // the first PT_LOAD, as glibc does for the VDSO).
   template <typename T>
   const T* at_address(uint64_t vaddr, uint64_t count = 1) const {
-    if (vaddr < load_vaddr_) return nullptr;
+    if (vaddr < load_vaddr_)
+      return nullptr;
     return at_offset<T>(vaddr - load_vaddr_, count);
   }
 

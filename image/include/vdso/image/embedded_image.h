@@ -17,7 +17,9 @@ extern const uint8_t vdso_image_end[];
 
 namespace vdso::image {
 
-inline const uint8_t* embedded_image() { return vdso_image_start; }
+inline const uint8_t* embedded_image() {
+  return vdso_image_start;
+}
 inline uint64_t embedded_image_size() {
   return static_cast<uint64_t>(vdso_image_end - vdso_image_start);
 }
