@@ -5,14 +5,6 @@
 namespace vdso::elf {
 namespace {
 
-bool str_equal(const char* a, const char* b) {
-  while (*a != '\0' && *a == *b) {
-    ++a;
-    ++b;
-  }
-  return *a == *b;
-}
-
 void check_segments(const LoadedImage& image, ImageReport& report) {
   uint32_t loads = 0;
   bool has_dynamic = false;
@@ -65,7 +57,7 @@ void check_dynamic(const LoadedImage& image, ImageReport& report) {
   const char* soname = nullptr;
   if (image.dynamic_value(kDtSoname, &value))
     soname = image.dynamic_string(value);
-  if (soname == nullptr || !str_equal(soname, kVdsoSoname))
+  if (soname == nullptr || !names_equal(soname, kVdsoSoname))
     report.add(ImageDefect::kBadSoname);
 
   if (!image.defines_version(kVdsoVersion))
@@ -109,7 +101,7 @@ void check_sections(const LoadedImage& image, ImageReport& report) {
       // The linker always flags .dynamic writable; its segment is what
       // counts, and PT_DYNAMIC is checked above.
       const bool is_dynamic = name_table != nullptr && s.name < names.size &&
-                              str_equal(name_table + s.name, ".dynamic");
+                              names_equal(name_table + s.name, ".dynamic");
       if (!is_dynamic)
         report.add(ImageDefect::kWritableSection);
     }

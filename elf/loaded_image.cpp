@@ -7,14 +7,6 @@ namespace {
 // version definitions): a cycle in a malformed image must end.
 constexpr uint32_t kMaxWalk = 1u << 16;
 
-bool str_equal(const char* a, const char* b) {
-  while (*a != '\0' && *a == *b) {
-    ++a;
-    ++b;
-  }
-  return *a == *b;
-}
-
 }  // namespace
 
 bool LoadedImage::in_bounds(uint64_t offset, uint64_t count, uint64_t element_size) const {
@@ -116,7 +108,7 @@ const char* LoadedImage::dynamic_string(uint64_t offset) const {
 
 bool LoadedImage::string_equals(uint64_t strtab_offset, const char* expected) const {
   const char* s = dynamic_string(strtab_offset);
-  return s != nullptr && str_equal(s, expected);
+  return s != nullptr && names_equal(s, expected);
 }
 
 bool LoadedImage::defines_version(const char* version) const {

@@ -129,6 +129,15 @@ struct Verdaux {
 };
 static_assert(sizeof(Verdaux) == 8);
 
+// NUL-terminated name equality (no libc in the kernel).
+constexpr bool names_equal(const char* a, const char* b) {
+  while (*a != '\0' && *a == *b) {
+    ++a;
+    ++b;
+  }
+  return *a == *b;
+}
+
 // The System V hash of a symbol or version name (gABI "Hash Table").
 constexpr uint32_t sysv_hash(const char* name) {
   uint32_t h = 0;
