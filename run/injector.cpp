@@ -125,16 +125,11 @@ void classify_executable(pid_t pid, ProgramKind* kind) {
 
 const char* step_name(uint64_t step) {
   switch (step) {
-    case VDSO_RUN_STEP_FD:
-      return "receiving the data page's fd";
-    case VDSO_RUN_STEP_RESERVE:
-      return "reserving the address range";
-    case VDSO_RUN_STEP_CHAIN:
-      return "mapping the chain page";
-    case VDSO_RUN_STEP_DATA:
-      return "mapping the data page";
-    case VDSO_RUN_STEP_IMAGE:
-      return "mapping the image";
+    case VDSO_RUN_STEP_FD: return "receiving the data page's fd";
+    case VDSO_RUN_STEP_RESERVE: return "reserving the address range";
+    case VDSO_RUN_STEP_CHAIN: return "mapping the chain page";
+    case VDSO_RUN_STEP_DATA: return "mapping the data page";
+    case VDSO_RUN_STEP_IMAGE: return "mapping the image";
   }
   return "an unknown step";
 }

@@ -20,6 +20,9 @@ constexpr long kTraceOptions = PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE
 // the signals that arrived since, for the rest of the tree.
 volatile sig_atomic_t g_first_pid = 0;
 volatile sig_atomic_t g_pending_signals = 0;  // bit n: signal n
+// The terminal's stop signal (SIGTSTP, SIGTTIN, SIGTTOU) that reached
+// vdso-run with its job, 0 after a SIGCONT.
+volatile sig_atomic_t g_job_stop_signal = 0;
 
 std::string executable_of(pid_t pid) {
   char path[64];
@@ -48,6 +51,10 @@ void forward_signal_to_tree(int signal) {
   } else {
     g_pending_signals = g_pending_signals | (1 << signal);
   }
+}
+
+void note_job_control_signal(int signal) {
+  g_job_stop_signal = signal == SIGCONT ? 0 : signal;
 }
 
 bool Tracer::seize(pid_t pid, std::string* error) {
@@ -122,19 +129,31 @@ int Tracer::run() {
         // Otherwise a new task's first stop.
         if (is_group_stop_signal(signal)) {
           ptrace(PTRACE_LISTEN, pid, nullptr, nullptr);
+          if (pid == first_)
+            follow_job_stop(signal);
         } else {
           resume(pid, 0);
         }
         break;
-      case 0:
-        on_signal_stop(pid, tracee, signal);
-        break;
-      default:
-        resume(pid, 0);
-        break;
+      case 0: on_signal_stop(pid, tracee, signal); break;
+      default: resume(pid, 0); break;
     }
   }
   return first_status_;
+}
+
+// The terminal stopped the job (Ctrl-Z): vdso-run and its first program.
+// vdso-run caught the signal instead of stopping at once, so that the
+// program's own stop signal was delivered first; now that the program is
+// stopped, vdso-run stops too, and the shell sees its job stopped. The
+// shell's SIGCONT resumes both. A stop that did not come to vdso-run as
+// well (kill -STOP of the program alone) is not followed, so the clock
+// never stops for a tree that someone resumes behind our back.
+void Tracer::follow_job_stop(int signal) {
+  if (g_job_stop_signal == 0 || g_job_stop_signal != signal)
+    return;
+  g_job_stop_signal = 0;
+  kill(getpid(), SIGSTOP);
 }
 
 void Tracer::on_exec(pid_t pid, Tracee& tracee) {

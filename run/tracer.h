@@ -52,6 +52,7 @@ class Tracer {
   void on_exec(pid_t pid, Tracee& tracee);
   void on_signal_stop(pid_t pid, Tracee& tracee, int signal);
   void forward_pending_signals();
+  void follow_job_stop(int signal);
 
   Injector& injector_;
   const bool verbose_;
@@ -65,5 +66,10 @@ class Tracer {
 // sends the signal to the first process while it lives, else to every
 // process left in the tree. Async-signal-safe.
 void forward_signal_to_tree(int signal);
+
+// Called from the supervisor's handlers for SIGTSTP, SIGTTIN, SIGTTOU and
+// SIGCONT: vdso-run stops with its job once the first program has stopped
+// (see Tracer::follow_job_stop). Async-signal-safe.
+void note_job_control_signal(int signal);
 
 }  // namespace vdso::run

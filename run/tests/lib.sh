@@ -2,8 +2,8 @@
 # Each check prints PASS or FAIL with what it saw; the script fails if any
 # check failed.
 set -u
-VDSO_RUN=${1:?usage: $0 VDSO_RUN PROGRAMS_DIR}
-PROGRAMS=${2:?usage: $0 VDSO_RUN PROGRAMS_DIR}
+VDSO_RUN=$(realpath "${1:?usage: $0 VDSO_RUN PROGRAMS_DIR}")
+PROGRAMS=$(realpath "${2:?usage: $0 VDSO_RUN PROGRAMS_DIR}")
 FAILURES=0
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT

@@ -1,0 +1,76 @@
+# The command line, and bad input: each error exits 125 (ours), 126
+# (cannot run) or 127 (not found) with a message naming the reason.
+source "$(dirname "$0")/lib.sh"
+P=$PROGRAMS
+
+# expect_status NAME STATUS STDERR_NEEDLE COMMAND...
+expect_status() {
+  local name=$1 want=$2 needle=$3
+  shift 3
+  local err
+  err=$("$@" 2>&1 >/dev/null)
+  local status=$?
+  check "$name: exit status" "$status" "$want"
+  [ -n "$needle" ] && check_contains "$name: message" "$err" "$needle"
+}
+
+out=$("$VDSO_RUN" --help)
+check "--help exits 0" "$?" 0
+check_contains "--help" "$out" "Usage: vdso-run [OPTIONS] [--] PROGRAM [ARGS...]"
+out=$("$VDSO_RUN" --version)
+check "--version exits 0" "$?" 0
+check_contains "--version" "$out" "vdso-run "
+
+for bad in 0 10001 -5 abc 1e3 0x10 250Hz ""; do
+  expect_status "--hz '$bad'" 125 "--hz" "$VDSO_RUN" --hz "$bad" true
+done
+expect_status "--hz without a value" 125 "--hz needs a value" "$VDSO_RUN" --hz
+expect_status "unknown option" 125 "unknown option '--frobnicate'" "$VDSO_RUN" --frobnicate true
+expect_status "no program" 125 "no PROGRAM" "$VDSO_RUN"
+expect_status "only --" 125 "no PROGRAM" "$VDSO_RUN" --
+
+out=$("$VDSO_RUN" --hz=20 $P/clockprobe-glibc-dynamic --steps 0)
+check "--hz=20 form" "$(value res_ns "$out")" 50000000
+out=$("$VDSO_RUN" --hz 10000 $P/clockprobe-glibc-dynamic --steps 0)
+check "--hz 10000 (the maximum)" "$(value res_ns "$out")" 100000
+out=$("$VDSO_RUN" --hz 1 $P/clockprobe-glibc-dynamic --steps 0)
+check "--hz 1 (the minimum)" "$(value res_ns "$out")" 1000000000
+out=$("$VDSO_RUN" -- $P/clockprobe-glibc-dynamic --quiet)
+check "-- before PROGRAM; PROGRAM's own options pass through" "$out" "ours=yes"
+
+# --verbose: one line per program served.
+err=$("$VDSO_RUN" --verbose sh -c "$P/clockprobe-glibc-dynamic --quiet; true" 2>&1 >/dev/null)
+check "--verbose: one line per program" "$(printf '%s\n' "$err" | grep -c 'our VDSO at 0x')" 2
+check_contains "--verbose names the program" "$err" "clockprobe-glibc-dynamic: our VDSO at"
+err=$("$VDSO_RUN" --stats true 2>&1 >/dev/null)
+check_contains "--stats: ticks and lag" "$err" "worst lag"
+check_contains "--stats: programs served" "$err" "execs served 1, not served 0"
+check_contains "--stats: supervisor cpu" "$err" "supervisor cpu"
+
+# Bad programs.
+mkdir "$SCRATCH/dir"
+printf 'not executable\n' >"$SCRATCH/plain"
+printf '\177ELF\0\0\0garbage\0\0' >"$SCRATCH/binary" && chmod +x "$SCRATCH/binary"
+printf '#!/bin/sh\necho "shebang $1"\n' >"$SCRATCH/shebang" && chmod +x "$SCRATCH/shebang"
+printf 'echo "no shebang $1"\n' >"$SCRATCH/noshebang" && chmod +x "$SCRATCH/noshebang"
+printf '#!/nonexistent/interpreter\n' >"$SCRATCH/badinterp" && chmod +x "$SCRATCH/badinterp"
+
+expect_status "missing file" 127 "$SCRATCH/missing: No such file or directory" \
+  "$VDSO_RUN" "$SCRATCH/missing"
+expect_status "not in PATH" 127 "no-such-command-xyz: command not found" \
+  "$VDSO_RUN" no-such-command-xyz
+expect_status "empty program name" 127 "No such file or directory" "$VDSO_RUN" ""
+expect_status "directory" 126 "$SCRATCH/dir: Is a directory" "$VDSO_RUN" "$SCRATCH/dir"
+expect_status "not executable" 126 "$SCRATCH/plain: Permission denied" "$VDSO_RUN" "$SCRATCH/plain"
+expect_status "non-ELF binary" 126 "$SCRATCH/binary: cannot execute binary file" \
+  "$VDSO_RUN" "$SCRATCH/binary"
+expect_status "script whose interpreter is missing" 127 "No such file or directory" \
+  "$VDSO_RUN" "$SCRATCH/badinterp"
+out=$("$VDSO_RUN" "$SCRATCH/shebang" arg)
+check "script with #!" "$out/$?" "shebang arg/0"
+out=$("$VDSO_RUN" "$SCRATCH/noshebang" arg)
+check "script without #! runs with /bin/sh (as execvp does)" "$out/$?" "no shebang arg/0"
+out=$(cd "$SCRATCH" && PATH="$SCRATCH:$PATH" "$VDSO_RUN" shebang viapath)
+check "PATH search" "$out" "shebang viapath"
+
+finish

@@ -1,0 +1,48 @@
+# Seed step 4 for every way a tree makes programs: each exec'd probe must
+# find our image (one "ours=yes" line per probe).
+source "$(dirname "$0")/lib.sh"
+P=$PROGRAMS
+probe="$P/clockprobe-glibc-dynamic --quiet"
+
+# expect_served NAME EXPECTED_COUNT COMMAND...
+expect_served() {
+  local name=$1 want=$2
+  shift 2
+  local out
+  out=$("$VDSO_RUN" "$@" 2>&1)
+  check "$name: probes served" "$(count ours=yes "$out")/$(count ours=no "$out")" "$want/0"
+}
+
+expect_served "sh -c, one program (exec'd in place)" 1 sh -c "$probe"
+expect_served "sh -c, fork+exec of each" 3 sh -c "$probe; $probe; $P/clockprobe-musl-static --quiet"
+expect_served "exec chain" 1 sh -c "exec sh -c 'exec $probe'"
+expect_served "nested shells" 1 sh -c "sh -c 'sh -c \"$probe\"; true'; true"
+expect_served "pipeline" 3 sh -c "$probe | cat; $probe | $P/clockprobe-musl-dynamic --quiet; $probe | grep ours"
+expect_served "20 programs in a loop" 20 sh -c "i=0; while [ \$i -lt 20 ]; do $probe; i=\$((i+1)); done"
+for mode in fork vfork posix_spawn thread_exec; do
+  expect_served "spawner $mode" 1 "$P/spawner" $mode $P/clockprobe-glibc-dynamic --quiet
+done
+expect_served "posix_spawn of a static musl program" 1 \
+  "$P/spawner" posix_spawn $P/clockprobe-musl-static --quiet
+if [ -x "$P/goprobe" ]; then
+  out=$("$VDSO_RUN" sh -c "$P/goprobe | grep ^ours=" 2>&1)
+  check "go program started by a shell" "$out" "ours=yes"
+fi
+
+# An orphan: its parent exits at once, it is reparented to vdso-run (the
+# subreaper) and execs later. vdso-run waits for the whole tree and exits
+# with the first program's status.
+start=$(date +%s%N)
+out=$("$VDSO_RUN" sh -c "(sleep 0.3; exec $probe) & exit 3" 2>&1)
+status=$?
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+check "orphan: served after its parent exited" "$out" "ours=yes"
+check "orphan: status is the first program's" "$status" 3
+check_range "orphan: vdso-run waited for it (ms)" "$elapsed_ms" 300 5000
+
+# Threads of a served program keep working (clone events).
+out=$("$VDSO_RUN" --stats "$P/spawner" thread_exec "$P/spawner" fork $P/clockprobe-glibc-static --quiet 2>&1)
+check_contains "thread_exec then fork" "$out" "ours=yes"
+check_contains "stats count the thread" "$out" "threads 1"
+
+finish
