@@ -83,9 +83,7 @@ void format(Sink& sink, const char* fmt, va_list args) {
         sink.put('x');
         put_unsigned(sink, reinterpret_cast<uint64_t>(va_arg(args, void*)), 16, false, 16, '0');
         break;
-      case 'c':
-        sink.put(static_cast<char>(va_arg(args, int)));
-        break;
+      case 'c': sink.put(static_cast<char>(va_arg(args, int))); break;
       case 's': {
         const char* s = va_arg(args, const char*);
         if (s == nullptr)
@@ -99,11 +97,8 @@ void format(Sink& sink, const char* fmt, va_list args) {
           sink.put(s[i]);
         break;
       }
-      case '%':
-        sink.put('%');
-        break;
-      case '\0':
-        return;
+      case '%': sink.put('%'); break;
+      case '\0': return;
       default:  // unknown conversion: show it rather than guess
         sink.put('%');
         sink.put(*fmt);

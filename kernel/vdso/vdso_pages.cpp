@@ -30,14 +30,11 @@ uint64_t allocate_zeroed_frame() {
 
 const char* describe(ImageStatus status) {
   switch (status) {
-    case ImageStatus::kValid:
-      return "valid";
-    case ImageStatus::kWrongSize:
-      return "size differs from the one recorded at build time";
+    case ImageStatus::kValid: return "valid";
+    case ImageStatus::kWrongSize: return "size differs from the one recorded at build time";
     case ImageStatus::kWrongFingerprint:
       return "fingerprint differs from the one recorded at build time";
-    case ImageStatus::kBrokenContract:
-      return "breaks the VDSO's ELF contract";
+    case ImageStatus::kBrokenContract: return "breaks the VDSO's ELF contract";
   }
   return "unknown";
 }
