@@ -46,6 +46,8 @@ namespace {
 
 extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t multiboot_info_phys) {
   using namespace kernel;
+  // TSC readings of the boot stages, converted once the TSC is calibrated.
+  const uint64_t tsc_at_entry = cpu::rdtsc_ordered();
   serial::init();
   kprint("vdso-kernel: booting\n");
   const multiboot::BootInfo& boot_info = multiboot::parse(multiboot_magic, multiboot_info_phys);
@@ -57,6 +59,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   frames::init(boot_info);
   paging::init();
   heap::init();
+  const uint64_t tsc_memory_up = cpu::rdtsc_ordered();
 
   vdso_pages::init();  // seed steps 1 and 2: data page and code page
 
@@ -65,6 +68,13 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   const clocksource::Calibration calibration = clocksource::calibrate(lapic::current_count);
   kprint("clock: TSC %lu kHz (invariant: %s), LAPIC timer %lu kHz\n", calibration.tsc_hz / 1000,
          clocksource::tsc_invariant() ? "yes" : "no", calibration.lapic_timer_hz / 1000);
+  // FIXME: without an invariant TSC (TCG's default CPU model) we still use
+  // it: no frequency changes happen in a VM, and there is no HPET driver yet.
+  const auto us_since_reset = [](uint64_t tsc) { return clocksource::ns_from_tsc(tsc) / 1000; };
+  kprint(
+      "boot: kernel entered %ld us after reset, memory up at %ld us, clocks calibrated at %ld us\n",
+      us_since_reset(tsc_at_entry), us_since_reset(tsc_memory_up),
+      us_since_reset(cpu::rdtsc_ordered()));
   const int64_t rtc_seconds = rtc::read_epoch_seconds();
   kprint("clock: RTC says %ld s since the epoch\n", rtc_seconds);
 
