@@ -161,9 +161,22 @@ void map_page(AddressSpace space, uint64_t virt, uint64_t phys, uint64_t flags) 
 }
 
 void unmap_page(AddressSpace space, uint64_t virt) {
-  uint64_t& entry = entry_for(space, virt, 1);
-  entry = 0;
-  cpu::invlpg(virt);
+  // Walks without creating tables: unmapping what is not mapped is a no-op.
+  uint64_t* table = table_at(space.pml4_phys);
+  for (int level = 4; level > 1; --level) {
+    const uint64_t entry = table[index_at(virt, level)];
+    if ((entry & kPresent) == 0)
+      return;
+    if (entry & kHuge)
+      PANIC("unmapping 0x%lx inside a large page", virt);
+    table = table_at(entry & kAddressMask);
+  }
+  table[index_at(virt, 1)] = 0;
+  // Kernel-half entries are global and shared by every address space; a
+  // user entry can be cached only if its space is the current one (a CR3
+  // switch flushes non-global entries; one CPU so far).
+  if (virt >= layout::kUserTop || cpu::read_cr3() == space.pml4_phys)
+    cpu::invlpg(virt);
 }
 
 Translation translate(AddressSpace space, uint64_t virt) {

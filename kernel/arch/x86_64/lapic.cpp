@@ -54,11 +54,6 @@ void start_periodic(uint8_t vector, uint32_t counts) {
   write(kInitialCount, counts);
 }
 
-void stop_timer() {
-  write(kLvtTimer, kLvtMasked);
-  write(kInitialCount, 0);
-}
-
 void end_of_interrupt() {
   write(kEoi, 0);
 }

@@ -16,7 +16,6 @@ uint32_t current_count();
 
 // The tick: a periodic interrupt on `vector` every `counts` timer counts.
 void start_periodic(uint8_t vector, uint32_t counts);
-void stop_timer();
 
 void end_of_interrupt();
 
