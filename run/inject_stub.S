@@ -1,16 +1,17 @@
-/* The injection stub: copied over the first bytes of the page holding a
- * freshly exec'd program's entry point and run once, before any instruction
- * of the program, to map the VDSO the way a kernel's exec path would:
+/* The injection stub: copied into a freshly exec'd program (into the unused
+ * tail of its entry segment's last page, else over the start of the entry
+ * page) and run once, before any instruction of the program, to map the
+ * VDSO the way a kernel's exec path would:
  *
  *   base          ChainPage   private, filled from the parameters, read-only
  *   base + 4096   DataPage    the sealed memfd at offset 0, shared read-only
  *   base + 8192   vdso.so     the memfd from offset 4096, shared read+exec
  *
- * then stores base + 8192 into the auxv's AT_SYSINFO_EHDR and traps (int3).
- * It touches no stack and no memory but its own parameters and the new
- * pages; the supervisor restores the original bytes and registers after the
- * trap. Every signal is blocked while it runs (PTRACE_SETSIGMASK), so
- * interrupted calls restart; the EINTR/ERESTART* checks are a belt.
+ * then stores base + 8192 into the auxv's AT_SYSINFO_EHDR and either traps
+ * or starts the program (see VDSO_RUN_MODE_* in stub_abi.h). It touches no
+ * stack and no memory but its own parameters and the new pages. Every
+ * signal is blocked while it runs (PTRACE_SETSIGMASK), so interrupted calls
+ * restart; the EINTR/ERESTART* checks are a belt.
  *
  * Assembled into .rodata: the supervisor only copies these bytes. */
 #include "stub_abi.h"
@@ -19,6 +20,8 @@
 #define SYS_mmap 9
 #define SYS_mprotect 10
 #define SYS_munmap 11
+#define SYS_rt_sigprocmask 14
+#define SIG_SETMASK 2
 #define PROT_READ 1
 #define PROT_WRITE 2
 #define PROT_EXEC 4
@@ -131,7 +134,37 @@ vdso_run_stub_start:
   lea 2*PAGE(%r13), %rax
   mov params_auxv_slot(%rip), %rdi
   mov %rax, (%rdi)
+  cmpq $VDSO_RUN_MODE_JUMP, params_mode(%rip)
+  je 6f
   int3
+
+  /* 8. Jump mode: the program's signal mask back (pending signals are
+   * delivered here, with exec's default actions: no handler of the program
+   * exists yet), its registers as exec left them, and its first
+   * instruction. */
+6:
+  mov $SYS_rt_sigprocmask, %eax
+  mov $SIG_SETMASK, %edi
+  lea params_sigmask(%rip), %rsi
+  xor %edx, %edx
+  mov $8, %r10d
+  syscall
+  xor %eax, %eax
+  xor %ebx, %ebx
+  xor %ecx, %ecx
+  xor %edx, %edx
+  xor %esi, %esi
+  xor %edi, %edi
+  xor %ebp, %ebp
+  xor %r8d, %r8d
+  xor %r9d, %r9d
+  xor %r10d, %r10d
+  xor %r11d, %r11d
+  xor %r12d, %r12d
+  xor %r13d, %r13d
+  xor %r14d, %r14d
+  xor %r15d, %r15d
+  jmp *params_entry(%rip)
 
 fail:
   mov %rax, %r14
@@ -158,22 +191,24 @@ params_total_size:  .quad 0
 params_image_size:  .quad 0
 params_auxv_slot:   .quad 0
 params_chain:       .fill VDSO_RUN_PARAM_CHAIN_WORDS, 8, 0
+params_mode:        .quad 0
+params_sigmask:     .quad 0
+params_entry:       .quad 0
 vdso_run_stub_end:
 
-  .if params_total_size - params_cookie != VDSO_RUN_PARAM_TOTAL_SIZE
+/* The parameter block must match stub_abi.h, which the supervisor uses. */
+.macro check_param label, offset
+  .if \label - params_cookie != \offset
   .error "stub parameter layout does not match stub_abi.h"
   .endif
-  .if params_image_size - params_cookie != VDSO_RUN_PARAM_IMAGE_SIZE
-  .error "stub parameter layout does not match stub_abi.h"
-  .endif
-  .if params_auxv_slot - params_cookie != VDSO_RUN_PARAM_AUXV_SLOT
-  .error "stub parameter layout does not match stub_abi.h"
-  .endif
-  .if params_chain - params_cookie != VDSO_RUN_PARAM_CHAIN
-  .error "stub parameter layout does not match stub_abi.h"
-  .endif
-  .if vdso_run_stub_end - params_cookie != VDSO_RUN_PARAM_SIZE
-  .error "stub parameter layout does not match stub_abi.h"
-  .endif
+.endm
+  check_param params_total_size, VDSO_RUN_PARAM_TOTAL_SIZE
+  check_param params_image_size, VDSO_RUN_PARAM_IMAGE_SIZE
+  check_param params_auxv_slot, VDSO_RUN_PARAM_AUXV_SLOT
+  check_param params_chain, VDSO_RUN_PARAM_CHAIN
+  check_param params_mode, VDSO_RUN_PARAM_MODE
+  check_param params_sigmask, VDSO_RUN_PARAM_SIGMASK
+  check_param params_entry, VDSO_RUN_PARAM_ENTRY
+  check_param vdso_run_stub_end, VDSO_RUN_PARAM_SIZE
 
   .section .note.GNU-stack, "", @progbits

@@ -2,11 +2,13 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -21,11 +23,14 @@ extern const uint8_t vdso_run_stub_end[];
 namespace vdso::run {
 namespace {
 
+constexpr uint64_t kPage = abi::kPageSize;
+constexpr uint64_t kStubAlign = 16;
+
 uint64_t stub_size() {
   return static_cast<uint64_t>(vdso_run_stub_end - vdso_run_stub_start);
 }
-uint64_t stub_words() {
-  return (stub_size() + 7) / 8;
+uint64_t page_end(uint64_t address) {
+  return (address + kPage - 1) & ~(kPage - 1);
 }
 
 bool read_memory(pid_t pid, uint64_t address, void* buffer, size_t size, size_t* got) {
@@ -38,10 +43,22 @@ bool read_memory(pid_t pid, uint64_t address, void* buffer, size_t size, size_t*
   return true;
 }
 
-// Where the auxv's AT_SYSINFO_EHDR value lives on the new program's stack,
-// and that value (the host vDSO). At the exec stop rsp points at argc, then
-// argv[], NULL, envp[], NULL, auxv pairs up to AT_NULL.
-bool find_sysinfo_slot(pid_t pid, uint64_t rsp, uint64_t* slot, uint64_t* host_base) {
+bool read_exactly(pid_t pid, uint64_t address, void* buffer, size_t size) {
+  size_t got = 0;
+  return read_memory(pid, address, buffer, size, &got) && got == size;
+}
+
+// What the new program's auxiliary vector says, and where its
+// AT_SYSINFO_EHDR value lives on the stack. At the exec stop rsp points at
+// argc, then argv[], NULL, envp[], NULL, auxv pairs up to AT_NULL.
+struct Auxv {
+  uint64_t sysinfo_slot = 0;  // 0: no AT_SYSINFO_EHDR
+  uint64_t sysinfo_ehdr = 0;  // the host vDSO
+  uint64_t base = 0;          // the interpreter, 0 for a static program
+  uint64_t phdr = 0, phnum = 0, entry = 0;
+};
+
+bool read_auxv(pid_t pid, uint64_t rsp, Auxv* auxv) {
   std::vector<uint64_t> words;
   for (size_t bytes = 16 * 1024; bytes <= 64 * 1024 * 1024; bytes *= 4) {
     words.assign(bytes / 8, 0);
@@ -54,12 +71,17 @@ bool find_sysinfo_slot(pid_t pid, uint64_t rsp, uint64_t* slot, uint64_t* host_b
       ++i;
     ++i;  // past envp's NULL
     for (; i + 1 < count; i += 2) {
-      if (words[i] == AT_NULL)
-        return false;
-      if (words[i] == AT_SYSINFO_EHDR) {
-        *slot = rsp + (i + 1) * 8;
-        *host_base = words[i + 1];
-        return true;
+      const uint64_t value = words[i + 1];
+      switch (words[i]) {
+        case AT_NULL: return true;
+        case AT_SYSINFO_EHDR:
+          auxv->sysinfo_slot = rsp + (i + 1) * 8;
+          auxv->sysinfo_ehdr = value;
+          break;
+        case AT_BASE: auxv->base = value; break;
+        case AT_PHDR: auxv->phdr = value; break;
+        case AT_PHNUM: auxv->phnum = value; break;
+        case AT_ENTRY: auxv->entry = value; break;
       }
     }
     if (got < bytes)
@@ -81,46 +103,76 @@ bool set_regs(pid_t pid, const user_regs_struct& regs) {
   return ptrace(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov) == 0;
 }
 
-bool poke_words(pid_t pid, uint64_t address, const uint64_t* words, size_t count) {
-  for (size_t i = 0; i < count; ++i) {
-    // POKETEXT writes through read-only text (the kernel copies the page).
-    if (ptrace(PTRACE_POKETEXT, pid, address + i * 8, words[i]) != 0)
-      return false;
-  }
-  return true;
-}
+// The exec'd file: set-id bits, ELF class and entry point (from the file,
+// since the program's own headers are found through it).
+struct Executable {
+  bool readable = false;
+  bool setid = false;
+  bool x32 = false;
+  uint64_t entry = 0;  // e_entry, before relocation
+};
 
-bool peek_words(pid_t pid, uint64_t address, uint64_t* words, size_t count) {
-  size_t got = 0;
-  if (read_memory(pid, address, words, count * 8, &got) && got == count * 8)
-    return true;
-  for (size_t i = 0; i < count; ++i) {  // execute-only or odd mappings
-    errno = 0;
-    const long word = ptrace(PTRACE_PEEKTEXT, pid, address + i * 8, nullptr);
-    if (errno != 0)
-      return false;
-    words[i] = static_cast<uint64_t>(word);
-  }
-  return true;
-}
-
-// Reads the ELF class and the set-id bits of the exec'd file.
-void classify_executable(pid_t pid, ProgramKind* kind) {
-  const std::string exe = "/proc/" + std::to_string(pid) + "/exe";
-  const int fd = open(exe.c_str(), O_RDONLY | O_CLOEXEC);
+Executable read_executable(pid_t pid) {
+  Executable exe;
+  const std::string path = "/proc/" + std::to_string(pid) + "/exe";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return;  // unreadable: judge by the registers alone
+    return exe;
   struct stat st;
   if (fstat(fd, &st) == 0)
-    kind->setuid = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
-  unsigned char ident[EI_NIDENT];
-  if (pread(fd, ident, sizeof(ident), 0) == static_cast<ssize_t>(sizeof(ident)) &&
-      std::memcmp(ident, ELFMAG, SELFMAG) == 0 && ident[EI_CLASS] == ELFCLASS32) {
+    exe.setid = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
+  Elf64_Ehdr header;
+  if (pread(fd, &header, sizeof(header), 0) == static_cast<ssize_t>(sizeof(header)) &&
+      std::memcmp(header.e_ident, ELFMAG, SELFMAG) == 0) {
+    exe.readable = true;
     // A 64-bit register set with a 32-bit ELF: the x32 ABI.
-    kind->served = false;
-    kind->why_not = "x32 program (32-bit pointers): our VDSO is x86_64 only";
+    exe.x32 = header.e_ident[EI_CLASS] == ELFCLASS32;
+    if (!exe.x32)
+      exe.entry = header.e_entry;
   }
   close(fd);
+  return exe;
+}
+
+// The unused tail of the last page of the executable segment that holds
+// `rip`: bytes of the file past the segment (or zero fill), mapped with it
+// but never executed. 0 if there is none big enough for the stub.
+uint64_t find_text_tail(pid_t pid, const Auxv& auxv, const Executable& exe, uint64_t rip) {
+  uint64_t phdr_address = 0, phnum = 0, bias = 0;
+  if (auxv.base != 0) {
+    // Dynamic: rip is the interpreter's entry; its headers are mapped.
+    Elf64_Ehdr header;
+    if (!read_exactly(pid, auxv.base, &header, sizeof(header)))
+      return 0;
+    if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+      return 0;
+    phdr_address = auxv.base + header.e_phoff;
+    phnum = header.e_phnum;
+    bias = auxv.base;  // an ET_DYN interpreter is linked at 0
+  } else {
+    if (!exe.readable || auxv.entry < exe.entry)
+      return 0;
+    phdr_address = auxv.phdr;
+    phnum = auxv.phnum;
+    bias = auxv.entry - exe.entry;
+  }
+  if (phnum == 0 || phnum > 64)
+    return 0;
+  Elf64_Phdr phdrs[64];
+  if (!read_exactly(pid, phdr_address, phdrs, phnum * sizeof(Elf64_Phdr)))
+    return 0;
+  for (uint64_t i = 0; i < phnum; ++i) {
+    const Elf64_Phdr& ph = phdrs[i];
+    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0)
+      continue;
+    const uint64_t start = bias + ph.p_vaddr;
+    const uint64_t end = start + std::max(ph.p_filesz, ph.p_memsz);
+    if (rip < start || rip >= end)
+      continue;
+    const uint64_t tail = (end + kStubAlign - 1) & ~(kStubAlign - 1);
+    return tail + stub_size() <= page_end(end) ? tail : 0;
+  }
+  return 0;
 }
 
 const char* step_name(uint64_t step) {
@@ -136,7 +188,39 @@ const char* step_name(uint64_t step) {
 
 }  // namespace
 
-bool Injector::begin(pid_t pid, Injection* injection, ProgramKind* kind, std::string* error) {
+bool Injector::write_memory(pid_t pid, uint64_t address, const void* bytes, size_t size) {
+  if (proc_mem_writes_) {
+    // One write instead of a system call per word; the kernel lets a
+    // tracer write read-only text through it (FOLL_FORCE), as with POKETEXT.
+    const std::string path = "/proc/" + std::to_string(pid) + "/mem";
+    const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      const ssize_t n = pwrite(fd, bytes, size, static_cast<off_t>(address));
+      close(fd);
+      if (n == static_cast<ssize_t>(size))
+        return true;
+    }
+    proc_mem_writes_ = false;  // disabled on this kernel: poke from now on
+  }
+  const auto* source = static_cast<const uint8_t*>(bytes);
+  for (size_t offset = 0; offset < size; offset += 8) {
+    uint64_t word = 0;
+    if (size - offset < 8) {  // keep the bytes past the end
+      errno = 0;
+      word = static_cast<uint64_t>(ptrace(PTRACE_PEEKTEXT, pid, address + offset, nullptr));
+      if (errno != 0)
+        return false;
+    }
+    std::memcpy(&word, source + offset, std::min<size_t>(8, size - offset));
+    if (ptrace(PTRACE_POKETEXT, pid, address + offset, word) != 0)
+      return false;
+  }
+  return true;
+}
+
+bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* kind,
+                     std::string* error) {
+  injection->armed = false;
   user_regs_struct regs;
   size_t regs_size = 0;
   if (!get_regs(pid, &regs, &regs_size)) {
@@ -148,49 +232,60 @@ bool Injector::begin(pid_t pid, Injection* injection, ProgramKind* kind, std::st
     kind->why_not = "32-bit program: our VDSO is x86_64 only";
     return false;
   }
-  classify_executable(pid, kind);
-  if (!kind->served)
+  const Executable exe = read_executable(pid);
+  kind->setuid = exe.setid;
+  if (exe.x32) {
+    kind->served = false;
+    kind->why_not = "x32 program (32-bit pointers): our VDSO is x86_64 only";
     return false;
-
-  uint64_t slot = 0, host_base = 0;
-  if (!find_sysinfo_slot(pid, regs.rsp, &slot, &host_base)) {
+  }
+  Auxv auxv;
+  if (!read_auxv(pid, regs.rsp, &auxv) || auxv.sysinfo_slot == 0) {
     kind->served = false;
     kind->why_not = "no AT_SYSINFO_EHDR in its auxiliary vector (host vDSO disabled?)";
     return false;
   }
 
-  // The stub goes at the start of the entry page: the whole page is mapped
-  // and executable, and the stub is far smaller than a page.
-  static_assert(abi::kPageSize >= 1024);
-  injection->stub_address = regs.rip & ~(abi::kPageSize - 1);
-  injection->original_words.assign(stub_words(), 0);
-  if (!peek_words(pid, injection->stub_address, injection->original_words.data(), stub_words())) {
-    *error = std::string("cannot read the entry page: ") + strerror(errno);
+  uint64_t address = trap ? 0 : find_text_tail(pid, auxv, exe, regs.rip);
+  injection->traps = address == 0;
+  if (injection->traps) {
+    // Over live code: the start of the entry page (mapped and executable
+    // as a whole), put back at the trap.
+    static_assert(kPage >= 1024);
+    address = regs.rip & ~(kPage - 1);
+    injection->original_bytes.resize(stub_size());
+    if (!read_exactly(pid, address, injection->original_bytes.data(), stub_size())) {
+      *error = std::string("cannot read the entry page: ") + strerror(errno);
+      return false;
+    }
+  }
+  injection->stub_address = address;
+  if (ptrace(PTRACE_GETSIGMASK, pid, sizeof(uint64_t), &injection->saved_sigmask) != 0) {
+    *error = std::string("PTRACE_GETSIGMASK: ") + strerror(errno);
     return false;
   }
 
-  std::vector<uint64_t> stub(stub_words(), 0);
-  std::memcpy(stub.data(), vdso_run_stub_start, stub_size());
-  auto* params =
-      reinterpret_cast<uint8_t*>(stub.data()) + (vdso_run_stub_params - vdso_run_stub_start);
+  std::vector<uint8_t> stub(vdso_run_stub_start, vdso_run_stub_end);
+  uint8_t* params = stub.data() + (vdso_run_stub_params - vdso_run_stub_start);
   const auto put = [&](int offset, uint64_t value) {
     std::memcpy(params + offset, &value, sizeof(value));
   };
   put(VDSO_RUN_PARAM_COOKIE, cookie_);
   put(VDSO_RUN_PARAM_TOTAL_SIZE, memory_.mapping_size());
   put(VDSO_RUN_PARAM_IMAGE_SIZE, memory_.image_size());
-  put(VDSO_RUN_PARAM_AUXV_SLOT, slot);
-  const abi::ChainPage chain = host_.chain_for(host_base);
+  put(VDSO_RUN_PARAM_AUXV_SLOT, auxv.sysinfo_slot);
+  const abi::ChainPage chain = host_.chain_for(auxv.sysinfo_ehdr);
   static_assert(VDSO_RUN_PARAM_CHAIN_WORDS * 8 == __builtin_offsetof(abi::ChainPage, reserved));
   std::memcpy(params + VDSO_RUN_PARAM_CHAIN, &chain, VDSO_RUN_PARAM_CHAIN_WORDS * 8);
+  put(VDSO_RUN_PARAM_MODE, injection->traps ? VDSO_RUN_MODE_TRAP : VDSO_RUN_MODE_JUMP);
+  put(VDSO_RUN_PARAM_SIGMASK, injection->saved_sigmask);
+  put(VDSO_RUN_PARAM_ENTRY, regs.rip);
 
-  if (ptrace(PTRACE_GETSIGMASK, pid, sizeof(uint64_t), &injection->saved_sigmask) != 0) {
-    *error = std::string("PTRACE_GETSIGMASK: ") + strerror(errno);
-    return false;
-  }
-  if (!poke_words(pid, injection->stub_address, stub.data(), stub.size())) {
+  if (!write_memory(pid, address, stub.data(), stub.size())) {
     *error = std::string("cannot write the stub: ") + strerror(errno);
-    poke_words(pid, injection->stub_address, injection->original_words.data(), stub_words());
+    if (injection->traps) {
+      write_memory(pid, address, injection->original_bytes.data(), stub_size());
+    }
     return false;
   }
   // Signals that arrive while the stub runs stay pending, with their
@@ -202,48 +297,67 @@ bool Injector::begin(pid_t pid, Injection* injection, ProgramKind* kind, std::st
 
   injection->saved_regs = regs;
   user_regs_struct stub_regs = regs;
-  stub_regs.rip = injection->stub_address;
+  stub_regs.rip = address;
   if (!set_regs(pid, stub_regs)) {
     *error = std::string("PTRACE_SETREGSET: ") + strerror(errno);
-    poke_words(pid, injection->stub_address, injection->original_words.data(), stub_words());
+    if (injection->traps) {
+      write_memory(pid, address, injection->original_bytes.data(), stub_size());
+    }
     ptrace(PTRACE_SETSIGMASK, pid, sizeof(uint64_t), &injection->saved_sigmask);
     return false;
   }
+  injection->armed = true;
   return true;
 }
 
-bool Injector::is_stub_trap(pid_t pid, const Injection& injection) {
+bool Injector::is_stub_stop(pid_t pid, const Injection& injection, int signal) {
+  if (!injection.armed)
+    return false;
+  if (signal != SIGTRAP && signal != SIGSEGV && signal != SIGBUS && signal != SIGILL &&
+      signal != SIGFPE) {
+    return false;
+  }
+  // Raised by the kernel (int3, a fault), not sent by a process: a signal
+  // that was pending when a jumping stub unblocked signals is the
+  // program's, even though it stops the process inside the stub.
+  siginfo_t info;
+  if (ptrace(PTRACE_GETSIGINFO, pid, nullptr, &info) != 0 || info.si_code <= 0)
+    return false;
   user_regs_struct regs;
   size_t size = 0;
   if (!get_regs(pid, &regs, &size))
     return false;
-  const uint64_t trap = regs.rip - 1;  // int3 reports the next instruction
-  return trap >= injection.stub_address && trap < injection.stub_address + stub_size();
+  // int3 reports the next instruction; a fault, its own.
+  const uint64_t at = signal == SIGTRAP ? regs.rip - 1 : regs.rip;
+  return at >= injection.stub_address && at < injection.stub_address + stub_size();
 }
 
-InjectionResult Injector::finish(pid_t pid, const Injection& injection, bool stub_trapped) {
+InjectionResult Injector::finish(pid_t pid, Injection* injection) {
   InjectionResult result;
   user_regs_struct regs;
   size_t size = 0;
-  if (stub_trapped && get_regs(pid, &regs, &size)) {
+  if (get_regs(pid, &regs, &size)) {
     const auto value = static_cast<int64_t>(regs.rax);
-    if (value > 0) {
+    if (value > 0 && injection->traps) {
       result.served = true;
       result.image_address = regs.rax;
-    } else {
+    } else if (value < 0 && value > -4096) {
       result.failure = std::string(step_name(regs.r15)) + ": " + strerror(static_cast<int>(-value));
+    } else {
+      result.failure = "the stub faulted";
     }
-  } else {
-    result.failure = "the stub was stopped by a signal";
   }
-  poke_words(pid, injection.stub_address, injection.original_words.data(),
-             injection.original_words.size());
-  user_regs_struct program = injection.saved_regs;
-  program.rax = 0;        // what execve returned
-  program.orig_rax = -1;  // not in a system call: nothing to restart
+  if (injection->traps) {
+    write_memory(pid, injection->stub_address, injection->original_bytes.data(),
+                 injection->original_bytes.size());
+  }
+  user_regs_struct program = injection->saved_regs;
+  program.rax = 0;                               // what execve returned
+  program.orig_rax = static_cast<uint64_t>(-1);  // not in a system call: nothing to restart
   set_regs(pid, program);
-  uint64_t mask = injection.saved_sigmask;
+  uint64_t mask = injection->saved_sigmask;
   ptrace(PTRACE_SETSIGMASK, pid, sizeof(mask), &mask);
+  injection->armed = false;
   return result;
 }
 

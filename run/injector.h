@@ -4,11 +4,19 @@
 //
 // At the PTRACE_EVENT_EXEC stop the registers already hold the new
 // program's entry state (rip at its entry point, rsp at argc). begin()
-// copies a small stub (inject_stub.S) over the start of the entry page,
-// blocks every signal, and points rip at the stub; the tracer resumes the
-// process, which maps the three regions, rewrites its auxv and traps with
-// int3. finish() puts the page's bytes, the registers and the signal mask
-// back. Two ptrace stops per exec: the exec event and the stub's trap.
+// copies a small stub (inject_stub.S) into the program, blocks every
+// signal, and points rip at the stub; the tracer resumes the process, which
+// maps the three regions and rewrites its auxv.
+//
+// Where the stub goes decides how it ends. Usually the last page of the
+// entry segment has an unused tail (file bytes past the segment, mapped but
+// never executed): the stub goes there and, once done, restores the signal
+// mask, clears the registers and jumps to the entry point itself. One
+// ptrace stop per exec: the exec event. Otherwise (or with --verbose, to
+// learn the address) the stub goes over the start of the entry page and
+// traps; finish() puts back the page's bytes, the registers and the mask.
+// Two stops. A stub that fails traps in either case, and finish() restores
+// the program, which then runs with the host's vDSO.
 #pragma once
 
 #include <stdint.h>
@@ -23,10 +31,13 @@
 
 namespace vdso::run {
 
-// A process between begin() and finish().
+// A process whose stub may still run: from begin() to finish() or, for a
+// stub that jumps to the program, until the next exec.
 struct Injection {
+  bool armed = false;
+  bool traps = false;  // VDSO_RUN_MODE_TRAP: a stop ends a successful run
   uint64_t stub_address = 0;
-  std::vector<uint64_t> original_words;  // the entry page's bytes under the stub
+  std::vector<uint8_t> original_bytes;  // under a trapping stub
   user_regs_struct saved_regs{};
   uint64_t saved_sigmask = 0;
 };
@@ -50,22 +61,28 @@ class Injector {
       : memory_(memory), host_(host), cookie_(cookie) {}
 
   // At the exec event stop of `pid`. On true the caller resumes the process
-  // (PTRACE_CONT, no signal) and waits for its SIGTRAP; on false the
-  // process is untouched and `kind` says why it is not served.
-  bool begin(pid_t pid, Injection* injection, ProgramKind* kind, std::string* error);
+  // (PTRACE_CONT, no signal); on false the process is untouched and `kind`
+  // or `error` says why it is not served. `trap` asks for a stub that
+  // traps even on success.
+  bool begin(pid_t pid, bool trap, Injection* injection, ProgramKind* kind, std::string* error);
 
-  // True if a SIGTRAP stop of `pid` is the stub's trap.
-  static bool is_stub_trap(pid_t pid, const Injection& injection);
+  // True if a signal stop of `pid` comes from the stub itself: its int3
+  // or a fault, raised by the kernel at an address inside the stub.
+  static bool is_stub_stop(pid_t pid, const Injection& injection, int signal);
 
-  // At the stub's trap, or at any other stop of a process mid-injection
-  // that means the stub failed (`stub_trapped` false): restores the
-  // program. The caller resumes it without a signal.
-  InjectionResult finish(pid_t pid, const Injection& injection, bool stub_trapped);
+  // At such a stop: restores the program (and the entry page's bytes). The
+  // caller resumes it without a signal.
+  InjectionResult finish(pid_t pid, Injection* injection);
 
  private:
   const VdsoMemory& memory_;
   const HostVdso& host_;
   const uint64_t cookie_;
+  // Writes `size` bytes into the process, read-only text included.
+  bool write_memory(pid_t pid, uint64_t address, const void* bytes, size_t size);
+
+  // Whether /proc/PID/mem accepts our writes (else PTRACE_POKETEXT).
+  bool proc_mem_writes_ = true;
 };
 
 }  // namespace vdso::run

@@ -76,9 +76,11 @@ void print_stats(const Options& options, const Ticker& ticker, const TraceStats&
       static_cast<double>(ticker.worst_gap_ns()) / 1e6, static_cast<double>(ticker.tick_ns()) / 1e6,
       static_cast<unsigned long long>(ticker.realtime_steps()), ticker.scheduling().c_str());
   std::fprintf(stderr,
-               "vdso-run: stats: execs served %llu, not served %llu, fds delivered %llu, "
-               "processes %llu, threads %llu, ptrace stops %llu, signals delivered %llu\n",
+               "vdso-run: stats: execs served %llu (%llu with a second stop), not served %llu, "
+               "fds delivered %llu, processes %llu, threads %llu, ptrace stops %llu, "
+               "signals delivered %llu\n",
                static_cast<unsigned long long>(trace.execs_served),
+               static_cast<unsigned long long>(trace.execs_trapped),
                static_cast<unsigned long long>(trace.execs_not_served),
                static_cast<unsigned long long>(delivery.delivered()),
                static_cast<unsigned long long>(trace.processes),

@@ -17,10 +17,24 @@
 #define VDSO_RUN_PARAM_AUXV_SLOT 24  /* address of AT_SYSINFO_EHDR's value */
 #define VDSO_RUN_PARAM_CHAIN 32      /* the first 5 quadwords of the ChainPage */
 #define VDSO_RUN_PARAM_CHAIN_WORDS 5
-#define VDSO_RUN_PARAM_SIZE 72
+#define VDSO_RUN_PARAM_MODE 72    /* VDSO_RUN_MODE_* */
+#define VDSO_RUN_PARAM_SIGMASK 80 /* the program's signal mask (jump mode) */
+#define VDSO_RUN_PARAM_ENTRY 88   /* where the program starts (jump mode) */
+#define VDSO_RUN_PARAM_SIZE 96
 
-/* The stub stops with int3. Success: rax = image base. Failure: rax =
- * -errno, r15 = the step that failed. */
+/* What the stub does once the VDSO is mapped:
+ *   TRAP  stop with int3 (rax = image base); the supervisor restores the
+ *         bytes under the stub, the registers and the signal mask. For a
+ *         stub written over live code (the entry page), and for --verbose.
+ *   JUMP  restore the signal mask itself, clear the registers as exec left
+ *         them and jump to the entry point: no second stop. For a stub in
+ *         the unused tail of the text segment's last page.
+ * On failure the stub stops with int3 in either mode: rax = -errno, r15 =
+ * the step that failed. */
+#define VDSO_RUN_MODE_TRAP 0
+#define VDSO_RUN_MODE_JUMP 1
+
+/* Failure steps (r15). */
 #define VDSO_RUN_STEP_FD 1
 #define VDSO_RUN_STEP_RESERVE 2
 #define VDSO_RUN_STEP_CHAIN 3

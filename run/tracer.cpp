@@ -159,46 +159,43 @@ void Tracer::follow_job_stop(int signal) {
 void Tracer::on_exec(pid_t pid, Tracee& tracee) {
   ProgramKind kind;
   std::string error;
-  if (tracee.injecting) {
-    // Cannot happen (the stub does not exec); never leave a stub behind.
-    injector_.finish(pid, tracee.injection, false);
-    tracee.injecting = false;
-  }
-  const bool started = injector_.begin(pid, &tracee.injection, &kind, &error);
+  // --verbose asks for a trapping stub: the only way to learn the address.
+  const bool started = injector_.begin(pid, verbose_, &tracee.injection, &kind, &error);
   if (kind.setuid) {
     std::fprintf(stderr,
                  "vdso-run: warning: %s is set-user-ID or set-group-ID; under ptrace it runs "
                  "without that privilege\n",
                  executable_of(pid).c_str());
   }
-  if (started) {
-    tracee.injecting = true;
-  } else {
+  if (!started) {
     ++stats_.execs_not_served;
     std::fprintf(stderr, "vdso-run: warning: pid %d runs %s without our VDSO: %s\n", pid,
                  executable_of(pid).c_str(), error.empty() ? kind.why_not.c_str() : error.c_str());
+  } else if (!tracee.injection.traps) {
+    ++stats_.execs_served;  // unless its stub reports a failure
   }
   resume(pid, 0);
 }
 
 void Tracer::on_signal_stop(pid_t pid, Tracee& tracee, int signal) {
-  if (!tracee.injecting) {
+  if (!Injector::is_stub_stop(pid, tracee.injection, signal)) {
     ++stats_.signals_delivered;
     resume(pid, signal);
     return;
   }
-  // Mid-injection every signal is blocked, so a stop here is the stub's
-  // trap or a fault of the stub itself: either way the signal is ours.
-  const bool trapped = signal == SIGTRAP && Injector::is_stub_trap(pid, tracee.injection);
-  const InjectionResult result = injector_.finish(pid, tracee.injection, trapped);
-  tracee.injecting = false;
+  // The stub's own trap or fault: the signal is ours, not the program's.
+  const bool counted = !tracee.injection.traps;
+  const InjectionResult result = injector_.finish(pid, &tracee.injection);
   if (result.served) {
     ++stats_.execs_served;
+    ++stats_.execs_trapped;
     if (verbose_) {
       std::fprintf(stderr, "vdso-run: pid %d: %s: our VDSO at 0x%" PRIx64 "\n", pid,
                    executable_of(pid).c_str(), result.image_address);
     }
   } else {
+    if (counted)
+      --stats_.execs_served;
     ++stats_.execs_not_served;
     std::fprintf(stderr, "vdso-run: warning: pid %d runs %s without our VDSO: %s\n", pid,
                  executable_of(pid).c_str(), result.failure.c_str());

@@ -5,8 +5,10 @@
 // Stops, and what the tracer does at each:
 //   fork/vfork/clone event   note the new task, resume
 //   new task's first stop    resume
-//   exec event               Injector::begin, resume into the stub
-//   stub's SIGTRAP           Injector::finish, resume the program
+//   exec event               Injector::begin, resume into the stub, which
+//                            usually starts the program itself
+//   stub's SIGTRAP           (a trapping or failed stub) Injector::finish,
+//                            resume the program
 //   group-stop               PTRACE_LISTEN, so job control works
 //   any other signal         deliver it unchanged
 #pragma once
@@ -24,9 +26,10 @@ namespace vdso::run {
 struct TraceStats {
   uint64_t execs_served = 0;
   uint64_t execs_not_served = 0;
-  uint64_t processes = 0;  // forks and vforks
-  uint64_t threads = 0;    // clones
-  uint64_t stops = 0;      // ptrace stops handled
+  uint64_t execs_trapped = 0;  // served with a second stop (stub over the entry page)
+  uint64_t processes = 0;      // forks and vforks
+  uint64_t threads = 0;        // clones
+  uint64_t stops = 0;          // ptrace stops handled
   uint64_t signals_delivered = 0;
 };
 
@@ -45,7 +48,6 @@ class Tracer {
 
  private:
   struct Tracee {
-    bool injecting = false;
     Injection injection;
   };
 

@@ -45,4 +45,21 @@ out=$("$VDSO_RUN" --stats "$P/spawner" thread_exec "$P/spawner" fork $P/clockpro
 check_contains "thread_exec then fork" "$out" "ours=yes"
 check_contains "stats count the thread" "$out" "threads 1"
 
+# A program that cannot take one more fd: the stub fails, says why, and the
+# program runs on with the host's vDSO (jumping stub and trapping stub).
+for verbose in "" --verbose; do
+  out=$("$VDSO_RUN" $verbose sh -c "ulimit -n 3; exec $P/clockprobe-glibc-static --quiet" 2>&1)
+  check_contains "no free fd ${verbose:-(jump)}: runs with the host vDSO" "$out" "ours=no"
+  check_contains "no free fd ${verbose:-(jump)}: says why" "$out" \
+    "without our VDSO: receiving the data page's fd: Too many open files"
+done
+
+# A set-user-ID program: served, with a warning that ptrace drops the
+# privilege.
+cp "$P/clockprobe-glibc-static" "$SCRATCH/setuid-probe"
+chmod u+s "$SCRATCH/setuid-probe"
+out=$("$VDSO_RUN" "$SCRATCH/setuid-probe" --quiet 2>&1)
+check_contains "set-user-ID program: served" "$out" "ours=yes"
+check_contains "set-user-ID program: warned" "$out" "is set-user-ID or set-group-ID"
+
 finish

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# vdso-run's benchmarks, side by side in one run: the clocks through glibc
+# under vdso-run against the host's vDSO and the raw system call (rounds
+# alternate between the two, medians reported), the extra cost of a
+# fork+exec, the supervisor's CPU at --hz 1000 with an idle tree against a
+# bare timer at the same rate, and the worst lag with every core busy.
+#
+# Usage: scripts/run-bench.sh [BUILD_DIR]   (after cmake --build BUILD_DIR)
+# VDSO_RUN_BENCH_ROUNDS (default 5) sets the number of alternating rounds.
+set -euo pipefail
+build=$(realpath "${1:-build}")
+vdso_run=$build/bin/vdso-run
+bench=$build/run/bench
+programs=$build/run/tests/programs
+rounds=${VDSO_RUN_BENCH_ROUNDS:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+for tool in "$vdso_run" "$bench/libc_clock_bench" "$bench/exec_loop" "$bench/timer_baseline" \
+  "$programs/lagprobe"; do
+  [ -x "$tool" ] || { echo "run-bench: $tool is missing: build first" >&2; exit 1; }
+done
+
+echo "vdso-run benchmarks: $rounds alternating rounds (host vDSO, then vdso-run)" >&2
+for round in $(seq "$rounds"); do
+  echo "  clocks, round $round" >&2
+  "$bench/libc_clock_bench" --benchmark_min_time=0.2 --benchmark_format=json >"$work/host.$round.json"
+  "$vdso_run" "$bench/libc_clock_bench" --benchmark_min_time=0.2 --benchmark_format=json \
+    >"$work/ours.$round.json"
+done
+
+for round in $(seq 3); do
+  echo "  fork+exec of /bin/true x500, round $round" >&2
+  "$bench/exec_loop" 500 /bin/true | sed -n 's/ns_per_exec=//p' >>"$work/exec.host"
+  "$vdso_run" "$bench/exec_loop" 500 /bin/true | sed -n 's/ns_per_exec=//p' >>"$work/exec.ours"
+done
+
+echo "  supervisor CPU at --hz 1000, idle tree, 10 s (and a bare 1000 Hz timer)" >&2
+"$bench/timer_baseline" 1000 10 | sed -n 's/cpu_percent=//p' >"$work/cpu.baseline"
+"$vdso_run" --hz 1000 --stats sleep 10 2>&1 |
+  sed -n 's/.*(\([0-9.]*\)% of a core).*/\1/p' >"$work/cpu.ours"
+
+echo "  worst lag at --hz 250 over 10 s, every core busy" >&2
+spinners=()
+for _ in $(seq "$(nproc)"); do
+  (while :; do :; done) &
+  spinners+=($!)
+done
+"$vdso_run" --hz 250 --stats "$programs/lagprobe" 10 >"$work/lag" 2>&1 || true
+kill "${spinners[@]}"
+wait 2>/dev/null || true
+
+python3 - "$work" "$rounds" <<'PY'
+import json, statistics, sys, re, pathlib
+work, rounds = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+
+def medians(kind):
+    runs = {}
+    for r in range(1, rounds + 1):
+        data = json.loads((work / f"{kind}.{r}.json").read_text())
+        assert data["context"].get("vdso") == ("host" if kind == "host" else "vdso-run"), data["context"]
+        for b in data["benchmarks"]:
+            runs.setdefault(b["name"], []).append(b["real_time"])
+    return {name: statistics.median(v) for name, v in runs.items()}
+
+host, ours = medians("host"), medians("ours")
+rows = [
+    ("clock_gettime(CLOCK_MONOTONIC_COARSE)", "clock_via_libc/CLOCK_MONOTONIC_COARSE", "<= 0.8x host"),
+    ("clock_gettime(CLOCK_REALTIME_COARSE)", "clock_via_libc/CLOCK_REALTIME_COARSE", "<= 0.8x host"),
+    ("clock_gettime(CLOCK_REALTIME)", "clock_via_libc/CLOCK_REALTIME", "<= 1.1x host"),
+    ("clock_gettime(CLOCK_MONOTONIC)", "clock_via_libc/CLOCK_MONOTONIC", "<= 1.1x host"),
+    ("gettimeofday", "gettimeofday_via_libc", "<= 1.1x host"),
+    ("syscall(SYS_clock_gettime, COARSE)", "clock_via_syscall/CLOCK_MONOTONIC_COARSE", "(floor)"),
+]
+print()
+print(f"| call, through glibc ({rounds} alternating rounds, medians) | host vDSO | under vdso-run | ratio | target |")
+print("|---|---|---|---|---|")
+for label, key, target in rows:
+    h, o = host[key], ours[key]
+    print(f"| {label} | {h:.1f} ns | {o:.1f} ns | {o / h:.2f}x | {target} |")
+
+exec_host = statistics.median(int(x) for x in (work / "exec.host").read_text().split())
+exec_ours = statistics.median(int(x) for x in (work / "exec.ours").read_text().split())
+print()
+print("| measure | baseline | vdso-run | difference | target |")
+print("|---|---|---|---|---|")
+print(f"| fork+exec+wait of /bin/true (500 runs, median of 3) | {exec_host / 1e6:.3f} ms | "
+      f"{exec_ours / 1e6:.3f} ms | +{(exec_ours - exec_host) / 1e6:.3f} ms | <= +0.5 ms |")
+base = float((work / "cpu.baseline").read_text() or "nan")
+cpu = float((work / "cpu.ours").read_text() or "nan")
+print(f"| CPU at 1000 Hz, idle tree, 10 s (baseline: a bare 1000 Hz SCHED_FIFO timer) | "
+      f"{base:.2f}% | {cpu:.2f}% | {cpu - base:+.2f}% | < 1% of a core |")
+lag = (work / "lag").read_text()
+reader = int(re.search(r"max_lag_ns=(\d+)", lag).group(1)) / 1e6
+ticker = float(re.search(r"worst lag ([0-9.]+) ms", lag).group(1))
+print(f"| worst lag at 250 Hz over 10 s, all cores busy (reader / ticker's longest gap) | "
+      f"4.000 ms tick | {reader:.3f} ms / {ticker:.3f} ms | | <= 8 ms (2 ticks) |")
+PY
