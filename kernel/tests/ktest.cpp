@@ -141,8 +141,9 @@ void Context::fail(const char* file, int line, const char* check, const char* fm
 void mark(const char* label) {
   vdso::abi::Timespec realtime;
   tick::timekeeper().clock_gettime(vdso::abi::kClockRealtimeCoarse, &realtime);
-  kprint("KTEST MARK %s ticks=%lu mono_ns=%ld realtime_ns=%ld\n", label, tick::count(),
-         clocksource::monotonic_ns(), realtime.sec * 1'000'000'000 + realtime.nsec);
+  kprint("KTEST MARK %s ticks=%lu interrupts=%lu mono_ns=%ld realtime_ns=%ld\n", label,
+         tick::count(), tick::interrupts(), clocksource::monotonic_ns(),
+         realtime.sec * 1'000'000'000 + realtime.nsec);
 }
 
 void run(const BootOptions& options) {

@@ -5,7 +5,7 @@
 //   KTEST RUN <name>
 //   KTEST FAIL <name>: <file>:<line>: <what>      (one per failed check)
 //   KTEST PASS <name> | KTEST FAILED <name>
-//   KTEST MARK <label> ticks=<n> mono_ns=<ns> realtime_ns=<ns>
+//   KTEST MARK <label> ticks=<n> interrupts=<n> mono_ns=<ns> realtime_ns=<ns>
 //                     the runner timestamps MARK lines with the host's
 //                     clocks to check the tick rate and clocks against them
 //   KTEST SUMMARY passed=<n> failed=<n>

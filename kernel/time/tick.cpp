@@ -12,7 +12,12 @@ namespace kernel::tick {
 namespace {
 
 uint32_t tick_hz = 0;
-uint64_t tick_count = 0;  // written by the interrupt, read by anyone
+int64_t tick_ns = 0;
+int64_t epoch_ns = 0;  // MONOTONIC when the timer started: period 0 began
+// Written by the interrupt only, read by anyone (atomics: no torn reads).
+uint64_t jiffies = 0;
+uint64_t interrupt_count = 0;
+int64_t last_interrupt = 0;
 int64_t first_tick_ns = 0;
 
 // The timekeeper needs its page at construction, which exists only at run
@@ -22,10 +27,17 @@ vdso::Timekeeper* keeper = nullptr;
 
 void on_tick(interrupts::InterruptFrame&) {
   const int64_t now_ns = clocksource::monotonic_ns();
-  keeper->tick(now_ns);
+  keeper->tick(now_ns);  // seed step 3: the page, once per tick interrupt
+
+  // One period more, or as many as the clock says have passed if
+  // interrupts were lost (as Linux's tick_do_update_jiffies64 does).
+  const uint64_t elapsed_periods = static_cast<uint64_t>((now_ns - epoch_ns) / tick_ns);
+  const uint64_t next = jiffies + 1 > elapsed_periods ? jiffies + 1 : elapsed_periods;
   if (first_tick_ns == 0)
     __atomic_store_n(&first_tick_ns, now_ns, __ATOMIC_RELAXED);
-  __atomic_store_n(&tick_count, tick_count + 1, __ATOMIC_RELEASE);
+  __atomic_store_n(&last_interrupt, now_ns, __ATOMIC_RELAXED);
+  __atomic_store_n(&jiffies, next, __ATOMIC_RELAXED);
+  __atomic_store_n(&interrupt_count, interrupt_count + 1, __ATOMIC_RELEASE);
   lapic::end_of_interrupt();
 }
 
@@ -33,17 +45,18 @@ void on_tick(interrupts::InterruptFrame&) {
 
 void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int64_t realtime_ns) {
   tick_hz = hz;
-  const uint64_t tick_ns = 1'000'000'000 / hz;
-  keeper = new (timekeeper_storage)
-      vdso::Timekeeper(page, tick_ns, clocksource::monotonic_ns(), realtime_ns);
+  tick_ns = 1'000'000'000 / hz;
+  keeper = new (timekeeper_storage) vdso::Timekeeper(page, static_cast<uint64_t>(tick_ns),
+                                                     clocksource::monotonic_ns(), realtime_ns);
   // Rounded to the nearest count: at 62.5 MHz the period is off by less
   // than 1 in 10^4 for any allowed hz.
   const uint64_t counts = (lapic_timer_hz + hz / 2) / hz;
   if (counts == 0 || counts > 0xffffffff)
     PANIC("no LAPIC period for hz=%u", hz);
   interrupts::set_handler(interrupts::kTimerVector, on_tick);
+  epoch_ns = clocksource::monotonic_ns();
   lapic::start_periodic(interrupts::kTimerVector, static_cast<uint32_t>(counts));
-  kprint("tick: %u Hz (tick_ns=%lu), LAPIC period %lu counts at %lu Hz\n", hz, tick_ns, counts,
+  kprint("tick: %u Hz (tick_ns=%ld), LAPIC period %lu counts at %lu Hz\n", hz, tick_ns, counts,
          lapic_timer_hz);
 }
 
@@ -51,7 +64,13 @@ uint32_t hz() {
   return tick_hz;
 }
 uint64_t count() {
-  return __atomic_load_n(&tick_count, __ATOMIC_ACQUIRE);
+  return __atomic_load_n(&jiffies, __ATOMIC_RELAXED);
+}
+uint64_t interrupts() {
+  return __atomic_load_n(&interrupt_count, __ATOMIC_ACQUIRE);
+}
+int64_t last_interrupt_ns() {
+  return __atomic_load_n(&last_interrupt, __ATOMIC_RELAXED);
 }
 int64_t first_tick_monotonic_ns() {
   return __atomic_load_n(&first_tick_ns, __ATOMIC_RELAXED);

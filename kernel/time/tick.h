@@ -16,9 +16,16 @@ namespace kernel::tick {
 void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int64_t realtime_ns);
 
 uint32_t hz();
-// Ticks handled since start (the interrupt's own counter, independent of
-// the page's update_count).
+
+// Ticks since start: one per tick period, like Linux's jiffies. A period
+// whose interrupt never came (an emulator or hypervisor that was not
+// scheduled in time merges two timer interrupts into one) is counted by the
+// next interrupt, from the clock source, so the count keeps time.
 uint64_t count();
+// Tick interrupts handled: each one publishes the data page once.
+uint64_t interrupts();
+// MONOTONIC when the last tick interrupt ran.
+int64_t last_interrupt_ns();
 // MONOTONIC at the first tick: the time from machine reset to the first
 // tick. Zero until then.
 int64_t first_tick_monotonic_ns();
