@@ -10,6 +10,8 @@ namespace {
 
 constexpr int kWindows = 5;
 constexpr uint16_t kWindowPitTicks = 23'864;  // 20 ms
+// Far more reads than 20 ms allow even when each is a slow emulated I/O.
+constexpr uint32_t kMaxReadsPerWindow = 10'000'000;
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
 
 uint64_t frequency_hz = 0;
@@ -55,7 +57,11 @@ Calibration calibrate(uint32_t (*lapic_count)()) {
     pit::start_free_countdown();
     const Sample begin = take_sample(lapic_count);
     Sample end = begin;
-    while (static_cast<uint16_t>(begin.pit - end.pit) < kWindowPitTicks) {
+    // Bounded: a machine without a PIT (some microVMs) must not hang here.
+    for (uint32_t reads = 0; static_cast<uint16_t>(begin.pit - end.pit) < kWindowPitTicks;
+         ++reads) {
+      if (reads == kMaxReadsPerWindow)
+        PANIC("the PIT is not counting: no reference to calibrate");
       end = take_sample(lapic_count);
     }
     const uint64_t pit_ticks = static_cast<uint16_t>(begin.pit - end.pit);
