@@ -21,6 +21,9 @@
 #define SYS_mprotect 10
 #define SYS_munmap 11
 #define SYS_rt_sigprocmask 14
+#define SYS_prctl 157
+#define PR_SET_MM 35
+#define PR_SET_MM_AUXV 12
 #define SIG_SETMASK 2
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -134,8 +137,18 @@ vdso_run_stub_start:
   lea 2*PAGE(%r13), %rax
   mov params_auxv_slot(%rip), %rdi
   mov %rax, (%rdi)
+  /* And the kernel's copy (/proc/PID/auxv), where the program may set it
+   * (CAP_SYS_RESOURCE); elsewhere that file keeps naming the host's vDSO. */
+  mov $SYS_prctl, %eax
+  mov $PR_SET_MM, %edi
+  mov $PR_SET_MM_AUXV, %esi
+  mov params_auxv(%rip), %rdx
+  mov params_auxv_size(%rip), %r10
+  xor %r8d, %r8d
+  syscall
   cmpq $VDSO_RUN_MODE_JUMP, params_mode(%rip)
   je 6f
+  lea 2*PAGE(%r13), %rax           /* trap mode reports the image's address */
   int3
 
   /* 8. Jump mode: the program's signal mask back (pending signals are
@@ -194,6 +207,8 @@ params_chain:       .fill VDSO_RUN_PARAM_CHAIN_WORDS, 8, 0
 params_mode:        .quad 0
 params_sigmask:     .quad 0
 params_entry:       .quad 0
+params_auxv:        .quad 0
+params_auxv_size:   .quad 0
 vdso_run_stub_end:
 
 /* The parameter block must match stub_abi.h, which the supervisor uses. */
@@ -209,6 +224,8 @@ vdso_run_stub_end:
   check_param params_mode, VDSO_RUN_PARAM_MODE
   check_param params_sigmask, VDSO_RUN_PARAM_SIGMASK
   check_param params_entry, VDSO_RUN_PARAM_ENTRY
+  check_param params_auxv, VDSO_RUN_PARAM_AUXV
+  check_param params_auxv_size, VDSO_RUN_PARAM_AUXV_SIZE
   check_param vdso_run_stub_end, VDSO_RUN_PARAM_SIZE
 
   .section .note.GNU-stack, "", @progbits

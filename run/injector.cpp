@@ -52,9 +52,10 @@ bool read_exactly(pid_t pid, uint64_t address, void* buffer, size_t size) {
 // AT_SYSINFO_EHDR value lives on the stack. At the exec stop rsp points at
 // argc, then argv[], NULL, envp[], NULL, auxv pairs up to AT_NULL.
 struct Auxv {
-  uint64_t sysinfo_slot = 0;  // 0: no AT_SYSINFO_EHDR
-  uint64_t sysinfo_ehdr = 0;  // the host vDSO
-  uint64_t base = 0;          // the interpreter, 0 for a static program
+  uint64_t start = 0, size = 0;  // the vector, AT_NULL included
+  uint64_t sysinfo_slot = 0;     // 0: no AT_SYSINFO_EHDR
+  uint64_t sysinfo_ehdr = 0;     // the host vDSO
+  uint64_t base = 0;             // the interpreter, 0 for a static program
   uint64_t phdr = 0, phnum = 0, entry = 0;
 };
 
@@ -280,6 +281,8 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
   put(VDSO_RUN_PARAM_MODE, injection->traps ? VDSO_RUN_MODE_TRAP : VDSO_RUN_MODE_JUMP);
   put(VDSO_RUN_PARAM_SIGMASK, injection->saved_sigmask);
   put(VDSO_RUN_PARAM_ENTRY, regs.rip);
+  put(VDSO_RUN_PARAM_AUXV, auxv.start);
+  put(VDSO_RUN_PARAM_AUXV_SIZE, auxv.size);
 
   if (!write_memory(pid, address, stub.data(), stub.size())) {
     *error = std::string("cannot write the stub: ") + strerror(errno);

@@ -6,6 +6,7 @@
  *   sysinfo_ehdr=0x...             AT_SYSINFO_EHDR as the libc sees it
  *   vdso_mapping=/memfd:vdso-run   the mapping that holds it (/proc/self/maps)
  *   ours=yes|no                    whether that is vdso-run's image
+ *   proc_auxv_agrees=yes|no        /proc/self/auxv names the same image
  *   res_ns=N                       clock_getres(CLOCK_MONOTONIC_COARSE)
  *                                  (glibc asks the VDSO, musl the kernel)
  *   step_ns=N                      median step of CLOCK_MONOTONIC_COARSE
@@ -51,6 +52,19 @@ static void mapping_name(uintptr_t address, char* name, size_t size) {
     break;
   }
   fclose(maps);
+}
+
+/* AT_SYSINFO_EHDR in the kernel's copy of the auxv, /proc/self/auxv. */
+static uintptr_t proc_auxv_sysinfo_ehdr(void) {
+  FILE* file = fopen("/proc/self/auxv", "r");
+  if (file == NULL) return 0;
+  unsigned long entry[2];
+  uintptr_t value = 0;
+  while (fread(entry, sizeof(entry), 1, file) == 1 && entry[0] != AT_NULL) {
+    if (entry[0] == AT_SYSINFO_EHDR) value = entry[1];
+  }
+  fclose(file);
+  return value;
 }
 
 static int compare(const void* a, const void* b) {
@@ -122,6 +136,7 @@ int main(int argc, char** argv) {
   printf("sysinfo_ehdr=0x%lx\n", (unsigned long)ehdr);
   printf("vdso_mapping=%s\n", name);
   printf("ours=%s\n", ours ? "yes" : "no");
+  printf("proc_auxv_agrees=%s\n", proc_auxv_sysinfo_ehdr() == ehdr ? "yes" : "no");
   printf("res_ns=%lld\n", (long long)ns_of(&res));
   /* musl answers clock_getres with a system call: the host's tick. */
   int64_t resolution = ns_of(&res);

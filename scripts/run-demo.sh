@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# vdso-run's part of make demo: one program, on the host and under vdso-run
+# --hz 10, then every libc and runtime we serve, then a process tree, then
+# the side-by-side benchmark (quick).
+#
+# Usage: scripts/run-demo.sh [BUILD_DIR]   (after cmake --build BUILD_DIR)
+set -euo pipefail
+build=$(realpath "${1:-build}")
+vdso_run=$build/bin/vdso-run
+programs=$build/run/tests/programs
+
+value() { printf '%s\n' "$2" | sed -n "s/^$1=//p" | head -n 1; }
+ms() { awk -v ns="$1" 'BEGIN {printf "%.1f ms", ns / 1e6}'; }
+
+echo "== One program (clockprobe, glibc, dynamic), its CLOCK_MONOTONIC_COARSE"
+printf '%-22s %-30s %-12s %s\n' "run" "AT_SYSINFO_EHDR is in" "steps of" "clock_getres"
+host=$("$programs/clockprobe-glibc-dynamic" --steps 5)
+printf '%-22s %-30s %-12s %s\n' "on the host" "$(value vdso_mapping "$host")" \
+  "$(ms "$(value step_ns "$host")")" "$(ms "$(value res_ns "$host")")"
+ours=$("$vdso_run" --hz 10 "$programs/clockprobe-glibc-dynamic" --steps 5)
+printf '%-22s %-30s %-12s %s\n' "vdso-run --hz 10" "$(value vdso_mapping "$ours")" \
+  "$(ms "$(value step_ns "$ours")")" "$(ms "$(value res_ns "$ours")")"
+
+echo
+echo "== Who binds our VDSO (vdso-run --hz 10): each program's own, unmodified libc or runtime"
+printf '%-16s %-10s %s\n' "build" "bound" "coarse steps"
+for build_kind in glibc-dynamic glibc-static musl-dynamic musl-static; do
+  out=$("$vdso_run" --hz 10 "$programs/clockprobe-$build_kind" --steps 3)
+  printf '%-16s %-10s %s\n' "$build_kind" "$(value ours "$out")" "$(ms "$(value step_ns "$out")")"
+done
+if [ -x "$programs/goprobe" ]; then
+  out=$("$vdso_run" --hz 10 "$programs/goprobe")
+  printf '%-16s %-10s %s\n' "go (static)" "$(value ours "$out")" \
+    "(the runtime bound __vdso_clock_gettime at $(value clock_gettime_sym "$out"))"
+fi
+
+echo
+echo "== A process tree: vdso-run --verbose sh -c 'probe | probe; probe &' (one line per program)"
+probe="$programs/clockprobe-glibc-dynamic --quiet"
+"$vdso_run" --verbose --stats sh -c "$probe | $programs/clockprobe-musl-static --quiet; $probe & wait" 2>&1 |
+  sed "s|$programs/||g"
+
+echo
+echo "== Side by side (quick: scripts/run-bench.sh for the full table)"
+"$(dirname "$0")/run-bench.sh" --quick "$build" 2>/dev/null
