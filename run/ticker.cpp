@@ -62,8 +62,7 @@ bool Ticker::start(std::string* error) {
   if (rc == 0) {
     scheduling_ = "SCHED_FIFO " + std::to_string(kFifoPriority);
   } else {
-    scheduling_ = std::string("SCHED_OTHER, nice ") + std::to_string(kFallbackNice) +
-                  " (SCHED_FIFO refused: " + strerror(rc) + ")";
+    scheduling_ = std::string("SCHED_OTHER (SCHED_FIFO refused: ") + strerror(rc) + ")";
     fallback_ = true;
     rc = pthread_create(&thread_, nullptr, &Ticker::thread_main, this);
   }
@@ -89,7 +88,13 @@ void Ticker::lower_latency_without_fifo() {
   // slack (a real-time thread has none anyway). Failure changes nothing.
   prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
   const auto tid = static_cast<id_t>(syscall(SYS_gettid));
-  setpriority(PRIO_PROCESS, tid, kFallbackNice);
+  reniced_.store(setpriority(PRIO_PROCESS, tid, kFallbackNice) == 0, std::memory_order_relaxed);
+}
+
+std::string Ticker::scheduling() const {
+  if (!fallback_ || !reniced_.load(std::memory_order_relaxed))
+    return scheduling_;
+  return scheduling_ + ", nice " + std::to_string(kFallbackNice);
 }
 
 void Ticker::run() {

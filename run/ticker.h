@@ -40,7 +40,7 @@ class Ticker {
   uint64_t worst_gap_ns() const { return worst_gap_ns_.load(std::memory_order_relaxed); }
   uint64_t realtime_steps() const { return realtime_steps_.load(std::memory_order_relaxed); }
   // "SCHED_FIFO 10", or the fallback and why. Set by start().
-  const std::string& scheduling() const { return scheduling_; }
+  std::string scheduling() const;
 
  private:
   static void* thread_main(void* self);
@@ -55,6 +55,7 @@ class Ticker {
   std::atomic<uint64_t> realtime_steps_{0};
   std::string scheduling_;
   bool fallback_ = false;  // written before the thread starts
+  std::atomic<bool> reniced_{false};
   bool started_ = false;
   pthread_t thread_{};
 };

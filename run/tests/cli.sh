@@ -73,4 +73,23 @@ check "script without #! runs with /bin/sh (as execvp does)" "$out/$?" "no sheba
 out=$(cd "$SCRATCH" && PATH="$SCRATCH:$PATH" "$VDSO_RUN" shebang viapath)
 check "PATH search" "$out" "shebang viapath"
 
+# vdso-run inside vdso-run: the inner one can neither add a second seccomp
+# listener to the tree nor trace its child (already traced); it says so,
+# with our own status.
+expect_status "nested vdso-run" 125 "cannot install the seccomp filter" \
+  "$VDSO_RUN" "$VDSO_RUN" true
+
+# Without privilege: no SCHED_FIFO (the ticker says what it got instead),
+# an unprivileged seccomp filter (no_new_privs), and still served.
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+  mkdir -m 755 "$SCRATCH/nobody"
+  cp "$VDSO_RUN" "$P/clockprobe-glibc-dynamic" "$SCRATCH/nobody/"
+  chmod 755 "$SCRATCH" "$SCRATCH/nobody"/*
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$SCRATCH/nobody/vdso-run" --verbose --stats "$SCRATCH/nobody/clockprobe-glibc-dynamic" --steps 0 2>&1)
+  check_contains "unprivileged: served" "$out" "ours=yes"
+  check_contains "unprivileged: ticker falls back" "$out" "SCHED_OTHER (SCHED_FIFO refused"
+  check_contains "unprivileged: filter under no_new_privs" "$out" "no_new_privs set"
+fi
+
 finish

@@ -45,6 +45,10 @@ out=$("$VDSO_RUN" --stats "$P/spawner" thread_exec "$P/spawner" fork $P/clockpro
 check_contains "thread_exec then fork" "$out" "ours=yes"
 check_contains "stats count the thread" "$out" "threads 1"
 
+# A big environment: the auxv lies beyond the first read of the stack.
+out=$(env $(seq -f 'VDSO_RUN_TEST_%g=x' 4000) "$VDSO_RUN" $P/clockprobe-musl-dynamic --quiet 2>&1)
+check "4000 environment variables" "$out" "ours=yes"
+
 # A program that cannot take one more fd: the stub fails, says why, and the
 # program runs on with the host's vDSO (jumping stub and trapping stub).
 for verbose in "" --verbose; do
