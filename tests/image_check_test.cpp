@@ -234,6 +234,16 @@ INSTANTIATE_TEST_SUITE_P(
       return out;
     });
 
+// A new check without a bad image that proves it fails is a test gap.
+TEST(ImageCheck, EveryDefectIsProvenByABadImage) {
+  uint32_t proven = 0;
+  for (const Patch& patch : kPatches)
+    proven |= 1u << static_cast<uint32_t>(patch.defect);
+  for (uint32_t i = 0; i < kImageDefectCount; ++i) {
+    EXPECT_TRUE((proven >> i) & 1) << "no bad image for: " << describe(static_cast<ImageDefect>(i));
+  }
+}
+
 TEST(ImageCheck, EveryDefectHasADescription) {
   for (uint32_t i = 0; i < kImageDefectCount; ++i) {
     EXPECT_STRNE(describe(static_cast<ImageDefect>(i)), "unknown defect");
