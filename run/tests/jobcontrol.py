@@ -35,24 +35,33 @@ def send(text):
     os.write(fd, text.encode())
 
 
+pending = b""  # output read but not yet matched
+
+
 def read_until(pattern, timeout=5.0):
-    """Reads until `pattern` appears in new output; returns (found, text)."""
-    global transcript
+    """Reads until `pattern` appears in unmatched output; consumes through
+    the match and returns (found, the consumed text)."""
+    global transcript, pending
+    regex = re.compile(pattern.encode())
     deadline = time.monotonic() + timeout
-    seen = b""
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+    while True:
+        match = regex.search(pending)
+        if match:
+            seen, pending = pending[: match.end()], pending[match.end() :]
+            return True, seen.decode(errors="replace")
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        ready, _, _ = select.select([fd], [], [], remaining)
         if not ready:
             break
         try:
             chunk = os.read(fd, 4096)
         except OSError:
             break
-        seen += chunk
+        pending += chunk
         transcript += chunk
-        if re.search(pattern.encode(), seen):
-            return True, seen.decode(errors="replace")
-    return False, seen.decode(errors="replace")
+    return False, pending.decode(errors="replace")
 
 
 read_until("prompt> ")
