@@ -61,7 +61,8 @@ struct Auxv {
 
 bool read_auxv(pid_t pid, uint64_t rsp, Auxv* auxv) {
   std::vector<uint64_t> words;
-  for (size_t bytes = 16 * 1024; bytes <= 64 * 1024 * 1024; bytes *= 4) {
+  // A page holds the vectors of most programs; a big environment needs more.
+  for (size_t bytes = 4096; bytes <= 64 * 1024 * 1024; bytes *= 8) {
     words.assign(bytes / 8, 0);
     size_t got = 0;
     if (!read_memory(pid, rsp, words.data(), bytes, &got))
