@@ -45,6 +45,24 @@ out=$("$VDSO_RUN" --stats "$P/spawner" thread_exec "$P/spawner" fork $P/clockpro
 check_contains "thread_exec then fork" "$out" "ours=yes"
 check_contains "stats count the thread" "$out" "threads 1"
 
+# Where a program cannot reach the supervisor through /proc: the data page's
+# fd arrives by seccomp user notification, so these are served too.
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$SCRATCH/root"
+  cp "$P/clockprobe-musl-static" "$SCRATCH/root/probe"
+  # No /proc to name the mapping: the coarse clock's steps tell.
+  out=$("$VDSO_RUN" --hz 10 chroot "$SCRATCH/root" /probe --steps 3 2>&1)
+  check_range "chroot without /proc: steps at --hz 10 (ns)" "$(value step_ns "$out")" \
+    90000000 110000000
+  out=$("$VDSO_RUN" setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$SCRATCH/root/probe" --quiet 2>&1)
+  check "after a uid drop" "$out" "ours=yes"
+  if unshare --pid --fork true 2>/dev/null; then
+    out=$("$VDSO_RUN" unshare --pid --fork --mount-proc "$SCRATCH/root/probe" --quiet 2>&1)
+    check "in a new pid namespace" "$out" "ours=yes"
+  fi
+fi
+
 # A big environment: the auxv lies beyond the first read of the stack.
 out=$(env $(seq -f 'VDSO_RUN_TEST_%g=x' 4000) "$VDSO_RUN" $P/clockprobe-musl-dynamic --quiet 2>&1)
 check "4000 environment variables" "$out" "ours=yes"
