@@ -125,8 +125,7 @@ pid_t Launch::fork_child(char* const argv[]) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP})
-      signal(sig, SIG_DFL);
+    // Our handlers end at exec; what was ignored when we started stays so.
     char byte;
     // EOF instead of a byte: the supervisor died before seizing us.
     if (read(go_pipe[0], &byte, 1) != 1)

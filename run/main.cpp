@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <initializer_list>
 #include <string>
 
 #include "fd_delivery.h"
@@ -52,17 +53,33 @@ double seconds_since(const timespec& start) {
          static_cast<double>(now.tv_nsec - start.tv_nsec) / 1e9;
 }
 
-void install_forwarding() {
+// Installs `handler` for `signals`, except those ignored when we started
+// (nohup, a shell's background job): they stay ignored, for us and, through
+// exec, for the program.
+void install_handler(void (*handler)(int), std::initializer_list<int> signals, int flags) {
   struct sigaction action {};
-  action.sa_handler = forward_signal_to_tree;
+  action.sa_handler = handler;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;  // no SA_RESTART: waitpid returns so the tracer sees it
-  for (int signal : {SIGINT, SIGTERM, SIGHUP})
+  action.sa_flags = flags;
+  for (int signal : signals) {
+    struct sigaction old {};
+    if (sigaction(signal, nullptr, &old) == 0 && old.sa_handler == SIG_IGN)
+      continue;
     sigaction(signal, &action, nullptr);
+  }
+}
+
+void install_signal_handlers() {
+  // No SA_RESTART: waitpid returns, so the tracer loop sees the request.
+  install_handler(forward_signal_to_tree, {SIGINT, SIGTERM, SIGHUP}, 0);
+  install_handler(request_report, {SIGUSR1}, 0);
+  // Job control: the terminal's stop signals reach the program directly;
+  // vdso-run follows the program's stop instead of racing it.
+  install_handler(note_job_control_signal, {SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT}, SA_RESTART);
 }
 
 void print_stats(const Options& options, const Ticker& ticker, const TraceStats& trace,
-                 const FdDelivery& delivery, const timespec& start) {
+                 const FdDelivery& delivery, const abi::DataPage& page, const timespec& start) {
   const double wall = seconds_since(start);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -87,6 +104,18 @@ void print_stats(const Options& options, const Ticker& ticker, const TraceStats&
                static_cast<unsigned long long>(trace.threads),
                static_cast<unsigned long long>(trace.stops),
                static_cast<unsigned long long>(trace.signals_delivered));
+  const abi::Timespec realtime =
+      abi::read_coarse(page, static_cast<uint32_t>(abi::CoarseClock::kRealtime));
+  const abi::Timespec monotonic =
+      abi::read_coarse(page, static_cast<uint32_t>(abi::CoarseClock::kMonotonic));
+  std::fprintf(stderr,
+               "vdso-run: stats: page: update %llu, seq %u, REALTIME_COARSE %lld.%09lld, "
+               "MONOTONIC_COARSE %lld.%09lld, tick %llu ns\n",
+               static_cast<unsigned long long>(abi::load_relaxed(page.update_count)),
+               abi::load_relaxed(page.seq), static_cast<long long>(realtime.sec),
+               static_cast<long long>(realtime.nsec), static_cast<long long>(monotonic.sec),
+               static_cast<long long>(monotonic.nsec),
+               static_cast<unsigned long long>(abi::load_relaxed(page.tick_ns)));
   std::fprintf(stderr,
                "vdso-run: stats: supervisor cpu %.1f ms over %.3f s wall (%.2f%% of a core)\n",
                cpu * 1e3, wall, wall > 0 ? 100.0 * cpu / wall : 0.0);
@@ -150,10 +179,12 @@ int run_main(int argc, char** argv) {
   if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
     die(std::string("cannot become a subreaper: ") + strerror(errno));
   }
-  install_forwarding();
+  install_signal_handlers();
 
   Injector injector(memory, host, delivery.cookie());
   Tracer tracer(injector, options.verbose);
+  tracer.set_reporter(
+      [&] { print_stats(options, ticker, tracer.stats(), delivery, memory.data_page(), start); });
   Launch launch;
   const pid_t first = launch.fork_child(options.program_argv);
   if (first < 0)
@@ -171,7 +202,7 @@ int run_main(int argc, char** argv) {
 
   const int status = tracer.run();
   if (options.stats)
-    print_stats(options, ticker, tracer.stats(), delivery, start);
+    print_stats(options, ticker, tracer.stats(), delivery, memory.data_page(), start);
   return exit_status_of(options.program_argv[0], status);
 }
 

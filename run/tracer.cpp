@@ -23,6 +23,7 @@ volatile sig_atomic_t g_pending_signals = 0;  // bit n: signal n
 // The terminal's stop signal (SIGTSTP, SIGTTIN, SIGTTOU) that reached
 // vdso-run with its job, 0 after a SIGCONT.
 volatile sig_atomic_t g_job_stop_signal = 0;
+volatile sig_atomic_t g_report_requested = 0;
 
 std::string executable_of(pid_t pid) {
   char path[64];
@@ -53,6 +54,10 @@ void forward_signal_to_tree(int signal) {
   }
 }
 
+void request_report(int) {
+  g_report_requested = 1;
+}
+
 void note_job_control_signal(int signal) {
   g_job_stop_signal = signal == SIGCONT ? 0 : signal;
 }
@@ -68,7 +73,12 @@ bool Tracer::seize(pid_t pid, std::string* error) {
   return true;
 }
 
-void Tracer::forward_pending_signals() {
+void Tracer::handle_interruption() {
+  if (g_report_requested != 0) {
+    g_report_requested = 0;
+    if (reporter_)
+      reporter_();
+  }
   const int pending = g_pending_signals;
   if (pending == 0)
     return;
@@ -87,7 +97,7 @@ int Tracer::run() {
     const pid_t pid = waitpid(-1, &status, __WALL);
     if (pid < 0) {
       if (errno == EINTR) {
-        forward_pending_signals();
+        handle_interruption();
         continue;
       }
       break;  // ECHILD: the tree is gone

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -46,6 +47,9 @@ class Tracer {
 
   const TraceStats& stats() const { return stats_; }
 
+  // Called from the loop when a report was asked for (SIGUSR1).
+  void set_reporter(std::function<void()> reporter) { reporter_ = std::move(reporter); }
+
  private:
   struct Tracee {
     Injection injection;
@@ -53,7 +57,7 @@ class Tracer {
 
   void on_exec(pid_t pid, Tracee& tracee);
   void on_signal_stop(pid_t pid, Tracee& tracee, int signal);
-  void forward_pending_signals();
+  void handle_interruption();
   void follow_job_stop(int signal);
 
   Injector& injector_;
@@ -62,12 +66,17 @@ class Tracer {
   int first_status_ = 0;
   std::unordered_map<pid_t, Tracee> tracees_;
   TraceStats stats_;
+  std::function<void()> reporter_;
 };
 
 // Called from the supervisor's handlers for SIGINT, SIGTERM and SIGHUP:
 // sends the signal to the first process while it lives, else to every
 // process left in the tree. Async-signal-safe.
 void forward_signal_to_tree(int signal);
+
+// Called from the supervisor's handler for SIGUSR1: the loop prints the
+// live statistics and page. Async-signal-safe.
+void request_report(int signal);
 
 // Called from the supervisor's handlers for SIGTSTP, SIGTTIN, SIGTTOU and
 // SIGCONT: vdso-run stops with its job once the first program has stopped

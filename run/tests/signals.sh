@@ -28,6 +28,10 @@ for signal in INT TERM HUP; do
   check "SIG$signal to vdso-run reaches the program" "$?" $((128 + $(kill -l $signal)))
 done
 
+# A signal ignored when vdso-run started (nohup) stays ignored in the tree.
+out=$(trap '' HUP; "$VDSO_RUN" sh -c 'kill -HUP $$; echo survived')
+check "SIGHUP ignored at start stays ignored (nohup)" "$out/$?" "survived/0"
+
 # The program decides what a forwarded signal means.
 "$VDSO_RUN" sh -c 'trap "exit 42" TERM; while :; do sleep 0.05; done' &
 supervisor=$!
