@@ -1,16 +1,28 @@
 // kernel_main: the order in which the kernel comes up. Each step needs only
 // the ones above it.
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/fpu.h"
 #include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupts.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/qemu_exit.h"
 #include "boot/boot_options.h"
 #include "boot/multiboot.h"
 #include "console/print.h"
 #include "console/serial.h"
+#include "console/user_console.h"
+#include "fs/initramfs.h"
+#include "lib/panic.h"
+#include "lib/random.h"
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
+#include "mm/layout.h"
 #include "mm/paging.h"
+#include "proc/exec.h"
+#include "proc/fault.h"
+#include "proc/process.h"
+#include "proc/scheduler.h"
+#include "syscall/syscall.h"
 #include "tests/ktest.h"
 #include "time/clocksource.h"
 #include "time/rtc.h"
@@ -39,6 +51,82 @@ namespace {
         vdso::abi::load_relaxed(page.update_count), monotonic.sec, monotonic.nsec, realtime.sec,
         realtime.nsec);
   }
+}
+
+// init's argv from the boot line: argv[0] is its path, then the words
+// after "--", each percent-decoded in place.
+proc::ProgramArguments init_arguments(const BootOptions& options) {
+  constexpr int kMaxWords = 64;
+  static char words[sizeof(options.init_arguments)];
+  static const char* argv[kMaxWords + 1];
+  static const char* const envp[] = {"HOME=/", "TERM=linux", "PATH=/"};
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9')
+      return c - '0';
+    if (c >= 'a' && c <= 'f')
+      return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+      return c - 'A' + 10;
+    return -1;
+  };
+  int argc = 0;
+  argv[argc++] = options.init_path;
+  const char* in = options.init_arguments;
+  char* out = words;
+  while (*in != '\0' && argc < kMaxWords) {
+    while (*in == ' ')
+      ++in;
+    if (*in == '\0')
+      break;
+    argv[argc++] = out;
+    for (; *in != '\0' && *in != ' '; ++in) {
+      if (in[0] == '%' && hex(in[1]) >= 0 && hex(in[2]) >= 0) {
+        *out++ = static_cast<char>(hex(in[1]) * 16 + hex(in[2]));
+        in += 2;
+      } else {
+        *out++ = *in;
+      }
+    }
+    *out++ = '\0';
+  }
+  argv[argc] = nullptr;
+  return {argv, argc, envp, 3};
+}
+
+// User space: the system-call entry, the process table, the scheduler on
+// the tick, and the initramfs (the first multiboot module).
+void init_user_space(const multiboot::BootInfo& boot_info) {
+  fpu::init();
+  random::init();
+  syscall::init();
+  proc::init();
+  proc::install_user_fault_handler();
+  proc::set_verbose(boot_options().verbose);
+  user_console::init();
+  // A 10 ms time slice, as long as the tick allows.
+  const uint32_t slice_ticks = boot_options().hz >= 100 ? boot_options().hz / 100 : 1;
+  sched::init(slice_ticks);
+  if (boot_info.module_count > 0) {
+    const multiboot::Module& module = boot_info.modules[0];
+    initramfs::init(layout::phys_to_virt<uint8_t>(module.start_phys),
+                    module.end_phys - module.start_phys);
+  }
+}
+
+// Runs init until it exits (proc::exit_current stops the machine then).
+[[noreturn]] void run_init(const multiboot::BootInfo& boot_info) {
+  set_exit_on_panic(true);
+  if (boot_info.module_count == 0) {
+    kprint("VDSO-KERNEL-NO-INIT: no initramfs module (QEMU: -initrd FILE)\n");
+    qemu_exit(ExitCode::kFail);
+  }
+  const proc::ProgramArguments arguments = init_arguments(boot_options());
+  if (!proc::start_init(boot_options().init_path, arguments)) {
+    kprint("VDSO-KERNEL-NO-INIT: cannot run %s\n", boot_options().init_path);
+    qemu_exit(ExitCode::kFail);
+  }
+  kprint("init: %s (pid 1) started\n", boot_options().init_path);
+  sched::run_idle();
 }
 
 }  // namespace
@@ -88,7 +176,10 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   kprint("tick: first tick %ld.%06ld s after machine reset\n", first_ns / 1'000'000'000,
          (first_ns / 1000) % 1'000'000);
 
+  init_user_space(boot_info);
   if (boot_options().test_mode)
     ktest::run(boot_options());
+  if (boot_info.module_count > 0)
+    run_init(boot_info);
   idle();
 }

@@ -54,6 +54,16 @@ void apply(const char* key, int key_length, const char* value, int value_length)
     } else {
       kprint("boot: test.seconds must be 1..60; keeping %u\n", options.test_seconds);
     }
+  } else if (equal(key, key_length, "init")) {
+    if (value_length == 0 || value_length >= static_cast<int>(sizeof(options.init_path))) {
+      kprint("boot: init= needs a path shorter than %zu bytes\n", sizeof(options.init_path));
+      return;
+    }
+    for (int i = 0; i < value_length; ++i)
+      options.init_path[i] = value[i];
+    options.init_path[value_length] = '\0';
+  } else if (equal(key, key_length, "verbose")) {
+    options.verbose = true;
   } else {
     kprint("boot: ignoring unknown option '");
     for (int i = 0; i < key_length; ++i)
@@ -84,6 +94,15 @@ void parse_boot_options(const char* line) {
     const int length = static_cast<int>(line - word);
     if (length == 0)
       continue;
+    if (equal(word, length, "--")) {
+      while (*line == ' ')
+        ++line;
+      size_t i = 0;
+      for (; i + 1 < sizeof(options.init_arguments) && line[i] != '\0'; ++i)
+        options.init_arguments[i] = line[i];
+      options.init_arguments[i] = '\0';
+      break;
+    }
     int key_length = 0;
     while (key_length < length && word[key_length] != '=')
       ++key_length;

@@ -6,6 +6,10 @@
 //   test=NAME     run one named scenario instead (kernel/tests/scenarios.cpp):
 //                 the deliberate faults and the hang the runner must catch
 //   test.seconds=N  length of the timing window of the tick tests (default 3)
+//   init=PATH     the first process, from the initramfs (default /init)
+//   verbose       a line per process exit with its system-call counts
+//   -- ARGS...    the rest of the line: init's argv[1..], each word
+//                 percent-decoded (%20 is a space), so any byte can pass
 #pragma once
 
 #include <stdint.h>
@@ -21,6 +25,9 @@ struct BootOptions {
   bool test_mode = false;
   char test_scenario[32] = "";  // empty: the whole suite
   uint32_t test_seconds = 3;
+  char init_path[128] = "/init";
+  bool verbose = false;
+  char init_arguments[1024] = "";  // after "--", still encoded
 };
 
 // Parses `command_line`; unknown words are logged and ignored.

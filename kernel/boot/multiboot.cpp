@@ -23,7 +23,13 @@ struct [[gnu::packed]] MmapEntry {
   uint32_t type;
 };
 constexpr uint32_t kInfoCommandLine = 1u << 2;
+constexpr uint32_t kInfoModules = 1u << 3;
 constexpr uint32_t kInfoMemoryMap = 1u << 6;
+struct [[gnu::packed]] ModuleEntry {
+  uint32_t mod_start, mod_end;
+  uint32_t string;
+  uint32_t reserved;
+};
 
 // Until paging::init the boot page tables identity-map the first GiB, which
 // is where a multiboot loader puts its structures.
@@ -53,6 +59,20 @@ const BootInfo& parse(uint32_t magic, uint64_t info_phys) {
       boot_info.command_line[i] = line[i];
     }
     boot_info.command_line[i] = '\0';
+  }
+
+  if (info.flags & kInfoModules) {
+    for (uint32_t i = 0; i < info.mods_count; ++i) {
+      if (boot_info.module_count == BootInfo::kMaxModules) {
+        kprint("multiboot: more than %d modules; ignoring the rest\n", BootInfo::kMaxModules);
+        break;
+      }
+      const auto& entry =
+          *boot_pointer<ModuleEntry>(info.mods_addr + i * sizeof(ModuleEntry), sizeof(ModuleEntry));
+      if (entry.mod_end < entry.mod_start)
+        PANIC("multiboot module %u ends before it starts", i);
+      boot_info.modules[boot_info.module_count++] = {entry.mod_start, entry.mod_end};
+    }
   }
 
   if ((info.flags & kInfoMemoryMap) == 0)

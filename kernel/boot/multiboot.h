@@ -16,13 +16,22 @@ struct MemoryRegion {
 };
 inline constexpr uint32_t kRegionAvailable = 1;
 
+// A module the loader put in memory (QEMU: -initrd FILE): the initramfs.
+struct Module {
+  uint64_t start_phys;
+  uint64_t end_phys;  // exclusive
+};
+
 struct BootInfo {
   static constexpr int kMaxRegions = 64;
-  static constexpr int kCommandLineSize = 512;
+  static constexpr int kCommandLineSize = 1024;
+  static constexpr int kMaxModules = 4;
 
   char command_line[kCommandLineSize];
   MemoryRegion regions[kMaxRegions];
   int region_count;
+  Module modules[kMaxModules];
+  int module_count;
 };
 
 // Panics when `magic` is not the multiboot one or the map is missing:

@@ -5,33 +5,58 @@
 namespace kernel::serial {
 namespace {
 
-constexpr uint16_t kCom1 = 0x3f8;
 // 16550 registers, as offsets from the base port.
 constexpr uint16_t kData = 0, kInterruptEnable = 1, kFifoControl = 2, kLineControl = 3,
                    kModemControl = 4, kLineStatus = 5;
+constexpr uint16_t kScratch = 7;
 constexpr uint8_t kLineStatusTransmitEmpty = 0x20;
+
+void setup(uint16_t base) {
+  cpu::outb(base + kInterruptEnable, 0x00);
+  cpu::outb(base + kLineControl, 0x80);  // divisor latch
+  cpu::outb(base + kData, 0x01);         // 115200 baud
+  cpu::outb(base + kInterruptEnable, 0x00);
+  cpu::outb(base + kLineControl, 0x03);  // 8 bits, no parity, one stop bit
+  cpu::outb(base + kFifoControl, 0xc7);  // FIFO on, cleared, 14-byte threshold
+  cpu::outb(base + kModemControl, 0x03);
+}
+
+void put(uint16_t base, uint8_t byte) {
+  // Bounded: a missing UART must not hang the kernel.
+  for (int spin = 0; spin < 100000; ++spin) {
+    if (cpu::inb(base + kLineStatus) & kLineStatusTransmitEmpty)
+      break;
+  }
+  cpu::outb(base + kData, byte);
+}
 
 }  // namespace
 
 void init() {
-  cpu::outb(kCom1 + kInterruptEnable, 0x00);
-  cpu::outb(kCom1 + kLineControl, 0x80);  // divisor latch
-  cpu::outb(kCom1 + kData, 0x01);         // 115200 baud
-  cpu::outb(kCom1 + kInterruptEnable, 0x00);
-  cpu::outb(kCom1 + kLineControl, 0x03);  // 8 bits, no parity, one stop bit
-  cpu::outb(kCom1 + kFifoControl, 0xc7);  // FIFO on, cleared, 14-byte threshold
-  cpu::outb(kCom1 + kModemControl, 0x03);
+  setup(kCom1);
 }
 
 void write_char(char c) {
   if (c == '\n')
-    write_char('\r');
-  // Bounded: a missing UART must not hang the kernel.
-  for (int spin = 0; spin < 100000; ++spin) {
-    if (cpu::inb(kCom1 + kLineStatus) & kLineStatusTransmitEmpty)
-      break;
+    put(kCom1, '\r');
+  put(kCom1, static_cast<uint8_t>(c));
+}
+
+bool init_port(uint16_t base) {
+  // An absent port reads back 0xff whatever was written.
+  constexpr uint8_t kProbes[] = {0x5a, 0xa5};
+  for (const uint8_t probe : kProbes) {
+    cpu::outb(base + kScratch, probe);
+    if (cpu::inb(base + kScratch) != probe)
+      return false;
   }
-  cpu::outb(kCom1 + kData, static_cast<uint8_t>(c));
+  setup(base);
+  return true;
+}
+
+void write_bytes(uint16_t base, const uint8_t* data, size_t size) {
+  for (size_t i = 0; i < size; ++i)
+    put(base, data[i]);
 }
 
 void write(const char* text) {

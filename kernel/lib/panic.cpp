@@ -12,6 +12,7 @@ namespace {
 
 // Set on entry: a fault inside the panic path must not recurse forever.
 bool panicking = false;
+bool exit_on_panic = false;
 
 // Frame-pointer walk (-fno-omit-frame-pointer); stops at the zero rbp that
 // boot.S and the stubs leave, or at anything outside the kernel image,
@@ -34,7 +35,7 @@ void print_backtrace(uint64_t rbp) {
 
 [[noreturn]] void stop() {
   kprint("--- end of panic report ---\n");
-  if (boot_options().test_mode)
+  if (boot_options().test_mode || exit_on_panic)
     qemu_exit(ExitCode::kPanic);
   kprint("system halted\n");
   cpu::halt_forever();
@@ -44,7 +45,7 @@ void enter() {
   cpu::disable_interrupts();
   if (panicking) {
     kprint("\nKERNEL PANIC while panicking: halting\n");
-    if (boot_options().test_mode)
+    if (boot_options().test_mode || exit_on_panic)
       qemu_exit(ExitCode::kPanic);
     cpu::halt_forever();
   }
@@ -60,6 +61,10 @@ void describe_page_fault(uint64_t error_code) {
 }
 
 }  // namespace
+
+void set_exit_on_panic(bool exit) {
+  exit_on_panic = exit;
+}
 
 void panic_at(const char* file, int line, const char* fmt, ...) {
   enter();

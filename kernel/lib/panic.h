@@ -18,6 +18,10 @@ namespace kernel {
 // registers at the fault, and a backtrace from the faulting frame.
 [[noreturn]] void panic_on_exception(const interrupts::InterruptFrame& frame);
 
+// Once user programs run, a panic leaves QEMU (ExitCode::kPanic) as in
+// test mode, so that vdso-kernel-run reports it instead of hanging.
+void set_exit_on_panic(bool exit);
+
 }  // namespace kernel
 
 #define PANIC(...) ::kernel::panic_at(__FILE__, __LINE__, __VA_ARGS__)

@@ -30,6 +30,15 @@ void set_free(uint64_t frame) {
   used_bitmap[frame / 64] &= ~(1ull << (frame % 64));
 }
 
+bool in_module(const multiboot::BootInfo& boot_info, uint64_t phys) {
+  for (int i = 0; i < boot_info.module_count; ++i) {
+    const multiboot::Module& module = boot_info.modules[i];
+    if (phys + kPageSize > module.start_phys && phys < module.end_phys)
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void init(const multiboot::BootInfo& boot_info) {
@@ -61,6 +70,8 @@ void init(const multiboot::BootInfo& boot_info) {
         continue;
       if (phys >= image_begin && phys < image_end)
         continue;
+      if (in_module(boot_info, phys))
+        continue;  // the initramfs is read in place
       set_free(phys / kPageSize);
       ++free_frames;
     }

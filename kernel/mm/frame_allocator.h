@@ -1,7 +1,7 @@
 // Physical memory: a bitmap of 4 KiB frames built from the boot memory
 // map. Frames below 1 MiB (firmware, legacy devices) and those of the
-// kernel image are never handed out. Covers the first kMaxPhysicalBytes of
-// RAM; memory above is reported at boot and left unused.
+// kernel image and of the boot modules (the initramfs) are never handed out. Covers the first
+// kMaxPhysicalBytes of RAM; memory above is reported at boot and left unused.
 #pragma once
 
 #include <stdint.h>

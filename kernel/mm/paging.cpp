@@ -233,6 +233,94 @@ void for_each_leaf(AddressSpace space, uint64_t begin, uint64_t end,
        cookie);
 }
 
+bool protect_page(AddressSpace space, uint64_t virt, uint64_t flags) {
+  uint64_t* table = table_at(space.pml4_phys);
+  for (int level = 4; level > 1; --level) {
+    const uint64_t entry = table[index_at(virt, level)];
+    if ((entry & kPresent) == 0 || (entry & kHuge))
+      return false;
+    table = table_at(entry & kAddressMask);
+  }
+  uint64_t& entry = table[index_at(virt, 1)];
+  if ((entry & kPresent) == 0)
+    return false;
+  entry = (entry & kAddressMask) | flags | kPresent;
+  if (cpu::read_cr3() == space.pml4_phys)
+    cpu::invlpg(virt);
+  return true;
+}
+
+namespace {
+
+// Frees the tables (and unshared leaves) below a user-half entry.
+void free_user_table(uint64_t table_phys, int level, IsSharedFrame shared) {
+  uint64_t* table = table_at(table_phys);
+  for (int i = 0; i < 512; ++i) {
+    const uint64_t entry = table[i];
+    if ((entry & kPresent) == 0)
+      continue;
+    if (level == 1) {
+      if (!shared(entry & kAddressMask))
+        frames::free(entry & kAddressMask);
+    } else {
+      free_user_table(entry & kAddressMask, level - 1, shared);
+    }
+  }
+  frames::free(table_phys);
+}
+
+}  // namespace
+
+void destroy_address_space(AddressSpace space, IsSharedFrame shared) {
+  KASSERT(cpu::read_cr3() != space.pml4_phys);
+  uint64_t* pml4 = table_at(space.pml4_phys);
+  for (int i = 0; i < 256; ++i) {
+    if (pml4[i] & kPresent)
+      free_user_table(pml4[i] & kAddressMask, 3, shared);
+    pml4[i] = 0;
+  }
+  frames::free(space.pml4_phys);
+}
+
+namespace {
+
+struct CopyState {
+  AddressSpace destination;
+  IsSharedFrame shared;
+  bool out_of_memory;
+};
+
+void copy_leaf(const Leaf& leaf, void* cookie) {
+  auto& state = *static_cast<CopyState*>(cookie);
+  if (state.out_of_memory)
+    return;
+  const Translation& t = leaf.translation;
+  const uint64_t flags =
+      (t.writable ? kWritable : 0) | (t.user ? kUser : 0) | (t.executable ? 0 : kNoExecute);
+  if (state.shared(t.phys)) {
+    map_page(state.destination, leaf.virt, t.phys, flags);
+    return;
+  }
+  const uint64_t copy = frames::allocate();
+  if (copy == frames::kNoFrame) {
+    state.out_of_memory = true;
+    return;
+  }
+  const auto* from = table_at(t.phys);
+  auto* to = table_at(copy);
+  for (int i = 0; i < 512; ++i)
+    to[i] = from[i];
+  map_page(state.destination, leaf.virt, copy, flags);
+}
+
+}  // namespace
+
+bool copy_user_half(AddressSpace source, AddressSpace destination, IsSharedFrame shared) {
+  CopyState state{destination, shared, false};
+  for_each_leaf(source, 0, layout::kUserTop, copy_leaf, &state);
+  return !state.out_of_memory;
+}
+
 uint64_t map_mmio(uint64_t phys, uint64_t size) {
   const uint64_t base = mmio_next;
   const uint64_t offset = phys & (kPageSize - 1);

@@ -61,6 +61,22 @@ struct Leaf {
 void for_each_leaf(AddressSpace space, uint64_t begin, uint64_t end,
                    void (*visit)(const Leaf&, void*), void* cookie);
 
+// Changes the flags of a mapped 4 KiB user page; false if not mapped.
+bool protect_page(AddressSpace space, uint64_t virt, uint64_t flags);
+
+// Frames shared by every address space (the VDSO's data page and image):
+// never freed or copied with a user half, only their mapping is.
+using IsSharedFrame = bool (*)(uint64_t phys);
+
+// Frees the user half: every leaf frame except shared ones, and every
+// page table; then the PML4. `space` must not be the active one.
+void destroy_address_space(AddressSpace space, IsSharedFrame shared);
+
+// A copy of `source`'s user half (fork): each private page copied into a
+// fresh frame with the same flags, shared frames mapped again. False when
+// memory runs out (the partial copy is destroyed).
+bool copy_user_half(AddressSpace source, AddressSpace destination, IsSharedFrame shared);
+
 // Device registers: mapped uncached, RW, NX, in the kernel's MMIO window.
 uint64_t map_mmio(uint64_t phys, uint64_t size);
 

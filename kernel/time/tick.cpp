@@ -24,8 +24,9 @@ int64_t first_tick_ns = 0;
 // time; static storage and placement new, no heap.
 alignas(vdso::Timekeeper) unsigned char timekeeper_storage[sizeof(vdso::Timekeeper)];
 vdso::Timekeeper* keeper = nullptr;
+Listener listener = nullptr;
 
-void on_tick(interrupts::InterruptFrame&) {
+void on_tick(interrupts::InterruptFrame& frame) {
   const int64_t now_ns = clocksource::monotonic_ns();
   keeper->tick(now_ns);  // seed step 3: the page, once per tick interrupt
 
@@ -39,6 +40,8 @@ void on_tick(interrupts::InterruptFrame&) {
   __atomic_store_n(&jiffies, next, __ATOMIC_RELAXED);
   __atomic_store_n(&interrupt_count, interrupt_count + 1, __ATOMIC_RELEASE);
   lapic::end_of_interrupt();
+  if (listener != nullptr)
+    listener(frame);
 }
 
 }  // namespace
@@ -77,6 +80,9 @@ int64_t first_tick_monotonic_ns() {
 }
 const vdso::Timekeeper& timekeeper() {
   return *keeper;
+}
+void set_listener(Listener l) {
+  listener = l;
 }
 
 }  // namespace kernel::tick

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/interrupts.h"
 #include "timekeeper.h"
 #include "vdso/abi/data_page.h"
 
@@ -30,5 +31,11 @@ int64_t last_interrupt_ns();
 // tick. Zero until then.
 int64_t first_tick_monotonic_ns();
 const vdso::Timekeeper& timekeeper();
+
+// Called at the end of every tick interrupt, after the page is published
+// and the interrupt acknowledged: the scheduler's hook (it may switch to
+// another process before returning).
+using Listener = void (*)(interrupts::InterruptFrame& frame);
+void set_listener(Listener listener);
 
 }  // namespace kernel::tick

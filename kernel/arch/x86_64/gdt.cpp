@@ -21,7 +21,7 @@ struct [[gnu::packed]] DescriptorPointer {
 
 alignas(16) Tss tss;
 alignas(16) uint8_t double_fault_stack[16384];
-alignas(16) uint8_t kernel_entry_stack[16384];  // rsp0: user -> kernel (part 2)
+alignas(16) uint8_t kernel_entry_stack[16384];  // rsp0 until the first process runs
 
 alignas(8) uint64_t gdt[7] = {
     0,
@@ -63,6 +63,10 @@ void init() {
       :
       : "m"(pointer), "i"(kKernelCode), "r"(kKernelData), "r"(kTss)
       : "rax", "memory");
+}
+
+void set_kernel_stack(uint64_t rsp0) {
+  tss.rsp[0] = rsp0;
 }
 
 }  // namespace kernel::gdt

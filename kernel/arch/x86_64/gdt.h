@@ -18,4 +18,8 @@ inline constexpr uint8_t kDoubleFaultIst = 1;
 
 void init();
 
+// The stack the CPU switches to on an interrupt from user mode (TSS.rsp0):
+// the running process's kernel stack.
+void set_kernel_stack(uint64_t rsp0);
+
 }  // namespace kernel::gdt

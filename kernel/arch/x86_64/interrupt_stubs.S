@@ -46,6 +46,10 @@ interrupt_common:
         pushq %r15
         movq %rsp, %rdi
         call interrupt_dispatch
+        /* Also the way into user mode for a new process: its kernel stack
+         * starts with an InterruptFrame (proc/scheduler.cpp). */
+        .globl interrupt_return
+interrupt_return:
         popq %r15
         popq %r14
         popq %r13

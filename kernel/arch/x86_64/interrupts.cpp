@@ -29,6 +29,7 @@ constexpr uint8_t kInterruptGate = 0x8e;  // present, DPL 0, interrupts off on e
 
 alignas(16) Gate idt[256];
 Handler handlers[256];
+Handler user_exception_handler = nullptr;
 
 constexpr const char* kExceptionNames[32] = {
     "divide error",
@@ -94,6 +95,10 @@ void set_handler(uint8_t vector, Handler handler) {
   handlers[vector] = handler;
 }
 
+void set_user_exception_handler(Handler handler) {
+  user_exception_handler = handler;
+}
+
 void init() {
   disable_legacy_pic();
   for (int v = 0; v < 256; ++v) {
@@ -117,8 +122,13 @@ void init() {
 }  // namespace kernel::interrupts
 
 extern "C" void interrupt_dispatch(kernel::interrupts::InterruptFrame* frame) {
-  const kernel::interrupts::Handler handler = kernel::interrupts::handlers[frame->vector & 0xff];
-  if (handler == nullptr)
+  using namespace kernel::interrupts;
+  const Handler handler = handlers[frame->vector & 0xff];
+  if (handler != nullptr) {
+    handler(*frame);
+  } else if (frame->vector < 32 && from_user_mode(*frame) && user_exception_handler != nullptr) {
+    user_exception_handler(*frame);
+  } else {
     kernel::panic_on_exception(*frame);
-  handler(*frame);
+  }
 }

@@ -29,6 +29,13 @@ using Handler = void (*)(InterruptFrame& frame);
 
 void init();
 void set_handler(uint8_t vector, Handler handler);
+// Exceptions raised in user mode that have no handler go here (the
+// process pays, not the kernel); in kernel mode they still panic.
+void set_user_exception_handler(Handler handler);
+
+inline bool from_user_mode(const InterruptFrame& frame) {
+  return (frame.cs & 3) == 3;
+}
 
 // Human-readable exception name ("page fault"), or null past vector 31.
 const char* exception_name(uint64_t vector);

@@ -1,0 +1,41 @@
+#include "arch/x86_64/fpu.h"
+
+#include "arch/x86_64/cpu.h"
+
+namespace kernel::fpu {
+namespace {
+
+constexpr uint64_t kCr0MonitorCoprocessor = 1ull << 1, kCr0Emulation = 1ull << 2,
+                   kCr0TaskSwitched = 1ull << 3;
+constexpr uint64_t kCr4Osfxsr = 1ull << 9, kCr4Osxmmexcpt = 1ull << 10;
+
+}  // namespace
+
+void init() {
+  uint64_t cr0 = cpu::read_cr0();
+  cr0 = (cr0 & ~(kCr0Emulation | kCr0TaskSwitched)) | kCr0MonitorCoprocessor;
+  asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
+  asm volatile("mov %0, %%cr4" : : "r"(cpu::read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt) : "memory");
+}
+
+void reset(State& state) {
+  for (uint8_t& byte : state.bytes)
+    byte = 0;
+  state.bytes[0] = 0x7f;  // FCW = 0x037f
+  state.bytes[1] = 0x03;
+  state.bytes[24] = 0x80;  // MXCSR = 0x1f80
+  state.bytes[25] = 0x1f;
+  state.bytes[28] = 0xff;  // MXCSR_MASK: every bit writable (ignored by FXRSTOR)
+  state.bytes[29] = 0xff;
+}
+
+// The only x87/SSE instructions in the kernel: they move the user's state,
+// never compute with it (check-kernel.sh allows exactly these two).
+void save(State& state) {
+  asm volatile("fxsave64 %0" : "=m"(state) : : "memory");
+}
+void restore(const State& state) {
+  asm volatile("fxrstor64 %0" : : "m"(state) : "memory");
+}
+
+}  // namespace kernel::fpu

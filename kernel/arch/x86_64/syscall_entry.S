@@ -1,0 +1,109 @@
+/*
+ * The SYSCALL entry (Linux x86_64 ABI: number in rax, arguments in rdi,
+ * rsi, rdx, r10, r8, r9; rcx and r11 are clobbered by the CPU) and the
+ * kernel-stack switch between processes.
+ *
+ * SYSCALL leaves rsp on the user stack and clears IF (SFMASK), so the
+ * first instructions run with the user's rsp and no interrupt can come:
+ * one CPU, so a pair of globals holds the user rsp while we move to the
+ * current process's kernel stack. The saved state has the InterruptFrame
+ * shape (interrupts.h), so fork, exec and the fault path deal with one
+ * frame type. System calls run with interrupts off: the kernel is not
+ * preemptible; it gives the CPU away only in schedule().
+ */
+#define USER_CS 0x23
+#define USER_SS 0x1b
+#define SYSCALL_VECTOR 0x80
+
+        .text
+        .globl syscall_entry
+        .balign 16
+syscall_entry:
+        movq %rsp, syscall_user_rsp(%rip)
+        movq syscall_kernel_rsp(%rip), %rsp
+        pushq $USER_SS
+        pushq syscall_user_rsp(%rip)
+        pushq %r11                    /* rflags */
+        pushq $USER_CS
+        pushq %rcx                    /* rip */
+        pushq $0                      /* error code */
+        pushq $SYSCALL_VECTOR
+        cld
+        pushq %rax
+        pushq %rbx
+        pushq %rcx
+        pushq %rdx
+        pushq %rsi
+        pushq %rdi
+        pushq %rbp
+        pushq %r8
+        pushq %r9
+        pushq %r10
+        pushq %r11
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+        xorl %ebp, %ebp               /* the backtrace stops here */
+        movq %rsp, %rdi
+        call syscall_dispatch
+        popq %r15
+        popq %r14
+        popq %r13
+        popq %r12
+        popq %r11
+        popq %r10
+        popq %r9
+        popq %r8
+        popq %rbp
+        popq %rdi
+        popq %rsi
+        popq %rdx
+        popq %rcx
+        popq %rbx
+        popq %rax
+        addq $16, %rsp                /* vector and error code */
+        /* SYSRET to a non-canonical rip would fault in ring 0 with the
+         * user's rsp (the Intel SYSRET hazard): exec and signal returns can
+         * set any rip, so those leave through iretq. */
+        movq (%rsp), %rcx
+        shrq $47, %rcx
+        jnz 1f
+        popq %rcx                     /* rip */
+        addq $8, %rsp                 /* cs */
+        popq %r11                     /* rflags */
+        popq %rsp                     /* user rsp; ss is implied */
+        sysretq
+1:      iretq
+
+/*
+ * switch_context(uint64_t* save_rsp, uint64_t next_rsp): saves the
+ * callee-saved registers on this stack, stores rsp in *save_rsp, loads
+ * next_rsp and returns into whatever that stack was doing (a previous
+ * switch_context, or interrupt_return for a new process).
+ */
+        .globl switch_context
+switch_context:
+        pushq %rbp
+        pushq %rbx
+        pushq %r12
+        pushq %r13
+        pushq %r14
+        pushq %r15
+        movq %rsp, (%rdi)
+        movq %rsi, %rsp
+        popq %r15
+        popq %r14
+        popq %r13
+        popq %r12
+        popq %rbx
+        popq %rbp
+        ret
+
+        .bss
+        .balign 8
+        .globl syscall_user_rsp, syscall_kernel_rsp
+syscall_user_rsp:   .quad 0
+syscall_kernel_rsp: .quad 0
+
+        .section .note.GNU-stack, "", @progbits

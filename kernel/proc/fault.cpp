@@ -1,0 +1,59 @@
+#include "proc/fault.h"
+
+#include "arch/x86_64/cpu.h"
+#include "console/print.h"
+#include "proc/process.h"
+#include "proc/signal_delivery.h"
+#include "proc/user_memory.h"
+
+namespace kernel::proc {
+namespace {
+
+int signal_for(uint64_t vector) {
+  switch (vector) {
+    case 0: return kSigFpe;    // divide error
+    case 1: return kSigTrap;   // debug
+    case 3: return kSigTrap;   // int3
+    case 4: return kSigSegv;   // into (Linux: SIGSEGV)
+    case 5: return kSigSegv;   // bound
+    case 6: return kSigIll;    // invalid opcode
+    case 7: return kSigFpe;    // device not available (cannot happen: CR0.EM off)
+    case 13: return kSigSegv;  // general protection
+    case 14: return kSigSegv;  // page fault
+    case 16: return kSigFpe;   // x87
+    case 17: return kSigBus;   // alignment check
+    case 19: return kSigFpe;   // SIMD
+    default: return kSigSegv;
+  }
+}
+
+void on_user_exception(interrupts::InterruptFrame& frame) {
+  if (frame.vector == interrupts::kPageFault) {
+    const uint64_t address = cpu::read_cr2();
+    const bool not_present = (frame.error_code & 1) == 0;
+    if (not_present && fault_in_stack_page(address))
+      return;
+    Process& p = current();
+    kprint("proc: pid %d (%s): page fault at 0x%lx (%s %s) rip=0x%lx: SIGSEGV\n", p.pid, p.name,
+           address, not_present ? "non-present page," : "protection violation,",
+           (frame.error_code & 16) ? "fetch" : ((frame.error_code & 2) ? "write" : "read"),
+           frame.rip);
+  } else {
+    Process& p = current();
+    const char* name = interrupts::exception_name(frame.vector);
+    kprint("proc: pid %d (%s): %s (vector %lu) rip=0x%lx: %s\n", p.pid, p.name,
+           name != nullptr ? name : "exception", frame.vector, frame.rip,
+           signal_name(signal_for(frame.vector)));
+  }
+  // A fault's signal cannot be blocked or ignored into a loop: without
+  // handlers (signal.h) its default action applies, as Linux's force_sig.
+  exit_current(signal_for(frame.vector));
+}
+
+}  // namespace
+
+void install_user_fault_handler() {
+  interrupts::set_user_exception_handler(on_user_exception);
+}
+
+}  // namespace kernel::proc

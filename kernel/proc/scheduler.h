@@ -1,0 +1,32 @@
+// Preemptive round-robin on one CPU. The kernel itself is not preemptible
+// (system calls and interrupts run with interrupts off); a process gives
+// up the CPU when it blocks (schedule()), or when the tick finds that its
+// time slice is over while it runs in user mode.
+#pragma once
+
+#include <stdint.h>
+
+#include "proc/process.h"
+
+namespace kernel::sched {
+
+// Installs the tick hook; the time slice is `slice_ticks` ticks.
+void init(uint32_t slice_ticks);
+
+// Gives the CPU to the next runnable process (round robin), or to the idle
+// task when there is none; returns when the caller runs again. The caller
+// sets its own state first (kSleeping, kWaiting, kZombie) if it must not
+// be picked.
+void schedule();
+
+// Makes a sleeping or waiting process runnable.
+void wake(proc::Process& p);
+
+// The idle loop: runs processes until the machine stops. Call from the
+// boot context once the first process is runnable.
+[[noreturn]] void run_idle();
+
+// Context switches since boot (for the tests' reports).
+uint64_t switch_count();
+
+}  // namespace kernel::sched

@@ -1,0 +1,99 @@
+#include <stddef.h>
+
+#include "proc/user_memory.h"
+
+#include "lib/errno.h"
+#include "mm/frame_allocator.h"
+#include "mm/layout.h"
+#include "mm/paging.h"
+#include "proc/process.h"
+
+extern "C" void* memcpy(void*, const void*, size_t);
+extern "C" void* memset(void*, int, size_t);
+
+namespace kernel::proc {
+namespace {
+
+using layout::kPageSize;
+
+// The kernel address of user page `virt` if it allows the access.
+uint8_t* kernel_view(uint64_t virt, bool write) {
+  const paging::AddressSpace space = current().space;
+  paging::Translation t = paging::translate(space, virt);
+  if (!t.present && fault_in_stack_page(virt))
+    t = paging::translate(space, virt);
+  if (!t.present || !t.user || (write && !t.writable))
+    return nullptr;
+  return layout::phys_to_virt<uint8_t>(t.phys);
+}
+
+template <bool kWrite>
+int copy(uint8_t* kernel, uint64_t user, size_t bytes) {
+  if (!user_range_ok(user, bytes))
+    return -kEFAULT;
+  while (bytes > 0) {
+    const size_t in_page = kPageSize - (user & (kPageSize - 1));
+    const size_t chunk = bytes < in_page ? bytes : in_page;
+    uint8_t* mapped = kernel_view(user, kWrite);
+    if (mapped == nullptr)
+      return -kEFAULT;
+    if (kWrite) {
+      memcpy(mapped, kernel, chunk);
+    } else {
+      memcpy(kernel, mapped, chunk);
+    }
+    kernel += chunk;
+    user += chunk;
+    bytes -= chunk;
+  }
+  return 0;
+}
+
+}  // namespace
+
+bool user_range_ok(uint64_t begin, uint64_t bytes) {
+  return begin <= layout::kUserTop && bytes <= layout::kUserTop - begin;
+}
+
+int copy_from_user(void* to, uint64_t user_from, size_t bytes) {
+  return copy<false>(static_cast<uint8_t*>(to), user_from, bytes);
+}
+
+int copy_to_user(uint64_t user_to, const void* from, size_t bytes) {
+  return copy<true>(static_cast<uint8_t*>(const_cast<void*>(from)), user_to, bytes);
+}
+
+int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from) {
+  for (size_t i = 0; i < capacity; ++i) {
+    if (!user_range_ok(user_from + i, 1) || user_from + i < user_from)
+      return -kEFAULT;
+    const uint8_t* mapped = kernel_view(layout::page_round_down(user_from + i), false);
+    if (mapped == nullptr)
+      return -kEFAULT;
+    to[i] = static_cast<char>(mapped[(user_from + i) & (kPageSize - 1)]);
+    if (to[i] == '\0')
+      return static_cast<int64_t>(i);
+  }
+  return -kENAMETOOLONG;
+}
+
+bool fault_in_stack_page(uint64_t virt) {
+  Process& p = current();
+  const uint64_t page = layout::page_round_down(virt);
+  if (p.pid == 0 || page < p.layout.stack_floor || page >= p.layout.stack_top)
+    return false;
+  if (paging::translate(p.space, page).present)
+    return true;
+  // Keep a reserve so that page tables never run out (their allocation
+  // panics): a process that wants more is refused, not the kernel.
+  if (frames::free_count() < kFrameReserve)
+    return false;
+  const uint64_t frame = frames::allocate();
+  if (frame == frames::kNoFrame)
+    return false;
+  memset(layout::phys_to_virt<void>(frame), 0, kPageSize);
+  paging::map_page(p.space, page, frame, paging::kUser | paging::kWritable | paging::kNoExecute);
+  return true;
+}
+
+}  // namespace kernel::proc

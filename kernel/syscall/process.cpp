@@ -1,0 +1,233 @@
+// Process life: fork/vfork/clone (a new process, never a thread), execve
+// from the initramfs, exit, wait4, identity and yielding.
+#include "proc/process.h"
+#include "arch/x86_64/cpu.h"
+#include "lib/errno.h"
+#include "mm/heap.h"
+#include "mm/layout.h"
+#include "proc/exec.h"
+#include "proc/scheduler.h"
+#include "proc/signal_delivery.h"
+#include "proc/user_memory.h"
+#include "syscall/syscall.h"
+
+namespace kernel::syscall {
+namespace {
+
+constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneSettls = 0x80000,
+                   kCloneParentSettid = 0x100000, kCloneChildCleartid = 0x200000,
+                   kCloneChildSettid = 0x1000000, kCloneSignalMask = 0xff;
+constexpr uint64_t kWnohang = 1;
+
+// Writes `value` into `space` at `virt` if it is a mapped, writable user
+// address there (the child's memory, which is not the active space).
+void poke_child(paging::AddressSpace space, uint64_t virt, int32_t value) {
+  if (virt % 4 != 0 || !proc::user_range_ok(virt, 4))
+    return;
+  const paging::Translation t = paging::translate(space, virt);
+  if (t.present && t.user && t.writable)
+    *layout::phys_to_virt<int32_t>(t.phys) = value;
+}
+
+int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t parent_tid,
+                     uint64_t child_tid, uint64_t tls) {
+  proc::Process& parent = proc::current();
+  proc::Process* child = proc::allocate(parent.pid, parent.name);
+  if (child == nullptr)
+    return -kEAGAIN;
+  child->space = paging::create_address_space();
+  if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
+    paging::destroy_address_space(child->space, proc::is_shared_frame);
+    child->state = proc::State::kFree;
+    return -kENOMEM;
+  }
+  child->layout = parent.layout;
+  child->fs_base = (flags & kCloneSettls) ? tls : parent.fs_base;
+  fpu::save(parent.fpu);  // the live registers, not the last switch's copy
+  child->fpu = parent.fpu;
+  child->signals.actions[0] = {};
+  for (int s = 1; s <= proc::kSignalCount; ++s)
+    child->signals.actions[s] = parent.signals.actions[s];
+  child->signals.blocked = parent.signals.blocked;
+
+  Frame child_frame = frame;
+  child_frame.rax = 0;
+  if (new_stack != 0)
+    child_frame.rsp = new_stack;
+  proc::prepare_first_entry(*child, child_frame);
+
+  if (flags & kCloneChildSettid)
+    poke_child(child->space, child_tid, child->pid);
+  if (flags & kCloneChildCleartid)
+    child->clear_child_tid = child_tid;
+  if (flags & kCloneParentSettid) {
+    poke_child(child->space, parent_tid, child->pid);
+    proc::write_user(parent_tid, static_cast<int32_t>(child->pid));
+  }
+  child->state = proc::State::kRunnable;
+  return child->pid;
+}
+
+// The argument vectors of execve, copied into one kernel buffer.
+struct ExecStrings {
+  char* buffer = nullptr;
+  const char** pointers = nullptr;  // argv..., envp...
+  int argc = 0, envc = 0;
+  ~ExecStrings() {
+    if (buffer != nullptr)
+      heap::free(buffer);
+    if (pointers != nullptr)
+      heap::free(pointers);
+  }
+};
+
+// Reads a NULL-terminated array of string pointers from user memory.
+int64_t copy_vector(uint64_t user_vector, ExecStrings& s, uint64_t& used, int& count) {
+  count = 0;
+  if (user_vector == 0)
+    return 0;  // Linux accepts NULL argv/envp as empty
+  for (;;) {
+    uint64_t pointer;
+    if (proc::read_user(user_vector + static_cast<uint64_t>(count) * 8, pointer) != 0)
+      return -kEFAULT;
+    if (pointer == 0)
+      return 0;
+    if (s.argc + s.envc + count >= proc::kMaxArguments)
+      return -kE2BIG;
+    const int64_t length =
+        proc::copy_string_from_user(s.buffer + used, proc::kMaxArgumentBytes - used, pointer);
+    if (length == -kENAMETOOLONG)
+      return -kE2BIG;
+    if (length < 0)
+      return length;
+    s.pointers[s.argc + s.envc + count] = s.buffer + used;
+    used += static_cast<uint64_t>(length) + 1;
+    ++count;
+  }
+}
+
+}  // namespace
+
+int64_t sys_fork(Frame& f) {
+  return fork_process(f, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_vfork(Frame& f) {
+  // A copy instead of a shared address space: correct for every program
+  // that only execs or exits in the child, as vfork demands.
+  return fork_process(f, 0, 0, 0, 0, 0);
+}
+
+int64_t sys_clone(Frame& f) {
+  const uint64_t flags = arg0(f);
+  const uint64_t supported = kCloneSignalMask | kCloneSettls | kCloneParentSettid |
+                             kCloneChildCleartid | kCloneChildSettid;
+  uint64_t rest = flags & ~supported;
+  // CLONE_VM with CLONE_VFORK (posix_spawn) is served by a copy, like vfork;
+  // CLONE_VM alone would be a thread.
+  if ((rest & (kCloneVm | kCloneVfork)) == (kCloneVm | kCloneVfork))
+    rest &= ~(kCloneVm | kCloneVfork);
+  if (rest != 0)
+    return -kEINVAL;  // FIXME: no threads
+  return fork_process(f, flags, arg1(f), arg2(f), arg3(f), arg4(f));
+}
+
+int64_t sys_execve(Frame& f) {
+  char path[256];
+  const int64_t length = proc::copy_string_from_user(path, sizeof(path), arg0(f));
+  if (length < 0)
+    return length;
+  if (length == 0)
+    return -kENOENT;
+  ExecStrings strings;
+  strings.buffer = static_cast<char*>(heap::allocate(proc::kMaxArgumentBytes));
+  strings.pointers =
+      static_cast<const char**>(heap::allocate(proc::kMaxArguments * sizeof(const char*)));
+  if (strings.buffer == nullptr || strings.pointers == nullptr)
+    return -kENOMEM;
+  uint64_t used = 0;
+  int64_t result = copy_vector(arg1(f), strings, used, strings.argc);
+  if (result != 0)
+    return result;
+  result = copy_vector(arg2(f), strings, used, strings.envc);
+  if (result != 0)
+    return result;
+  const proc::ProgramArguments arguments{strings.pointers, strings.argc,
+                                         strings.pointers + strings.argc, strings.envc};
+  return proc::exec(proc::current(), path, arguments, f);
+}
+
+int64_t sys_exit(Frame& f) {
+  proc::exit_current(static_cast<int>((arg0(f) & 0xff) << 8));
+}
+
+int64_t sys_exit_group(Frame& f) {
+  proc::exit_current(static_cast<int>((arg0(f) & 0xff) << 8));
+}
+
+int64_t sys_wait4(Frame& f) {
+  const int64_t wanted = static_cast<int32_t>(arg0(f));
+  const uint64_t status_pointer = arg1(f), options = arg2(f), rusage = arg3(f);
+  proc::Process& self = proc::current();
+  for (;;) {
+    bool have_child = false;
+    for (int i = 1; i < proc::kMaxProcesses; ++i) {
+      proc::Process& child = *proc::slot(i);
+      if (child.state == proc::State::kFree || child.parent_pid != self.pid)
+        continue;
+      // FIXME: no process groups: pid 0 and -pgid wait for any child.
+      if (wanted > 0 && child.pid != wanted)
+        continue;
+      have_child = true;
+      if (child.state != proc::State::kZombie)
+        continue;
+      if (status_pointer != 0 && proc::write_user(status_pointer, child.wait_status) != 0)
+        return -kEFAULT;
+      if (rusage != 0) {
+        uint8_t zeros[144] = {};  // struct rusage
+        if (proc::copy_to_user(rusage, zeros, sizeof(zeros)) != 0)
+          return -kEFAULT;
+      }
+      const int pid = child.pid;
+      proc::reap(child);
+      return pid;
+    }
+    if (!have_child)
+      return -kECHILD;
+    if (options & kWnohang)
+      return 0;
+    if (proc::has_deliverable_signal(self))
+      return -kEINTR;
+    self.state = proc::State::kWaiting;
+    sched::schedule();
+  }
+}
+
+int64_t sys_getpid(Frame&) {
+  return proc::current().pid;
+}
+int64_t sys_gettid(Frame&) {
+  return proc::current().pid;  // one thread per process
+}
+int64_t sys_getppid(Frame&) {
+  return proc::current().parent_pid;
+}
+int64_t sys_getuid(Frame&) {
+  return 0;
+}
+int64_t sys_geteuid(Frame&) {
+  return 0;
+}
+int64_t sys_getgid(Frame&) {
+  return 0;
+}
+int64_t sys_getegid(Frame&) {
+  return 0;
+}
+
+int64_t sys_sched_yield(Frame&) {
+  sched::schedule();
+  return 0;
+}
+
+}  // namespace kernel::syscall

@@ -1,0 +1,121 @@
+// kill, tgkill, rt_sigaction, rt_sigprocmask, sigaltstack (proc/signal.h
+// says what is supported: dispositions and masks, not handlers yet).
+#include "lib/errno.h"
+#include "proc/process.h"
+#include "proc/signal_delivery.h"
+#include "proc/user_memory.h"
+#include "syscall/syscall.h"
+
+namespace kernel::syscall {
+namespace {
+
+constexpr uint64_t kSigsetBytes = 8;
+constexpr uint64_t kSigBlock = 0, kSigUnblock = 1, kSigSetmask = 2;
+constexpr uint64_t kUnblockable =
+    proc::signal_bit(proc::kSigKill) | proc::signal_bit(proc::kSigStop);
+
+int64_t signal_one(int pid, int signal) {
+  proc::Process* target = proc::find(pid);
+  if (target == nullptr || pid == 0)
+    return -kESRCH;
+  proc::send_signal(*target, signal);
+  return 0;
+}
+
+}  // namespace
+
+int64_t sys_kill(Frame& f) {
+  const int pid = static_cast<int>(arg0(f));
+  const int signal = static_cast<int>(arg1(f));
+  if (signal < 0 || signal > proc::kSignalCount)
+    return -kEINVAL;
+  if (pid > 0)
+    return signal_one(pid, signal);
+  if (pid == -1) {
+    // Everyone but init and the caller, as Linux.
+    bool any = false;
+    for (int i = 1; i < proc::kMaxProcesses; ++i) {
+      proc::Process& p = *proc::slot(i);
+      if (p.state == proc::State::kFree || p.pid == 1 || &p == &proc::current())
+        continue;
+      any = true;
+      proc::send_signal(p, signal);
+    }
+    return any ? 0 : -kESRCH;
+  }
+  return -kESRCH;  // FIXME: no process groups (pid 0, pid < -1)
+}
+
+int64_t sys_tgkill(Frame& f) {
+  const int tgid = static_cast<int>(arg0(f)), tid = static_cast<int>(arg1(f));
+  const int signal = static_cast<int>(arg2(f));
+  if (tgid <= 0 || tid <= 0 || signal < 0 || signal > proc::kSignalCount)
+    return -kEINVAL;
+  if (tgid != tid)
+    return -kESRCH;  // one thread per process: its tid is its pid
+  return signal_one(tid, signal);
+}
+
+int64_t sys_rt_sigaction(Frame& f) {
+  const int signal = static_cast<int>(arg0(f));
+  const uint64_t new_action = arg1(f), old_action = arg2(f);
+  if (arg3(f) != kSigsetBytes || signal < 1 || signal > proc::kSignalCount)
+    return -kEINVAL;
+  proc::Process& p = proc::current();
+  if (new_action != 0 && (signal == proc::kSigKill || signal == proc::kSigStop))
+    return -kEINVAL;
+  proc::SignalAction action;
+  if (new_action != 0 && proc::read_user(new_action, action) != 0)
+    return -kEFAULT;
+  if (old_action != 0 && proc::write_user(old_action, p.signals.actions[signal]) != 0)
+    return -kEFAULT;
+  if (new_action != 0) {
+    action.mask &= ~kUnblockable;
+    p.signals.actions[signal] = action;
+    const bool ignored = action.handler == proc::kSigIgnore ||
+                         (action.handler == proc::kSigDefault && proc::ignored_by_default(signal));
+    if (ignored)
+      p.signals.pending &= ~proc::signal_bit(signal);  // POSIX: discarded
+  }
+  return 0;
+}
+
+int64_t sys_rt_sigprocmask(Frame& f) {
+  const uint64_t how = arg0(f), new_set = arg1(f), old_set = arg2(f);
+  if (arg3(f) != kSigsetBytes)
+    return -kEINVAL;
+  proc::Process& p = proc::current();
+  uint64_t set = 0;
+  if (new_set != 0 && proc::read_user(new_set, set) != 0)
+    return -kEFAULT;
+  if (old_set != 0 && proc::write_user(old_set, p.signals.blocked) != 0)
+    return -kEFAULT;
+  if (new_set == 0)
+    return 0;
+  switch (how) {
+    case kSigBlock: p.signals.blocked |= set; break;
+    case kSigUnblock: p.signals.blocked &= ~set; break;
+    case kSigSetmask: p.signals.blocked = set; break;
+    default: return -kEINVAL;
+  }
+  p.signals.blocked &= ~kUnblockable;
+  return 0;
+}
+
+int64_t sys_sigaltstack(Frame& f) {
+  // Handlers never run (yet), so an alternate stack is never used: accept
+  // the new one and report none installed.
+  if (arg1(f) != 0) {
+    struct {
+      uint64_t sp;
+      int32_t flags;
+      int32_t pad;
+      uint64_t size;
+    } disabled{0, 2 /* SS_DISABLE */, 0, 0};
+    if (proc::write_user(arg1(f), disabled) != 0)
+      return -kEFAULT;
+  }
+  return 0;
+}
+
+}  // namespace kernel::syscall
