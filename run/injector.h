@@ -3,7 +3,12 @@
 // AT_SYSINFO_EHDR at the image.
 //
 // At the PTRACE_EVENT_EXEC stop the registers already hold the new
-// program's entry state (rip at its entry point, rsp at argc). begin()
+// program's entry state (rip at its entry point, rsp at argc). The stub is
+// started from there with PTRACE_CONT, not single-stepped, so the stop
+// needs no second, syscall-exit stop to be usable (a single-step from the
+// exec event executes nothing, which is what sent the feasibility
+// experiment to the syscall-exit stop); execve has returned 0 by the time
+// the stub's first instruction runs, so nothing is restarted. begin()
 // copies a small stub (inject_stub.S) into the program, blocks every
 // signal, and points rip at the stub; the tracer resumes the process, which
 // maps the three regions and rewrites its auxv.
