@@ -79,6 +79,15 @@ check "PATH search" "$out" "shebang viapath"
 expect_status "nested vdso-run" 125 "cannot install the seccomp filter" \
   "$VDSO_RUN" "$VDSO_RUN" true
 
+# A program that traces others cannot: its tree is already traced. It must
+# fail cleanly, not hang.
+if command -v strace >/dev/null; then
+  err=$(timeout 20 "$VDSO_RUN" strace -o /dev/null true 2>&1)
+  status=$?
+  check "strace under vdso-run: fails, does not hang" "$([ $status -ne 0 ] && [ $status -ne 124 ] && echo failed)" failed
+  check_contains "strace under vdso-run: says why" "$err" "Operation not permitted"
+fi
+
 # Without privilege: no SCHED_FIFO (the ticker says what it got instead),
 # an unprivileged seccomp filter (no_new_privs), and still served.
 if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
