@@ -194,9 +194,9 @@ int run_main(int argc, char** argv) {
     waitpid(first, nullptr, 0);
     die(error);
   }
-  // Only now (the child has its own, dumpable copy of the flag): no process
-  // of the tree may read or write our memory, where the data page is
-  // writable.
+  // No process of the tree may read or write our memory, where the data
+  // page is writable. Only after the seize: the child copied the flag at
+  // fork, and without privilege we could not trace a non-dumpable child.
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   launch.go();
 
