@@ -72,7 +72,10 @@ static int compare(const void* a, const void* b) {
   return (x > y) - (x < y);
 }
 
-/* Median of `steps` consecutive changes of the coarse clock. */
+/* The coarse clock's step: the median of `steps` observed changes. A probe
+ * that was not running at some tick sees a change of two or more steps at
+ * once, so each change is first divided by its whole number of steps,
+ * taken relative to the smallest change seen. */
 static int64_t median_step(int steps) {
   int64_t diffs[64];
   if (steps > 64) steps = 64;
@@ -81,12 +84,18 @@ static int64_t median_step(int steps) {
   while (read_ns(CLOCK_MONOTONIC_COARSE) == last) {
   }
   last = read_ns(CLOCK_MONOTONIC_COARSE);
+  int64_t smallest = INT64_MAX;
   for (int i = 0; i < steps; ++i) {
     int64_t now;
     while ((now = read_ns(CLOCK_MONOTONIC_COARSE)) == last) {
     }
     diffs[i] = now - last;
+    if (diffs[i] < smallest) smallest = diffs[i];
     last = now;
+  }
+  for (int i = 0; i < steps; ++i) {
+    const int64_t whole_steps = (diffs[i] + smallest / 2) / smallest;
+    diffs[i] /= whole_steps > 0 ? whole_steps : 1;
   }
   qsort(diffs, (size_t)steps, sizeof(diffs[0]), compare);
   return diffs[steps / 2];
