@@ -141,16 +141,25 @@ Executable read_executable(pid_t pid) {
 // but never executed. 0 if there is none big enough for the stub.
 uint64_t find_text_tail(pid_t pid, const Auxv& auxv, const Executable& exe, uint64_t rip) {
   uint64_t phdr_address = 0, phnum = 0, bias = 0;
+  Elf64_Phdr phdrs[64];
   if (auxv.base != 0) {
-    // Dynamic: rip is the interpreter's entry; its headers are mapped.
-    Elf64_Ehdr header;
-    if (!read_exactly(pid, auxv.base, &header, sizeof(header)))
+    // Dynamic: rip is the interpreter's entry; its headers are mapped, the
+    // program headers (nearly always) right after the ELF header: one read.
+    struct {
+      Elf64_Ehdr header;
+      Elf64_Phdr phdrs[16];
+    } head;
+    if (!read_exactly(pid, auxv.base, &head, sizeof(head)))
       return 0;
-    if (std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0)
+    if (std::memcmp(head.header.e_ident, ELFMAG, SELFMAG) != 0)
       return 0;
-    phdr_address = auxv.base + header.e_phoff;
-    phnum = header.e_phnum;
+    phnum = head.header.e_phnum;
     bias = auxv.base;  // an ET_DYN interpreter is linked at 0
+    if (head.header.e_phoff == sizeof(Elf64_Ehdr) && phnum <= 16) {
+      std::memcpy(phdrs, head.phdrs, phnum * sizeof(Elf64_Phdr));
+    } else {
+      phdr_address = auxv.base + head.header.e_phoff;
+    }
   } else {
     if (!exe.readable || auxv.entry < exe.entry)
       return 0;
@@ -160,9 +169,9 @@ uint64_t find_text_tail(pid_t pid, const Auxv& auxv, const Executable& exe, uint
   }
   if (phnum == 0 || phnum > 64)
     return 0;
-  Elf64_Phdr phdrs[64];
-  if (!read_exactly(pid, phdr_address, phdrs, phnum * sizeof(Elf64_Phdr)))
+  if (phdr_address != 0 && !read_exactly(pid, phdr_address, phdrs, phnum * sizeof(Elf64_Phdr))) {
     return 0;
+  }
   for (uint64_t i = 0; i < phnum; ++i) {
     const Elf64_Phdr& ph = phdrs[i];
     if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0)
