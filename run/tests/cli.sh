@@ -46,6 +46,15 @@ err=$("$VDSO_RUN" --stats true 2>&1 >/dev/null)
 check_contains "--stats: ticks and lag" "$err" "worst lag"
 check_contains "--stats: programs served" "$err" "execs served 1 (0 with a second stop), not served 0"
 check_contains "--stats: supervisor cpu" "$err" "supervisor cpu"
+check_contains "--stats: the data page" "$err" "page: update"
+# The live page, on demand: SIGUSR1 to vdso-run, while the program runs.
+"$VDSO_RUN" sleep 1 2>"$SCRATCH/live" &
+supervisor=$!
+sleep 0.4
+kill -USR1 $supervisor
+wait $supervisor
+check "SIGUSR1: the program is not disturbed" "$?" 0
+check_contains "SIGUSR1: live page and counters" "$(cat "$SCRATCH/live")" "stats: page: update"
 
 # Bad programs.
 mkdir "$SCRATCH/dir"
