@@ -1,12 +1,13 @@
 // Loads a static x86_64 Linux executable (ET_EXEC, or static-pie ET_DYN)
-// into an address space. The file is untrusted: every header field,
-// offset and size is checked before use, with overflow-safe arithmetic, and
-// anything the kernel cannot run is refused with ENOEXEC and a reason. The
-// ELF structures are the shared ones (elf/include/vdso/elf/elf64.h).
+// into an address space, after elf_check.h has accepted it: the file is
+// untrusted, and anything the kernel cannot run is refused with ENOEXEC
+// and a reason. The ELF structures are the shared ones
+// (elf/include/vdso/elf/elf64.h).
 #pragma once
 
 #include <stdint.h>
 
+#include "elf_loader/elf_check.h"
 #include "mm/paging.h"
 
 namespace kernel::elf_loader {
@@ -18,37 +19,6 @@ struct Loaded {
   uint16_t phnum;
   uint64_t image_end;  // end of the highest segment: the break starts here
 };
-
-// Why a file was refused (for the log and the tests). kOk when loaded.
-enum class Refusal {
-  kOk,
-  kTooSmall,
-  kBadMagic,
-  kNot64Bit,
-  kNotLittleEndian,
-  kBadVersion,
-  kNotExecutable,  // neither ET_EXEC nor ET_DYN
-  kNotX86_64,
-  kBadPhentsize,
-  kBadPhnum,
-  kPhdrsOutsideFile,
-  kDynamicallyLinked,  // PT_INTERP: needs a dynamic linker we do not have
-  kSegmentOutsideFile,
-  kFileszAboveMemsz,
-  kSegmentOutsideUser,
-  kMisalignedSegment,  // p_offset and p_vaddr disagree modulo the page size
-  kOverlappingSegments,
-  kNoLoadSegment,
-  kEntryOutsideSegments,
-  kPhdrsNotLoaded,
-  kTooLarge,
-  kOutOfMemory,  // ENOMEM, not ENOEXEC
-};
-const char* describe(Refusal refusal);
-
-// Checks the headers only (no memory touched): what execve and
-// vdso-kernel-run's host side need to refuse a file early.
-Refusal check(const uint8_t* file, uint64_t size);
 
 // Checks, then maps the PT_LOAD segments into `space` (a fresh user half):
 // file bytes copied, the rest zeroed, permissions from p_flags (never

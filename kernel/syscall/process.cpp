@@ -82,7 +82,8 @@ struct ExecStrings {
 };
 
 // Reads a NULL-terminated array of string pointers from user memory.
-int64_t copy_vector(uint64_t user_vector, ExecStrings& s, uint64_t& used, int& count) {
+// Its strings go to s.pointers[base...].
+int64_t copy_vector(uint64_t user_vector, ExecStrings& s, uint64_t& used, int base, int& count) {
   count = 0;
   if (user_vector == 0)
     return 0;  // Linux accepts NULL argv/envp as empty
@@ -92,7 +93,7 @@ int64_t copy_vector(uint64_t user_vector, ExecStrings& s, uint64_t& used, int& c
       return -kEFAULT;
     if (pointer == 0)
       return 0;
-    if (s.argc + s.envc + count >= proc::kMaxArguments)
+    if (base + count >= proc::kMaxArguments)
       return -kE2BIG;
     const int64_t length =
         proc::copy_string_from_user(s.buffer + used, proc::kMaxArgumentBytes - used, pointer);
@@ -100,7 +101,7 @@ int64_t copy_vector(uint64_t user_vector, ExecStrings& s, uint64_t& used, int& c
       return -kE2BIG;
     if (length < 0)
       return length;
-    s.pointers[s.argc + s.envc + count] = s.buffer + used;
+    s.pointers[base + count] = s.buffer + used;
     used += static_cast<uint64_t>(length) + 1;
     ++count;
   }
@@ -146,10 +147,10 @@ int64_t sys_execve(Frame& f) {
   if (strings.buffer == nullptr || strings.pointers == nullptr)
     return -kENOMEM;
   uint64_t used = 0;
-  int64_t result = copy_vector(arg1(f), strings, used, strings.argc);
+  int64_t result = copy_vector(arg1(f), strings, used, 0, strings.argc);
   if (result != 0)
     return result;
-  result = copy_vector(arg2(f), strings, used, strings.envc);
+  result = copy_vector(arg2(f), strings, used, strings.argc, strings.envc);
   if (result != 0)
     return result;
   const proc::ProgramArguments arguments{strings.pointers, strings.argc,
@@ -181,15 +182,16 @@ int64_t sys_wait4(Frame& f) {
       have_child = true;
       if (child.state != proc::State::kZombie)
         continue;
-      if (status_pointer != 0 && proc::write_user(status_pointer, child.wait_status) != 0)
+      // As Linux: the child is reaped even if its status cannot be stored.
+      const int pid = child.pid, status = child.wait_status;
+      proc::reap(child);
+      if (status_pointer != 0 && proc::write_user(status_pointer, status) != 0)
         return -kEFAULT;
       if (rusage != 0) {
         uint8_t zeros[144] = {};  // struct rusage
         if (proc::copy_to_user(rusage, zeros, sizeof(zeros)) != 0)
           return -kEFAULT;
       }
-      const int pid = child.pid;
-      proc::reap(child);
       return pid;
     }
     if (!have_child)

@@ -56,6 +56,13 @@ int64_t sys_tgkill(Frame& f) {
   return signal_one(tid, signal);
 }
 
+int64_t sys_tkill(Frame& f) {
+  const int tid = static_cast<int>(arg0(f)), signal = static_cast<int>(arg1(f));
+  if (tid <= 0 || signal < 0 || signal > proc::kSignalCount)
+    return -kEINVAL;
+  return signal_one(tid, signal);
+}
+
 int64_t sys_rt_sigaction(Frame& f) {
   const int signal = static_cast<int>(arg0(f));
   const uint64_t new_action = arg1(f), old_action = arg2(f);

@@ -26,6 +26,10 @@ struct [[gnu::packed]] DescriptorPointer {
 };
 
 constexpr uint8_t kInterruptGate = 0x8e;  // present, DPL 0, interrupts off on entry
+// int3 must work from user mode (a debugger's breakpoint, SIGTRAP): DPL 3,
+// as Linux. Every other vector raised by `int n` in user mode is a #GP.
+constexpr uint8_t kUserInterruptGate = 0xee;
+constexpr int kBreakpoint = 3;
 
 alignas(16) Gate idt[256];
 Handler handlers[256];
@@ -106,7 +110,7 @@ void init() {
     idt[v] = Gate{static_cast<uint16_t>(target),
                   gdt::kKernelCode,
                   v == kDoubleFault ? gdt::kDoubleFaultIst : uint8_t{0},
-                  kInterruptGate,
+                  v == kBreakpoint ? kUserInterruptGate : kInterruptGate,
                   static_cast<uint16_t>(target >> 16),
                   static_cast<uint32_t>(target >> 32),
                   0};

@@ -71,6 +71,7 @@ struct Options {
   std::string kernel;
   std::string symbols;  // the ELF64 with symbols: panic addresses -> functions
   std::string append;
+  std::string initrd;  // the initramfs (multiboot module), if any
   double timeout_s = 60;
   Outcome expect = Outcome::kPass;
   std::vector<std::string> expect_lines;
@@ -83,6 +84,7 @@ struct Options {
   std::fprintf(stderr,
                "kernel-qemu-run: %s\n"
                "usage: kernel-qemu-run --kernel PATH [--symbols ELF64] [--append \"OPTIONS\"]\n"
+               "       [--initrd CPIO]\n"
                "       [--timeout SECONDS]\n"
                "       [--expect pass|fail|panic|hang] [--expect-line TEXT]... [--hz N]\n"
                "       [--tolerance FRACTION] [--qemu PATH] [--memory MB]\n",
@@ -105,6 +107,8 @@ Options parse_args(int argc, char** argv) {
       o.symbols = value();
     } else if (arg == "--append") {
       o.append = value();
+    } else if (arg == "--initrd") {
+      o.initrd = value();
     } else if (arg == "--timeout") {
       o.timeout_s = std::atof(value().c_str());
     } else if (arg == "--expect") {
@@ -299,6 +303,8 @@ int main(int argc, char** argv) {
                                    "-no-reboot",
                                    "-device",
                                    "isa-debug-exit,iobase=0xf4,iosize=0x04"};
+  if (!o.initrd.empty())
+    args.insert(args.end(), {"-initrd", o.initrd});
   if (kvm) {
     args.insert(args.end(), {"-accel", "kvm", "-cpu", "host"});
   } else {

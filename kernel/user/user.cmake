@@ -1,0 +1,91 @@
+# The static test programs (kernel/user/*.c), built with the host's libcs
+# exactly as a user would build them (gcc -static, gcc -static-pie,
+# musl-gcc -static), the malformed-ELF matrix made from one of them, and
+# the initramfs (newc cpio) that packs them all. Outputs in
+# build/kernel/user/; the initramfs is build/kernel/initramfs.cpio.
+find_program(VDSO_KERNEL_GCC gcc REQUIRED)
+find_program(VDSO_KERNEL_MUSL_GCC musl-gcc REQUIRED)
+
+set(USER_SOURCE_DIR ${CMAKE_CURRENT_SOURCE_DIR}/user)
+set(USER_BINARY_DIR ${CMAKE_CURRENT_BINARY_DIR}/user)
+file(MAKE_DIRECTORY ${USER_BINARY_DIR} ${USER_BINARY_DIR}/bad)
+set(USER_CFLAGS -O2 -Wall -Wextra -Wno-missing-field-initializers -Werror -I${USER_SOURCE_DIR})
+
+# name: program (user/NAME.c); variants: glibc (static), pie (static-pie),
+# musl (static).
+set(USER_PROGRAMS)
+set(USER_INITRAMFS_ENTRIES)
+function(user_program name)
+  foreach(variant IN LISTS ARGN)
+    set(out ${USER_BINARY_DIR}/${name}-${variant})
+    if(variant STREQUAL "glibc")
+      set(command ${VDSO_KERNEL_GCC} -static)
+    elseif(variant STREQUAL "pie")
+      set(command ${VDSO_KERNEL_GCC} -static-pie -fPIE)
+    elseif(variant STREQUAL "musl")
+      set(command ${VDSO_KERNEL_MUSL_GCC} -static)
+    else()
+      message(FATAL_ERROR "user_program: unknown variant ${variant}")
+    endif()
+    add_custom_command(
+      OUTPUT ${out}
+      COMMAND ${command} ${USER_CFLAGS} -o ${out} ${USER_SOURCE_DIR}/${name}.c
+      DEPENDS ${USER_SOURCE_DIR}/${name}.c ${USER_SOURCE_DIR}/check.h
+      COMMENT "user program ${name}-${variant}"
+      VERBATIM)
+    list(APPEND USER_PROGRAMS ${out})
+    list(APPEND USER_INITRAMFS_ENTRIES ${name}-${variant}=${out})
+  endforeach()
+  set(USER_PROGRAMS ${USER_PROGRAMS} PARENT_SCOPE)
+  set(USER_INITRAMFS_ENTRIES ${USER_INITRAMFS_ENTRIES} PARENT_SCOPE)
+endfunction()
+
+user_program(hello glibc pie musl)
+user_program(clocks glibc pie musl)
+user_program(coarse_only glibc musl)
+user_program(faults glibc musl)
+user_program(efault glibc musl)
+user_program(spawn glibc musl)
+user_program(monotonic glibc musl)
+user_program(preempt glibc musl)
+user_program(bench glibc musl)
+user_program(elfmatrix glibc)
+
+# Host tools: the newc writer and the malformed-ELF generator.
+add_executable(mkinitramfs tools/mkinitramfs.cpp)
+vdso_warnings(mkinitramfs)
+add_executable(make-bad-elves tools/make_bad_elves.cpp)
+target_include_directories(make-bad-elves PRIVATE ${VDSO_ELF_INCLUDE})
+target_link_libraries(make-bad-elves PRIVATE vdso_abi)
+vdso_warnings(make-bad-elves)
+
+# The malformed-ELF matrix, from the static musl hello (ET_EXEC).
+set(BAD_ELF_CASES
+  empty truncated-header truncated-phdrs bad-magic class32 big-endian bad-version type-rel
+  type-core machine-i386 machine-aarch64 phentsize-32 phnum-0 phnum-65535 phoff-beyond-file
+  phoff-overflow segment-offset-beyond-file segment-offset-overflow segment-filesz-beyond-file
+  filesz-above-memsz segment-in-kernel-half segment-vaddr-overflow segment-at-page-zero
+  segment-misaligned segments-overlap no-load-segment entry-outside-segments entry-in-data
+  interp-dynamic shell-script)
+set(BAD_ELF_FILES)
+foreach(case IN LISTS BAD_ELF_CASES)
+  list(APPEND BAD_ELF_FILES ${USER_BINARY_DIR}/bad/${case})
+  list(APPEND USER_INITRAMFS_ENTRIES bad/${case}=${USER_BINARY_DIR}/bad/${case})
+endforeach()
+add_custom_command(
+  OUTPUT ${BAD_ELF_FILES}
+  COMMAND make-bad-elves ${USER_BINARY_DIR}/hello-musl ${USER_BINARY_DIR}/bad ${BAD_ELF_CASES}
+  DEPENDS make-bad-elves ${USER_BINARY_DIR}/hello-musl
+  COMMENT "malformed-ELF matrix (${USER_BINARY_DIR}/bad)"
+  VERBATIM)
+
+set(VDSO_KERNEL_INITRAMFS ${CMAKE_CURRENT_BINARY_DIR}/initramfs.cpio)
+add_custom_command(
+  OUTPUT ${VDSO_KERNEL_INITRAMFS}
+  COMMAND mkinitramfs ${VDSO_KERNEL_INITRAMFS} init=${USER_BINARY_DIR}/hello-glibc
+          ${USER_INITRAMFS_ENTRIES}
+  DEPENDS mkinitramfs ${USER_PROGRAMS} ${BAD_ELF_FILES}
+  COMMENT "initramfs: ${VDSO_KERNEL_INITRAMFS}"
+  VERBATIM)
+add_custom_target(vdso_kernel_initramfs ALL DEPENDS ${VDSO_KERNEL_INITRAMFS})
+set(VDSO_KERNEL_INITRAMFS ${VDSO_KERNEL_INITRAMFS} CACHE INTERNAL "")
