@@ -93,7 +93,7 @@ print()
 print("| measure | baseline | vdso-run | difference | target |")
 print("|---|---|---|---|---|")
 print(f"| fork+exec+wait of /bin/true (500 runs, median of {rounds} alternating) | {exec_host / 1e6:.3f} ms | "
-      f"{exec_ours / 1e6:.3f} ms | +{(exec_ours - exec_host) / 1e6:.3f} ms | <= +0.5 ms |")
+      f"{exec_ours / 1e6:.3f} ms | {(exec_ours - exec_host) / 1e6:+.3f} ms | <= +0.5 ms |")
 if not (work / "lag").exists():
     sys.exit(0)
 base = float((work / "cpu.baseline").read_text() or "nan")
