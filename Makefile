@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST_FLAGS ?= --output-on-failure
 
-.PHONY: all bootstrap configure build demo test bench format clean kernel-run
+.PHONY: all bootstrap configure build demo test bench format clean kernel-run kernel-bench
 
 all: build
 
@@ -37,3 +37,9 @@ clean:
 KERNEL_ARGS ?= hz=1000
 kernel-run: build
 	@kernel/scripts/run.sh $(BUILD_DIR) $(KERNEL_ARGS)
+
+# The in-guest benchmark: coarse clock_gettime through the VDSO vs the system
+# call, on vdso-kernel (static glibc and musl builds of kernel/user/bench.c).
+kernel-bench: build
+	@$(BUILD_DIR)/bin/vdso-kernel-run $(BUILD_DIR)/kernel/user/bench-glibc
+	@$(BUILD_DIR)/bin/vdso-kernel-run $(BUILD_DIR)/kernel/user/bench-musl

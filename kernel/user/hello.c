@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 
@@ -25,6 +26,11 @@ int main(int argc, char** argv) {
   if (argc > 1 && strcmp(argv[1], "segv") == 0) {
     fflush(stdout);
     *(volatile int*)0 = 1; /* ends with SIGSEGV: 139 from vdso-kernel-run */
+  }
+  if (argc > 1 && strcmp(argv[1], "hang") == 0) {
+    fflush(stdout);
+    for (;;) /* for --timeout tests */
+      sleep(1);
   }
   return argc > 1 ? atoi(argv[1]) : 0;
 }

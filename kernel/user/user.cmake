@@ -89,3 +89,13 @@ add_custom_command(
   VERBATIM)
 add_custom_target(vdso_kernel_initramfs ALL DEPENDS ${VDSO_KERNEL_INITRAMFS})
 set(VDSO_KERNEL_INITRAMFS ${VDSO_KERNEL_INITRAMFS} CACHE INTERNAL "")
+
+# vdso-kernel-run: a program from the host, run on the kernel (build/bin/).
+add_executable(vdso-kernel-run tools/vdso_kernel_run.cpp elf_loader/elf_check.cpp)
+target_include_directories(vdso-kernel-run PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
+  ${VDSO_ELF_INCLUDE})
+target_link_libraries(vdso-kernel-run PRIVATE vdso_abi)
+target_compile_definitions(vdso-kernel-run PRIVATE
+  VDSO_KERNEL_BUILT_PATH="${CMAKE_CURRENT_BINARY_DIR}/vdso-kernel")
+vdso_warnings(vdso-kernel-run)
+add_dependencies(vdso-kernel-run vdso_kernel)

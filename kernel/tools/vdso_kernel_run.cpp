@@ -1,0 +1,414 @@
+// vdso-kernel-run: runs one static x86_64 Linux program on vdso-kernel
+// under QEMU, as if it were a local command.
+//
+//   vdso-kernel-run [--hz N] [--verbose] [--timeout S] [--memory MB] PROGRAM [ARGS...]
+//
+// The program is packed alone into a newc initramfs and booted as pid 1
+// (the kernel's `init=`), with ARGS percent-encoded on the kernel command
+// line. QEMU gets three serial ports: COM1 carries the kernel's log
+// (shown with --verbose, on stderr, with the per-process system-call
+// counts), COM2 the program's stdout and COM3 its stderr, byte for byte.
+// Exit status: the program's own, 128+N if signal N killed it, 124 when
+// --timeout expires, 125 when PROGRAM is not a static x86_64 ELF
+// executable (checked on the host by the kernel's own ELF checks) or the
+// kernel cannot boot or run it. KVM when /dev/kvm works, TCG otherwise
+// (VDSO_KERNEL_ACCEL=tcg forces TCG); VDSO_KERNEL=PATH picks the kernel.
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "elf_loader/elf_check.h"
+#include "newc_writer.h"
+
+namespace {
+
+constexpr int kExitTimeout = 124;
+constexpr int kExitCannotRun = 125;
+constexpr size_t kMaxCommandLine = 1000;  // the kernel keeps 1023 bytes
+
+struct Options {
+  unsigned hz = 1000;
+  bool verbose = false;
+  double timeout_s = 0;  // 0: none
+  unsigned memory_mb = 256;
+  std::string program;
+  std::vector<std::string> arguments;
+};
+
+[[noreturn]] void usage(const char* why) {
+  std::fprintf(stderr,
+               "vdso-kernel-run: %s\n"
+               "usage: vdso-kernel-run [--hz N] [--verbose] [--timeout SECONDS] [--memory MB]\n"
+               "                       PROGRAM [ARGS...]\n",
+               why);
+  std::exit(kExitCannotRun);
+}
+
+[[noreturn]] void cannot_run(const std::string& why) {
+  std::fprintf(stderr, "vdso-kernel-run: %s\n", why.c_str());
+  std::exit(kExitCannotRun);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  int i = 1;
+  for (; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc)
+        usage(("missing value for " + arg).c_str());
+      return argv[++i];
+    };
+    if (arg == "--hz") {
+      const long hz = std::atol(value().c_str());
+      if (hz < 10 || hz > 10000)
+        usage("--hz must be 10..10000");
+      o.hz = static_cast<unsigned>(hz);
+    } else if (arg == "--verbose" || arg == "-v") {
+      o.verbose = true;
+    } else if (arg == "--timeout") {
+      o.timeout_s = std::atof(value().c_str());
+      if (o.timeout_s <= 0)
+        usage("--timeout must be positive");
+    } else if (arg == "--memory") {
+      o.memory_mb = static_cast<unsigned>(std::atoi(value().c_str()));
+      if (o.memory_mb < 64)
+        usage("--memory must be at least 64 (MB)");
+    } else if (arg == "--") {
+      ++i;
+      break;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      usage(("unknown option " + arg).c_str());
+    } else {
+      break;
+    }
+  }
+  if (i >= argc)
+    usage("no PROGRAM");
+  o.program = argv[i++];
+  for (; i < argc; ++i)
+    o.arguments.push_back(argv[i]);
+  return o;
+}
+
+// The kernel next to this tool in the build tree, unless VDSO_KERNEL says.
+std::string kernel_path() {
+  if (const char* env = std::getenv("VDSO_KERNEL"))
+    return env;
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    std::string dir(self);
+    dir = dir.substr(0, dir.rfind('/'));  // build/bin
+    const std::string candidate = dir + "/../kernel/vdso-kernel";
+    if (access(candidate.c_str(), R_OK) == 0)
+      return candidate;
+  }
+  return VDSO_KERNEL_BUILT_PATH;
+}
+
+bool kvm_usable() {
+  const char* forced = std::getenv("VDSO_KERNEL_ACCEL");
+  if (forced != nullptr && std::strcmp(forced, "tcg") == 0)
+    return false;
+  const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  const int version = ioctl(fd, KVM_GET_API_VERSION, 0);
+  close(fd);
+  return version == KVM_API_VERSION;
+}
+
+// Any byte outside a safe set becomes %XX (the kernel decodes it).
+std::string percent_encode(const std::string& s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : s) {
+    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      std::strchr("-_./,:=+@", c) != nullptr;
+    if (safe && c != '\0') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  return name.empty() ? "program" : name;
+}
+
+const char* signal_name(int signal) {
+  const char* name = sigabbrev_np(signal);
+  return name != nullptr ? name : "?";
+}
+
+volatile sig_atomic_t interrupted = 0;
+void on_signal(int) {
+  interrupted = 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parse(argc, argv);
+
+  // The program: readable, and an executable our kernel loads.
+  std::vector<uint8_t> program;
+  if (!vdso_kernel_tools::read_file(o.program, program))
+    cannot_run(o.program + ": " + std::strerror(errno));
+  const auto refusal = kernel::elf_loader::check(program.data(), program.size());
+  if (refusal != kernel::elf_loader::Refusal::kOk) {
+    cannot_run(o.program + ": not a static x86_64 ELF executable (" +
+               kernel::elf_loader::describe(refusal) + ")");
+  }
+
+  const std::string name = base_name(o.program);
+  // Appended piece by piece (GCC 12 warns falsely on one long chain).
+  std::string command_line = "hz=";
+  command_line += std::to_string(o.hz);
+  if (o.verbose)
+    command_line += " verbose";
+  command_line += " init=/";
+  command_line += percent_encode(name);
+  if (!o.arguments.empty()) {
+    command_line += " --";
+    for (const std::string& a : o.arguments) {
+      command_line += ' ';
+      command_line += percent_encode(a);
+    }
+  }
+  if (command_line.size() > kMaxCommandLine)
+    cannot_run("arguments too long for the kernel command line");
+  if (command_line.find(" init=/" + percent_encode(name)) == std::string::npos ||
+      name.find('%') != std::string::npos) {
+    cannot_run(o.program + ": unusable file name");
+  }
+
+  // The initramfs, in a private temporary directory.
+  const char* tmp = std::getenv("TMPDIR");
+  std::string dir_template = std::string(tmp != nullptr ? tmp : "/tmp") + "/vdso-kernel-run.XXXXXX";
+  if (mkdtemp(dir_template.data()) == nullptr)
+    cannot_run(std::string("cannot create a temporary directory: ") + std::strerror(errno));
+  const std::string initramfs = dir_template + "/initramfs.cpio";
+  vdso_kernel_tools::NewcWriter writer;
+  writer.add(name, program);
+  const std::vector<uint8_t> archive = writer.finish();
+  FILE* out = std::fopen(initramfs.c_str(), "wb");
+  const bool written = out != nullptr &&
+                       std::fwrite(archive.data(), 1, archive.size(), out) == archive.size() &&
+                       std::fclose(out) == 0;
+  auto cleanup = [&] {
+    unlink(initramfs.c_str());
+    rmdir(dir_template.c_str());
+  };
+  if (!written) {
+    cleanup();
+    cannot_run("cannot write " + initramfs);
+  }
+
+  // COM1 (log), COM2 (stdout), COM3 (stderr): one pipe each, handed to
+  // QEMU as fds 3, 4, 5 and opened there through /proc/self/fd.
+  int pipes[3][2];
+  for (auto& p : pipes) {
+    if (pipe(p) != 0) {
+      cleanup();
+      cannot_run(std::string("pipe: ") + std::strerror(errno));
+    }
+  }
+  const std::string kernel = kernel_path();
+  const bool kvm = kvm_usable();
+  std::vector<std::string> args = {"qemu-system-x86_64",
+                                   "-kernel",
+                                   kernel,
+                                   "-initrd",
+                                   initramfs,
+                                   "-append",
+                                   command_line,
+                                   "-m",
+                                   std::to_string(o.memory_mb),
+                                   "-display",
+                                   "none",
+                                   "-monitor",
+                                   "none",
+                                   "-no-reboot",
+                                   "-device",
+                                   "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                                   "-chardev",
+                                   "file,id=log,path=/proc/self/fd/3",
+                                   "-serial",
+                                   "chardev:log",
+                                   "-chardev",
+                                   "file,id=out,path=/proc/self/fd/4",
+                                   "-serial",
+                                   "chardev:out",
+                                   "-chardev",
+                                   "file,id=err,path=/proc/self/fd/5",
+                                   "-serial",
+                                   "chardev:err"};
+  if (kvm) {
+    args.insert(args.end(), {"-accel", "kvm", "-cpu", "host"});
+  } else {
+    args.insert(args.end(), {"-accel", "tcg"});
+  }
+  if (o.verbose) {
+    std::fprintf(stderr, "vdso-kernel-run: %s on %s (%s): %s\n", o.program.c_str(), kernel.c_str(),
+                 kvm ? "kvm" : "tcg", command_line.c_str());
+  }
+
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t qemu = fork();
+  if (qemu < 0) {
+    cleanup();
+    cannot_run(std::string("fork: ") + std::strerror(errno));
+  }
+  if (qemu == 0) {
+    for (int i = 0; i < 3; ++i) {
+      close(pipes[i][0]);
+      dup2(pipes[i][1], 3 + i);
+    }
+    const int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, STDIN_FILENO);
+    dup2(devnull, STDOUT_FILENO);  // QEMU's own chatter; its errors stay on stderr
+    std::vector<char*> argv_c;
+    for (std::string& a : args)
+      argv_c.push_back(a.data());
+    argv_c.push_back(nullptr);
+    execvp(argv_c[0], argv_c.data());
+    std::fprintf(stderr, "vdso-kernel-run: cannot run qemu-system-x86_64: %s\n",
+                 std::strerror(errno));
+    _exit(127);
+  }
+  for (auto& p : pipes)
+    close(p[1]);
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string log_line;
+  std::vector<std::string> log_tail;
+  int wait_status = -1;
+  bool no_init = false, panicked = false, timed_out = false;
+  std::string no_init_why;
+  pollfd fds[3] = {{pipes[0][0], POLLIN, 0}, {pipes[1][0], POLLIN, 0}, {pipes[2][0], POLLIN, 0}};
+  int open_fds = 3;
+  while (open_fds > 0) {
+    int wait_ms = -1;
+    if (o.timeout_s > 0) {
+      const double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (elapsed >= o.timeout_s && !timed_out) {
+        timed_out = true;
+        kill(qemu, SIGKILL);
+      }
+      wait_ms = timed_out ? 100 : static_cast<int>((o.timeout_s - elapsed) * 1000) + 1;
+    }
+    if (interrupted) {
+      kill(qemu, SIGKILL);
+      interrupted = 0;
+    }
+    const int ready = poll(fds, 3, wait_ms);
+    if (ready < 0 && errno != EINTR)
+      break;
+    for (int i = 0; i < 3; ++i) {
+      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+        continue;
+      char buffer[65536];
+      const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+        continue;
+      }
+      if (i == 1 || i == 2) {
+        const int to = i == 1 ? STDOUT_FILENO : STDERR_FILENO;
+        for (ssize_t done = 0; done < n;) {
+          const ssize_t w = write(to, buffer + done, static_cast<size_t>(n - done));
+          if (w <= 0)
+            break;
+          done += w;
+        }
+        continue;
+      }
+      for (ssize_t k = 0; k < n; ++k) {
+        const char c = buffer[k];
+        if (c == '\r')
+          continue;
+        if (c != '\n') {
+          log_line += c;
+          continue;
+        }
+        if (o.verbose)
+          std::fprintf(stderr, "[kernel] %s\n", log_line.c_str());
+        if (log_line.rfind("VDSO-KERNEL-EXIT wait_status=", 0) == 0)
+          wait_status = std::atoi(log_line.c_str() + std::strlen("VDSO-KERNEL-EXIT wait_status="));
+        if (log_line.rfind("VDSO-KERNEL-NO-INIT", 0) == 0) {
+          no_init = true;
+          no_init_why = log_line;
+        }
+        if (log_line.find("KERNEL PANIC") != std::string::npos)
+          panicked = true;
+        log_tail.push_back(log_line);
+        if (log_tail.size() > 40)
+          log_tail.erase(log_tail.begin());
+        log_line.clear();
+      }
+    }
+  }
+  int qemu_status = 0;
+  waitpid(qemu, &qemu_status, 0);
+  cleanup();
+
+  auto show_log_tail = [&] {
+    if (o.verbose)
+      return;  // already shown
+    for (const std::string& line : log_tail)
+      std::fprintf(stderr, "[kernel] %s\n", line.c_str());
+  };
+  if (timed_out) {
+    std::fprintf(stderr, "vdso-kernel-run: %s did not finish within %g s; stopped\n",
+                 o.program.c_str(), o.timeout_s);
+    return kExitTimeout;
+  }
+  if (panicked) {
+    std::fprintf(stderr, "vdso-kernel-run: the kernel panicked running %s:\n", o.program.c_str());
+    show_log_tail();
+    return kExitCannotRun;
+  }
+  if (no_init) {
+    show_log_tail();
+    cannot_run("the kernel could not start " + o.program + " (" + no_init_why + ")");
+  }
+  if (wait_status < 0) {
+    show_log_tail();
+    cannot_run("the kernel did not boot or stopped without a result (QEMU status " +
+               std::to_string(WIFEXITED(qemu_status) ? WEXITSTATUS(qemu_status) : -1) + ")");
+  }
+  if (WIFSIGNALED(wait_status)) {
+    const int signal = WTERMSIG(wait_status);
+    std::fprintf(stderr, "vdso-kernel-run: %s killed by signal %d (SIG%s)\n", o.program.c_str(),
+                 signal, signal_name(signal));
+    return 128 + signal;
+  }
+  return WEXITSTATUS(wait_status);
+}
