@@ -39,21 +39,15 @@ long raw_syscall2(long number, long arg0, long arg1) {
   return result;
 }
 
-// Out of line: the coarse path stays short and free of the chain's spills.
-__attribute__((noinline)) int fallback_clock_gettime(int clock_id, Timespec* ts) {
-  const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_gettime);
+// The fallback of clock_gettime and clock_getres: the host's chain target
+// when it published one, else the system call. Out of line, so that the
+// coarse path stays short and free of the chain's spills.
+__attribute__((noinline)) int chain_or_syscall(const uint64_t& chain_slot, long syscall_number,
+                                               int clock_id, Timespec* ts) {
+  const uint64_t chain = vdso::abi::load_relaxed(chain_slot);
   if (chain != 0)
     return reinterpret_cast<ClockFn>(chain)(clock_id, ts);
-  return static_cast<int>(
-      raw_syscall2(vdso::abi::kSysClockGettime, clock_id, reinterpret_cast<long>(ts)));
-}
-
-__attribute__((noinline)) int fallback_clock_getres(int clock_id, Timespec* res) {
-  const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_getres);
-  if (chain != 0)
-    return reinterpret_cast<ClockFn>(chain)(clock_id, res);
-  return static_cast<int>(
-      raw_syscall2(vdso::abi::kSysClockGetres, clock_id, reinterpret_cast<long>(res)));
+  return static_cast<int>(raw_syscall2(syscall_number, clock_id, reinterpret_cast<long>(ts)));
 }
 
 }  // namespace
@@ -74,7 +68,7 @@ int __vdso_clock_gettime(int clock_id, Timespec* ts) {
                                  static_cast<uint32_t>(vdso::abi::CoarseClock::kMonotonic));
     return 0;
   }
-  return fallback_clock_gettime(clock_id, ts);
+  return chain_or_syscall(vdso_chain_page.clock_gettime, vdso::abi::kSysClockGettime, clock_id, ts);
 }
 
 int __vdso_clock_getres(int clock_id, Timespec* res) {
@@ -86,7 +80,7 @@ int __vdso_clock_getres(int clock_id, Timespec* res) {
     }
     return 0;
   }
-  return fallback_clock_getres(clock_id, res);
+  return chain_or_syscall(vdso_chain_page.clock_getres, vdso::abi::kSysClockGetres, clock_id, res);
 }
 
 int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
