@@ -10,6 +10,7 @@ packages=(
   binutils file
   qemu-system-x86                         # vdso-kernel
   musl-tools golang-go                    # programs bound by other runtimes
+  python3 strace util-linux               # vdso-run tests: pty job control, a tracer in the tree
 )
 
 missing=()
