@@ -54,7 +54,7 @@ Refusal load(paging::AddressSpace space, const uint8_t* file, uint64_t size, uin
             ((t.executable || !(flags & paging::kNoExecute)) ? 0 : paging::kNoExecute);
         paging::protect_page(space, page, merged);
       } else {
-        if (frames::free_count() < proc::kFrameReserve)
+        if (!proc::may_allocate_user_frames(1))
           return Refusal::kOutOfMemory;
         frame = frames::allocate();
         if (frame == frames::kNoFrame)

@@ -69,7 +69,7 @@ void write_to_space(paging::AddressSpace space, uint64_t virt, const void* data,
 }
 
 bool map_zeroed(paging::AddressSpace space, uint64_t virt, uint64_t flags) {
-  if (frames::free_count() < kFrameReserve)
+  if (!may_allocate_user_frames(1))
     return false;
   const uint64_t frame = frames::allocate();
   if (frame == frames::kNoFrame)

@@ -27,27 +27,39 @@ int signal_for(uint64_t vector) {
   }
 }
 
+// si_code for the fault (include/uapi/asm-generic/siginfo.h).
+int32_t code_for(uint64_t vector, uint64_t error_code) {
+  constexpr int32_t kSegvMaperr = 1, kSegvAccerr = 2, kIllIllopn = 2, kFpeIntdiv = 1,
+                    kTrapBrkpt = 1, kSiKernel = 0x80;
+  switch (vector) {
+    case interrupts::kPageFault: return (error_code & 1) ? kSegvAccerr : kSegvMaperr;
+    case 6: return kIllIllopn;
+    case 0: return kFpeIntdiv;
+    case 3: return kTrapBrkpt;
+    default: return kSiKernel;
+  }
+}
+
 void on_user_exception(interrupts::InterruptFrame& frame) {
+  Process& p = current();
+  const int signal = signal_for(frame.vector);
+  SignalInfo info{code_for(frame.vector, frame.error_code), 0, frame.rip};
   if (frame.vector == interrupts::kPageFault) {
     const uint64_t address = cpu::read_cr2();
     const bool not_present = (frame.error_code & 1) == 0;
     if (not_present && fault_in_stack_page(address))
       return;
-    Process& p = current();
+    info.address = address;
     kprint("proc: pid %d (%s): page fault at 0x%lx (%s %s) rip=0x%lx: SIGSEGV\n", p.pid, p.name,
            address, not_present ? "non-present page," : "protection violation,",
            (frame.error_code & 16) ? "fetch" : ((frame.error_code & 2) ? "write" : "read"),
            frame.rip);
   } else {
-    Process& p = current();
     const char* name = interrupts::exception_name(frame.vector);
     kprint("proc: pid %d (%s): %s (vector %lu) rip=0x%lx: %s\n", p.pid, p.name,
-           name != nullptr ? name : "exception", frame.vector, frame.rip,
-           signal_name(signal_for(frame.vector)));
+           name != nullptr ? name : "exception", frame.vector, frame.rip, signal_name(signal));
   }
-  // A fault's signal cannot be blocked or ignored into a loop: without
-  // handlers (signal.h) its default action applies, as Linux's force_sig.
-  exit_current(signal_for(frame.vector));
+  force_fault_signal(p, signal, info);
 }
 
 }  // namespace

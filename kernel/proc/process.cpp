@@ -4,6 +4,7 @@
 #include "arch/x86_64/qemu_exit.h"
 #include "console/print.h"
 #include "lib/panic.h"
+#include "mm/frame_allocator.h"
 #include "mm/layout.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
@@ -130,6 +131,12 @@ bool is_shared_frame(uint64_t phys) {
     return true;
   return phys >= vdso_pages::image_phys() &&
          phys < vdso_pages::image_phys() + layout::page_round_up(vdso_pages::image_size());
+}
+
+bool may_allocate_user_frames(uint64_t pages) {
+  // One page table per 512 pages, plus the upper levels.
+  const uint64_t tables = pages / 512 + 4;
+  return frames::free_count() >= kFrameReserve + pages + tables;
 }
 
 void exit_current(int wait_status) {

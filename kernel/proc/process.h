@@ -89,6 +89,11 @@ void reap(Process& zombie);
 
 bool is_shared_frame(uint64_t phys);
 
+// Whether `pages` more user frames (and the page tables they may need)
+// can be taken without eating into kFrameReserve. Every user allocation
+// asks first: running out is the process's ENOMEM, never a kernel panic.
+bool may_allocate_user_frames(uint64_t pages);
+
 // Verbose mode (boot option `verbose`): a line per process exit with its
 // system-call counts.
 void set_verbose(bool verbose);

@@ -1,6 +1,10 @@
+#include <stddef.h>
+
 #include "console/print.h"
+#include "mm/layout.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/user_memory.h"
 
 namespace kernel::proc {
 
@@ -31,7 +35,49 @@ const char* signal_name(int signal) {
 
 namespace {
 
-constexpr uint64_t kUnblockable = (1ull << (kSigKill - 1)) | (1ull << (kSigStop - 1));
+constexpr uint64_t kUnblockable = signal_bit(kSigKill) | signal_bit(kSigStop);
+constexpr uint64_t kRedZoneBytes = 128;
+// The flags user code may set through rt_sigreturn (Linux's FIX_EFLAGS):
+// CF PF AF ZF SF TF DF OF NT RF AC ID.
+constexpr uint64_t kUserFlags =
+    0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4000 | 0x10000 | 0x40000 | 0x200000;
+constexpr uint64_t kFlagInterrupt = 0x200;
+constexpr uint64_t kFlagTrap = 0x100, kFlagDirection = 0x400;
+
+// The x86_64 signal frame as Linux builds it (arch/x86/include/asm/
+// sigframe.h, uapi/asm/sigcontext.h, ucontext.h): libcs and debuggers
+// read it at these offsets.
+struct SigContext {
+  uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+  uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+  uint16_t cs, gs, fs, ss;
+  uint64_t err, trapno, oldmask, cr2;
+  uint64_t fpstate;  // user address of the FXSAVE area
+  uint64_t reserved[8];
+};
+static_assert(sizeof(SigContext) == 256);
+struct UContext {
+  uint64_t flags;
+  uint64_t link;
+  uint64_t stack_sp;
+  int32_t stack_flags;
+  int32_t stack_pad;
+  uint64_t stack_size;
+  SigContext mcontext;
+  uint64_t sigmask;
+};
+static_assert(sizeof(UContext) == 304);
+struct SigInfo {
+  int32_t signo, errno_value, code, pad;
+  uint64_t fields[14];  // union: si_pid/si_uid, or si_addr
+};
+static_assert(sizeof(SigInfo) == 128);
+struct RtSigFrame {
+  uint64_t return_address;  // the SA_RESTORER trampoline
+  UContext uc;
+  SigInfo info;
+};
+static_assert(offsetof(RtSigFrame, uc) == 8 && offsetof(RtSigFrame, info) == 312);
 
 bool disposition_ignores(const Process& p, int signal) {
   if (signal == kSigKill)
@@ -40,14 +86,94 @@ bool disposition_ignores(const Process& p, int signal) {
   return handler == kSigIgnore || (handler == kSigDefault && ignored_by_default(signal));
 }
 
+bool canonical_user(uint64_t address) {
+  return address < layout::kUserTop;
+}
+
+// Builds the frame on the user stack and points the saved state at the
+// handler. False when the stack cannot take it (then the process dies of
+// SIGSEGV, as on Linux).
+bool enter_handler(Process& p, int signal, const SignalAction& action, const SignalInfo& info) {
+  interrupts::InterruptFrame& f = *p.user_frame;
+  if ((action.flags & kSaRestorer) == 0 || !canonical_user(action.restorer))
+    return false;  // x86_64 has no kernel-provided return trampoline
+  uint64_t sp = f.rsp - kRedZoneBytes;
+  sp = (sp - sizeof(fpu::State)) & ~uint64_t{63};
+  const uint64_t fpstate = sp;
+  sp -= sizeof(RtSigFrame);
+  sp = ((sp + 8) & ~uint64_t{15}) - 8;  // as after a call: rsp + 8 16-aligned
+  if (f.rsp < kRedZoneBytes + 4096 || !canonical_user(sp))
+    return false;
+
+  fpu::save(p.fpu);
+  if (copy_to_user(fpstate, &p.fpu, sizeof(p.fpu)) != 0)
+    return false;
+  RtSigFrame frame{};
+  frame.return_address = action.restorer;
+  SigContext& c = frame.uc.mcontext;
+  c = SigContext{f.r8,
+                 f.r9,
+                 f.r10,
+                 f.r11,
+                 f.r12,
+                 f.r13,
+                 f.r14,
+                 f.r15,
+                 f.rdi,
+                 f.rsi,
+                 f.rbp,
+                 f.rbx,
+                 f.rdx,
+                 f.rax,
+                 f.rcx,
+                 f.rsp,
+                 f.rip,
+                 f.rflags,
+                 static_cast<uint16_t>(f.cs),
+                 0,
+                 0,
+                 static_cast<uint16_t>(f.ss),
+                 f.error_code,
+                 f.vector,
+                 p.signals.blocked,
+                 info.address,
+                 fpstate,
+                 {}};
+  frame.uc.sigmask = p.signals.blocked;
+  frame.uc.stack_flags = 2;  // SS_DISABLE: no alternate stack
+  frame.info.signo = signal;
+  frame.info.code = info.code;
+  if (info.address != 0) {
+    frame.info.fields[0] = info.address;  // si_addr
+  } else {
+    frame.info.fields[0] = static_cast<uint32_t>(info.sender);  // si_pid, si_uid = 0
+  }
+  if (copy_to_user(sp, &frame, sizeof(frame)) != 0)
+    return false;
+
+  p.signals.blocked |= action.mask | ((action.flags & kSaNodefer) ? 0 : signal_bit(signal));
+  p.signals.blocked &= ~kUnblockable;
+  if (action.flags & kSaResethand)
+    p.signals.actions[signal].handler = kSigDefault;
+  f.rip = action.handler;
+  f.rsp = sp;
+  f.rdi = static_cast<uint64_t>(signal);
+  f.rsi = sp + offsetof(RtSigFrame, info);
+  f.rdx = sp + offsetof(RtSigFrame, uc);
+  f.rax = 0;
+  f.rflags &= ~(kFlagTrap | kFlagDirection);
+  return true;
+}
+
 }  // namespace
 
-void send_signal(Process& target, int signal) {
+void send_signal(Process& target, int signal, const SignalInfo& info) {
   if (signal <= 0 || signal > kSignalCount || target.state == State::kZombie)
     return;
   if (disposition_ignores(target, signal))
     return;
   target.signals.pending |= signal_bit(signal);
+  target.signals.info[signal] = info;
   if (has_deliverable_signal(target))
     sched::wake(target);
 }
@@ -63,14 +189,50 @@ void deliver_pending_signals(Process& p) {
     p.signals.pending &= ~signal_bit(signal);
     if (disposition_ignores(p, signal))
       continue;
-    const uint64_t handler = p.signals.actions[signal].handler;
-    if (handler == kSigDefault || signal == kSigKill)
+    const SignalAction action = p.signals.actions[signal];
+    if (action.handler == kSigDefault || signal == kSigKill)
       exit_current(signal);
-    // FIXME: run the handler (signal frame + rt_sigreturn). Until then a
-    // caught signal is dropped, and logged.
-    kprint("signal: pid %d: %s has a handler; handlers are not supported yet, dropped\n", p.pid,
-           signal_name(signal));
+    if (!enter_handler(p, signal, action, p.signals.info[signal])) {
+      kprint("signal: pid %d: cannot deliver %s to its handler: SIGSEGV\n", p.pid,
+             signal_name(signal));
+      exit_current(kSigSegv);
+    }
+    // One handler frame per return to user mode; others stay pending
+    // (now blocked by the handler's mask, or delivered at the next entry).
+    return;
   }
+}
+
+void force_fault_signal(Process& p, int signal, const SignalInfo& info) {
+  const SignalAction action = p.signals.actions[signal];
+  const bool catchable = action.handler != kSigDefault && action.handler != kSigIgnore &&
+                         (p.signals.blocked & signal_bit(signal)) == 0;
+  if (!catchable || !enter_handler(p, signal, action, info))
+    exit_current(signal);
+}
+
+int64_t return_from_handler(Process& p) {
+  interrupts::InterruptFrame& f = *p.user_frame;
+  RtSigFrame frame;
+  // The handler's `ret` popped the return address: the frame is 8 below.
+  if (copy_from_user(&frame, f.rsp - 8, sizeof(frame)) != 0)
+    exit_current(kSigSegv);
+  const SigContext& c = frame.uc.mcontext;
+  // An iretq to a non-canonical rip would fault in the kernel: refuse.
+  if (!canonical_user(c.rip) || !canonical_user(c.rsp))
+    exit_current(kSigSegv);
+  if (c.fpstate != 0) {
+    if (copy_from_user(&p.fpu, c.fpstate, sizeof(p.fpu)) != 0)
+      exit_current(kSigSegv);
+    fpu::sanitize(p.fpu);
+    fpu::restore(p.fpu);
+  }
+  f.r8 = c.r8, f.r9 = c.r9, f.r10 = c.r10, f.r11 = c.r11, f.r12 = c.r12, f.r13 = c.r13;
+  f.r14 = c.r14, f.r15 = c.r15, f.rdi = c.rdi, f.rsi = c.rsi, f.rbp = c.rbp, f.rbx = c.rbx;
+  f.rdx = c.rdx, f.rcx = c.rcx, f.rsp = c.rsp, f.rip = c.rip;
+  f.rflags = (f.rflags & ~kUserFlags) | (c.eflags & kUserFlags) | kFlagInterrupt;
+  p.signals.blocked = frame.uc.sigmask & ~kUnblockable;
+  return static_cast<int64_t>(c.rax);
 }
 
 }  // namespace kernel::proc

@@ -1,9 +1,11 @@
-// Signals, minimal: Linux numbers and default actions, per-process
-// dispositions (rt_sigaction) and a blocked mask (rt_sigprocmask). A
-// signal whose action is "terminate" ends the process with that signal in
-// its wait status, as Linux does. FIXME: user handlers are recorded but
-// not yet run (no signal frame, no rt_sigreturn): a caught signal is
-// treated as ignored.
+// Signals: Linux numbers and default actions, per-process dispositions
+// (rt_sigaction), a blocked mask (rt_sigprocmask), and handlers run on a
+// Linux-layout rt_sigframe (siginfo, ucontext, FXSAVE area) with the
+// libc's SA_RESTORER trampoline calling rt_sigreturn. A signal whose
+// action is "terminate" ends the process with that signal in its wait
+// status, as Linux does. FIXME: no SA_ONSTACK (sigaltstack), no SA_RESTART
+// (an interrupted call returns EINTR), no queued real-time signals, no
+// stop/continue (job control).
 #pragma once
 
 #include <stdint.h>
@@ -28,10 +30,22 @@ struct SignalAction {
 };
 static_assert(sizeof(SignalAction) == 32);
 
+inline constexpr uint64_t kSaSiginfo = 0x4, kSaOnstack = 0x0800'0000, kSaRestart = 0x1000'0000,
+                          kSaNodefer = 0x4000'0000, kSaResethand = 0x8000'0000,
+                          kSaRestorer = 0x0400'0000;
+
+// What a handler is told about the signal (the start of siginfo_t).
+struct SignalInfo {
+  int32_t code;      // si_code: SI_USER 0, SI_TKILL -6, SEGV_MAPERR 1, ...
+  int32_t sender;    // si_pid for kill
+  uint64_t address;  // si_addr for faults
+};
+
 struct SignalState {
   SignalAction actions[kSignalCount + 1];
   uint64_t blocked;  // bit (n - 1) for signal n
   uint64_t pending;
+  SignalInfo info[kSignalCount + 1];  // of the pending instance
 };
 
 constexpr uint64_t signal_bit(int signal) {

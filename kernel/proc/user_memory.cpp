@@ -86,7 +86,7 @@ bool fault_in_stack_page(uint64_t virt) {
     return true;
   // Keep a reserve so that page tables never run out (their allocation
   // panics): a process that wants more is refused, not the kernel.
-  if (frames::free_count() < kFrameReserve)
+  if (!may_allocate_user_frames(1))
     return false;
   const uint64_t frame = frames::allocate();
   if (frame == frames::kNoFrame)

@@ -53,7 +53,7 @@ void unmap_range(paging::AddressSpace space, uint64_t begin, uint64_t end) {
 // Maps zeroed pages over [begin, end); on failure unmaps what it mapped.
 bool map_zeroed_range(paging::AddressSpace space, uint64_t begin, uint64_t end, uint64_t flags) {
   const uint64_t pages = (end - begin) / kPageSize;
-  if (frames::free_count() < proc::kFrameReserve + pages)
+  if (!proc::may_allocate_user_frames(pages))
     return false;
   for (uint64_t page = begin; page < end; page += kPageSize) {
     const uint64_t frame = frames::allocate();

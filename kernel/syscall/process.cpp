@@ -32,6 +32,12 @@ void poke_child(paging::AddressSpace space, uint64_t virt, int32_t value) {
 int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t parent_tid,
                      uint64_t child_tid, uint64_t tls) {
   proc::Process& parent = proc::current();
+  uint64_t pages = 0;
+  paging::for_each_leaf(
+      parent.space, 0, layout::kUserTop,
+      [](const paging::Leaf&, void* count) { ++*static_cast<uint64_t*>(count); }, &pages);
+  if (!proc::may_allocate_user_frames(pages))
+    return -kENOMEM;
   proc::Process* child = proc::allocate(parent.pid, parent.name);
   if (child == nullptr)
     return -kEAGAIN;

@@ -1,5 +1,5 @@
-// kill, tgkill, rt_sigaction, rt_sigprocmask, sigaltstack (proc/signal.h
-// says what is supported: dispositions and masks, not handlers yet).
+// kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigreturn,
+// sigaltstack (proc/signal.h says what is supported).
 #include "lib/errno.h"
 #include "proc/process.h"
 #include "proc/signal_delivery.h"
@@ -14,11 +14,13 @@ constexpr uint64_t kSigBlock = 0, kSigUnblock = 1, kSigSetmask = 2;
 constexpr uint64_t kUnblockable =
     proc::signal_bit(proc::kSigKill) | proc::signal_bit(proc::kSigStop);
 
-int64_t signal_one(int pid, int signal) {
+constexpr int32_t kSiUser = 0, kSiTkill = -6;
+
+int64_t signal_one(int pid, int signal, int32_t code) {
   proc::Process* target = proc::find(pid);
   if (target == nullptr || pid == 0)
     return -kESRCH;
-  proc::send_signal(*target, signal);
+  proc::send_signal(*target, signal, proc::SignalInfo{code, proc::current().pid, 0});
   return 0;
 }
 
@@ -30,7 +32,7 @@ int64_t sys_kill(Frame& f) {
   if (signal < 0 || signal > proc::kSignalCount)
     return -kEINVAL;
   if (pid > 0)
-    return signal_one(pid, signal);
+    return signal_one(pid, signal, kSiUser);
   if (pid == -1) {
     // Everyone but init and the caller, as Linux.
     bool any = false;
@@ -39,7 +41,7 @@ int64_t sys_kill(Frame& f) {
       if (p.state == proc::State::kFree || p.pid == 1 || &p == &proc::current())
         continue;
       any = true;
-      proc::send_signal(p, signal);
+      proc::send_signal(p, signal, proc::SignalInfo{kSiUser, proc::current().pid, 0});
     }
     return any ? 0 : -kESRCH;
   }
@@ -53,14 +55,14 @@ int64_t sys_tgkill(Frame& f) {
     return -kEINVAL;
   if (tgid != tid)
     return -kESRCH;  // one thread per process: its tid is its pid
-  return signal_one(tid, signal);
+  return signal_one(tid, signal, kSiTkill);
 }
 
 int64_t sys_tkill(Frame& f) {
   const int tid = static_cast<int>(arg0(f)), signal = static_cast<int>(arg1(f));
   if (tid <= 0 || signal < 0 || signal > proc::kSignalCount)
     return -kEINVAL;
-  return signal_one(tid, signal);
+  return signal_one(tid, signal, kSiTkill);
 }
 
 int64_t sys_rt_sigaction(Frame& f) {
@@ -109,9 +111,13 @@ int64_t sys_rt_sigprocmask(Frame& f) {
   return 0;
 }
 
+int64_t sys_rt_sigreturn(Frame&) {
+  return proc::return_from_handler(proc::current());
+}
+
 int64_t sys_sigaltstack(Frame& f) {
-  // Handlers never run (yet), so an alternate stack is never used: accept
-  // the new one and report none installed.
+  // FIXME: handlers always run on the interrupted stack (no SA_ONSTACK):
+  // accept a new alternate stack and report none installed.
   if (arg1(f) != 0) {
     struct {
       uint64_t sp;

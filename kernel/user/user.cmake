@@ -50,6 +50,8 @@ user_program(monotonic glibc musl)
 user_program(preempt glibc musl)
 user_program(bench glibc musl)
 user_program(elfmatrix glibc)
+user_program(pressure glibc musl)
+user_program(signals glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)

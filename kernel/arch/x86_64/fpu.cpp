@@ -9,6 +9,14 @@ constexpr uint64_t kCr0MonitorCoprocessor = 1ull << 1, kCr0Emulation = 1ull << 2
                    kCr0TaskSwitched = 1ull << 3;
 constexpr uint64_t kCr4Osfxsr = 1ull << 9, kCr4Osxmmexcpt = 1ull << 10;
 
+// MXCSR bits the CPU accepts (FXSAVE's MXCSR_MASK; 0 means 0xffbf).
+uint32_t mxcsr_mask = 0xffbf;
+
+uint32_t read32(const State& state, int offset) {
+  return static_cast<uint32_t>(state.bytes[offset]) | state.bytes[offset + 1] << 8 |
+         state.bytes[offset + 2] << 16 | static_cast<uint32_t>(state.bytes[offset + 3]) << 24;
+}
+
 }  // namespace
 
 void init() {
@@ -16,6 +24,17 @@ void init() {
   cr0 = (cr0 & ~(kCr0Emulation | kCr0TaskSwitched)) | kCr0MonitorCoprocessor;
   asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
   asm volatile("mov %0, %%cr4" : : "r"(cpu::read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt) : "memory");
+  static State probe;
+  save(probe);
+  const uint32_t mask = read32(probe, 28);
+  if (mask != 0)
+    mxcsr_mask = mask;
+}
+
+void sanitize(State& state) {
+  const uint32_t mxcsr = read32(state, 24) & mxcsr_mask;
+  for (int i = 0; i < 4; ++i)
+    state.bytes[24 + i] = static_cast<uint8_t>(mxcsr >> (8 * i));
 }
 
 void reset(State& state) {

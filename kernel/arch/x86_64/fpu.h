@@ -21,6 +21,9 @@ void init();
 // 0x1f80, all masked).
 void reset(State& state);
 void save(State& state);
+// Clears what FXRSTOR would fault on (reserved MXCSR bits) in a state that
+// came from user memory (rt_sigreturn).
+void sanitize(State& state);
 void restore(const State& state);
 
 }  // namespace kernel::fpu

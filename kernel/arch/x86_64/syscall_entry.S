@@ -63,12 +63,17 @@ syscall_entry:
         popq %rbx
         popq %rax
         addq $16, %rsp                /* vector and error code */
-        /* SYSRET to a non-canonical rip would fault in ring 0 with the
-         * user's rsp (the Intel SYSRET hazard): exec and signal returns can
-         * set any rip, so those leave through iretq. */
-        movq (%rsp), %rcx
-        shrq $47, %rcx
-        jnz 1f
+        /* SYSRET returns to rcx with rflags from r11, so it can only be
+         * used when the saved rcx and r11 are those values (a plain system
+         * call; not after exec or rt_sigreturn, which restore every
+         * register), and never to a non-canonical rip, which would fault in
+         * ring 0 on the user's stack (the Intel SYSRET hazard). */
+        cmpq (%rsp), %rcx
+        jne 1f
+        cmpq 16(%rsp), %r11
+        jne 1f
+        cmpq user_top(%rip), %rcx
+        jae 1f
         popq %rcx                     /* rip */
         addq $8, %rsp                 /* cs */
         popq %r11                     /* rflags */
@@ -99,6 +104,10 @@ switch_context:
         popq %rbx
         popq %rbp
         ret
+
+        .section .rodata
+        .balign 8
+user_top:           .quad 0x0000800000000000
 
         .bss
         .balign 8
