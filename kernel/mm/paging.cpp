@@ -233,6 +233,30 @@ void for_each_leaf(AddressSpace space, uint64_t begin, uint64_t end,
        cookie);
 }
 
+uint64_t next_mapped(AddressSpace space, uint64_t begin, uint64_t end) {
+  uint64_t virt = begin;
+  while (virt < end) {
+    // Descend as far as the entries exist; at the first absent one, skip
+    // the whole span it covers.
+    const uint64_t* table = table_at(space.pml4_phys);
+    int level = 4;
+    for (; level >= 1; --level) {
+      const uint64_t entry = table[index_at(virt, level)];
+      if ((entry & kPresent) == 0)
+        break;
+      if (level == 1 || (entry & kHuge))
+        return virt;
+      table = table_at(entry & kAddressMask);
+    }
+    const uint64_t span = 1ull << (12 + 9 * (level - 1));
+    const uint64_t next = (virt & ~(span - 1)) + span;
+    if (next <= virt)
+      return end;  // wrapped around the top
+    virt = next;
+  }
+  return end;
+}
+
 bool protect_page(AddressSpace space, uint64_t virt, uint64_t flags) {
   uint64_t* table = table_at(space.pml4_phys);
   for (int level = 4; level > 1; --level) {

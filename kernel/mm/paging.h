@@ -61,6 +61,11 @@ struct Leaf {
 void for_each_leaf(AddressSpace space, uint64_t begin, uint64_t end,
                    void (*visit)(const Leaf&, void*), void* cookie);
 
+// The first mapped 4 KiB page in [begin, end) (page aligned), or `end`.
+// Skips absent tables whole, so a walk over a huge range costs what is
+// mapped in it, not its size.
+uint64_t next_mapped(AddressSpace space, uint64_t begin, uint64_t end);
+
 // Changes the flags of a mapped 4 KiB user page; false if not mapped.
 bool protect_page(AddressSpace space, uint64_t virt, uint64_t flags);
 

@@ -35,15 +35,10 @@ uint64_t page_flags(uint64_t prot) {
          ((prot & kProtExec) ? 0 : paging::kNoExecute);
 }
 
-bool page_mapped(paging::AddressSpace space, uint64_t virt) {
-  return paging::translate(space, virt).present;
-}
-
 void unmap_range(paging::AddressSpace space, uint64_t begin, uint64_t end) {
-  for (uint64_t page = begin; page < end; page += kPageSize) {
+  for (uint64_t page = paging::next_mapped(space, begin, end); page < end;
+       page = paging::next_mapped(space, page + kPageSize, end)) {
     const paging::Translation t = paging::translate(space, page);
-    if (!t.present)
-      continue;
     paging::unmap_page(space, page);
     if (!proc::is_shared_frame(t.phys))
       frames::free(layout::page_round_down(t.phys));
@@ -68,11 +63,7 @@ bool map_zeroed_range(paging::AddressSpace space, uint64_t begin, uint64_t end, 
 }
 
 bool range_free(paging::AddressSpace space, uint64_t begin, uint64_t end) {
-  for (uint64_t page = begin; page < end; page += kPageSize) {
-    if (page_mapped(space, page))
-      return false;
-  }
-  return true;
+  return paging::next_mapped(space, begin, end) == end;
 }
 
 }  // namespace
@@ -110,6 +101,8 @@ int64_t sys_mmap(Frame& f) {
     return -kENODEV;  // FIXME: no file mappings (no open files)
   // FIXME: MAP_SHARED anonymous memory is private here: fork copies it.
   const uint64_t size = layout::page_round_up(length);
+  if (!proc::may_allocate_user_frames(size / kPageSize))
+    return -kENOMEM;  // before any search or unmapping: pages are not lazy
   uint64_t begin;
   if (flags & (kMapFixed | kMapFixedNoreplace)) {
     if (hint % kPageSize != 0 || hint < kLowestMapping || !proc::user_range_ok(hint, size))
@@ -127,9 +120,10 @@ int64_t sys_mmap(Frame& f) {
       if (top < p.layout.mmap_floor + size)
         return -kENOMEM;
       begin = top - size;
-      if (range_free(p.space, begin, top))
+      const uint64_t in_the_way = paging::next_mapped(p.space, begin, top);
+      if (in_the_way == top)
         break;
-      top = begin;
+      top = in_the_way;  // below whatever is there
     }
     p.layout.mmap_next = begin;
   }

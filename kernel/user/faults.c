@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +83,19 @@ static void kill_self_term(void) {
   for (;;) {
   }
 }
+/* rt_sigreturn from a forged frame whose rip is not canonical: an iretq
+ * there would fault inside the kernel, so the kernel must refuse it. */
+static void sigreturn_non_canonical(void) {
+  static uint64_t frame[64] __attribute__((aligned(16)));
+  memset(frame, 0, sizeof(frame));
+  frame[(8 + 40 + 8 * 15) / 8] = (uint64_t)(frame + 32);  /* rsp */
+  frame[(8 + 40 + 8 * 16) / 8] = 0x8000000000000000ull;  /* rip */
+  frame[(8 + 40 + 8 * 17) / 8] = 0x202;                  /* eflags */
+  __asm__ volatile("movq %0, %%rsp; movl $15, %%eax; syscall" : : "r"(frame + 1) : "memory");
+}
+static void sigreturn_garbage(void) {
+  syscall(SYS_rt_sigreturn);
+}
 static void exit_42(void) {
   _exit(42);
 }
@@ -112,6 +126,8 @@ int main(void) {
       {"divide by zero", divide_by_zero, SIGFPE},
       {"abort()", call_abort, SIGABRT},
       {"kill(self, SIGTERM)", kill_self_term, SIGTERM},
+      {"rt_sigreturn, non-canonical rip", sigreturn_non_canonical, SIGSEGV},
+      {"rt_sigreturn without a frame", sigreturn_garbage, SIGSEGV},
       {"_exit(42)", exit_42, 0},
   };
   printf("faults (%s): %zu cases\n", LIBC_NAME, sizeof(cases) / sizeof(cases[0]));
