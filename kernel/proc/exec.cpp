@@ -12,6 +12,7 @@
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
+#include "proc/user_memory.h"
 #include "vdso/abi/data_page.h"
 #include "vdso/vdso_pages.h"
 
@@ -68,17 +69,6 @@ void write_to_space(paging::AddressSpace space, uint64_t virt, const void* data,
   }
 }
 
-bool map_zeroed(paging::AddressSpace space, uint64_t virt, uint64_t flags) {
-  if (!may_allocate_user_frames(1))
-    return false;
-  const uint64_t frame = frames::allocate();
-  if (frame == frames::kNoFrame)
-    return false;
-  memset(layout::phys_to_virt<void>(frame), 0, kPageSize);
-  paging::map_page(space, virt, frame, flags);
-  return true;
-}
-
 uint64_t random_pages(uint64_t range_pages) {
   return random::below(range_pages) * kPageSize;
 }
@@ -105,7 +95,7 @@ uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
   const uint64_t sp = (random_at - words * 8) & ~uint64_t{15};
 
   for (uint64_t page = layout::page_round_down(sp); page < layout.stack_top; page += kPageSize) {
-    if (!map_zeroed(space, page, paging::kUser | paging::kWritable | paging::kNoExecute))
+    if (!map_zeroed_page(space, page, paging::kUser | paging::kWritable | paging::kNoExecute))
       return 0;
   }
 

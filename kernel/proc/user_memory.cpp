@@ -84,6 +84,10 @@ bool fault_in_stack_page(uint64_t virt) {
     return false;
   if (paging::translate(p.space, page).present)
     return true;
+  return map_zeroed_page(p.space, page, paging::kUser | paging::kWritable | paging::kNoExecute);
+}
+
+bool map_zeroed_page(paging::AddressSpace space, uint64_t virt, uint64_t flags) {
   // Keep a reserve so that page tables never run out (their allocation
   // panics): a process that wants more is refused, not the kernel.
   if (!may_allocate_user_frames(1))
@@ -92,7 +96,7 @@ bool fault_in_stack_page(uint64_t virt) {
   if (frame == frames::kNoFrame)
     return false;
   memset(layout::phys_to_virt<void>(frame), 0, kPageSize);
-  paging::map_page(p.space, page, frame, paging::kUser | paging::kWritable | paging::kNoExecute);
+  paging::map_page(space, virt, frame, flags);
   return true;
 }
 

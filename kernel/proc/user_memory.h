@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mm/paging.h"
+
 namespace kernel::proc {
 
 // 0 or -EFAULT. Nothing is written on -EFAULT from copy_to_user only if
@@ -30,6 +32,10 @@ int write_user(uint64_t user_to, const T& value) {
 
 // Whether [begin, begin + bytes) lies in the user half (no overflow).
 bool user_range_ok(uint64_t begin, uint64_t bytes);
+
+// Maps a fresh zeroed frame at `virt` in `space` (not mapped yet) with
+// `flags`; false when memory is short (may_allocate_user_frames).
+bool map_zeroed_page(paging::AddressSpace space, uint64_t virt, uint64_t flags);
 
 // Maps a zeroed page at `virt` if it is an on-demand stack page of the
 // current process that is not mapped yet. True if the page is now mapped.

@@ -51,13 +51,10 @@ bool map_zeroed_range(paging::AddressSpace space, uint64_t begin, uint64_t end, 
   if (!proc::may_allocate_user_frames(pages))
     return false;
   for (uint64_t page = begin; page < end; page += kPageSize) {
-    const uint64_t frame = frames::allocate();
-    if (frame == frames::kNoFrame) {
+    if (!proc::map_zeroed_page(space, page, flags)) {
       unmap_range(space, begin, page);
       return false;
     }
-    memset(layout::phys_to_virt<void>(frame), 0, kPageSize);
-    paging::map_page(space, page, frame, flags);
   }
   return true;
 }

@@ -14,10 +14,8 @@
 // kernel cannot boot or run it. KVM when /dev/kvm works, TCG otherwise
 // (VDSO_KERNEL_ACCEL=tcg forces TCG); VDSO_KERNEL=PATH picks the kernel.
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +30,7 @@
 
 #include "elf_loader/elf_check.h"
 #include "newc_writer.h"
+#include "qemu_accel.h"
 
 namespace {
 
@@ -119,18 +118,6 @@ std::string kernel_path() {
       return candidate;
   }
   return VDSO_KERNEL_BUILT_PATH;
-}
-
-bool kvm_usable() {
-  const char* forced = std::getenv("VDSO_KERNEL_ACCEL");
-  if (forced != nullptr && std::strcmp(forced, "tcg") == 0)
-    return false;
-  const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return false;
-  const int version = ioctl(fd, KVM_GET_API_VERSION, 0);
-  close(fd);
-  return version == KVM_API_VERSION;
 }
 
 // Any byte outside a safe set becomes %XX (the kernel decodes it).
@@ -236,7 +223,8 @@ int main(int argc, char** argv) {
     }
   }
   const std::string kernel = kernel_path();
-  const bool kvm = kvm_usable();
+  std::string why_not_kvm;
+  const bool kvm = vdso_kernel_tools::kvm_usable(why_not_kvm);
   std::vector<std::string> args = {"qemu-system-x86_64",
                                    "-kernel",
                                    kernel,

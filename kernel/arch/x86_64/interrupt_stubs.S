@@ -5,6 +5,7 @@
  * interrupt_dispatch(InterruptFrame*). The frame is 16-byte aligned at the
  * call: the CPU aligns rsp before pushing its 5 words, and we push 17 more.
  */
+#include "arch/x86_64/frame_macros.h"
         .text
 
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)
@@ -29,42 +30,14 @@ stub_\vector:
 
 interrupt_common:
         cld
-        pushq %rax
-        pushq %rbx
-        pushq %rcx
-        pushq %rdx
-        pushq %rsi
-        pushq %rdi
-        pushq %rbp
-        pushq %r8
-        pushq %r9
-        pushq %r10
-        pushq %r11
-        pushq %r12
-        pushq %r13
-        pushq %r14
-        pushq %r15
+        PUSH_GENERAL_REGISTERS
         movq %rsp, %rdi
         call interrupt_dispatch
         /* Also the way into user mode for a new process: its kernel stack
          * starts with an InterruptFrame (proc/scheduler.cpp). */
         .globl interrupt_return
 interrupt_return:
-        popq %r15
-        popq %r14
-        popq %r13
-        popq %r12
-        popq %r11
-        popq %r10
-        popq %r9
-        popq %r8
-        popq %rbp
-        popq %rdi
-        popq %rsi
-        popq %rdx
-        popq %rcx
-        popq %rbx
-        popq %rax
+        POP_GENERAL_REGISTERS
         addq $16, %rsp                /* vector and error code */
         iretq
 

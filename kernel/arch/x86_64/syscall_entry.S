@@ -11,6 +11,7 @@
  * frame type. System calls run with interrupts off: the kernel is not
  * preemptible; it gives the CPU away only in schedule().
  */
+#include "arch/x86_64/frame_macros.h"
 #define USER_CS 0x23
 #define USER_SS 0x1b
 #define SYSCALL_VECTOR 0x80
@@ -29,39 +30,11 @@ syscall_entry:
         pushq $0                      /* error code */
         pushq $SYSCALL_VECTOR
         cld
-        pushq %rax
-        pushq %rbx
-        pushq %rcx
-        pushq %rdx
-        pushq %rsi
-        pushq %rdi
-        pushq %rbp
-        pushq %r8
-        pushq %r9
-        pushq %r10
-        pushq %r11
-        pushq %r12
-        pushq %r13
-        pushq %r14
-        pushq %r15
+        PUSH_GENERAL_REGISTERS
         xorl %ebp, %ebp               /* the backtrace stops here */
         movq %rsp, %rdi
         call syscall_dispatch
-        popq %r15
-        popq %r14
-        popq %r13
-        popq %r12
-        popq %r11
-        popq %r10
-        popq %r9
-        popq %r8
-        popq %rbp
-        popq %rdi
-        popq %rsi
-        popq %rdx
-        popq %rcx
-        popq %rbx
-        popq %rax
+        POP_GENERAL_REGISTERS
         addq $16, %rsp                /* vector and error code */
         /* SYSRET returns to rcx with rflags from r11, so it can only be
          * used when the saved rcx and r11 are those values (a plain system

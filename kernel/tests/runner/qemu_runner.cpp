@@ -20,10 +20,8 @@
 // timing checks would then measure the other load on the machine (2 cores
 // here, shared with other test suites) instead of the kernel.
 #include <fcntl.h>
-#include <linux/kvm.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +37,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "tools/qemu_accel.h"
 
 namespace {
 
@@ -135,29 +135,6 @@ Options parse_args(int argc, char** argv) {
   if (o.timeout_s <= 0)
     usage("--timeout must be positive");
   return o;
-}
-
-// KVM only when the device really opens: it may exist without permission,
-// or be absent (as on the machine this was written on).
-bool kvm_usable(std::string& why_not) {
-  const char* forced = std::getenv("VDSO_KERNEL_ACCEL");
-  if (forced != nullptr && std::strcmp(forced, "tcg") == 0) {
-    why_not = "VDSO_KERNEL_ACCEL=tcg";
-    return false;
-  }
-  const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
-    why_not = std::string("/dev/kvm: ") + std::strerror(errno);
-    return false;
-  }
-  // A device that answers the KVM API, not just a file of that name.
-  const int version = ioctl(fd, KVM_GET_API_VERSION, 0);
-  close(fd);
-  if (version != KVM_API_VERSION) {
-    why_not = "/dev/kvm does not answer KVM_GET_API_VERSION";
-    return false;
-  }
-  return true;
 }
 
 struct Line {
@@ -286,7 +263,7 @@ int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
 
   std::string why_not_kvm;
-  const bool kvm = kvm_usable(why_not_kvm);
+  const bool kvm = vdso_kernel_tools::kvm_usable(why_not_kvm);
   std::vector<std::string> args = {o.qemu,
                                    "-kernel",
                                    o.kernel,
