@@ -5,6 +5,9 @@
 # usage: kernel/scripts/run.sh [BUILD_DIR] [KERNEL OPTIONS...]
 #   e.g. kernel/scripts/run.sh build hz=250
 #        kernel/scripts/run.sh build test        (the in-kernel test suite)
+#        kernel/scripts/run.sh build init=/bench-glibc   (a program from the
+#                                                 initramfs; the machine stops
+#                                                 when it exits)
 # KVM when /dev/kvm can be opened, TCG otherwise; VDSO_KERNEL_ACCEL=tcg forces TCG.
 set -euo pipefail
 
@@ -24,6 +27,12 @@ if [ "${VDSO_KERNEL_ACCEL:-}" != tcg ] && [ -c /dev/kvm ] && [ -r /dev/kvm ] && 
 fi
 echo "run.sh: booting $kernel with '${*}' (${accel[*]}); Ctrl-A x to leave" >&2
 
-exec qemu-system-x86_64 "${accel[@]}" -m 128M -nographic -no-reboot \
+# With init=..., the initramfs the build made (every test program).
+initrd=()
+for option in "$@"; do
+  case $option in init=*) initrd=(-initrd "$build_dir/kernel/initramfs.cpio") ;; esac
+done
+
+exec qemu-system-x86_64 "${accel[@]}" -m 128M -nographic -no-reboot "${initrd[@]}" \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
   -kernel "$kernel" -append "$*"
