@@ -6,6 +6,7 @@
 #include "arch/x86_64/interrupts.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/qemu_exit.h"
+#include "arch/x86_64/user_protection.h"
 #include "boot/boot_options.h"
 #include "boot/multiboot.h"
 #include "console/print.h"
@@ -97,6 +98,7 @@ proc::ProgramArguments init_arguments(const BootOptions& options) {
 // the tick, and the initramfs (the first multiboot module).
 void init_user_space(const multiboot::BootInfo& boot_info) {
   fpu::init();
+  user_protection::init();
   random::init();
   syscall::init();
   proc::init();

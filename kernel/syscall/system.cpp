@@ -4,10 +4,12 @@
 #include "arch/x86_64/cpu.h"
 #include "lib/errno.h"
 #include "lib/random.h"
+#include "mm/frame_allocator.h"
 #include "mm/layout.h"
 #include "proc/process.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
+#include "time/clocksource.h"
 
 namespace kernel::syscall {
 namespace {
@@ -112,6 +114,31 @@ int64_t sys_getrlimit(Frame& f) {
   if (arg0(f) >= 16)
     return -kEINVAL;
   return proc::write_user(arg1(f), limit_of(arg0(f))) == 0 ? 0 : -kEFAULT;
+}
+
+int64_t sys_sysinfo(Frame& f) {
+  // struct sysinfo (include/uapi/linux/sysinfo.h) on x86_64.
+  struct {
+    int64_t uptime;
+    uint64_t loads[3];
+    uint64_t totalram, freeram, sharedram, bufferram, totalswap, freeswap;
+    uint16_t procs;
+    uint16_t pad;
+    uint32_t pad2;
+    uint64_t totalhigh, freehigh;
+    uint32_t mem_unit;
+    uint32_t pad3;
+  } info{};
+  static_assert(sizeof(info) == 112);
+  info.uptime = clocksource::monotonic_ns() / 1'000'000'000;
+  info.totalram = frames::usable_count() * layout::kPageSize;
+  info.freeram = frames::free_count() * layout::kPageSize;
+  for (int i = 0; i < proc::kMaxProcesses; ++i) {
+    if (proc::slot(i)->state != proc::State::kFree && i != 0)
+      ++info.procs;
+  }
+  info.mem_unit = 1;
+  return proc::write_user(arg0(f), info) == 0 ? 0 : -kEFAULT;
 }
 
 int64_t sys_getrandom(Frame& f) {

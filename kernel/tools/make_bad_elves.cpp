@@ -4,6 +4,8 @@
 // ENOEXEC (in the guest) and exit status 125 (vdso-kernel-run).
 //   make-bad-elves VALID OUTDIR CASE...   (CASE names from the table below)
 //   make-bad-elves --list                 (the names)
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <cstring>
 #include <functional>
@@ -177,6 +179,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "make-bad-elves: cannot write %s\n", path.c_str());
       return 1;
     }
+    chmod(path.c_str(), 0755);  // executable, so that Linux too says ENOEXEC, not EACCES
   }
   return 0;
 }

@@ -5,6 +5,8 @@
  * hang. The parent runs children one after another, each with its own
  * seed, and only judges that the kernel kept going.
  *   fuzz_syscalls [CHILDREN [CALLS_PER_CHILD [SEED]]]
+ * It runs only on vdso-kernel (uname says so): random system calls on a
+ * real Linux, perhaps as root, could damage the host.
  * Calls that would leave the sandbox are skipped: exit and exit_group (the
  * child would just end), fork/vfork/clone (a swarm of fuzzers), execve,
  * kill/tkill/tgkill (they could hit this parent), sleeps and blocking
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,6 +79,11 @@ static void fuzz(int calls) {
 }
 
 int main(int argc, char** argv) {
+  struct utsname name;
+  if (uname(&name) != 0 || strstr(name.release, "vdso-kernel") == NULL) {
+    fprintf(stderr, "fuzz_syscalls: refusing to run outside vdso-kernel\n");
+    return 2;
+  }
   const int children = argc > 1 ? atoi(argv[1]) : 20;
   const int calls = argc > 2 ? atoi(argv[2]) : 2000;
   const uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;

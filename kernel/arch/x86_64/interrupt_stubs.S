@@ -5,7 +5,7 @@
  * interrupt_dispatch(InterruptFrame*). The frame is 16-byte aligned at the
  * call: the CPU aligns rsp before pushing its 5 words, and we push 17 more.
  */
-#include "arch/x86_64/frame_macros.h"
+#include "arch/x86_64/frame_macros.inc"
         .text
 
 #define HAS_ERROR_CODE(v) ((v) == 8 || ((v) >= 10 && (v) <= 14) || (v) == 17 || (v) == 21 || (v) == 29 || (v) == 30)

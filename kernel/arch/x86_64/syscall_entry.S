@@ -11,7 +11,7 @@
  * frame type. System calls run with interrupts off: the kernel is not
  * preemptible; it gives the CPU away only in schedule().
  */
-#include "arch/x86_64/frame_macros.h"
+#include "arch/x86_64/frame_macros.inc"
 #define USER_CS 0x23
 #define USER_SS 0x1b
 #define SYSCALL_VECTOR 0x80
