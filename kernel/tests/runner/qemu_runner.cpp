@@ -72,6 +72,7 @@ struct Options {
   std::string symbols;  // the ELF64 with symbols: panic addresses -> functions
   std::string append;
   std::string initrd;  // the initramfs (multiboot module), if any
+  std::string cpu;     // QEMU -cpu model under TCG (default: QEMU's)
   double timeout_s = 60;
   Outcome expect = Outcome::kPass;
   std::vector<std::string> expect_lines;
@@ -84,7 +85,7 @@ struct Options {
   std::fprintf(stderr,
                "kernel-qemu-run: %s\n"
                "usage: kernel-qemu-run --kernel PATH [--symbols ELF64] [--append \"OPTIONS\"]\n"
-               "       [--initrd CPIO]\n"
+               "       [--initrd CPIO] [--cpu MODEL]\n"
                "       [--timeout SECONDS]\n"
                "       [--expect pass|fail|panic|hang] [--expect-line TEXT]... [--hz N]\n"
                "       [--tolerance FRACTION] [--qemu PATH] [--memory MB]\n",
@@ -109,6 +110,8 @@ Options parse_args(int argc, char** argv) {
       o.append = value();
     } else if (arg == "--initrd") {
       o.initrd = value();
+    } else if (arg == "--cpu") {
+      o.cpu = value();
     } else if (arg == "--timeout") {
       o.timeout_s = std::atof(value().c_str());
     } else if (arg == "--expect") {
@@ -286,6 +289,8 @@ int main(int argc, char** argv) {
     args.insert(args.end(), {"-accel", "kvm", "-cpu", "host"});
   } else {
     args.insert(args.end(), {"-accel", "tcg"});
+    if (!o.cpu.empty())
+      args.insert(args.end(), {"-cpu", o.cpu});
   }
   std::printf("runner: %s (accel %s%s%s)\n", o.append.c_str(), kvm ? "kvm" : "tcg", kvm ? "" : ": ",
               why_not_kvm.c_str());
