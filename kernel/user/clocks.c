@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
         "time %ld, gettimeofday %ld, REALTIME %ld agree", (long)t, (long)tv.tv_sec,
         (long)fine.tv_sec);
 
+  /* time(): the VDSO's and the system call's agree (both coarse). */
+  const time_t t1 = time(NULL);
+  const time_t ts_raw = (time_t)syscall(SYS_time, NULL);
+  const time_t t2 = time(NULL);
+  CHECK(t1 <= ts_raw && ts_raw <= t2, "time: vdso %ld <= syscall %ld <= vdso %ld", (long)t1,
+        (long)ts_raw, (long)t2);
+
   /* Resolution: one tick for the coarse ids. */
   struct timespec res;
   clock_getres(CLOCK_MONOTONIC_COARSE, &res);
