@@ -87,7 +87,7 @@ uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
   for (int i = 0; i < args.envc; ++i)
     strings_bytes += string_length(args.envp[i]) + 1;
 
-  constexpr int kAuxvPairs = 21;
+  constexpr int kAuxvPairs = 20;  // with the closing AT_NULL
   const uint64_t words = 1 + (args.argc + 1) + (args.envc + 1) + 2 * kAuxvPairs;
   const uint64_t top = layout.stack_top - 16;  // a zero word pair at the very top
   const uint64_t strings_at = top - strings_bytes;
@@ -148,7 +148,6 @@ uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
       {kAtExecfn, execfn},
       {kAtPlatform, platform},
       {kAtNull, 0},
-      {kAtNull, 0},
   };
   for (const auto& pair : auxv) {
     put_word(pair[0]);
@@ -208,7 +207,7 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
   p.layout = layout;
   if (&p == &current()) {
     paging::activate(space);
-    cpu::wrmsr(0xc000'0100, 0);
+    cpu::wrmsr(cpu::kMsrFsBase, 0);
   }
   if (old.pml4_phys != 0)
     paging::destroy_address_space(old, is_shared_frame);

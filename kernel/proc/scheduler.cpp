@@ -13,8 +13,6 @@ extern "C" uint64_t syscall_kernel_rsp;
 namespace kernel::sched {
 namespace {
 
-constexpr uint32_t kMsrFsBase = 0xc000'0100;
-
 uint32_t slice = 1;
 uint32_t ticks_left = 1;
 uint64_t switches = 0;
@@ -50,7 +48,7 @@ void switch_to(proc::Process& next) {
     gdt::set_kernel_stack(stack_top);
     syscall_kernel_rsp = stack_top;
     paging::activate(next.space);
-    cpu::wrmsr(kMsrFsBase, next.fs_base);
+    cpu::wrmsr(cpu::kMsrFsBase, next.fs_base);
     fpu::restore(next.fpu);
   } else {
     paging::activate(paging::kernel_space());

@@ -14,7 +14,6 @@
 namespace kernel::syscall {
 namespace {
 
-constexpr uint32_t kMsrFsBase = 0xc000'0100;
 constexpr uint64_t kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003,
                    kArchGetGs = 0x1004;
 constexpr uint64_t kRlimInfinity = ~0ull;
@@ -66,7 +65,7 @@ int64_t sys_arch_prctl(Frame& f) {
       if (address >= layout::kUserTop)
         return -kEPERM;
       p.fs_base = address;
-      cpu::wrmsr(kMsrFsBase, address);
+      cpu::wrmsr(cpu::kMsrFsBase, address);
       return 0;
     case kArchGetFs: return proc::write_user(address, p.fs_base) == 0 ? 0 : -kEFAULT;
     case kArchSetGs:

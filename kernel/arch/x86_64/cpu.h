@@ -38,6 +38,8 @@ inline void wrmsr(uint32_t msr, uint64_t value) {
 inline constexpr uint32_t kMsrApicBase = 0x1b;
 inline constexpr uint32_t kMsrEfer = 0xc0000080;
 inline constexpr uint64_t kEferNxe = 1u << 11;
+// The user's thread pointer (%fs base), per process (arch_prctl).
+inline constexpr uint32_t kMsrFsBase = 0xc000'0100;
 
 struct CpuidResult {
   uint32_t eax, ebx, ecx, edx;
