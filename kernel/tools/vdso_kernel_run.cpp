@@ -138,9 +138,16 @@ std::string percent_encode(const std::string& s) {
   return out;
 }
 
-std::string base_name(const std::string& path) {
+// The program's name inside the initramfs (and its argv[0] there): the
+// base name, with any byte the kernel command line cannot carry as is
+// replaced by '_' (init= is not percent-decoded).
+std::string initramfs_name(const std::string& path) {
   const size_t slash = path.rfind('/');
   std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  for (char& c : name) {
+    if (percent_encode(std::string(1, c)).size() != 1 || c == '%')
+      c = '_';
+  }
   return name.empty() ? "program" : name;
 }
 
@@ -169,14 +176,14 @@ int main(int argc, char** argv) {
                kernel::elf_loader::describe(refusal) + ")");
   }
 
-  const std::string name = base_name(o.program);
+  const std::string name = initramfs_name(o.program);
   // Appended piece by piece (GCC 12 warns falsely on one long chain).
   std::string command_line = "hz=";
   command_line += std::to_string(o.hz);
   if (o.verbose)
     command_line += " verbose";
   command_line += " init=/";
-  command_line += percent_encode(name);
+  command_line += name;
   if (!o.arguments.empty()) {
     command_line += " --";
     for (const std::string& a : o.arguments) {
@@ -186,10 +193,6 @@ int main(int argc, char** argv) {
   }
   if (command_line.size() > kMaxCommandLine)
     cannot_run("arguments too long for the kernel command line");
-  if (command_line.find(" init=/" + percent_encode(name)) == std::string::npos ||
-      name.find('%') != std::string::npos) {
-    cannot_run(o.program + ": unusable file name");
-  }
 
   // The initramfs, in a private temporary directory.
   const char* tmp = std::getenv("TMPDIR");

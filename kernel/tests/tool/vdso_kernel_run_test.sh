@@ -70,6 +70,19 @@ run "--verbose counts system calls" 0 --verbose "$user/coarse_only-glibc"
 expect err " clock_gettime=1 "
 expect err "[kernel] vdso-kernel: booting"
 
+run "stdout is binary-safe" 0 "$user/hello-musl" bytes
+for i in $(seq 0 255); do printf "\\$(printf %03o "$i")"; done >"$work/all-bytes"
+if cmp -s "$work/out" "$work/all-bytes"; then
+  echo "ok     stdout carried all 256 byte values unchanged"
+else
+  echo "FAIL   stdout changed the bytes: $(od -An -tx1 "$work/out" | head -2)"
+  failures=$((failures + 1))
+fi
+
+cp "$user/hello-musl" "$work/my prog%"
+run "a program name with odd bytes" 0 "$work/my prog%"
+expect out "[/my_prog_]"
+
 # The whole malformed-ELF matrix is refused on the host, before any boot.
 for bad in "$user"/bad/*; do
   "$tool" "$bad" >/dev/null 2>"$work/err"
