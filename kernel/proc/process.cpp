@@ -99,6 +99,7 @@ Process* allocate(int parent_pid, const char* name) {
     p.fs_base = 0;
     fpu::reset(p.fpu);
     p.wake_at_ns = 0;
+    p.woken = false;
     p.cpu_time_ns = 0;
     p.ran_since_ns = 0;
     p.wait_status = 0;

@@ -53,6 +53,7 @@ struct Process {
   fpu::State fpu;
 
   int64_t wake_at_ns;
+  bool woken;            // made runnable after blocking: runs before the others
   int64_t cpu_time_ns;   // time on the CPU before the current run
   int64_t ran_since_ns;  // MONOTONIC when it last got the CPU
   int wait_status;       // Linux wait status, valid in kZombie

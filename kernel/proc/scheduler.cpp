@@ -18,17 +18,23 @@ uint32_t ticks_left = 1;
 uint64_t switches = 0;
 
 proc::Process* pick_next(proc::Process& from) {
-  // Slots after the current one first, then from the start: round robin.
+  // Slots after the current one first, then from the start: round robin,
+  // woken processes before the others.
   const int start = static_cast<int>(&from - proc::slot(0));
+  proc::Process* first_runnable = nullptr;
   for (int step = 1; step <= proc::kMaxProcesses; ++step) {
     const int slot = (start + step) % proc::kMaxProcesses;
     if (slot == 0)
       continue;
     proc::Process* p = proc::slot(slot);
-    if (p->state == proc::State::kRunnable)
+    if (p->state != proc::State::kRunnable)
+      continue;
+    if (p->woken)
       return p;
+    if (first_runnable == nullptr)
+      first_runnable = p;
   }
-  return proc::find(0);
+  return first_runnable != nullptr ? first_runnable : proc::slot(0);
 }
 
 void switch_to(proc::Process& next) {
@@ -36,6 +42,7 @@ void switch_to(proc::Process& next) {
   if (&next == &prev)
     return;
   ++switches;
+  next.woken = false;
   const int64_t now = clocksource::monotonic_ns();
   prev.cpu_time_ns += now - prev.ran_since_ns;
   next.ran_since_ns = now;
@@ -57,22 +64,27 @@ void switch_to(proc::Process& next) {
   switch_context(&prev.saved_kernel_rsp, next.saved_kernel_rsp);
 }
 
-void wake_sleepers() {
+// True if it woke anyone.
+bool wake_sleepers() {
   const int64_t now = clocksource::monotonic_ns();
+  bool any = false;
   for (int i = 1; i < proc::kMaxProcesses; ++i) {
     proc::Process* p = proc::slot(i);
-    if (p->state == proc::State::kSleeping && p->wake_at_ns <= now)
-      p->state = proc::State::kRunnable;
+    if (p->state == proc::State::kSleeping && p->wake_at_ns <= now) {
+      wake(*p);
+      any = true;
+    }
   }
+  return any;
 }
 
 void on_tick(interrupts::InterruptFrame& frame) {
-  wake_sleepers();
+  const bool woke = wake_sleepers();
   // Only a process interrupted in user mode is preempted: the kernel is
   // not preemptible, and the idle task reschedules after its hlt anyway.
   if (!interrupts::from_user_mode(frame))
     return;
-  if (ticks_left > 1) {
+  if (ticks_left > 1 && !woke) {
     --ticks_left;
     return;
   }
@@ -96,8 +108,10 @@ void schedule() {
 }
 
 void wake(proc::Process& p) {
-  if (p.state == proc::State::kSleeping || p.state == proc::State::kWaiting)
+  if (p.state == proc::State::kSleeping || p.state == proc::State::kWaiting) {
     p.state = proc::State::kRunnable;
+    p.woken = true;
+  }
 }
 
 void run_idle() {

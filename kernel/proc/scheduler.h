@@ -1,7 +1,10 @@
 // Preemptive round-robin on one CPU. The kernel itself is not preemptible
 // (system calls and interrupts run with interrupts off); a process gives
 // up the CPU when it blocks (schedule()), or when the tick finds that its
-// time slice is over while it runs in user mode.
+// time slice is over while it runs in user mode. A process that wakes from
+// a sleep or a wait runs first, at once if the tick woke it (wake-up
+// preemption, as Linux favours sleepers): a sleeper is not kept waiting
+// behind every spinner's slice.
 #pragma once
 
 #include <stdint.h>
