@@ -16,6 +16,8 @@ namespace kernel::proc {
 namespace {
 
 Process table[kMaxProcesses];
+constexpr uint64_t kStackCanary = 0x5354'4143'4b45'4e44;  // "STACKEND"
+
 Process* running = &table[0];
 int next_pid = 1;
 bool verbose_exits = false;
@@ -64,6 +66,11 @@ void init() {
   running = &table[0];
 }
 
+void check_kernel_stack(const Process& p) {
+  if (p.pid != 0 && *reinterpret_cast<const uint64_t*>(p.kernel_stack) != kStackCanary)
+    PANIC("kernel stack of pid %d (%s) overflowed", p.pid, p.name);
+}
+
 Process& current() {
   return *running;
 }
@@ -108,6 +115,7 @@ Process* allocate(int parent_pid, const char* name) {
     p.syscall_total = 0;
     for (uint32_t& count : p.syscall_counts)
       count = 0;
+    *reinterpret_cast<uint64_t*>(p.kernel_stack) = kStackCanary;
     return &p;
   }
   return nullptr;

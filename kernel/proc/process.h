@@ -68,6 +68,12 @@ struct Process {
 
 void init();  // the table and the idle task (the caller's context)
 
+// Kernel stacks have no guard page (they live in .bss): a word at the
+// bottom of each holds a canary that the scheduler checks at every switch
+// away from a process, so an overflow is a panic naming the process rather
+// than silent corruption of its neighbours.
+void check_kernel_stack(const Process& p);
+
 Process& current();
 void set_current(Process& p);  // the scheduler's switch only
 Process* find(int pid);        // a live or zombie process, or null

@@ -42,6 +42,7 @@ void switch_to(proc::Process& next) {
   if (&next == &prev)
     return;
   ++switches;
+  proc::check_kernel_stack(prev);
   next.woken = false;
   const int64_t now = clocksource::monotonic_ns();
   prev.cpu_time_ns += now - prev.ran_since_ns;

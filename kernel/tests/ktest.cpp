@@ -6,6 +6,7 @@
 #include "lib/panic.h"
 #include "mm/heap.h"
 #include "mm/paging.h"
+#include "proc/process.h"
 #include "time/clocksource.h"
 #include "time/tick.h"
 #include "vdso/image/embedded_image.h"
@@ -77,6 +78,16 @@ void refuse_corrupted_image() {
   vdso_pages::require_valid_image(copy, size);
 }
 
+// A process whose kernel stack ran past its bottom: the canary the
+// scheduler checks at every switch is gone.
+void overflow_process_stack() {
+  proc::Process* victim = proc::allocate(0, "victim");
+  KASSERT(victim != nullptr);
+  kprint("scenario: a process's kernel stack overflowed\n");
+  victim->kernel_stack[0] ^= 0xff;
+  proc::check_kernel_stack(*victim);
+}
+
 void failed_assertion() {
   kprint("scenario: failing a KASSERT\n");
   KASSERT(tick::hz() == 0);
@@ -99,6 +110,7 @@ constexpr Scenario kScenarios[] = {
     {"panic-assert", failed_assertion},
     {"panic-stack-overflow", overflow_stack},
     {"panic-corrupt-image", refuse_corrupted_image},
+    {"panic-process-stack", overflow_process_stack},
     {"hang", hang},
 };
 
