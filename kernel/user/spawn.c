@@ -3,6 +3,7 @@
  * CHILD is a hello program (it exits with the status given as argv[1]);
  * NOT_ELF, if given, a file execve must refuse with ENOEXEC. Each exec'd
  * child gets its own VDSO address (randomised per exec). */
+#include <spawn.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 #include <sys/wait.h>
@@ -73,6 +74,27 @@ int main(int argc, char** argv) {
     CHECK(execve(argv[2], none, none) == -1 && errno == ENOEXEC,
           "execve of %s: ENOEXEC (errno %d)", argv[2], errno);
   }
+
+  /* vfork, as the shells use it: the child only execs. */
+  const pid_t vchild = vfork();
+  if (vchild == 0) {
+    char* const vargv[] = {(char*)child_program, "21", NULL};
+    execve(child_program, vargv, none);
+    _exit(127);
+  }
+  CHECK(vchild > 0 && waitpid(vchild, &status, 0) == vchild && WIFEXITED(status) &&
+            WEXITSTATUS(status) == 21,
+        "vfork + execve: the child exited with 21 (status %#x)", status);
+#if defined(__GLIBC__)
+  /* posix_spawn: glibc's clone(CLONE_VM | CLONE_VFORK) on a new stack.
+   * (musl's reports exec errors through a pipe, which vdso-kernel lacks.) */
+  pid_t spawned = 0;
+  char* const sargv[] = {(char*)child_program, "22", NULL};
+  CHECK(posix_spawn(&spawned, child_program, NULL, NULL, sargv, none) == 0 &&
+            waitpid(spawned, &status, 0) == spawned && WIFEXITED(status) &&
+            WEXITSTATUS(status) == 22,
+        "posix_spawn: the child exited with 22 (status %#x)", status);
+#endif
 
   /* Randomised VDSO: five exec'd children, not all at the same address. */
   int pages[kChildren];
