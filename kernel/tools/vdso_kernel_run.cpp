@@ -1,7 +1,11 @@
 // vdso-kernel-run: runs one static x86_64 Linux program on vdso-kernel
 // under QEMU, as if it were a local command.
 //
-//   vdso-kernel-run [--hz N] [--verbose] [--timeout S] [--memory MB] PROGRAM [ARGS...]
+//   vdso-kernel-run [--hz N] [--verbose] [--timeout S] [--memory MB]
+//                   [--add FILE]... PROGRAM [ARGS...]
+//
+// --add puts another file in the initramfs as /BASENAME, for a program
+// that execs others (every file must be a static x86_64 ELF too).
 //
 // The program is packed alone into a newc initramfs and booted as pid 1
 // (the kernel's `init=`), with ARGS percent-encoded on the kernel command
@@ -45,13 +49,14 @@ struct Options {
   unsigned memory_mb = 256;
   std::string program;
   std::vector<std::string> arguments;
+  std::vector<std::string> extra_files;  // --add
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "vdso-kernel-run: %s\n"
                "usage: vdso-kernel-run [--hz N] [--verbose] [--timeout SECONDS] [--memory MB]\n"
-               "                       PROGRAM [ARGS...]\n",
+               "                       [--add FILE]... PROGRAM [ARGS...]\n",
                why);
   std::exit(kExitCannotRun);
 }
@@ -86,6 +91,8 @@ Options parse(int argc, char** argv) {
       o.memory_mb = static_cast<unsigned>(std::atoi(value().c_str()));
       if (o.memory_mb < 64)
         usage("--memory must be at least 64 (MB)");
+    } else if (arg == "--add") {
+      o.extra_files.push_back(value());
     } else if (arg == "--") {
       ++i;
       break;
@@ -166,15 +173,22 @@ void on_signal(int) {
 int main(int argc, char** argv) {
   const Options o = parse(argc, argv);
 
-  // The program: readable, and an executable our kernel loads.
-  std::vector<uint8_t> program;
-  if (!vdso_kernel_tools::read_file(o.program, program))
-    cannot_run(o.program + ": " + std::strerror(errno));
-  const auto refusal = kernel::elf_loader::check(program.data(), program.size());
-  if (refusal != kernel::elf_loader::Refusal::kOk) {
-    cannot_run(o.program + ": not a static x86_64 ELF executable (" +
-               kernel::elf_loader::describe(refusal) + ")");
-  }
+  // The programs: readable, and executables our kernel loads.
+  auto load_program = [](const std::string& path) {
+    std::vector<uint8_t> bytes;
+    if (!vdso_kernel_tools::read_file(path, bytes))
+      cannot_run(path + ": " + std::strerror(errno));
+    const auto refusal = kernel::elf_loader::check(bytes.data(), bytes.size());
+    if (refusal != kernel::elf_loader::Refusal::kOk) {
+      cannot_run(path + ": not a static x86_64 ELF executable (" +
+                 kernel::elf_loader::describe(refusal) + ")");
+    }
+    return bytes;
+  };
+  const std::vector<uint8_t> program = load_program(o.program);
+  std::vector<std::vector<uint8_t>> extras;
+  for (const std::string& extra : o.extra_files)
+    extras.push_back(load_program(extra));
 
   const std::string name = initramfs_name(o.program);
   // Appended piece by piece (GCC 12 warns falsely on one long chain).
@@ -202,6 +216,8 @@ int main(int argc, char** argv) {
   const std::string initramfs = dir_template + "/initramfs.cpio";
   vdso_kernel_tools::NewcWriter writer;
   writer.add(name, program);
+  for (size_t i = 0; i < extras.size(); ++i)
+    writer.add(initramfs_name(o.extra_files[i]), extras[i]);
   const std::vector<uint8_t> archive = writer.finish();
   FILE* out = std::fopen(initramfs.c_str(), "wb");
   const bool written = out != nullptr &&

@@ -83,6 +83,11 @@ cp "$user/hello-musl" "$work/my prog%"
 run "a program name with odd bytes" 0 "$work/my prog%"
 expect out "[/my_prog_]"
 
+run "--add: a parent that forks, execs and waits" 0 --add "$user/hello-glibc" \
+  "$user/spawn-glibc" /hello-glibc
+expect out "spawn: PASS"
+run "--add refuses what is not a program" 125 --add "$user/bad/phnum-0" "$user/hello-glibc"
+
 # The whole malformed-ELF matrix is refused on the host, before any boot.
 for bad in "$user"/bad/*; do
   "$tool" "$bad" >/dev/null 2>"$work/err"
