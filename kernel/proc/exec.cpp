@@ -211,6 +211,7 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
   }
   if (old.pml4_phys != 0)
     paging::destroy_address_space(old, is_shared_frame);
+  close_on_exec(p);
   p.fs_base = 0;
   fpu::reset(p.fpu);
   if (&p == &current())
@@ -238,10 +239,15 @@ bool start_init(const char* path, const ProgramArguments& arguments) {
   Process* p = allocate(0, "init");
   if (p == nullptr)
     return false;
+  for (int fd = 0; fd < 3; ++fd) {
+    p->files[fd] = fs::open_console(fd);
+    KASSERT(p->files[fd] != nullptr);
+  }
   interrupts::InterruptFrame frame{};
   const int64_t result = exec(*p, path, arguments, frame);
   if (result != 0) {
     kprint("init: cannot run %s: error %ld\n", path, -result);
+    close_all_files(*p);
     p->state = State::kFree;
     return false;
   }

@@ -112,6 +112,9 @@ Process* allocate(int parent_pid, const char* name) {
     p.wait_status = 0;
     p.clear_child_tid = 0;
     p.signals = SignalState{};
+    for (fs::File*& file : p.files)
+      file = nullptr;
+    p.close_on_exec = 0;
     p.syscall_total = 0;
     for (uint32_t& count : p.syscall_counts)
       count = 0;
@@ -155,6 +158,7 @@ void exit_current(int wait_status) {
   if (p.pid == 1)
     stop_machine(wait_status);
 
+  close_all_files(p);
   paging::activate(paging::kernel_space());
   paging::destroy_address_space(p.space, is_shared_frame);
   p.space = paging::AddressSpace{0};
@@ -176,6 +180,25 @@ void exit_current(int wait_status) {
   }
   sched::schedule();
   PANIC("a zombie was scheduled");
+}
+
+void close_on_exec(Process& p) {
+  for (int fd = 0; fd < kMaxFds; ++fd) {
+    if (p.files[fd] != nullptr && (p.close_on_exec >> fd) & 1) {
+      fs::release(p.files[fd]);
+      p.files[fd] = nullptr;
+    }
+  }
+  p.close_on_exec = 0;
+}
+
+void close_all_files(Process& p) {
+  for (fs::File*& file : p.files) {
+    if (file != nullptr)
+      fs::release(file);
+    file = nullptr;
+  }
+  p.close_on_exec = 0;
 }
 
 void reap(Process& zombie) {

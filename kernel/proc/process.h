@@ -8,6 +8,7 @@
 
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/interrupts.h"
+#include "fs/file.h"
 #include "mm/paging.h"
 #include "proc/signal.h"
 
@@ -16,6 +17,7 @@ namespace kernel::proc {
 inline constexpr int kMaxProcesses = 32;
 inline constexpr uint64_t kKernelStackBytes = 16384;
 inline constexpr int kSyscallCountSlots = 512;  // counts numbers below this
+inline constexpr int kMaxFds = 32;
 // Free frames user memory may never take: page tables and kernel stacks
 // need them, and their allocation failing would panic.
 inline constexpr uint64_t kFrameReserve = 512;
@@ -59,7 +61,8 @@ struct Process {
   int wait_status;       // Linux wait status, valid in kZombie
   uint64_t clear_child_tid;
   SignalState signals;
-
+  fs::File* files[kMaxFds];  // by descriptor; null when closed
+  uint32_t close_on_exec;    // bit fd
   uint64_t syscall_total;
   uint32_t syscall_counts[kSyscallCountSlots];
 
@@ -90,6 +93,10 @@ void prepare_first_entry(Process& p, const interrupts::InterruptFrame& frame);
 // the signal number): frees its memory, reparents its children to pid 1,
 // wakes its parent, and never returns. Pid 1's end stops the machine.
 [[noreturn]] void exit_current(int wait_status);
+
+// Closes every descriptor marked close-on-exec (exec), or all (exit).
+void close_on_exec(Process& p);
+void close_all_files(Process& p);
 
 // Frees a zombie's slot (wait4).
 void reap(Process& zombie);

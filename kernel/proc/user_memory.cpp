@@ -51,6 +51,17 @@ int copy(uint8_t* kernel, uint64_t user, size_t bytes) {
 
 }  // namespace
 
+bool user_writable(uint64_t user_to, size_t bytes) {
+  if (!user_range_ok(user_to, bytes))
+    return false;
+  for (uint64_t page = layout::page_round_down(user_to); page < user_to + bytes;
+       page += kPageSize) {
+    if (kernel_view(page, true) == nullptr)
+      return false;
+  }
+  return true;
+}
+
 bool user_range_ok(uint64_t begin, uint64_t bytes) {
   return begin <= layout::kUserTop && bytes <= layout::kUserTop - begin;
 }

@@ -30,6 +30,11 @@ int write_user(uint64_t user_to, const T& value) {
   return copy_to_user(user_to, &value, sizeof(T));
 }
 
+// Whether the current process may write [user_to, user_to + bytes) (the
+// stack's on-demand pages faulted in): checked before consuming data that
+// would be lost if the copy failed (a pipe read).
+bool user_writable(uint64_t user_to, size_t bytes);
+
 // Whether [begin, begin + bytes) lies in the user half (no overflow).
 bool user_range_ok(uint64_t begin, uint64_t bytes);
 

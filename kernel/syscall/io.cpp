@@ -1,39 +1,119 @@
-// I/O on the serial console, the only device: fds 0, 1 and 2 are open on
-// it from the start (a terminal: TCGETS answers, so libc line-buffers
-// stdout). FIXME: no open(): the initramfs is reachable only by execve.
-#include "console/user_console.h"
+// File descriptors: the serial console (fds 0, 1 and 2 of the first
+// process, a terminal: TCGETS answers, so libc line-buffers stdout) and
+// pipes, shared across fork, closed on exec when marked so. Blocking reads
+// and writes wait in kWaiting and retry when a pipe changes; a signal cuts
+// them short (EINTR). FIXME: no open(): the initramfs is reachable only by
+// execve and stat.
+#include "fs/file.h"
 #include "fs/initramfs.h"
 #include "lib/errno.h"
 #include "proc/process.h"
+#include "proc/scheduler.h"
+#include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
 
 namespace kernel::syscall {
 namespace {
 
-constexpr int kConsoleFds = 3;
 constexpr uint64_t kMaxIovecs = 1024;  // IOV_MAX
 constexpr uint64_t kTcgets = 0x5401, kTiocgwinsz = 0x5413, kTiocgpgrp = 0x540f;
 constexpr uint64_t kAtEmptyPath = 0x1000;
 constexpr int kAtFdCwd = -100;
+constexpr size_t kChunkBytes = fs::kPipeBytes;  // a PIPE_BUF write moves in one piece
 
-bool is_console(uint64_t fd) {
-  return fd < kConsoleFds;
+fs::File* file_of(uint64_t fd) {
+  return fd < proc::kMaxFds ? proc::current().files[fd] : nullptr;
 }
 
-// Writes user bytes to the console; returns bytes written or -EFAULT if
-// none could be.
-int64_t write_console(int fd, uint64_t buffer, uint64_t count) {
-  uint8_t chunk[256];
+// Blocks the caller until something changes (a pipe, a child, a signal).
+// False if a signal is pending: the caller returns EINTR.
+bool wait_for_change() {
+  proc::Process& self = proc::current();
+  if (proc::has_deliverable_signal(self))
+    return false;
+  self.state = proc::State::kWaiting;
+  sched::schedule();
+  return !proc::has_deliverable_signal(self);
+}
+
+int64_t read_file(fs::File& file, uint64_t buffer, uint64_t count) {
+  uint8_t chunk[kChunkBytes];
+  uint64_t done = 0;
+  while (done < count) {
+    const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
+    // Check the destination before taking bytes out of a pipe: a failed
+    // copy would lose them.
+    if (!proc::user_writable(buffer + done, n))
+      return done > 0 ? static_cast<int64_t>(done) : -kEFAULT;
+    const int64_t r = fs::read(file, chunk, n);
+    if (r == -kEAGAIN) {
+      if (done > 0)
+        break;
+      if (file.status_flags & fs::kOpenNonblock)
+        return -kEAGAIN;
+      if (!wait_for_change())
+        return -kEINTR;
+      continue;
+    }
+    if (r <= 0)
+      return done > 0 ? static_cast<int64_t>(done) : r;
+    proc::copy_to_user(buffer + done, chunk, static_cast<size_t>(r));
+    done += static_cast<uint64_t>(r);
+    if (static_cast<uint64_t>(r) < n)
+      break;  // what there was: do not wait for more
+  }
+  return static_cast<int64_t>(done);
+}
+
+int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
+  uint8_t chunk[kChunkBytes];
   uint64_t done = 0;
   while (done < count) {
     const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
     if (proc::copy_from_user(chunk, buffer + done, n) != 0)
-      return done == 0 ? -kEFAULT : static_cast<int64_t>(done);
-    user_console::write(fd, chunk, n);
+      return done > 0 ? static_cast<int64_t>(done) : -kEFAULT;
+    uint64_t written = 0;
+    while (written < n) {
+      const int64_t r = fs::write(file, chunk + written, n - written);
+      const uint64_t so_far = done + written;
+      if (r == -kEAGAIN) {
+        if (file.status_flags & fs::kOpenNonblock)
+          return so_far > 0 ? static_cast<int64_t>(so_far) : -kEAGAIN;
+        if (!wait_for_change())
+          return so_far > 0 ? static_cast<int64_t>(so_far) : -kEINTR;
+        continue;
+      }
+      if (r == -kEPIPE) {
+        proc::send_signal(proc::current(), proc::kSigPipe);
+        return so_far > 0 ? static_cast<int64_t>(so_far) : -kEPIPE;
+      }
+      if (r < 0)
+        return so_far > 0 ? static_cast<int64_t>(so_far) : r;
+      written += static_cast<uint64_t>(r);
+    }
     done += n;
   }
   return static_cast<int64_t>(done);
+}
+
+// The lowest free descriptor at or above `from`, or -EMFILE.
+int lowest_free_fd(int from) {
+  const proc::Process& p = proc::current();
+  for (int fd = from; fd < proc::kMaxFds; ++fd) {
+    if (p.files[fd] == nullptr)
+      return fd;
+  }
+  return -kEMFILE;
+}
+
+// Points `fd` at `file` (closing what was there), with its close-on-exec.
+void install(int fd, fs::File* file, bool cloexec) {
+  proc::Process& p = proc::current();
+  if (p.files[fd] != nullptr)
+    fs::release(p.files[fd]);
+  p.files[fd] = file;
+  p.close_on_exec = cloexec ? p.close_on_exec | (1u << fd) : p.close_on_exec & ~(1u << fd);
 }
 
 struct Iovec {
@@ -52,36 +132,44 @@ struct Stat {
 };
 static_assert(sizeof(Stat) == 144);
 
-Stat console_stat() {
+Stat stat_of(const fs::File& file) {
   Stat st{};
-  st.dev = 5;
-  st.ino = 1;
   st.nlink = 1;
-  st.mode = 0020620;        // S_IFCHR | rw--w----
-  st.rdev = (4 << 8) | 64;  // ttyS0
-  st.blksize = 1024;
+  if (fs::is_pipe(file)) {
+    st.dev = 12;
+    st.ino = reinterpret_cast<uint64_t>(file.pipe) & 0xffff'ffff;
+    st.mode = 0010600;  // S_IFIFO | rw-------
+    st.blksize = fs::kPipeBytes;
+  } else {
+    st.dev = 5;
+    st.ino = 1;
+    st.mode = 0020620;        // S_IFCHR | rw--w----
+    st.rdev = (4 << 8) | 64;  // ttyS0
+    st.blksize = 1024;
+  }
   return st;
 }
 
 }  // namespace
 
 int64_t sys_read(Frame& f) {
-  if (!is_console(arg0(f)))
-    return -kEBADF;
-  // FIXME: no console input driver: stdin reads as end of file.
-  (void)f;
-  return 0;
+  fs::File* file = file_of(arg0(f));
+  return file != nullptr ? read_file(*file, arg1(f), arg2(f)) : -kEBADF;
 }
 
 int64_t sys_write(Frame& f) {
-  if (!is_console(arg0(f)))
-    return -kEBADF;
-  return write_console(static_cast<int>(arg0(f)), arg1(f), arg2(f));
+  fs::File* file = file_of(arg0(f));
+  return file != nullptr ? write_file(*file, arg1(f), arg2(f)) : -kEBADF;
 }
 
-int64_t sys_writev(Frame& f) {
-  const uint64_t fd = arg0(f), iov = arg1(f), count = arg2(f);
-  if (!is_console(fd))
+namespace {
+
+// readv and writev: one transfer per iovec; a short one ends the call.
+template <bool kWrite>
+int64_t vector_io(Frame& f) {
+  fs::File* file = file_of(arg0(f));
+  const uint64_t iov = arg1(f), count = arg2(f);
+  if (file == nullptr)
     return -kEBADF;
   if (count > kMaxIovecs)
     return -kEINVAL;
@@ -92,7 +180,8 @@ int64_t sys_writev(Frame& f) {
       return total == 0 ? -kEFAULT : total;
     if (v.length == 0)
       continue;
-    const int64_t n = write_console(static_cast<int>(fd), v.base, v.length);
+    const int64_t n =
+        kWrite ? write_file(*file, v.base, v.length) : read_file(*file, v.base, v.length);
     if (n < 0)
       return total == 0 ? n : total;
     total += n;
@@ -102,37 +191,125 @@ int64_t sys_writev(Frame& f) {
   return total;
 }
 
+}  // namespace
+
+int64_t sys_writev(Frame& f) {
+  return vector_io<true>(f);
+}
+
 int64_t sys_readv(Frame& f) {
-  if (!is_console(arg0(f)))
-    return -kEBADF;
-  return 0;  // end of file, as read
+  return vector_io<false>(f);
 }
 
 int64_t sys_close(Frame& f) {
-  // FIXME: the console fds stay open (there is nothing to release).
-  return is_console(arg0(f)) ? 0 : -kEBADF;
+  const uint64_t fd = arg0(f);
+  if (file_of(fd) == nullptr)
+    return -kEBADF;
+  install(static_cast<int>(fd), nullptr, false);
+  return 0;
+}
+
+int64_t sys_pipe2(Frame& f) {
+  const uint64_t flags = arg1(f);
+  if (flags & ~uint64_t{fs::kOpenNonblock | fs::kOpenCloexec})
+    return -kEINVAL;
+  const int read_fd = lowest_free_fd(0);
+  const int write_fd = read_fd < 0 ? read_fd : lowest_free_fd(read_fd + 1);
+  if (write_fd < 0)
+    return -kEMFILE;
+  if (!proc::user_writable(arg0(f), 2 * sizeof(int32_t)))
+    return -kEFAULT;
+  fs::File *read_end, *write_end;
+  if (!fs::open_pipe(read_end, write_end))
+    return -kENFILE;
+  read_end->status_flags = write_end->status_flags =
+      static_cast<uint32_t>(flags & fs::kOpenNonblock);
+  install(read_fd, read_end, flags & fs::kOpenCloexec);
+  install(write_fd, write_end, flags & fs::kOpenCloexec);
+  const int32_t fds[2] = {read_fd, write_fd};
+  proc::write_user(arg0(f), fds);
+  return 0;
+}
+
+int64_t sys_pipe(Frame& f) {
+  f.rsi = 0;  // pipe(fds) is pipe2(fds, 0)
+  return sys_pipe2(f);
+}
+
+int64_t sys_dup(Frame& f) {
+  fs::File* file = file_of(arg0(f));
+  if (file == nullptr)
+    return -kEBADF;
+  const int fd = lowest_free_fd(0);
+  if (fd >= 0)
+    install(fd, fs::retain(file), false);
+  return fd;
+}
+
+int64_t sys_dup3(Frame& f) {
+  const uint64_t old_fd = arg0(f), new_fd = arg1(f), flags = arg2(f);
+  fs::File* file = file_of(old_fd);
+  if (file == nullptr || new_fd >= proc::kMaxFds)
+    return -kEBADF;
+  if (old_fd == new_fd || (flags & ~uint64_t{fs::kOpenCloexec}))
+    return -kEINVAL;
+  install(static_cast<int>(new_fd), fs::retain(file), flags & fs::kOpenCloexec);
+  return static_cast<int64_t>(new_fd);
+}
+
+int64_t sys_dup2(Frame& f) {
+  if (arg0(f) == arg1(f))
+    return file_of(arg0(f)) != nullptr ? static_cast<int64_t>(arg1(f)) : -kEBADF;
+  f.rdx = 0;  // dup2 is dup3 without flags
+  return sys_dup3(f);
 }
 
 int64_t sys_lseek(Frame& f) {
-  return is_console(arg0(f)) ? -kESPIPE : -kEBADF;
+  return file_of(arg0(f)) != nullptr ? -kESPIPE : -kEBADF;
 }
 
 int64_t sys_fcntl(Frame& f) {
-  constexpr uint64_t kGetFd = 1, kSetFd = 2, kGetFl = 3;
-  constexpr int64_t kOReadWrite = 2;
-  if (!is_console(arg0(f)))
+  constexpr uint64_t kDupFd = 0, kGetFd = 1, kSetFd = 2, kGetFl = 3, kSetFl = 4,
+                     kDupFdCloexec = 1030;
+  constexpr int64_t kOReadOnly = 0, kOWriteOnly = 1, kOReadWrite = 2;
+  constexpr uint64_t kFdCloexec = 1;
+  const uint64_t fd = arg0(f), argument = arg2(f);
+  fs::File* file = file_of(fd);
+  if (file == nullptr)
     return -kEBADF;
+  proc::Process& p = proc::current();
   switch (arg1(f)) {
-    case kGetFd: return 0;
-    case kSetFd: return 0;
-    case kGetFl: return kOReadWrite;
+    case kDupFd:
+    case kDupFdCloexec: {
+      if (argument >= proc::kMaxFds)
+        return -kEINVAL;
+      const int new_fd = lowest_free_fd(static_cast<int>(argument));
+      if (new_fd >= 0)
+        install(new_fd, fs::retain(file), arg1(f) == kDupFdCloexec);
+      return new_fd;
+    }
+    case kGetFd: return (p.close_on_exec >> fd) & 1 ? kFdCloexec : 0;
+    case kSetFd:
+      p.close_on_exec =
+          (argument & kFdCloexec) ? p.close_on_exec | (1u << fd) : p.close_on_exec & ~(1u << fd);
+      return 0;
+    case kGetFl: {
+      const int64_t access = file->kind == fs::File::Kind::kPipeRead    ? kOReadOnly
+                             : file->kind == fs::File::Kind::kPipeWrite ? kOWriteOnly
+                                                                        : kOReadWrite;
+      return access | file->status_flags;
+    }
+    case kSetFl: file->status_flags = static_cast<uint32_t>(argument & fs::kOpenNonblock); return 0;
     default: return -kEINVAL;
   }
 }
 
 int64_t sys_ioctl(Frame& f) {
-  if (!is_console(arg0(f)))
+  fs::File* file = file_of(arg0(f));
+  if (file == nullptr)
     return -kEBADF;
+  if (!fs::is_console(*file))
+    return -kENOTTY;
   switch (arg1(f)) {
     case kTcgets: {
       // struct termios (asm-generic/termbits.h): a raw-ish 115200 serial
@@ -162,9 +339,10 @@ int64_t sys_ioctl(Frame& f) {
 }
 
 int64_t sys_fstat(Frame& f) {
-  if (!is_console(arg0(f)))
+  fs::File* file = file_of(arg0(f));
+  if (file == nullptr)
     return -kEBADF;
-  return proc::write_user(arg1(f), console_stat()) == 0 ? 0 : -kEFAULT;
+  return proc::write_user(arg1(f), stat_of(*file)) == 0 ? 0 : -kEFAULT;
 }
 
 int64_t sys_newfstatat(Frame& f) {
@@ -176,9 +354,10 @@ int64_t sys_newfstatat(Frame& f) {
   if (length == 0) {
     if ((arg3(f) & kAtEmptyPath) == 0)
       return -kENOENT;
-    if (!is_console(static_cast<uint64_t>(dirfd)))
+    fs::File* file = file_of(static_cast<uint64_t>(dirfd));
+    if (file == nullptr)
       return -kEBADF;
-    return proc::write_user(arg2(f), console_stat()) == 0 ? 0 : -kEFAULT;
+    return proc::write_user(arg2(f), stat_of(*file)) == 0 ? 0 : -kEFAULT;
   }
   if (path[0] != '/' && dirfd != kAtFdCwd)
     return -kEBADF;

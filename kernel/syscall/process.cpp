@@ -55,6 +55,11 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   for (int s = 1; s <= proc::kSignalCount; ++s)
     child->signals.actions[s] = parent.signals.actions[s];
   child->signals.blocked = parent.signals.blocked;
+  for (int fd = 0; fd < proc::kMaxFds; ++fd) {
+    if (parent.files[fd] != nullptr)
+      child->files[fd] = fs::retain(parent.files[fd]);
+  }
+  child->close_on_exec = parent.close_on_exec;
 
   Frame child_frame = frame;
   child_frame.rax = 0;

@@ -54,6 +54,7 @@ user_program(pressure glibc musl)
 user_program(signals glibc musl)
 user_program(fuzz_syscalls glibc)
 user_program(auxv glibc pie musl)
+user_program(pipes glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)
