@@ -8,8 +8,6 @@ namespace {
 namespace elf = vdso::elf;
 constexpr uint64_t kPageSize = 4096;
 
-constexpr uint16_t kTypeExec = 2;
-constexpr uint32_t kPtInterp = 3;
 constexpr uint16_t kMaxPhnum = 64;
 // A program image may span at most this much address space (static-pie
 // bias + span must stay below the stack and VDSO region).
@@ -69,7 +67,7 @@ Refusal check(const uint8_t* file, uint64_t size) {
     return Refusal::kNotLittleEndian;
   if (ehdr.ident[6] != 1 || ehdr.version != 1)
     return Refusal::kBadVersion;
-  if (ehdr.type != kTypeExec && ehdr.type != elf::kTypeDyn)
+  if (ehdr.type != elf::kTypeExec && ehdr.type != elf::kTypeDyn)
     return Refusal::kNotExecutable;
   if (ehdr.machine != elf::kMachineX86_64)
     return Refusal::kNotX86_64;
@@ -90,7 +88,7 @@ Refusal check(const uint8_t* file, uint64_t size) {
   uint64_t previous_end = 0;
   for (uint16_t i = 0; i < ehdr.phnum; ++i) {
     const elf::Phdr& ph = phdrs[i];
-    if (ph.type == kPtInterp)
+    if (ph.type == elf::kPtInterp)
       return Refusal::kDynamicallyLinked;
     if (ph.type != elf::kPtLoad)
       continue;
@@ -100,7 +98,7 @@ Refusal check(const uint8_t* file, uint64_t size) {
     if (ph.filesz > ph.memsz)
       return Refusal::kFileszAboveMemsz;
     if (add_overflows(ph.vaddr, ph.memsz, mem_end) || mem_end > limit ||
-        (ehdr.type == kTypeExec && ph.vaddr < kPageSize)) {
+        (ehdr.type == elf::kTypeExec && ph.vaddr < kPageSize)) {
       return Refusal::kSegmentOutsideUser;
     }
     if ((ph.vaddr - ph.offset) % kPageSize != 0)

@@ -132,7 +132,7 @@ const std::vector<Case>& cases() {
        }},
       {"entry-outside-segments", [](Bytes& b) { ehdr(b).entry = 0x10; }},
       {"entry-in-data", [](Bytes& b) { ehdr(b).entry = phdr(b, last_load(b)).vaddr; }},
-      {"interp-dynamic", [](Bytes& b) { phdr(b, other_header(b)).type = 3; }},
+      {"interp-dynamic", [](Bytes& b) { phdr(b, other_header(b)).type = vdso::elf::kPtInterp; }},
       {"shell-script",
        [](Bytes& b) {
          const char script[] = "#!/bin/sh\necho not an ELF\n";

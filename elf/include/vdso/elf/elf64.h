@@ -11,6 +11,7 @@ namespace vdso::elf {
 inline constexpr uint8_t kMagic[4] = {0x7f, 'E', 'L', 'F'};
 inline constexpr uint8_t kClass64 = 2;
 inline constexpr uint8_t kDataLittleEndian = 1;
+inline constexpr uint16_t kTypeExec = 2;
 inline constexpr uint16_t kTypeDyn = 3;
 inline constexpr uint16_t kMachineX86_64 = 62;
 
@@ -34,6 +35,9 @@ static_assert(sizeof(Ehdr) == 64);
 
 inline constexpr uint32_t kPtLoad = 1;
 inline constexpr uint32_t kPtDynamic = 2;
+inline constexpr uint32_t kPtInterp = 3;
+inline constexpr uint32_t kPtNote = 4;
+inline constexpr uint32_t kPtPhdr = 6;
 inline constexpr uint32_t kPtTls = 7;
 inline constexpr uint32_t kPfX = 1;
 inline constexpr uint32_t kPfW = 2;
