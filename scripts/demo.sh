@@ -13,3 +13,12 @@ echo "== Coarse clock_gettime: our image beside the host's vDSO and the system c
 echo
 echo "== vdso-run: unmodified programs under our VDSO"
 "$(dirname "$0")/run-demo.sh" "$build"
+
+echo
+echo "== vdso-kernel: unmodified static programs on our kernel under QEMU, the same comparison inside it"
+echo "-- 100000 coarse clock_gettime calls in a static musl program: the kernel counts one system call"
+"$build/bin/vdso-kernel-run" --verbose "$build/kernel/user/coarse_only-musl" 2>&1 |
+  grep -E '^(ok|coarse_only)|vdso: image|proc: pid'
+echo "-- ns per call inside the guest (TCG unless /dev/kvm works), static glibc then musl"
+"$build/bin/vdso-kernel-run" "$build/kernel/user/bench-glibc"
+"$build/bin/vdso-kernel-run" "$build/kernel/user/bench-musl"
