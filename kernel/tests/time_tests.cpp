@@ -93,8 +93,18 @@ void tick_window(Context& t, const BootOptions& options) {
   const uint64_t ticks_begin = tick::count();
   const uint64_t interrupts_begin = tick::interrupts();
   const int64_t precise_begin = clocksource::monotonic_ns();
-  const uint64_t updates_minus_interrupts =
-      abi::load_relaxed(page.update_count) - interrupts_begin;  // the boot publication(s)
+  // Publications before the window (boot's) beyond one per interrupt, read
+  // where no interrupt lands between the two loads: one landing between
+  // them would offset every later sample by one.
+  uint64_t updates_minus_interrupts = 0;
+  for (;;) {
+    const uint64_t interrupts = tick::interrupts();
+    const uint64_t updates = abi::load_relaxed(page.update_count);
+    if (tick::interrupts() == interrupts) {
+      updates_minus_interrupts = updates - interrupts;
+      break;
+    }
+  }
   // REALTIME - MONOTONIC from one publication: retry while a tick lands
   // between the reads.
   int64_t offset = 0;
