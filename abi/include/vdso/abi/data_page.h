@@ -158,7 +158,7 @@ inline void write_end(DataPage& page) {
 // A consistent copy of one coarse clock: the one reader of the clocks, used
 // by the image and by the kernel's system call alike. Shaped so that the
 // common case (no write in progress) is a straight line with no taken
-// branch: the image's coarse path is this function plus a range check.
+// branch: the image's coarse path is this function plus the choice of clock.
 inline Timespec read_coarse(const DataPage& page, uint32_t index) {
   const Timespec& clock = page.coarse[index];
   for (;;) {
