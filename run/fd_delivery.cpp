@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "stub_abi.h"
+#include "thread_signals.h"
 
 namespace vdso::run {
 namespace {
@@ -67,9 +68,7 @@ bool FdDelivery::start(std::string* error, std::string* note) {
 }
 
 void* FdDelivery::thread_main(void* self) {
-  sigset_t all;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  block_all_signals_in_this_thread();
   static_cast<FdDelivery*>(self)->serve();
   return nullptr;
 }

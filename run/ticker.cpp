@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "thread_signals.h"
+
 namespace vdso::run {
 namespace {
 
@@ -75,10 +77,7 @@ bool Ticker::start(std::string* error) {
 }
 
 void* Ticker::thread_main(void* self) {
-  // Signals are the main thread's business.
-  sigset_t all;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  block_all_signals_in_this_thread();
   static_cast<Ticker*>(self)->run();
   return nullptr;
 }
