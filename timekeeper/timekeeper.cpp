@@ -21,12 +21,11 @@ int64_t ns_from_timespec(const abi::Timespec& ts) {
 Timekeeper::Timekeeper(abi::DataPage& page, uint64_t tick_ns, int64_t monotonic_now_ns,
                        int64_t realtime_now_ns)
     : page_(page),
-      tick_ns_(tick_ns),
       monotonic_ns_(monotonic_now_ns),
       realtime_offset_ns_(realtime_now_ns - monotonic_now_ns) {
   // Identity first, so a reader that sees the magic sees a valid layout.
   abi::store_relaxed(page_.layout_version, abi::kLayoutVersion);
-  abi::store_relaxed(page_.tick_ns, tick_ns_);
+  abi::store_relaxed(page_.tick_ns, tick_ns);
   __atomic_store_n(&page_.magic, abi::kDataPageMagic, __ATOMIC_RELEASE);
   publish();
 }

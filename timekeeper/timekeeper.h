@@ -47,14 +47,13 @@ class Timekeeper {
   int clock_gettime(int clock_id, abi::Timespec* out) const;
   int clock_getres(int clock_id, abi::Timespec* out) const;
 
-  uint64_t tick_ns() const { return tick_ns_; }
+  uint64_t tick_ns() const { return abi::load_relaxed(page_.tick_ns); }
   const abi::DataPage& page() const { return page_; }
 
  private:
   void publish();
 
   abi::DataPage& page_;
-  const uint64_t tick_ns_;
   int64_t monotonic_ns_;         // last published MONOTONIC
   int64_t realtime_offset_ns_;   // REALTIME - MONOTONIC
   int64_t pending_slew_ns_ = 0;  // adjustment not yet applied
