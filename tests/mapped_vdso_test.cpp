@@ -162,8 +162,8 @@ TEST_P(MappedVdsoTest, OtherIdsAnswerLikeTheFallbackTheyReplace) {
   }
   // Far outside every range Linux defines.
   Timespec ts{};
-  EXPECT_EQ(gettime_(1000, &ts), -kEinval);
-  EXPECT_EQ(gettime_(0x7fffffff, &ts), -kEinval);
+  EXPECT_EQ(gettime_(1000, &ts), -kEINVAL);
+  EXPECT_EQ(gettime_(0x7fffffff, &ts), -kEINVAL);
 }
 
 TEST_P(MappedVdsoTest, GettimeofdayAgreesWithTheKernel) {

@@ -155,8 +155,8 @@ TEST(Timekeeper, SystemCallAnswersEqualThePage) {
     EXPECT_EQ(res.nsec, static_cast<int64_t>(kTickNs));
   }
   Timespec ts{};
-  EXPECT_EQ(tk.clock_gettime(kClockMonotonic, &ts), -kEinval);
-  EXPECT_EQ(tk.clock_getres(99, &ts), -kEinval);
+  EXPECT_EQ(tk.clock_gettime(kClockMonotonic, &ts), -kEINVAL);
+  EXPECT_EQ(tk.clock_getres(99, &ts), -kEINVAL);
 }
 
 TEST(Timekeeper, TimespecConversionFloorsNegativeTimes) {

@@ -79,14 +79,14 @@ void Timekeeper::publish() {
 
 int Timekeeper::clock_gettime(int clock_id, abi::Timespec* out) const {
   if (!abi::page_serves(clock_id))
-    return -abi::kEinval;
+    return -abi::kEINVAL;
   *out = abi::read_coarse(page_, abi::coarse_index(clock_id));
   return 0;
 }
 
 int Timekeeper::clock_getres(int clock_id, abi::Timespec* out) const {
   if (!abi::page_serves(clock_id))
-    return -abi::kEinval;
+    return -abi::kEINVAL;
   *out = timespec_from_ns(static_cast<int64_t>(abi::load_relaxed(page_.tick_ns)));
   return 0;
 }

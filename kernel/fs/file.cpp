@@ -1,10 +1,11 @@
 #include "fs/file.h"
 
 #include "console/user_console.h"
-#include "lib/errno.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
+#include "vdso/abi/linux.h"
 
+namespace abi = vdso::abi;
 namespace kernel::fs {
 
 struct Pipe {
@@ -102,7 +103,7 @@ int64_t read(File& file, uint8_t* buffer, size_t size) {
     case File::Kind::kPipeRead: {
       Pipe& pipe = *file.pipe;
       if (pipe.size == 0)
-        return pipe.writers == 0 ? 0 : -kEAGAIN;
+        return pipe.writers == 0 ? 0 : -abi::kEAGAIN;
       size_t n = 0;
       for (; n < size && pipe.size > 0; ++n) {
         buffer[n] = pipe.data[pipe.head];
@@ -115,9 +116,9 @@ int64_t read(File& file, uint8_t* buffer, size_t size) {
     case File::Kind::kConsoleOut:
     case File::Kind::kConsoleErr:
     case File::Kind::kPipeWrite:
-    case File::Kind::kFree: return -kEBADF;
+    case File::Kind::kFree: return -abi::kEBADF;
   }
-  return -kEBADF;
+  return -abi::kEBADF;
 }
 
 int64_t write(File& file, const uint8_t* buffer, size_t size) {
@@ -132,24 +133,24 @@ int64_t write(File& file, const uint8_t* buffer, size_t size) {
     case File::Kind::kPipeWrite: {
       Pipe& pipe = *file.pipe;
       if (pipe.readers == 0)
-        return -kEPIPE;
+        return -abi::kEPIPE;
       // Writes of up to PIPE_BUF bytes are atomic: all or nothing yet.
       if (size <= kPipeBytes && kPipeBytes - pipe.size < size)
-        return -kEAGAIN;
+        return -abi::kEAGAIN;
       size_t n = 0;
       for (; n < size && pipe.size < kPipeBytes; ++n) {
         pipe.data[(pipe.head + pipe.size) % kPipeBytes] = buffer[n];
         ++pipe.size;
       }
       if (n == 0)
-        return -kEAGAIN;
+        return -abi::kEAGAIN;
       wake_waiters();  // data for readers
       return static_cast<int64_t>(n);
     }
     case File::Kind::kPipeRead:
-    case File::Kind::kFree: return -kEBADF;
+    case File::Kind::kFree: return -abi::kEBADF;
   }
-  return -kEBADF;
+  return -abi::kEBADF;
 }
 
 bool is_console(const File& file) {

@@ -7,18 +7,19 @@
 #include "console/print.h"
 #include "elf_loader/elf_loader.h"
 #include "fs/initramfs.h"
-#include "lib/errno.h"
 #include "lib/panic.h"
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
 #include "proc/user_memory.h"
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/linux.h"
 #include "vdso/vdso_pages.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
 extern "C" void* memset(void*, int, size_t);
 
+namespace abi = vdso::abi;
 namespace kernel::proc {
 namespace {
 
@@ -163,11 +164,11 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
              interrupts::InterruptFrame& frame) {
   initramfs::File file;
   if (!initramfs::find(path, file))
-    return -kENOENT;
+    return -abi::kENOENT;
   const elf_loader::Refusal early = elf_loader::check(file.data, file.size);
   if (early != elf_loader::Refusal::kOk) {
     kprint("exec: %s: %s\n", path, elf_loader::describe(early));
-    return -kENOEXEC;
+    return -abi::kENOEXEC;
   }
 
   const paging::AddressSpace space = paging::create_address_space();
@@ -187,7 +188,7 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
   if (refusal != elf_loader::Refusal::kOk) {
     paging::destroy_address_space(space, is_shared_frame);
     kprint("exec: %s: %s\n", path, elf_loader::describe(refusal));
-    return refusal == elf_loader::Refusal::kOutOfMemory ? -kENOMEM : -kENOEXEC;
+    return refusal == elf_loader::Refusal::kOutOfMemory ? -abi::kENOMEM : -abi::kENOEXEC;
   }
   layout.brk_start = layout::page_round_up(loaded.image_end);
   layout.brk = layout.brk_start;
@@ -198,7 +199,7 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
   const uint64_t sp = build_stack(space, layout, loaded, vdso.image, path, arguments);
   if (sp == 0) {
     paging::destroy_address_space(space, is_shared_frame);
-    return -kENOMEM;
+    return -abi::kENOMEM;
   }
 
   // Past the point of no return: install the new image.

@@ -2,15 +2,16 @@
 
 #include "proc/user_memory.h"
 
-#include "lib/errno.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
 #include "proc/process.h"
+#include "vdso/abi/linux.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
 extern "C" void* memset(void*, int, size_t);
 
+namespace abi = vdso::abi;
 namespace kernel::proc {
 namespace {
 
@@ -30,13 +31,13 @@ uint8_t* kernel_view(uint64_t virt, bool write) {
 template <bool kWrite>
 int copy(uint8_t* kernel, uint64_t user, size_t bytes) {
   if (!user_range_ok(user, bytes))
-    return -kEFAULT;
+    return -abi::kEFAULT;
   while (bytes > 0) {
     const size_t in_page = kPageSize - (user & (kPageSize - 1));
     const size_t chunk = bytes < in_page ? bytes : in_page;
     uint8_t* mapped = kernel_view(user, kWrite);
     if (mapped == nullptr)
-      return -kEFAULT;
+      return -abi::kEFAULT;
     if (kWrite) {
       memcpy(mapped, kernel, chunk);
     } else {
@@ -77,15 +78,15 @@ int copy_to_user(uint64_t user_to, const void* from, size_t bytes) {
 int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from) {
   for (size_t i = 0; i < capacity; ++i) {
     if (!user_range_ok(user_from + i, 1) || user_from + i < user_from)
-      return -kEFAULT;
+      return -abi::kEFAULT;
     const uint8_t* mapped = kernel_view(layout::page_round_down(user_from + i), false);
     if (mapped == nullptr)
-      return -kEFAULT;
+      return -abi::kEFAULT;
     to[i] = static_cast<char>(mapped[(user_from + i) & (kPageSize - 1)]);
     if (to[i] == '\0')
       return static_cast<int64_t>(i);
   }
-  return -kENAMETOOLONG;
+  return -abi::kENAMETOOLONG;
 }
 
 bool fault_in_stack_page(uint64_t virt) {

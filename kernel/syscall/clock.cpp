@@ -4,7 +4,6 @@
 // from the TSC clock source: MONOTONIC (also RAW and BOOTTIME: no
 // frequency steering, no suspend) and REALTIME = MONOTONIC + the offset
 // the page publishes (the coarse pair read from one page snapshot).
-#include "lib/errno.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
@@ -12,7 +11,9 @@
 #include "syscall/syscall.h"
 #include "time/clocksource.h"
 #include "time/tick.h"
+#include "vdso/abi/linux.h"
 
+namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
@@ -58,7 +59,7 @@ int read_clock(int id, abi::Timespec& out) {
     case abi::kClockThreadCputimeId:
       out = vdso::timespec_from_ns(cpu_time_ns(proc::current()));
       return 0;
-    default: return -kEINVAL;
+    default: return -abi::kEINVAL;
   }
 }
 
@@ -72,7 +73,7 @@ int64_t sleep_until(int64_t deadline_ns) {
   proc::Process& p = proc::current();
   while (clocksource::monotonic_ns() < deadline_ns) {
     if (proc::has_deliverable_signal(p))
-      return -kEINTR;
+      return -abi::kEINTR;
     p.wake_at_ns = deadline_ns;
     p.state = proc::State::kSleeping;
     sched::schedule();
@@ -83,16 +84,16 @@ int64_t sleep_until(int64_t deadline_ns) {
 int64_t relative_sleep(uint64_t request, uint64_t remaining) {
   abi::Timespec ts;
   if (proc::read_user(request, ts) != 0)
-    return -kEFAULT;
+    return -abi::kEFAULT;
   if (!valid(ts))
-    return -kEINVAL;
+    return -abi::kEINVAL;
   const int64_t deadline = clocksource::monotonic_ns() + vdso::ns_from_timespec(ts);
   const int64_t result = sleep_until(deadline);
-  if (result == -kEINTR && remaining != 0) {
+  if (result == -abi::kEINTR && remaining != 0) {
     int64_t left = deadline - clocksource::monotonic_ns();
     const abi::Timespec rem = vdso::timespec_from_ns(left > 0 ? left : 0);
     if (proc::write_user(remaining, rem) != 0)
-      return -kEFAULT;
+      return -abi::kEFAULT;
   }
   return result;
 }
@@ -104,7 +105,7 @@ int64_t sys_clock_gettime(Frame& f) {
   const int result = read_clock(static_cast<int>(arg0(f)), ts);
   if (result != 0)
     return result;
-  return proc::write_user(arg1(f), ts) == 0 ? 0 : -kEFAULT;
+  return proc::write_user(arg1(f), ts) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int64_t sys_clock_getres(Frame& f) {
@@ -114,12 +115,12 @@ int64_t sys_clock_getres(Frame& f) {
     tick::timekeeper().clock_getres(id, &ts);
   } else {
     if (read_clock(id, ts) != 0)
-      return -kEINVAL;
+      return -abi::kEINVAL;
     ts = abi::Timespec{0, 1};  // the TSC: nanosecond resolution
   }
   if (arg1(f) == 0)
     return 0;
-  return proc::write_user(arg1(f), ts) == 0 ? 0 : -kEFAULT;
+  return proc::write_user(arg1(f), ts) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int64_t sys_gettimeofday(Frame& f) {
@@ -128,12 +129,12 @@ int64_t sys_gettimeofday(Frame& f) {
     read_clock(abi::kClockRealtime, ts);
     const abi::Timeval tv{ts.sec, ts.nsec / 1000};
     if (proc::write_user(arg0(f), tv) != 0)
-      return -kEFAULT;
+      return -abi::kEFAULT;
   }
   if (arg1(f) != 0) {
     const abi::Timezone tz{0, 0};
     if (proc::write_user(arg1(f), tz) != 0)
-      return -kEFAULT;
+      return -abi::kEFAULT;
   }
   return 0;
 }
@@ -144,7 +145,7 @@ int64_t sys_time(Frame& f) {
   abi::Timespec ts;
   read_clock(abi::kClockRealtimeCoarse, ts);
   if (arg0(f) != 0 && proc::write_user(arg0(f), ts.sec) != 0)
-    return -kEFAULT;
+    return -abi::kEFAULT;
   return ts.sec;
 }
 
@@ -158,14 +159,14 @@ int64_t sys_clock_nanosleep(Frame& f) {
   const uint64_t flags = arg1(f);
   const bool realtime = id == abi::kClockRealtime;
   if (!realtime && id != abi::kClockMonotonic && id != abi::kClockBoottime)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   if ((flags & kTimerAbstime) == 0)
     return relative_sleep(arg2(f), arg3(f));
   abi::Timespec ts;
   if (proc::read_user(arg2(f), ts) != 0)
-    return -kEFAULT;
+    return -abi::kEFAULT;
   if (!valid(ts))
-    return -kEINVAL;
+    return -abi::kEINVAL;
   int64_t deadline = vdso::ns_from_timespec(ts);
   if (realtime)
     deadline -= realtime_offset_ns();

@@ -6,13 +6,14 @@
 // execve and stat.
 #include "fs/file.h"
 #include "fs/initramfs.h"
-#include "lib/errno.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
+#include "vdso/abi/linux.h"
 
+namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
@@ -45,15 +46,15 @@ int64_t read_file(fs::File& file, uint64_t buffer, uint64_t count) {
     // Check the destination before taking bytes out of a pipe: a failed
     // copy would lose them.
     if (!proc::user_writable(buffer + done, n))
-      return done > 0 ? static_cast<int64_t>(done) : -kEFAULT;
+      return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
     const int64_t r = fs::read(file, chunk, n);
-    if (r == -kEAGAIN) {
+    if (r == -abi::kEAGAIN) {
       if (done > 0)
         break;
       if (file.status_flags & fs::kOpenNonblock)
-        return -kEAGAIN;
+        return -abi::kEAGAIN;
       if (!wait_for_change())
-        return -kEINTR;
+        return -abi::kEINTR;
       continue;
     }
     if (r <= 0)
@@ -72,21 +73,21 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
   while (done < count) {
     const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
     if (proc::copy_from_user(chunk, buffer + done, n) != 0)
-      return done > 0 ? static_cast<int64_t>(done) : -kEFAULT;
+      return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
     uint64_t written = 0;
     while (written < n) {
       const int64_t r = fs::write(file, chunk + written, n - written);
       const uint64_t so_far = done + written;
-      if (r == -kEAGAIN) {
+      if (r == -abi::kEAGAIN) {
         if (file.status_flags & fs::kOpenNonblock)
-          return so_far > 0 ? static_cast<int64_t>(so_far) : -kEAGAIN;
+          return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEAGAIN;
         if (!wait_for_change())
-          return so_far > 0 ? static_cast<int64_t>(so_far) : -kEINTR;
+          return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEINTR;
         continue;
       }
-      if (r == -kEPIPE) {
+      if (r == -abi::kEPIPE) {
         proc::send_signal(proc::current(), proc::kSigPipe);
-        return so_far > 0 ? static_cast<int64_t>(so_far) : -kEPIPE;
+        return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEPIPE;
       }
       if (r < 0)
         return so_far > 0 ? static_cast<int64_t>(so_far) : r;
@@ -104,7 +105,7 @@ int lowest_free_fd(int from) {
     if (p.files[fd] == nullptr)
       return fd;
   }
-  return -kEMFILE;
+  return -abi::kEMFILE;
 }
 
 // Points `fd` at `file` (closing what was there), with its close-on-exec.
@@ -154,12 +155,12 @@ Stat stat_of(const fs::File& file) {
 
 int64_t sys_read(Frame& f) {
   fs::File* file = file_of(arg0(f));
-  return file != nullptr ? read_file(*file, arg1(f), arg2(f)) : -kEBADF;
+  return file != nullptr ? read_file(*file, arg1(f), arg2(f)) : -abi::kEBADF;
 }
 
 int64_t sys_write(Frame& f) {
   fs::File* file = file_of(arg0(f));
-  return file != nullptr ? write_file(*file, arg1(f), arg2(f)) : -kEBADF;
+  return file != nullptr ? write_file(*file, arg1(f), arg2(f)) : -abi::kEBADF;
 }
 
 namespace {
@@ -170,14 +171,14 @@ int64_t vector_io(Frame& f) {
   fs::File* file = file_of(arg0(f));
   const uint64_t iov = arg1(f), count = arg2(f);
   if (file == nullptr)
-    return -kEBADF;
+    return -abi::kEBADF;
   if (count > kMaxIovecs)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   int64_t total = 0;
   for (uint64_t i = 0; i < count; ++i) {
     Iovec v;
     if (proc::read_user(iov + i * sizeof(Iovec), v) != 0)
-      return total == 0 ? -kEFAULT : total;
+      return total == 0 ? -abi::kEFAULT : total;
     if (v.length == 0)
       continue;
     const int64_t n =
@@ -204,7 +205,7 @@ int64_t sys_readv(Frame& f) {
 int64_t sys_close(Frame& f) {
   const uint64_t fd = arg0(f);
   if (file_of(fd) == nullptr)
-    return -kEBADF;
+    return -abi::kEBADF;
   install(static_cast<int>(fd), nullptr, false);
   return 0;
 }
@@ -212,16 +213,16 @@ int64_t sys_close(Frame& f) {
 int64_t sys_pipe2(Frame& f) {
   const uint64_t flags = arg1(f);
   if (flags & ~uint64_t{fs::kOpenNonblock | fs::kOpenCloexec})
-    return -kEINVAL;
+    return -abi::kEINVAL;
   const int read_fd = lowest_free_fd(0);
   const int write_fd = read_fd < 0 ? read_fd : lowest_free_fd(read_fd + 1);
   if (write_fd < 0)
-    return -kEMFILE;
+    return -abi::kEMFILE;
   if (!proc::user_writable(arg0(f), 2 * sizeof(int32_t)))
-    return -kEFAULT;
+    return -abi::kEFAULT;
   fs::File *read_end, *write_end;
   if (!fs::open_pipe(read_end, write_end))
-    return -kENFILE;
+    return -abi::kENFILE;
   read_end->status_flags = write_end->status_flags =
       static_cast<uint32_t>(flags & fs::kOpenNonblock);
   install(read_fd, read_end, flags & fs::kOpenCloexec);
@@ -239,7 +240,7 @@ int64_t sys_pipe(Frame& f) {
 int64_t sys_dup(Frame& f) {
   fs::File* file = file_of(arg0(f));
   if (file == nullptr)
-    return -kEBADF;
+    return -abi::kEBADF;
   const int fd = lowest_free_fd(0);
   if (fd >= 0)
     install(fd, fs::retain(file), false);
@@ -250,22 +251,22 @@ int64_t sys_dup3(Frame& f) {
   const uint64_t old_fd = arg0(f), new_fd = arg1(f), flags = arg2(f);
   fs::File* file = file_of(old_fd);
   if (file == nullptr || new_fd >= proc::kMaxFds)
-    return -kEBADF;
+    return -abi::kEBADF;
   if (old_fd == new_fd || (flags & ~uint64_t{fs::kOpenCloexec}))
-    return -kEINVAL;
+    return -abi::kEINVAL;
   install(static_cast<int>(new_fd), fs::retain(file), flags & fs::kOpenCloexec);
   return static_cast<int64_t>(new_fd);
 }
 
 int64_t sys_dup2(Frame& f) {
   if (arg0(f) == arg1(f))
-    return file_of(arg0(f)) != nullptr ? static_cast<int64_t>(arg1(f)) : -kEBADF;
+    return file_of(arg0(f)) != nullptr ? static_cast<int64_t>(arg1(f)) : -abi::kEBADF;
   f.rdx = 0;  // dup2 is dup3 without flags
   return sys_dup3(f);
 }
 
 int64_t sys_lseek(Frame& f) {
-  return file_of(arg0(f)) != nullptr ? -kESPIPE : -kEBADF;
+  return file_of(arg0(f)) != nullptr ? -abi::kESPIPE : -abi::kEBADF;
 }
 
 int64_t sys_fcntl(Frame& f) {
@@ -276,13 +277,13 @@ int64_t sys_fcntl(Frame& f) {
   const uint64_t fd = arg0(f), argument = arg2(f);
   fs::File* file = file_of(fd);
   if (file == nullptr)
-    return -kEBADF;
+    return -abi::kEBADF;
   proc::Process& p = proc::current();
   switch (arg1(f)) {
     case kDupFd:
     case kDupFdCloexec: {
       if (argument >= proc::kMaxFds)
-        return -kEINVAL;
+        return -abi::kEINVAL;
       const int new_fd = lowest_free_fd(static_cast<int>(argument));
       if (new_fd >= 0)
         install(new_fd, fs::retain(file), arg1(f) == kDupFdCloexec);
@@ -300,16 +301,16 @@ int64_t sys_fcntl(Frame& f) {
       return access | file->status_flags;
     }
     case kSetFl: file->status_flags = static_cast<uint32_t>(argument & fs::kOpenNonblock); return 0;
-    default: return -kEINVAL;
+    default: return -abi::kEINVAL;
   }
 }
 
 int64_t sys_ioctl(Frame& f) {
   fs::File* file = file_of(arg0(f));
   if (file == nullptr)
-    return -kEBADF;
+    return -abi::kEBADF;
   if (!fs::is_console(*file))
-    return -kENOTTY;
+    return -abi::kENOTTY;
   switch (arg1(f)) {
     case kTcgets: {
       // struct termios (asm-generic/termbits.h): a raw-ish 115200 serial
@@ -324,25 +325,25 @@ int64_t sys_ioctl(Frame& f) {
       termios.oflag = 0x5;                   // OPOST | ONLCR
       termios.cflag = 0x1002 | 0x30 | 0x80;  // B115200 | CS8 | CREAD
       termios.lflag = 0x8a3b;                // ISIG ICANON ECHO ECHOE ECHOK ECHOCTL ECHOKE IEXTEN
-      return proc::write_user(arg2(f), termios) == 0 ? 0 : -kEFAULT;
+      return proc::write_user(arg2(f), termios) == 0 ? 0 : -abi::kEFAULT;
     }
     case kTiocgwinsz: {
       const uint16_t winsize[4] = {24, 80, 0, 0};
-      return proc::write_user(arg2(f), winsize) == 0 ? 0 : -kEFAULT;
+      return proc::write_user(arg2(f), winsize) == 0 ? 0 : -abi::kEFAULT;
     }
     case kTiocgpgrp: {
       const int32_t group = 1;
-      return proc::write_user(arg2(f), group) == 0 ? 0 : -kEFAULT;
+      return proc::write_user(arg2(f), group) == 0 ? 0 : -abi::kEFAULT;
     }
-    default: return -kENOTTY;
+    default: return -abi::kENOTTY;
   }
 }
 
 int64_t sys_fstat(Frame& f) {
   fs::File* file = file_of(arg0(f));
   if (file == nullptr)
-    return -kEBADF;
-  return proc::write_user(arg1(f), stat_of(*file)) == 0 ? 0 : -kEFAULT;
+    return -abi::kEBADF;
+  return proc::write_user(arg1(f), stat_of(*file)) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int64_t sys_newfstatat(Frame& f) {
@@ -353,17 +354,17 @@ int64_t sys_newfstatat(Frame& f) {
     return length;
   if (length == 0) {
     if ((arg3(f) & kAtEmptyPath) == 0)
-      return -kENOENT;
+      return -abi::kENOENT;
     fs::File* file = file_of(static_cast<uint64_t>(dirfd));
     if (file == nullptr)
-      return -kEBADF;
-    return proc::write_user(arg2(f), stat_of(*file)) == 0 ? 0 : -kEFAULT;
+      return -abi::kEBADF;
+    return proc::write_user(arg2(f), stat_of(*file)) == 0 ? 0 : -abi::kEFAULT;
   }
   if (path[0] != '/' && dirfd != kAtFdCwd)
-    return -kEBADF;
+    return -abi::kEBADF;
   initramfs::File file;
   if (!initramfs::find(path, file))
-    return -kENOENT;
+    return -abi::kENOENT;
   Stat st{};
   st.dev = 1;
   st.nlink = 1;
@@ -371,24 +372,24 @@ int64_t sys_newfstatat(Frame& f) {
   st.size = static_cast<int64_t>(file.size);
   st.blksize = 4096;
   st.blocks = static_cast<int64_t>((file.size + 511) / 512);
-  return proc::write_user(arg2(f), st) == 0 ? 0 : -kEFAULT;
+  return proc::write_user(arg2(f), st) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int64_t sys_readlink(Frame&) {
-  return -kENOENT;  // no symbolic links (and no /proc)
+  return -abi::kENOENT;  // no symbolic links (and no /proc)
 }
 
 int64_t sys_readlinkat(Frame&) {
-  return -kENOENT;
+  return -abi::kENOENT;
 }
 
 int64_t sys_getcwd(Frame& f) {
   static constexpr char kRoot[] = "/";
   if (arg1(f) < sizeof(kRoot))
-    return -kERANGE;
+    return -abi::kERANGE;
   return proc::copy_to_user(arg0(f), kRoot, sizeof(kRoot)) == 0
              ? static_cast<int64_t>(sizeof(kRoot))
-             : -kEFAULT;
+             : -abi::kEFAULT;
 }
 
 }  // namespace kernel::syscall

@@ -5,17 +5,18 @@
 // writable (EACCES, as Linux refuses for its vvar).
 #include <stddef.h>
 
-#include "lib/errno.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
 #include "proc/process.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
+#include "vdso/abi/linux.h"
 #include "vdso/vdso_pages.h"
 
 extern "C" void* memset(void*, int, size_t);
 
+namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
@@ -91,31 +92,31 @@ int64_t sys_mmap(Frame& f) {
   proc::Process& p = proc::current();
   const uint64_t hint = arg0(f), length = arg1(f), prot = arg2(f), flags = arg3(f);
   if (length == 0 || length > layout::kUserTop)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   if ((flags & (kMapShared | kMapPrivate)) == 0)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   if ((flags & kMapAnonymous) == 0)
-    return -kENODEV;  // FIXME: no file mappings (no open files)
+    return -abi::kENODEV;  // FIXME: no file mappings (no open files)
   // FIXME: MAP_SHARED anonymous memory is private here: fork copies it.
   const uint64_t size = layout::page_round_up(length);
   if (!proc::may_allocate_user_frames(size / kPageSize))
-    return -kENOMEM;  // before any search or unmapping: pages are not lazy
+    return -abi::kENOMEM;  // before any search or unmapping: pages are not lazy
   uint64_t begin;
   if (flags & (kMapFixed | kMapFixedNoreplace)) {
     if (hint % kPageSize != 0 || hint < kLowestMapping || !proc::user_range_ok(hint, size))
-      return -kEINVAL;
+      return -abi::kEINVAL;
     begin = hint;
     if (flags & kMapFixed) {
       unmap_range(p.space, begin, begin + size);
     } else if (!range_free(p.space, begin, begin + size)) {
-      return -kEEXIST;
+      return -abi::kEEXIST;
     }
   } else {
     // Top down below the VDSO; skip over anything already there.
     uint64_t top = p.layout.mmap_next;
     for (;;) {
       if (top < p.layout.mmap_floor + size)
-        return -kENOMEM;
+        return -abi::kENOMEM;
       begin = top - size;
       const uint64_t in_the_way = paging::next_mapped(p.space, begin, top);
       if (in_the_way == top)
@@ -125,14 +126,14 @@ int64_t sys_mmap(Frame& f) {
     p.layout.mmap_next = begin;
   }
   if (!map_zeroed_range(p.space, begin, begin + size, page_flags(prot)))
-    return -kENOMEM;
+    return -abi::kENOMEM;
   return static_cast<int64_t>(begin);
 }
 
 int64_t sys_munmap(Frame& f) {
   const uint64_t begin = arg0(f), length = arg1(f);
   if (begin % kPageSize != 0 || length == 0 || !proc::user_range_ok(begin, length))
-    return -kEINVAL;
+    return -abi::kEINVAL;
   unmap_range(proc::current().space, begin, begin + layout::page_round_up(length));
   return 0;
 }
@@ -140,16 +141,16 @@ int64_t sys_munmap(Frame& f) {
 int64_t sys_mprotect(Frame& f) {
   const uint64_t begin = arg0(f), length = arg1(f), prot = arg2(f);
   if (begin % kPageSize != 0 || !proc::user_range_ok(begin, layout::page_round_up(length)))
-    return -kEINVAL;
+    return -abi::kEINVAL;
   const paging::AddressSpace space = proc::current().space;
   const uint64_t end = begin + layout::page_round_up(length);
   for (uint64_t page = begin; page < end; page += kPageSize) {
     const paging::Translation t = paging::translate(space, page);
     if (!t.present)
-      return -kENOMEM;
+      return -abi::kENOMEM;
     const bool data_page = layout::page_round_down(t.phys) == vdso_pages::data_page_phys();
     if (proc::is_shared_frame(t.phys) && ((prot & kProtWrite) || (data_page && (prot & kProtExec))))
-      return -kEACCES;
+      return -abi::kEACCES;
   }
   for (uint64_t page = begin; page < end; page += kPageSize)
     paging::protect_page(space, page, page_flags(prot));

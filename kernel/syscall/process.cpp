@@ -2,7 +2,6 @@
 // from the initramfs, exit, wait4, identity and yielding.
 #include "proc/process.h"
 #include "arch/x86_64/cpu.h"
-#include "lib/errno.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "proc/exec.h"
@@ -10,7 +9,9 @@
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
+#include "vdso/abi/linux.h"
 
+namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
@@ -37,15 +38,15 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
       parent.space, 0, layout::kUserTop,
       [](const paging::Leaf&, void* count) { ++*static_cast<uint64_t*>(count); }, &pages);
   if (!proc::may_allocate_user_frames(pages))
-    return -kENOMEM;
+    return -abi::kENOMEM;
   proc::Process* child = proc::allocate(parent.pid, parent.name);
   if (child == nullptr)
-    return -kEAGAIN;
+    return -abi::kEAGAIN;
   child->space = paging::create_address_space();
   if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
     paging::destroy_address_space(child->space, proc::is_shared_frame);
     child->state = proc::State::kFree;
-    return -kENOMEM;
+    return -abi::kENOMEM;
   }
   child->layout = parent.layout;
   child->fs_base = (flags & kCloneSettls) ? tls : parent.fs_base;
@@ -101,15 +102,15 @@ int64_t copy_vector(uint64_t user_vector, ExecStrings& s, uint64_t& used, int ba
   for (;;) {
     uint64_t pointer;
     if (proc::read_user(user_vector + static_cast<uint64_t>(count) * 8, pointer) != 0)
-      return -kEFAULT;
+      return -abi::kEFAULT;
     if (pointer == 0)
       return 0;
     if (base + count >= proc::kMaxArguments)
-      return -kE2BIG;
+      return -abi::kE2BIG;
     const int64_t length =
         proc::copy_string_from_user(s.buffer + used, proc::kMaxArgumentBytes - used, pointer);
-    if (length == -kENAMETOOLONG)
-      return -kE2BIG;
+    if (length == -abi::kENAMETOOLONG)
+      return -abi::kE2BIG;
     if (length < 0)
       return length;
     s.pointers[base + count] = s.buffer + used;
@@ -140,7 +141,7 @@ int64_t sys_clone(Frame& f) {
   if ((rest & (kCloneVm | kCloneVfork)) == (kCloneVm | kCloneVfork))
     rest &= ~(kCloneVm | kCloneVfork);
   if (rest != 0)
-    return -kEINVAL;  // FIXME: no threads
+    return -abi::kEINVAL;  // FIXME: no threads
   return fork_process(f, flags, arg1(f), arg2(f), arg3(f), arg4(f));
 }
 
@@ -150,13 +151,13 @@ int64_t sys_execve(Frame& f) {
   if (length < 0)
     return length;
   if (length == 0)
-    return -kENOENT;
+    return -abi::kENOENT;
   ExecStrings strings;
   strings.buffer = static_cast<char*>(heap::allocate(proc::kMaxArgumentBytes));
   strings.pointers =
       static_cast<const char**>(heap::allocate(proc::kMaxArguments * sizeof(const char*)));
   if (strings.buffer == nullptr || strings.pointers == nullptr)
-    return -kENOMEM;
+    return -abi::kENOMEM;
   uint64_t used = 0;
   int64_t result = copy_vector(arg1(f), strings, used, 0, strings.argc);
   if (result != 0)
@@ -197,20 +198,20 @@ int64_t sys_wait4(Frame& f) {
       const int pid = child.pid, status = child.wait_status;
       proc::reap(child);
       if (status_pointer != 0 && proc::write_user(status_pointer, status) != 0)
-        return -kEFAULT;
+        return -abi::kEFAULT;
       if (rusage != 0) {
         uint8_t zeros[144] = {};  // struct rusage
         if (proc::copy_to_user(rusage, zeros, sizeof(zeros)) != 0)
-          return -kEFAULT;
+          return -abi::kEFAULT;
       }
       return pid;
     }
     if (!have_child)
-      return -kECHILD;
+      return -abi::kECHILD;
     if (options & kWnohang)
       return 0;
     if (proc::has_deliverable_signal(self))
-      return -kEINTR;
+      return -abi::kEINTR;
     self.state = proc::State::kWaiting;
     sched::schedule();
   }

@@ -1,11 +1,12 @@
 // kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigreturn,
 // sigaltstack (proc/signal.h says what is supported).
-#include "lib/errno.h"
 #include "proc/process.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
+#include "vdso/abi/linux.h"
 
+namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
@@ -19,7 +20,7 @@ constexpr int32_t kSiUser = 0, kSiTkill = -6;
 int64_t signal_one(int pid, int signal, int32_t code) {
   proc::Process* target = proc::find(pid);
   if (target == nullptr || pid == 0)
-    return -kESRCH;
+    return -abi::kESRCH;
   proc::send_signal(*target, signal, proc::SignalInfo{code, proc::current().pid, 0});
   return 0;
 }
@@ -30,7 +31,7 @@ int64_t sys_kill(Frame& f) {
   const int pid = static_cast<int>(arg0(f));
   const int signal = static_cast<int>(arg1(f));
   if (signal < 0 || signal > proc::kSignalCount)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   if (pid > 0)
     return signal_one(pid, signal, kSiUser);
   if (pid == -1) {
@@ -43,25 +44,25 @@ int64_t sys_kill(Frame& f) {
       any = true;
       proc::send_signal(p, signal, proc::SignalInfo{kSiUser, proc::current().pid, 0});
     }
-    return any ? 0 : -kESRCH;
+    return any ? 0 : -abi::kESRCH;
   }
-  return -kESRCH;  // FIXME: no process groups (pid 0, pid < -1)
+  return -abi::kESRCH;  // FIXME: no process groups (pid 0, pid < -1)
 }
 
 int64_t sys_tgkill(Frame& f) {
   const int tgid = static_cast<int>(arg0(f)), tid = static_cast<int>(arg1(f));
   const int signal = static_cast<int>(arg2(f));
   if (tgid <= 0 || tid <= 0 || signal < 0 || signal > proc::kSignalCount)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   if (tgid != tid)
-    return -kESRCH;  // one thread per process: its tid is its pid
+    return -abi::kESRCH;  // one thread per process: its tid is its pid
   return signal_one(tid, signal, kSiTkill);
 }
 
 int64_t sys_tkill(Frame& f) {
   const int tid = static_cast<int>(arg0(f)), signal = static_cast<int>(arg1(f));
   if (tid <= 0 || signal < 0 || signal > proc::kSignalCount)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   return signal_one(tid, signal, kSiTkill);
 }
 
@@ -69,15 +70,15 @@ int64_t sys_rt_sigaction(Frame& f) {
   const int signal = static_cast<int>(arg0(f));
   const uint64_t new_action = arg1(f), old_action = arg2(f);
   if (arg3(f) != kSigsetBytes || signal < 1 || signal > proc::kSignalCount)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   proc::Process& p = proc::current();
   if (new_action != 0 && (signal == proc::kSigKill || signal == proc::kSigStop))
-    return -kEINVAL;
+    return -abi::kEINVAL;
   proc::SignalAction action;
   if (new_action != 0 && proc::read_user(new_action, action) != 0)
-    return -kEFAULT;
+    return -abi::kEFAULT;
   if (old_action != 0 && proc::write_user(old_action, p.signals.actions[signal]) != 0)
-    return -kEFAULT;
+    return -abi::kEFAULT;
   if (new_action != 0) {
     action.mask &= ~kUnblockable;
     p.signals.actions[signal] = action;
@@ -92,20 +93,20 @@ int64_t sys_rt_sigaction(Frame& f) {
 int64_t sys_rt_sigprocmask(Frame& f) {
   const uint64_t how = arg0(f), new_set = arg1(f), old_set = arg2(f);
   if (arg3(f) != kSigsetBytes)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   proc::Process& p = proc::current();
   uint64_t set = 0;
   if (new_set != 0 && proc::read_user(new_set, set) != 0)
-    return -kEFAULT;
+    return -abi::kEFAULT;
   if (old_set != 0 && proc::write_user(old_set, p.signals.blocked) != 0)
-    return -kEFAULT;
+    return -abi::kEFAULT;
   if (new_set == 0)
     return 0;
   switch (how) {
     case kSigBlock: p.signals.blocked |= set; break;
     case kSigUnblock: p.signals.blocked &= ~set; break;
     case kSigSetmask: p.signals.blocked = set; break;
-    default: return -kEINVAL;
+    default: return -abi::kEINVAL;
   }
   p.signals.blocked &= ~kUnblockable;
   return 0;
@@ -126,7 +127,7 @@ int64_t sys_sigaltstack(Frame& f) {
       uint64_t size;
     } disabled{0, 2 /* SS_DISABLE */, 0, 0};
     if (proc::write_user(arg1(f), disabled) != 0)
-      return -kEFAULT;
+      return -abi::kEFAULT;
   }
   return 0;
 }

@@ -2,7 +2,6 @@
 // per-thread setup calls every libc makes at start-up (arch_prctl for TLS,
 // set_tid_address, set_robust_list, rseq).
 #include "arch/x86_64/cpu.h"
-#include "lib/errno.h"
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
@@ -10,7 +9,9 @@
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
 #include "time/clocksource.h"
+#include "vdso/abi/linux.h"
 
+namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
@@ -54,7 +55,7 @@ int64_t sys_uname(Frame& f) {
   copy_field(name.version, "#1 vdso-kernel (Linux x86_64 system-call subset)");
   copy_field(name.machine, "x86_64");
   copy_field(name.domainname, "(none)");
-  return proc::write_user(arg0(f), name) == 0 ? 0 : -kEFAULT;
+  return proc::write_user(arg0(f), name) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int64_t sys_arch_prctl(Frame& f) {
@@ -63,14 +64,14 @@ int64_t sys_arch_prctl(Frame& f) {
   switch (code) {
     case kArchSetFs:
       if (address >= layout::kUserTop)
-        return -kEPERM;
+        return -abi::kEPERM;
       p.fs_base = address;
       cpu::wrmsr(cpu::kMsrFsBase, address);
       return 0;
-    case kArchGetFs: return proc::write_user(address, p.fs_base) == 0 ? 0 : -kEFAULT;
+    case kArchGetFs: return proc::write_user(address, p.fs_base) == 0 ? 0 : -abi::kEFAULT;
     case kArchSetGs:
-    case kArchGetGs: return -kEINVAL;  // FIXME: GS is the kernel's to keep free
-    default: return -kEINVAL;
+    case kArchGetGs: return -abi::kEINVAL;  // FIXME: GS is the kernel's to keep free
+    default: return -abi::kEINVAL;
   }
 }
 
@@ -83,27 +84,27 @@ int64_t sys_set_tid_address(Frame& f) {
 int64_t sys_set_robust_list(Frame& f) {
   // One thread per process: the list is never walked (nobody can wait on
   // a dead owner's futex), so registering it is all there is.
-  return arg1(f) == kRobustListHeadBytes ? 0 : -kEINVAL;
+  return arg1(f) == kRobustListHeadBytes ? 0 : -abi::kEINVAL;
 }
 
 int64_t sys_rseq(Frame&) {
   // As a Linux built without CONFIG_RSEQ: libcs fall back by themselves.
-  return -kENOSYS;
+  return -abi::kENOSYS;
 }
 
 int64_t sys_prlimit64(Frame& f) {
   const int pid = static_cast<int>(arg0(f));
   const uint64_t resource = arg1(f), new_limit = arg2(f), old_limit = arg3(f);
   if (pid != 0 && pid != proc::current().pid)
-    return -kEPERM;
+    return -abi::kEPERM;
   if (resource >= 16)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   if (old_limit != 0 && proc::write_user(old_limit, limit_of(resource)) != 0)
-    return -kEFAULT;
+    return -abi::kEFAULT;
   if (new_limit != 0) {
     Rlimit ignored;
     if (proc::read_user(new_limit, ignored) != 0)
-      return -kEFAULT;
+      return -abi::kEFAULT;
     // FIXME: limits are reported, not enforced; setting one is accepted.
   }
   return 0;
@@ -111,8 +112,8 @@ int64_t sys_prlimit64(Frame& f) {
 
 int64_t sys_getrlimit(Frame& f) {
   if (arg0(f) >= 16)
-    return -kEINVAL;
-  return proc::write_user(arg1(f), limit_of(arg0(f))) == 0 ? 0 : -kEFAULT;
+    return -abi::kEINVAL;
+  return proc::write_user(arg1(f), limit_of(arg0(f))) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int64_t sys_sysinfo(Frame& f) {
@@ -137,14 +138,14 @@ int64_t sys_sysinfo(Frame& f) {
       ++info.procs;
   }
   info.mem_unit = 1;
-  return proc::write_user(arg0(f), info) == 0 ? 0 : -kEFAULT;
+  return proc::write_user(arg0(f), info) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int64_t sys_getrandom(Frame& f) {
   constexpr uint64_t kKnownFlags = 1 | 2 | 4;  // NONBLOCK, RANDOM, INSECURE
   const uint64_t buffer = arg0(f), length = arg1(f);
   if (arg2(f) & ~kKnownFlags)
-    return -kEINVAL;
+    return -abi::kEINVAL;
   uint8_t chunk[256];
   uint64_t done = 0;
   const uint64_t capped = length < (32u << 20) ? length : (32u << 20);
@@ -152,7 +153,7 @@ int64_t sys_getrandom(Frame& f) {
     const uint64_t n = capped - done < sizeof(chunk) ? capped - done : sizeof(chunk);
     random::fill(chunk, n);
     if (proc::copy_to_user(buffer + done, chunk, n) != 0)
-      return done == 0 ? -kEFAULT : static_cast<int64_t>(done);
+      return done == 0 ? -abi::kEFAULT : static_cast<int64_t>(done);
     done += n;
   }
   return static_cast<int64_t>(done);

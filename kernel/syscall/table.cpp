@@ -1,13 +1,14 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "console/print.h"
-#include "lib/errno.h"
 #include "proc/process.h"
 #include "proc/signal_delivery.h"
 #include "syscall/syscall.h"
+#include "vdso/abi/linux.h"
 
 extern "C" void syscall_entry();
 
+namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
@@ -36,7 +37,7 @@ int64_t not_implemented(uint64_t number) {
   const bool in_table = number < kTableSize;
   bool& logged = logged_out_of_range;
   if (in_table ? (logged_missing[number / 64] >> (number % 64)) & 1 : logged) {
-    return -kENOSYS;
+    return -abi::kENOSYS;
   }
   if (in_table) {
     logged_missing[number / 64] |= 1ull << (number % 64);
@@ -45,7 +46,7 @@ int64_t not_implemented(uint64_t number) {
   }
   kprint("syscall: %s (%lu) not implemented: -ENOSYS (pid %d, logged once)\n",
          proc::syscall_name(number), number, proc::current().pid);
-  return -kENOSYS;
+  return -abi::kENOSYS;
 }
 
 }  // namespace

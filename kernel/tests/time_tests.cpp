@@ -36,7 +36,7 @@ void page_identity(Context& t, const BootOptions& options) {
   KEXPECT(t, tick::timekeeper().clock_getres(abi::kClockMonotonicCoarse, &res) == 0, "getres");
   KEXPECT(t, ns_of(res) == kNsPerSecond / options.hz, "resolution %ld", ns_of(res));
   abi::Timespec unused{};
-  KEXPECT(t, tick::timekeeper().clock_gettime(abi::kClockMonotonic, &unused) == -abi::kEinval,
+  KEXPECT(t, tick::timekeeper().clock_gettime(abi::kClockMonotonic, &unused) == -abi::kEINVAL,
           "the page serves only the coarse clocks");
 }
 

@@ -23,10 +23,35 @@ inline constexpr int kClockTai = 11;
 // processes and threads and are validated by the kernel.
 inline constexpr int kMaxClocks = 16;
 
-// errno values returned negated across the VDSO and system-call ABI.
-inline constexpr int kEfault = 14;
-inline constexpr int kEinval = 22;
-inline constexpr int kEnosys = 38;
+// errno values returned negated across the VDSO and system-call ABI (the
+// one list: the image, both hosts and their tests use these), as in
+// include/uapi/asm-generic/errno-base.h and errno.h.
+inline constexpr int kEPERM = 1;
+inline constexpr int kENOENT = 2;
+inline constexpr int kESRCH = 3;
+inline constexpr int kEINTR = 4;
+inline constexpr int kEIO = 5;
+inline constexpr int kE2BIG = 7;
+inline constexpr int kENOEXEC = 8;
+inline constexpr int kEBADF = 9;
+inline constexpr int kECHILD = 10;
+inline constexpr int kEAGAIN = 11;
+inline constexpr int kENOMEM = 12;
+inline constexpr int kEACCES = 13;
+inline constexpr int kEFAULT = 14;
+inline constexpr int kEEXIST = 17;
+inline constexpr int kENODEV = 19;
+inline constexpr int kENOTDIR = 20;
+inline constexpr int kEISDIR = 21;
+inline constexpr int kEINVAL = 22;
+inline constexpr int kENFILE = 23;
+inline constexpr int kEMFILE = 24;
+inline constexpr int kENOTTY = 25;
+inline constexpr int kESPIPE = 29;
+inline constexpr int kEPIPE = 32;
+inline constexpr int kERANGE = 34;
+inline constexpr int kENAMETOOLONG = 36;
+inline constexpr int kENOSYS = 38;
 
 // x86_64 system-call numbers used by the image's fallback path.
 inline constexpr long kSysGettimeofday = 96;
