@@ -125,18 +125,8 @@ std::string probe_boot_problem(const std::string& kernel, const Accelerator& kvm
     return std::string("fork: ") + std::strerror(errno);
   }
   if (child == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    dup2(out[1], STDERR_FILENO);
-    const int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0)
-      dup2(devnull, STDIN_FILENO);
-    std::vector<char*> argv;
-    for (std::string& a : args)
-      argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execvp(argv[0], argv.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", argv[0], std::strerror(errno));
-    _exit(127);
+    redirect_child_output(out[1]);
+    exec_or_exit(args);
   }
   close(out[1]);
   std::string output;
@@ -338,6 +328,24 @@ std::vector<std::string> qemu_command(const Accelerator& accelerator, const Boot
   args.insert(args.end(), {"-append", boot.append});
   args.insert(args.end(), boot.extra_args.begin(), boot.extra_args.end());
   return args;
+}
+
+void redirect_child_output(int output_fd) {
+  dup2(output_fd, STDOUT_FILENO);
+  dup2(output_fd, STDERR_FILENO);
+  const int devnull = open("/dev/null", O_RDONLY);
+  if (devnull >= 0)
+    dup2(devnull, STDIN_FILENO);
+}
+
+void exec_or_exit(std::vector<std::string> args) {
+  std::vector<char*> argv;
+  for (std::string& a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execvp(argv[0], argv.data());
+  std::fprintf(stderr, "cannot run %s: %s\n", argv[0], std::strerror(errno));
+  _exit(127);
 }
 
 std::string default_kernel_path(const char* built_path) {

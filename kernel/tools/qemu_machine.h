@@ -66,6 +66,12 @@ struct Boot {
 // isa-debug-exit device the kernel leaves through, then `boot`.
 std::vector<std::string> qemu_command(const Accelerator& accelerator, const Boot& boot);
 
+// In a forked child: stdin from /dev/null, stdout and stderr to `output_fd`.
+void redirect_child_output(int output_fd);
+// In a forked child: runs `args` (QEMU), or says why not on stderr and
+// exits with 127.
+[[noreturn]] void exec_or_exit(std::vector<std::string> args);
+
 // The kernel of this build: VDSO_KERNEL when set, else the one beside the
 // running tool (BUILD/bin/../kernel/vdso-kernel), else `built_path`.
 std::string default_kernel_path(const char* built_path);

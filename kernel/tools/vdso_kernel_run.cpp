@@ -264,14 +264,7 @@ int main(int argc, char** argv) {
     const int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, STDIN_FILENO);
     dup2(devnull, STDOUT_FILENO);  // QEMU's own chatter; its errors stay on stderr
-    std::vector<char*> argv_c;
-    for (std::string& a : args)
-      argv_c.push_back(a.data());
-    argv_c.push_back(nullptr);
-    execvp(argv_c[0], argv_c.data());
-    std::fprintf(stderr, "vdso-kernel-run: cannot run qemu-system-x86_64: %s\n",
-                 std::strerror(errno));
-    _exit(127);
+    vdso_kernel_tools::exec_or_exit(args);
   }
   for (auto& p : pipes)
     close(p[1]);

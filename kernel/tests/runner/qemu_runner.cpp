@@ -308,18 +308,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "runner: cannot raise QEMU's priority (%s); timing may suffer\n",
                    std::strerror(errno));
     }
-    dup2(out[1], STDOUT_FILENO);
-    dup2(out[1], STDERR_FILENO);
-    const int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0)
-      dup2(devnull, STDIN_FILENO);
-    std::vector<char*> argv_c;
-    for (std::string& a : args)
-      argv_c.push_back(a.data());
-    argv_c.push_back(nullptr);
-    execvp(argv_c[0], argv_c.data());
-    std::fprintf(stderr, "runner: cannot run %s: %s\n", argv_c[0], std::strerror(errno));
-    _exit(127);
+    vdso_kernel_tools::redirect_child_output(out[1]);
+    vdso_kernel_tools::exec_or_exit(args);
   }
   close(out[1]);
 
