@@ -45,8 +45,8 @@ std::string cpuinfo_path() {
   return env != nullptr && env[0] != '\0' ? env : "/proc/cpuinfo";
 }
 
-// "vmx" or "svm" when a flags line of `path` has it; "" when none has;
-// nullopt-like: sets `error` when the file cannot be read.
+// "vmx" or "svm" when a flags line of `path` has it, "" when none has;
+// `error` says why when the file cannot be read.
 std::string virtualization_flag(const std::string& path, std::string& error) {
   std::ifstream in(path);
   if (!in) {
