@@ -193,8 +193,8 @@ bool newer_or_same(const struct stat& a, const struct stat& b) {
 }
 
 bool read_cache(const std::string& kernel, const std::string& request, Accelerator& out) {
-  struct stat cache_stat {
-  }, kernel_stat{};
+  struct stat cache_stat = {};
+  struct stat kernel_stat = {};
   const std::string path = cache_path(kernel);
   if (stat(path.c_str(), &cache_stat) != 0 || stat(kernel.c_str(), &kernel_stat) != 0 ||
       !newer_or_same(cache_stat, kernel_stat)) {
