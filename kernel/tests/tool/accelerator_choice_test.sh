@@ -103,6 +103,22 @@ run "--cpu max is TCG" -- "$qemu_tool" args --kernel "$kernel" --cpu max
 check "tcg" bash -c "grep -A1 -x -- -accel '$work/out' | grep -qx tcg"
 check "max" bash -c "grep -A1 -x -- -cpu '$work/out' | grep -qx max"
 
+# The cache: a kernel of its own (VDSO_KERNEL) gets its own cache beside
+# it. The first run decides and says why; the next reads the decision
+# silently; a rebuilt (newer) kernel is decided for again.
+mkdir "$work/own"
+cp "$kernel" "$work/own/vdso-kernel"
+ln -s "$(dirname "$kernel")/initramfs.cpio" "$work/own/initramfs.cpio"
+run "first run of a new kernel" VDSO_KERNEL="$work/own/vdso-kernel" -- "$run_tool" "$user/hello-musl"
+check "exit 0" status_is 0
+check "decided: the reason is shown" grep -qE '^vdso-kernel-run: (KVM|TCG)' "$work/err"
+check "and cached beside that kernel" test -s "$work/own/qemu-accel.cache"
+run "second run" VDSO_KERNEL="$work/own/vdso-kernel" -- "$run_tool" "$user/hello-musl"
+check "cached: no reason shown" bash -c "! grep -qE '^vdso-kernel-run: (KVM|TCG)' '$work/err'"
+touch -d '+2 seconds' "$work/own/vdso-kernel"
+run "after a rebuild" VDSO_KERNEL="$work/own/vdso-kernel" -- "$run_tool" "$user/hello-musl"
+check "decided again" grep -qE '^vdso-kernel-run: (KVM|TCG)' "$work/err"
+
 cache_after=$(decision)
 check "stand-in cpuinfo decisions left the build's cache alone" test "$cache_before" = "$cache_after"
 
