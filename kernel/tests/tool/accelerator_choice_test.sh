@@ -3,7 +3,8 @@
 # any machine: a stand-in /proc/cpuinfo (VDSO_KERNEL_CPUINFO) without vmx
 # or svm is what a software-hypervisor /dev/kvm (kvm_pvm) looks like, so
 # the choice must be TCG with the reason, and a forced KVM a clear error.
-# Decisions about a stand-in cpuinfo never replace the build's cached one.
+# Decisions about a stand-in cpuinfo never replace the build's cached one;
+# a stand-in qemu-system-x86_64 (PATH) plays a QEMU that aborts or hangs.
 # usage: accelerator_choice_test.sh BUILD/bin/vdso-kernel-qemu BUILD/bin/vdso-kernel-run
 #                                   BUILD/kernel/vdso-kernel BUILD/kernel/user
 set -uo pipefail
@@ -89,6 +90,29 @@ check "exit 0" status_is 0
 check "past the cpuinfo check" bash -c "! grep -qF 'no hardware virtualization' '$work/out'"
 check "KVM, or a later check's reason" grep -qE \
   '^(KVM used|KVM not used: (/dev/kvm|a probe boot|QEMU cannot start))' "$work/out"
+
+# QEMU itself failing under KVM, with a stand-in qemu-system-x86_64 first
+# in PATH: an abort as QEMU's on a hypervisor that refuses an MSR, and a
+# boot that never ends. Only where /dev/kvm answers does the choice get
+# that far; elsewhere the reason is /dev/kvm's.
+mkdir "$work/bin"
+cat >"$work/bin/qemu-system-x86_64" <<'FAKE'
+#!/bin/sh
+echo "qemu-system-x86_64: ../target/i386/kvm/kvm.c:2950: kvm_buf_set_msrs: Assertion \`ret == cpu->kvm_msr_buf->nmsrs' failed." >&2
+kill -ABRT $$
+FAKE
+chmod +x "$work/bin/qemu-system-x86_64"
+run "QEMU aborts creating the vCPU" VDSO_KERNEL_CPUINFO="$work/cpuinfo-vmx" PATH="$work/bin:$PATH" -- \
+  "$qemu_tool" decide --kernel "$kernel"
+check "exit 0, TCG" grep -qE '^KVM not used: (/dev/kvm|QEMU cannot start a KVM vCPU with -cpu host,-arch-capabilities \(qemu-system-x86_64: .*kvm_buf_set_msrs)' "$work/out"
+run "... with KVM forced" VDSO_KERNEL_CPUINFO="$work/cpuinfo-vmx" PATH="$work/bin:$PATH" \
+  VDSO_KERNEL_ACCEL=kvm -- "$run_tool" "$user/hello-musl"
+check "exit 125" status_is 125
+check "one line, no abort trace" test "$(wc -l <"$work/err")" -eq 1
+printf '#!/bin/sh\necho "vdso-kernel: booting"\nexec sleep 60\n' >"$work/bin/qemu-system-x86_64"
+run "a probe boot that never ends" VDSO_KERNEL_CPUINFO="$work/cpuinfo-vmx" PATH="$work/bin:$PATH" -- \
+  "$qemu_tool" decide --kernel "$kernel"
+check "stopped after the probe's 5 s, TCG" grep -qE '^KVM not used: (/dev/kvm|a probe boot of /hello-musl under KVM did not finish in 5 s \(the kernel booted, far too slowly\))' "$work/out"
 
 # The forced-TCG decision above is the build's (no stand-in cpuinfo): put
 # back the automatic one the kernel tests read.
