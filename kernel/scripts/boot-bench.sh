@@ -31,12 +31,12 @@ for _ in $(seq "$boots"); do
     dir=$([ "$which" = base ] && echo "$base" || echo "$new")
     out=$("$dir/bin/kernel-qemu-run" --kernel "$dir/kernel/vdso-kernel" \
       --initrd "$dir/kernel/initramfs.cpio" --append "init=/hello-glibc" --timeout 20)
-    host=$(sed -n 's/^runner: boot to first tick: \([0-9.]*\) s after QEMU.*/\1/p' <<<"$out")
+    host=$(sed -n 's/^runner: boot to first tick: \([0-9.]*\) s after QEMU.*/\1/p' <<<"$out" | head -1)
     if grep -q "after machine reset" <<<"$out"; then
-      reset=$(sed -n 's/.*tick: first tick \([0-9.]*\) s after machine reset.*/\1/p' <<<"$out")
+      reset=$(sed -n 's/.*tick: first tick \([0-9.]*\) s after machine reset.*/\1/p' <<<"$out" | head -1)
     else
-      entry_us=$(sed -n 's/.*TSC at kernel entry \([0-9]*\) us.*/\1/p' <<<"$out")
-      after=$(sed -n 's/.*tick: first tick \([0-9.]*\) s after kernel entry.*/\1/p' <<<"$out")
+      entry_us=$(sed -n 's/.*TSC at kernel entry \([0-9]*\) us.*/\1/p' <<<"$out" | head -1)
+      after=$(sed -n 's/.*tick: first tick \([0-9.]*\) s after kernel entry.*/\1/p' <<<"$out" | head -1)
       reset=$(awk -v e="$entry_us" -v a="$after" 'BEGIN { printf "%.6f", e / 1e6 + a }')
     fi
     echo "$which $host $reset" >>"$samples"
