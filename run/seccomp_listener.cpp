@@ -229,13 +229,18 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
       return;
     }
   }
-  if (!reply(id, error, answer.value, false)) {
-    gone_.fetch_add(1, std::memory_order_relaxed);  // interrupted meanwhile: it asks again
-    return;
-  }
+  // Counted before the reply: once answered, the caller may exit, and the
+  // tree with it, before this thread runs again.
   answered_.fetch_add(1, std::memory_order_relaxed);
   if (error != 0)
     faults_.fetch_add(1, std::memory_order_relaxed);
+  if (!reply(id, error, answer.value, false)) {
+    // Interrupted meanwhile: it asks again, so this one was not answered.
+    answered_.fetch_sub(1, std::memory_order_relaxed);
+    if (error != 0)
+      faults_.fetch_sub(1, std::memory_order_relaxed);
+    gone_.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 bool SeccompListener::reply(uint64_t id, int error, int64_t value, bool host_answers) {
