@@ -21,17 +21,6 @@
 #include "stub_abi.h"
 #include "thread_signals.h"
 
-// Linux 6.6 (Debian 12's headers are older): wake the caller on the
-// listener's CPU when it is answered, which makes a round trip a hand-off
-// instead of two cross-CPU wake-ups. Older kernels refuse it; nothing else
-// depends on it.
-#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
-#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
-#endif
-#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
-#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
-#endif
-
 namespace vdso::run {
 namespace {
 
@@ -133,7 +122,6 @@ bool SeccompListener::start(std::string* error, std::string* note) {
     return false;
   }
   fcntl(listener_, F_SETFD, FD_CLOEXEC);
-  ioctl(listener_, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
   pthread_t thread;
   const int rc = pthread_create(&thread, nullptr, &SeccompListener::thread_main, this);
   if (rc != 0) {
