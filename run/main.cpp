@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
   const int status = vdso::run::run_main(argc, argv);
   std::fflush(stdout);
   std::fflush(stderr);
-  // The ticker and fd threads never return: end the process without
+  // The ticker and listener threads never return: end the process without
   // running destructors under their feet.
   _exit(status);
 }
