@@ -117,7 +117,9 @@ bool SeccompListener::start(std::string* error, std::string* note) {
     }
   }
   if (listener_ < 0) {
-    *error = std::string("cannot install the seccomp filter that delivers the data page: ") +
+    *error = std::string(
+                 "cannot install the seccomp filter that delivers the data page and answers the "
+                 "clock calls: ") +
              strerror(errno);
     return false;
   }
