@@ -42,6 +42,7 @@ for hz in 10 250 1000; do
       check "$what: clock_getres($clock) system call is the tick" \
         "$(value res_syscall_$clock "$out")" $tick
     done
+    check "$what: the system call from a second thread" "$(value res_syscall_from_thread "$out")" $tick
     check "$what: a clock id with high bits set is read as the kernel reads it" \
       "$(value res_syscall_high_bits "$out")" $tick
     # musl's clock_getres always makes the system call: two more answered.

@@ -8,6 +8,7 @@
  *                  bracketed by two system calls (consecutive rounds share
  *                  one); disorder_<clock>=N counts rounds out of order. Then
  *                  clock_getres through libc and the system call, the same
+ *                  system call from a second thread, the same
  *                  round-trip across two processes (a pipe ping-pong), and
  *                  syscalls=N, the answered calls this made.
  *   faults         what each bad or null pointer gives: the same lines on
@@ -23,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,6 +90,13 @@ static int64_t res_by_libc(clockid_t id) {
   return ns_of(&ts);
 }
 
+/* A thread other than the leader: the supervisor writes into the thread
+ * that asked. */
+static void* getres_in_thread(void* result) {
+  *(int64_t*)result = res_by_syscall(CLOCK_MONOTONIC_COARSE);
+  return NULL;
+}
+
 /* The round-trip across processes: the parent's system call, the child's
  * libc read, the parent's next system call, ordered through a pipe. */
 static long cross_process_disorder(int clock, int rounds) {
@@ -144,6 +153,10 @@ static int order(int rounds) {
   struct timespec ts;
   const long high = syscall(SYS_clock_getres, (long)CLOCK_MONOTONIC_COARSE | (1L << 32), &ts);
   printf("res_syscall_high_bits=%lld\n", high == 0 ? (long long)ns_of(&ts) : -1LL);
+  int64_t from_thread = -1;
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, getres_in_thread, &from_thread) == 0) pthread_join(thread, NULL);
+  printf("res_syscall_from_thread=%lld\n", (long long)from_thread);
   const int cross_rounds = rounds / 20 > 0 ? rounds / 20 : 1;
   for (int clock = 0; clock < kClocks; ++clock) {
     printf("cross_process_disorder_%s=%ld/%d\n", kNames[clock],
