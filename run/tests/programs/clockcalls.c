@@ -51,7 +51,8 @@ static const clockid_t kIds[kClocks] = {CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_C
 
 static int64_t by_syscall(int clock) {
   ++syscalls_made;
-  if (clock == kTime) return syscall(SYS_time, NULL);
+  if (clock == kTime)
+    return syscall(SYS_time, NULL);
   struct timespec ts;
   if (syscall(SYS_clock_gettime, kIds[clock], &ts) != 0) {
     perror("clockcalls: clock_gettime");
@@ -80,13 +81,15 @@ static int64_t by_libc(int clock) {
 static int64_t res_by_syscall(clockid_t id) {
   ++syscalls_made;
   struct timespec ts;
-  if (syscall(SYS_clock_getres, id, &ts) != 0) return -1;
+  if (syscall(SYS_clock_getres, id, &ts) != 0)
+    return -1;
   return ns_of(&ts);
 }
 
 static int64_t res_by_libc(clockid_t id) {
   struct timespec ts;
-  if (clock_getres(id, &ts) != 0) return -1;
+  if (clock_getres(id, &ts) != 0)
+    return -1;
   return ns_of(&ts);
 }
 
@@ -101,7 +104,8 @@ static void* getres_in_thread(void* result) {
  * libc read, the parent's next system call, ordered through a pipe. */
 static long cross_process_disorder(int clock, int rounds) {
   int to_child[2], to_parent[2];
-  if (pipe(to_child) != 0 || pipe(to_parent) != 0) return -1;
+  if (pipe(to_child) != 0 || pipe(to_parent) != 0)
+    return -1;
   const pid_t child = fork();
   if (child == 0) {
     close(to_child[1]);
@@ -109,7 +113,8 @@ static long cross_process_disorder(int clock, int rounds) {
     int64_t before;
     while (read(to_child[0], &before, sizeof(before)) == sizeof(before)) {
       const int64_t seen = by_libc(clock);
-      if (write(to_parent[1], &seen, sizeof(seen)) != sizeof(seen)) _exit(1);
+      if (write(to_parent[1], &seen, sizeof(seen)) != sizeof(seen))
+        _exit(1);
     }
     _exit(0);
   }
@@ -123,7 +128,8 @@ static long cross_process_disorder(int clock, int rounds) {
         read(to_parent[0], &seen, sizeof(seen)) != sizeof(seen))
       return -1;
     const int64_t after = by_syscall(clock);
-    if (seen < before || after < seen) ++disorder;
+    if (seen < before || after < seen)
+      ++disorder;
     before = after;
   }
   close(to_child[1]);
@@ -139,7 +145,8 @@ static int order(int rounds) {
     for (int i = 0; i < rounds; ++i) {
       const int64_t seen = by_libc(clock);
       const int64_t after = by_syscall(clock);
-      if (seen < before || after < seen) ++disorder;
+      if (seen < before || after < seen)
+        ++disorder;
       before = after;
     }
     printf("disorder_%s=%ld\n", kNames[clock], disorder);
@@ -155,7 +162,8 @@ static int order(int rounds) {
   printf("res_syscall_high_bits=%lld\n", high == 0 ? (long long)ns_of(&ts) : -1LL);
   int64_t from_thread = -1;
   pthread_t thread;
-  if (pthread_create(&thread, NULL, getres_in_thread, &from_thread) == 0) pthread_join(thread, NULL);
+  if (pthread_create(&thread, NULL, getres_in_thread, &from_thread) == 0)
+    pthread_join(thread, NULL);
   printf("res_syscall_from_thread=%lld\n", (long long)from_thread);
   const int cross_rounds = rounds / 20 > 0 ? rounds / 20 : 1;
   for (int clock = 0; clock < kClocks; ++clock) {
@@ -176,9 +184,11 @@ static int faults(void) {
   const long page = sysconf(_SC_PAGESIZE);
   /* [writable][no access]: a timespec straddling the two. */
   char* pages = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (pages == MAP_FAILED || mprotect(pages + page, page, PROT_NONE) != 0) return 1;
+  if (pages == MAP_FAILED || mprotect(pages + page, page, PROT_NONE) != 0)
+    return 1;
   char* readonly = mmap(NULL, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (readonly == MAP_FAILED) return 1;
+  if (readonly == MAP_FAILED)
+    return 1;
   const long unmapped = 8, kernel = (long)0xffffffffff600000UL;
   const long straddle = (long)(pages + page - 8);
 
@@ -197,10 +207,10 @@ static int faults(void) {
       memset(pages + page - 8, 0x5a, 8);
       const long rc = raw(nr, id, straddle);
       int touched = 0;
-      for (int i = 0; i < 8; ++i) touched |= pages[page - 8 + i] != 0x5a;
+      for (int i = 0; i < 8; ++i)
+        touched |= pages[page - 8 + i] != 0x5a;
       printf("%s_%s_straddle=%ld\n", name, kNames[clock], rc);
-      printf("%s_%s_straddle_first_half_written=%s\n", name, kNames[clock],
-             touched ? "yes" : "no");
+      printf("%s_%s_straddle_first_half_written=%s\n", name, kNames[clock], touched ? "yes" : "no");
     }
   }
   const long now = raw(SYS_time, 0, 0);
@@ -214,9 +224,15 @@ static int faults(void) {
 }
 
 static int others(int n) {
-  static const long ids[] = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
-                             CLOCK_THREAD_CPUTIME_ID, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME,
-                             16 + CLOCK_MONOTONIC_COARSE, -1, 1000};
+  static const long ids[] = {CLOCK_REALTIME,
+                             CLOCK_MONOTONIC,
+                             CLOCK_PROCESS_CPUTIME_ID,
+                             CLOCK_THREAD_CPUTIME_ID,
+                             CLOCK_MONOTONIC_RAW,
+                             CLOCK_BOOTTIME,
+                             16 + CLOCK_MONOTONIC_COARSE,
+                             -1,
+                             1000};
   long ok = 0, einval = 0;
   for (int i = 0; i < n; ++i) {
     for (size_t k = 0; k < sizeof(ids) / sizeof(ids[0]); ++k) {
@@ -232,7 +248,8 @@ static int others(int n) {
 }
 
 static int undumpable(int n) {
-  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return 1;
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+    return 1;
   long ok = 0;
   for (int i = 0; i < n; ++i) {
     struct timespec ts;
@@ -283,22 +300,26 @@ static int storm(int signals) {
       }
     }
     ++calls;
-    if (rc == -EINTR) ++eintr;
-    else if (rc != 0) ++errors;
+    if (rc == -EINTR)
+      ++eintr;
+    else if (rc != 0)
+      ++errors;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    if (now.tv_sec - start.tv_sec > 30) break;
+    if (now.tv_sec - start.tv_sec > 30)
+      break;
   }
   int status;
   waitpid(sender, &status, 0);
-  printf("received=%d expected=%d eintr=%ld errors=%ld calls=%ld\n", (int)received, signals,
-         eintr, errors, calls);
+  printf("received=%d expected=%d eintr=%ld errors=%ld calls=%ld\n", (int)received, signals, eintr,
+         errors, calls);
 
   /* Callers killed while they sit in the calls: the others go on. */
   pid_t victims[8];
   for (int v = 0; v < 8; ++v) {
     victims[v] = fork();
     if (victims[v] == 0) {
-      for (;;) raw(SYS_clock_gettime, CLOCK_MONOTONIC_COARSE, (long)&now);
+      for (;;)
+        raw(SYS_clock_gettime, CLOCK_MONOTONIC_COARSE, (long)&now);
     }
   }
   usleep(50 * 1000);
@@ -318,11 +339,17 @@ int main(int argc, char** argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   const char* mode = argc > 1 ? argv[1] : "";
   const int n = argc > 2 ? atoi(argv[2]) : 0;
-  if (strcmp(mode, "order") == 0 && n > 0) return order(n);
-  if (strcmp(mode, "faults") == 0) return faults();
-  if (strcmp(mode, "others") == 0 && n > 0) return others(n);
-  if (strcmp(mode, "undumpable") == 0 && n > 0) return undumpable(n);
-  if (strcmp(mode, "storm") == 0 && n > 0) return storm(n);
-  fprintf(stderr, "usage: clockcalls order ROUNDS | faults | others N | undumpable N | storm SIGNALS\n");
+  if (strcmp(mode, "order") == 0 && n > 0)
+    return order(n);
+  if (strcmp(mode, "faults") == 0)
+    return faults();
+  if (strcmp(mode, "others") == 0 && n > 0)
+    return others(n);
+  if (strcmp(mode, "undumpable") == 0 && n > 0)
+    return undumpable(n);
+  if (strcmp(mode, "storm") == 0 && n > 0)
+    return storm(n);
+  fprintf(stderr,
+          "usage: clockcalls order ROUNDS | faults | others N | undumpable N | storm SIGNALS\n");
   return 2;
 }
