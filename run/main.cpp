@@ -15,11 +15,11 @@
 #include <initializer_list>
 #include <string>
 
-#include "fd_delivery.h"
 #include "host_vdso.h"
 #include "injector.h"
 #include "launch.h"
 #include "options.h"
+#include "seccomp_listener.h"
 #include "ticker.h"
 #include "tracer.h"
 #include "vdso_memory.h"
@@ -79,7 +79,8 @@ void install_signal_handlers() {
 }
 
 void print_stats(const Options& options, const Ticker& ticker, const TraceStats& trace,
-                 const FdDelivery& delivery, const abi::DataPage& page, const timespec& start) {
+                 const SeccompListener& listener, const abi::DataPage& page,
+                 const timespec& start) {
   const double wall = seconds_since(start);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -99,11 +100,20 @@ void print_stats(const Options& options, const Ticker& ticker, const TraceStats&
                static_cast<unsigned long long>(trace.execs_served),
                static_cast<unsigned long long>(trace.execs_trapped),
                static_cast<unsigned long long>(trace.execs_not_served),
-               static_cast<unsigned long long>(delivery.delivered()),
+               static_cast<unsigned long long>(listener.delivered()),
                static_cast<unsigned long long>(trace.processes),
                static_cast<unsigned long long>(trace.threads),
                static_cast<unsigned long long>(trace.stops),
                static_cast<unsigned long long>(trace.signals_delivered));
+  const ClockCallStats clocks = listener.clock_calls();
+  std::fprintf(stderr,
+               "vdso-run: stats: clock system calls answered %llu (-EFAULT %llu), restarted "
+               "after a signal %llu, caller gone %llu, left to the host %llu\n",
+               static_cast<unsigned long long>(clocks.answered),
+               static_cast<unsigned long long>(clocks.faults),
+               static_cast<unsigned long long>(trace.clock_calls_restarted),
+               static_cast<unsigned long long>(clocks.gone),
+               static_cast<unsigned long long>(clocks.left_to_host));
   const abi::Timespec realtime =
       abi::read_coarse(page, static_cast<uint32_t>(abi::CoarseClock::kRealtime));
   const abi::Timespec monotonic =
@@ -168,9 +178,9 @@ int run_main(int argc, char** argv) {
     std::fprintf(stderr,
                  "vdso-run: warning: the host has no vDSO; unserved clocks make system calls\n");
   }
-  FdDelivery delivery(memory.fd(), random_cookie());
+  SeccompListener listener(memory.fd(), random_cookie(), ticker.timekeeper());
   std::string note;
-  if (!delivery.start(&error, &note))
+  if (!listener.start(&error, &note))
     die(error);
   if (options.verbose && !note.empty())
     std::fprintf(stderr, "vdso-run: %s\n", note.c_str());
@@ -181,10 +191,10 @@ int run_main(int argc, char** argv) {
   }
   install_signal_handlers();
 
-  Injector injector(memory, host, delivery.cookie());
+  Injector injector(memory, host, listener.cookie());
   Tracer tracer(injector, options.verbose);
   tracer.set_reporter(
-      [&] { print_stats(options, ticker, tracer.stats(), delivery, memory.data_page(), start); });
+      [&] { print_stats(options, ticker, tracer.stats(), listener, memory.data_page(), start); });
   Launch launch;
   const pid_t first = launch.fork_child(options.program_argv);
   if (first < 0)
@@ -202,7 +212,7 @@ int run_main(int argc, char** argv) {
 
   const int status = tracer.run();
   if (options.stats)
-    print_stats(options, ticker, tracer.stats(), delivery, memory.data_page(), start);
+    print_stats(options, ticker, tracer.stats(), listener, memory.data_page(), start);
   return exit_status_of(options.program_argv[0], status);
 }
 
@@ -213,7 +223,7 @@ int main(int argc, char** argv) {
   const int status = vdso::run::run_main(argc, argv);
   std::fflush(stdout);
   std::fflush(stderr);
-  // The ticker and fd threads never return: end the process without
+  // The ticker and listener threads never return: end the process without
   // running destructors under their feet.
   _exit(status);
 }

@@ -1,4 +1,4 @@
-// The supervisor's helper threads (the ticker, the fd delivery) leave every
+// The supervisor's helper threads (the ticker, the seccomp listener) leave every
 // signal to the main thread, which forwards them to the tree.
 #pragma once
 

@@ -34,6 +34,8 @@ class Ticker {
   bool start(std::string* error);
 
   uint64_t tick_ns() const { return tick_ns_; }
+  // For the readers the supervisor answers for (its const side only).
+  const Timekeeper& timekeeper() const { return *timekeeper_; }
   uint64_t ticks() const { return ticks_.load(std::memory_order_relaxed); }
   // The longest time the page went without a publication: the worst lag of
   // the served coarse clocks behind the host's.

@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "clock_calls.h"
+
 namespace vdso::run {
 namespace {
 
@@ -190,6 +192,8 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
 void Tracer::on_signal_stop(pid_t pid, Tracee& tracee, int signal) {
   if (!Injector::is_stub_stop(pid, tracee.injection, signal)) {
     ++stats_.signals_delivered;
+    if (restart_interrupted_clock_call(pid))
+      ++stats_.clock_calls_restarted;
     resume(pid, signal);
     return;
   }

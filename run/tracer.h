@@ -10,7 +10,9 @@
 //   stub's SIGTRAP           (a trapping or failed stub) Injector::finish,
 //                            resume the program
 //   group-stop               PTRACE_LISTEN, so job control works
-//   any other signal         deliver it unchanged
+//   any other signal         deliver it unchanged; if it interrupted an
+//                            answered clock call, that call restarts
+//                            (clock_calls.h)
 #pragma once
 
 #include <stdint.h>
@@ -32,6 +34,7 @@ struct TraceStats {
   uint64_t threads = 0;        // clones
   uint64_t stops = 0;          // ptrace stops handled
   uint64_t signals_delivered = 0;
+  uint64_t clock_calls_restarted = 0;  // interrupted while the listener answered
 };
 
 class Tracer {

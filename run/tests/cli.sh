@@ -87,6 +87,14 @@ check "PATH search" "$out" "shebang viapath"
 # with our own status.
 expect_status "nested vdso-run" 125 "cannot install the seccomp filter" \
   "$VDSO_RUN" "$VDSO_RUN" true
+# The outer one is unaffected: it still serves the tree and answers its
+# clock system calls.
+out=$("$VDSO_RUN" --hz 10 sh -c "\"$VDSO_RUN\" true 2>/dev/null; echo inner=\$?;
+  \"$P/clockcalls-glibc-dynamic\" order 1000" 2>&1)
+check "nested vdso-run: the inner one exits 125" "$(value inner "$out")" 125
+check "nested vdso-run: the outer one still answers the clock system calls (tick)" \
+  "$(value res_syscall_monotonic_coarse "$out")" 100000000
+check "nested vdso-run: and they agree with the VDSO" "$(value disorder_monotonic_coarse "$out")" 0
 
 # A program that traces others cannot: its tree is already traced. It must
 # fail cleanly, not hang.
@@ -108,6 +116,23 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
   check_contains "unprivileged: served" "$out" "ours=yes"
   check_contains "unprivileged: ticker falls back" "$out" "SCHED_OTHER (SCHED_FIFO refused"
   check_contains "unprivileged: filter under no_new_privs" "$out" "no_new_privs set"
+  # Its clock system calls are answered (a process of the same uid can be
+  # written into) ...
+  cp "$P/clockcalls-glibc-dynamic" "$SCRATCH/nobody/"
+  chmod 755 "$SCRATCH/nobody"/*
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+    "$SCRATCH/nobody/vdso-run" --hz 10 "$SCRATCH/nobody/clockcalls-glibc-dynamic" order 1000 2>&1)
+  check "unprivileged: clock system calls answered (tick)" \
+    "$(value res_syscall_monotonic_coarse "$out")" 100000000
+  check "unprivileged: and they agree with the VDSO" "$(value disorder_monotonic_coarse "$out")" 0
+  # ... except in a process that made itself non-dumpable: the host
+  # answers its calls, with one warning, and --stats counts them.
+  out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$SCRATCH/nobody/vdso-run" --stats \
+    sh -c "\"$SCRATCH/nobody/clockcalls-glibc-dynamic\" undumpable 5;
+    \"$SCRATCH/nobody/clockcalls-glibc-dynamic\" undumpable 5" 2>&1)
+  check "unprivileged, non-dumpable: calls still succeed" "$(count ok=5 "$out")" 2
+  check "unprivileged, non-dumpable: warned once" "$(printf '%s\n' "$out" | grep -c "cannot write into pid")" 1
+  check_contains "unprivileged, non-dumpable: counted" "$out" "left to the host 10"
 fi
 
 finish

@@ -8,7 +8,8 @@
  *   ours=yes|no                    whether that is vdso-run's image
  *   proc_auxv_agrees=yes|no        /proc/self/auxv names the same image
  *   res_ns=N                       clock_getres(CLOCK_MONOTONIC_COARSE)
- *                                  (glibc asks the VDSO, musl the kernel)
+ *                                  (glibc asks the VDSO, musl the system
+ *                                  call, which vdso-run answers)
  *   step_ns=N                      median step of CLOCK_MONOTONIC_COARSE
  *   coherent=yes|no                coarse <= fine <= coarse + 2 steps + 2 ms,
  *                                  for MONOTONIC and REALTIME
@@ -147,7 +148,8 @@ int main(int argc, char** argv) {
   printf("ours=%s\n", ours ? "yes" : "no");
   printf("proc_auxv_agrees=%s\n", proc_auxv_sysinfo_ehdr() == ehdr ? "yes" : "no");
   printf("res_ns=%lld\n", (long long)ns_of(&res));
-  /* musl answers clock_getres with a system call: the host's tick. */
+  /* musl answers clock_getres with a system call, which vdso-run answers
+   * from the same timekeeper: the same tick either way. */
   int64_t resolution = ns_of(&res);
   if (steps > 0) {
     const int64_t step = median_step(steps);

@@ -1,0 +1,65 @@
+// The clock system calls that vdso-run answers for the tree, from the same
+// Timekeeper the VDSO reads, so that a program mixing libc's coarse
+// clock_gettime (the page) with the system call sees one clock, as on
+// vdso-kernel. Answered: clock_gettime and clock_getres for the ids the page
+// serves, and time(2). Everything else stays with the host kernel: the
+// seccomp filter matches the system-call number and the clock id, so other
+// clocks never leave the kernel.
+//
+// The listener thread asks reply_to() what to answer; the tracer, at a
+// signal-delivery-stop, asks restart_interrupted_clock_call() to turn the
+// interruption of a waiting call into a restart, because on Linux these
+// calls never fail with EINTR.
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "timekeeper.h"
+#include "vdso/abi/linux.h"
+
+namespace vdso::run {
+
+// x86_64 system-call numbers of the calls answered (abi/linux.h has the
+// two clock calls; time(2) matters only here).
+inline constexpr uint64_t kSysTime = 201;
+
+// Whether the supervisor answers system call `nr` with first argument
+// `arg0`: the test the seccomp filter makes, in C++. The clock id is the
+// low 32 bits, as the kernel reads a clockid_t.
+bool answers_clock_call(uint64_t nr, uint64_t arg0);
+
+// The clock ids the filter matches (those the page serves), ascending.
+struct AnsweredClockIds {
+  int ids[abi::kMaxClocks];
+  size_t count = 0;
+};
+AnsweredClockIds answered_clock_ids();
+
+// What the kernel would do for one answered call: write `size` bytes at
+// `address` in the caller (size 0: nothing to write, as for a null `res` or
+// `tloc`), and return `value` if that write succeeds; -EFAULT otherwise.
+struct ClockReply {
+  uint64_t address = 0;
+  size_t size = 0;
+  unsigned char bytes[16] = {};
+  int64_t value = 0;
+};
+ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t args[6]);
+
+// Writes into the memory of thread `tid` as the kernel's copy_to_user
+// would: a read-only or unmapped destination fails with EFAULT (which is
+// why this is process_vm_writev, not /proc/PID/mem, which writes through
+// read-only mappings). 0, or -errno: -EFAULT, or -ESRCH / -EPERM when the
+// process is gone or cannot be written by us.
+int write_to_process(pid_t tid, uint64_t address, const void* bytes, size_t size);
+
+// At a signal-delivery-stop of `tid`: if the signal interrupted an answered
+// call while it waited for the listener (the seccomp wait returns
+// -ERESTARTSYS, which becomes EINTR under a handler without SA_RESTART),
+// make it -ERESTARTNOINTR: the handler runs, then the call is made again,
+// and it never fails with EINTR, as on Linux. True if it did.
+bool restart_interrupted_clock_call(pid_t tid);
+
+}  // namespace vdso::run

@@ -1,0 +1,245 @@
+#include "seccomp_listener.h"
+
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <vector>
+
+#include "clock_calls.h"
+#include "stub_abi.h"
+#include "thread_signals.h"
+
+namespace vdso::run {
+namespace {
+
+// A classic BPF program with forward jumps to named places, resolved once
+// every instruction is in (the offsets are relative and 8 bits wide).
+class FilterBuilder {
+ public:
+  enum Label { kNotify, kAllow, kCheckClockId, kCheckCookie, kLabels };
+
+  void load(uint32_t offset) { code_.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset)); }
+  // If the accumulator equals `value` go to `match`, else to `other`
+  // (kNext: the next instruction).
+  void jump_if_equal(uint32_t value, int match, int other) {
+    jumps_.push_back({code_.size(), match, other});
+    code_.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, 0, 0));
+  }
+  void ret(uint32_t action) { code_.push_back(BPF_STMT(BPF_RET | BPF_K, action)); }
+  void place(Label label) { where_[label] = code_.size(); }
+
+  static constexpr int kNext = -1;
+
+  std::vector<sock_filter> finish() {
+    for (const Jump& jump : jumps_) {
+      code_[jump.at].jt = offset(jump.at, jump.match);
+      code_[jump.at].jf = offset(jump.at, jump.other);
+    }
+    return code_;
+  }
+
+ private:
+  struct Jump {
+    size_t at;
+    int match, other;
+  };
+  uint8_t offset(size_t from, int label) const {
+    return label == kNext ? 0 : static_cast<uint8_t>(where_[label] - (from + 1));
+  }
+  std::vector<sock_filter> code_;
+  std::vector<Jump> jumps_;
+  size_t where_[kLabels] = {};
+};
+
+// x86_64 only: a 32-bit (int 0x80, its own numbers) or x32 call (number
+// with __X32_SYSCALL_BIT, so it matches none below) goes to the host.
+std::vector<sock_filter> build_filter(uint32_t cookie_low) {
+  using B = FilterBuilder;
+  constexpr uint32_t kArgLow = offsetof(seccomp_data, args[0]);  // little-endian: low half
+  const AnsweredClockIds clocks = answered_clock_ids();
+  B filter;
+  filter.load(offsetof(seccomp_data, arch));
+  filter.jump_if_equal(AUDIT_ARCH_X86_64, B::kNext, B::kAllow);
+  filter.load(offsetof(seccomp_data, nr));
+  filter.jump_if_equal(VDSO_RUN_FD_SYSCALL, B::kCheckCookie, B::kNext);
+  filter.jump_if_equal(static_cast<uint32_t>(kSysTime), B::kNotify, B::kNext);
+  const int clock_check = clocks.count > 0 ? B::kCheckClockId : B::kAllow;
+  filter.jump_if_equal(static_cast<uint32_t>(abi::kSysClockGettime), clock_check, B::kNext);
+  filter.jump_if_equal(static_cast<uint32_t>(abi::kSysClockGetres), clock_check, B::kAllow);
+  // The kernel reads a clockid_t, the low 32 bits of the argument.
+  filter.place(B::kCheckClockId);
+  filter.load(kArgLow);
+  for (size_t i = 0; i < clocks.count; ++i) {
+    const bool last = i + 1 == clocks.count;
+    filter.jump_if_equal(static_cast<uint32_t>(clocks.ids[i]), B::kNotify,
+                         last ? B::kAllow : B::kNext);
+  }
+  filter.place(B::kCheckCookie);
+  filter.load(kArgLow);
+  filter.jump_if_equal(cookie_low, B::kNotify, B::kAllow);
+  filter.place(B::kNotify);
+  filter.ret(SECCOMP_RET_USER_NOTIF);
+  filter.place(B::kAllow);
+  filter.ret(SECCOMP_RET_ALLOW);
+  return filter.finish();
+}
+
+int install_filter(uint32_t cookie_low) {
+  std::vector<sock_filter> filter = build_filter(cookie_low);
+  sock_fprog program{.len = static_cast<unsigned short>(filter.size()), .filter = filter.data()};
+  return static_cast<int>(
+      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+}
+
+}  // namespace
+
+bool SeccompListener::start(std::string* error, std::string* note) {
+  const auto cookie_low = static_cast<uint32_t>(cookie_);
+  listener_ = install_filter(cookie_low);
+  if (listener_ < 0 && errno == EACCES) {
+    // An unprivileged filter requires no_new_privs. Under ptrace a setuid
+    // program gains nothing anyway, so the tree loses nothing it had.
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
+      *note = "no_new_privs set (needed for an unprivileged seccomp filter)";
+      listener_ = install_filter(cookie_low);
+    }
+  }
+  if (listener_ < 0) {
+    *error = std::string(
+                 "cannot install the seccomp filter that delivers the data page and answers the "
+                 "clock calls: ") +
+             strerror(errno);
+    return false;
+  }
+  fcntl(listener_, F_SETFD, FD_CLOEXEC);
+  pthread_t thread;
+  const int rc = pthread_create(&thread, nullptr, &SeccompListener::thread_main, this);
+  if (rc != 0) {
+    *error = std::string("cannot start the seccomp listener thread: ") + strerror(rc);
+    return false;
+  }
+  pthread_detach(thread);
+  return true;
+}
+
+ClockCallStats SeccompListener::clock_calls() const {
+  ClockCallStats stats;
+  stats.answered = answered_.load(std::memory_order_relaxed);
+  stats.faults = faults_.load(std::memory_order_relaxed);
+  stats.left_to_host = left_to_host_.load(std::memory_order_relaxed);
+  stats.gone = gone_.load(std::memory_order_relaxed);
+  return stats;
+}
+
+void* SeccompListener::thread_main(void* self) {
+  block_all_signals_in_this_thread();
+  static_cast<SeccompListener*>(self)->serve();
+  return nullptr;
+}
+
+void SeccompListener::serve() {
+  for (;;) {
+    seccomp_notif request;
+    std::memset(&request, 0, sizeof(request));  // the kernel requires it
+    if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_RECV, &request) != 0) {
+      if (errno == EINTR || errno == ENOENT)
+        continue;  // caller gone meanwhile
+      return;
+    }
+    const uint64_t nr = static_cast<uint64_t>(request.data.nr);
+    uint64_t args[6];  // __u64 is unsigned long long, not uint64_t
+    for (int i = 0; i < 6; ++i)
+      args[i] = request.data.args[i];
+    if (nr == VDSO_RUN_FD_SYSCALL && request.data.args[0] == cookie_) {
+      deliver_fd(request.id);
+    } else if (answers_clock_call(nr, args[0])) {
+      answer_clock_call(request.id, request.pid, nr, args);
+    } else {
+      reply(request.id, ENOSYS, 0, false);  // a wrong cookie: the call does not exist
+    }
+  }
+}
+
+void SeccompListener::deliver_fd(uint64_t id) {
+  seccomp_notif_addfd addfd{};
+  addfd.id = id;
+  addfd.flags = SECCOMP_ADDFD_FLAG_SEND;  // install and return it, atomically
+  addfd.srcfd = static_cast<uint32_t>(memfd_);
+  addfd.newfd_flags = O_CLOEXEC;
+  if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) >= 0) {
+    delivered_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  // ENOENT: the caller was interrupted and will ask again.
+  if (errno != ENOENT)
+    reply(id, errno, 0, false);  // e.g. EMFILE: the stub reports it
+}
+
+void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
+                                        const uint64_t args[6]) {
+  const ClockReply answer = reply_to(timekeeper_, nr, args);
+  // The caller may have been interrupted or killed since it asked, and its
+  // thread id reused: write only into a caller that is still waiting.
+  if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) {
+    gone_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  int error = 0;
+  if (answer.size != 0) {
+    const int written =
+        write_to_process(static_cast<pid_t>(pid), answer.address, answer.bytes, answer.size);
+    if (written == -ESRCH) {
+      gone_.fetch_add(1, std::memory_order_relaxed);  // killed after the check
+      return;
+    }
+    if (written == -EFAULT) {
+      error = EFAULT;
+    } else if (written != 0) {
+      // Not ours to write into (a non-dumpable process and an unprivileged
+      // supervisor): the host answers, as it did before the listener did.
+      if (left_to_host_.fetch_add(1, std::memory_order_relaxed) == 0) {
+        std::fprintf(stderr,
+                     "vdso-run: warning: cannot write into pid %u (%s): its coarse clock "
+                     "system calls go to the host, whose clocks run behind the page\n",
+                     pid, strerror(-written));
+      }
+      reply(id, 0, 0, true);
+      return;
+    }
+  }
+  // Counted before the reply: once answered, the caller may exit, and the
+  // tree with it, before this thread runs again.
+  answered_.fetch_add(1, std::memory_order_relaxed);
+  if (error != 0)
+    faults_.fetch_add(1, std::memory_order_relaxed);
+  if (!reply(id, error, answer.value, false)) {
+    // Interrupted meanwhile: it asks again, so this one was not answered.
+    answered_.fetch_sub(1, std::memory_order_relaxed);
+    if (error != 0)
+      faults_.fetch_sub(1, std::memory_order_relaxed);
+    gone_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+bool SeccompListener::reply(uint64_t id, int error, int64_t value, bool host_answers) {
+  seccomp_notif_resp response{};
+  response.id = id;
+  response.error = -error;
+  response.val = value;
+  response.flags = host_answers ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+  return ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
+}
+
+}  // namespace vdso::run
