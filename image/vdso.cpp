@@ -1,6 +1,8 @@
 // The code page: vdso.so. Serves the coarse clocks from the data page with
-// no system call (seed steps 6-9) and completes every other clock through
-// the fallback: the chain target the host published, else the system call.
+// no system call (seed steps 6-9), the fine clocks from the TSC and the
+// page's bases when its clock mode allows, and completes every other clock
+// through the fallback: the chain target the host published, else the
+// system call.
 //
 // Built freestanding, position-independent, with image/vdso.lds; the build
 // then runs vdso-check on the result, which refuses any relocation or
@@ -50,6 +52,18 @@ __attribute__((noinline)) int chain_or_syscall(const uint64_t& chain_slot, long 
   return static_cast<int>(raw_syscall2(syscall_number, clock_id, reinterpret_cast<long>(ts)));
 }
 
+// A fine clock from the TSC, or false when the page's clock mode sends it
+// to the fallback.
+inline bool read_fine(int clock_id, Timespec* ts) {
+  return vdso::abi::read_fine<vdso::abi::CounterAccess::kUser>(vdso_data_page, clock_id, ts,
+                                                               vdso::abi::rdtsc_ordered);
+}
+
+bool fine_clocks_usable() {
+  return vdso::abi::load_relaxed(vdso_data_page.clock_mode) ==
+         static_cast<uint32_t>(vdso::abi::ClockMode::kTsc);
+}
+
 }  // namespace
 
 extern "C" {
@@ -68,15 +82,25 @@ int __vdso_clock_gettime(int clock_id, Timespec* ts) {
                                  static_cast<uint32_t>(vdso::abi::CoarseClock::kMonotonic));
     return 0;
   }
+  // The fine clocks: from the TSC when the page's clock mode allows it.
+  if (__builtin_expect(vdso::abi::page_serves_fine(clock_id), 1) &&
+      __builtin_expect(read_fine(clock_id, ts), 1)) {
+    return 0;
+  }
   return chain_or_syscall(vdso_chain_page.clock_gettime, vdso::abi::kSysClockGettime, clock_id, ts);
 }
 
 int __vdso_clock_getres(int clock_id, Timespec* res) {
-  if (vdso::abi::page_serves(clock_id)) {
+  int64_t resolution_ns = -1;
+  if (vdso::abi::page_serves(clock_id))
+    resolution_ns = static_cast<int64_t>(vdso::abi::load_relaxed(vdso_data_page.tick_ns));
+  else if (vdso::abi::page_serves_fine(clock_id) && fine_clocks_usable())
+    resolution_ns = vdso::abi::kFineClockResolutionNs;
+  if (resolution_ns >= 0) {
     // POSIX allows a null res: only validate the id.
     if (res != nullptr) {
       res->sec = 0;
-      res->nsec = static_cast<int64_t>(vdso::abi::load_relaxed(vdso_data_page.tick_ns));
+      res->nsec = resolution_ns;
     }
     return 0;
   }
@@ -84,6 +108,19 @@ int __vdso_clock_getres(int clock_id, Timespec* res) {
 }
 
 int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
+  // As Linux's: a null tv is allowed, and tz gets what the kernel stores.
+  Timespec now;
+  if (__builtin_expect(read_fine(vdso::abi::kClockRealtime, &now), 1)) {
+    if (__builtin_expect(tv != nullptr, 1)) {
+      tv->sec = now.sec;
+      tv->usec = now.nsec / 1000;
+    }
+    if (__builtin_expect(tz != nullptr, 0)) {
+      tz->minuteswest = vdso::abi::load_relaxed(vdso_data_page.timezone.minuteswest);
+      tz->dsttime = vdso::abi::load_relaxed(vdso_data_page.timezone.dsttime);
+    }
+    return 0;
+  }
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.gettimeofday);
   if (chain != 0)
     return reinterpret_cast<GettimeofdayFn>(chain)(tv, tz);
