@@ -4,14 +4,19 @@
 // none) everything else agrees with the kernel; on a page in clock mode TSC
 // whose calibration and ticks the test controls, the fine clocks come from
 // the TSC and obey the timekeeper's rules.
+#include <cpuid.h>
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "mapped_vdso.h"
 #include "timekeeper.h"
+#include "vdso/elf/loaded_image.h"
 
 namespace {
 
@@ -397,6 +402,169 @@ TEST_F(MappedFineClockTest, BadPointersFaultAsWithTheHostsVdso) {
       EXPECT_EXIT(host(id, nullptr), ::testing::KilledBySignal(SIGSEGV), "") << id;
     }
   }
+}
+
+// ---- getcpu and the configuration ------------------------------------------
+
+using GetcpuFn = int (*)(unsigned*, unsigned*, void*);
+
+int chained_getcpu(unsigned* cpu, unsigned* node, void*) {
+  *cpu = 4242;
+  *node = 7;
+  return 0;
+}
+
+bool cpu_has_rdpid() {
+  unsigned a, b, c, d;
+  return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 22)) != 0;
+}
+bool cpu_has_rdtscp() {
+  unsigned a, b, c, d;
+  return __get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27)) != 0;
+}
+
+class MappedGetcpuTest : public ::testing::TestWithParam<GetcpuMode> {
+ protected:
+  void SetUp() override {
+    vdso_ = MappedVdso::map_embedded();
+    timekeeper_ = std::make_unique<vdso::Timekeeper>(vdso_->data_page(), 4'000'000, 0, 0);
+    getcpu_ = vdso_->function<GetcpuFn>("__vdso_getcpu");
+    ASSERT_NE(getcpu_, nullptr);
+    ASSERT_EQ(vdso_->function<GetcpuFn>("getcpu"), getcpu_);
+    if (GetParam() == GetcpuMode::kRdpid && !cpu_has_rdpid())
+      GTEST_SKIP() << "this CPU has no RDPID";
+    if (GetParam() == GetcpuMode::kRdtscp && !cpu_has_rdtscp())
+      GTEST_SKIP() << "this CPU has no RDTSCP";
+    timekeeper_->set_getcpu_mode(GetParam());
+  }
+  std::unique_ptr<MappedVdso> vdso_;
+  std::unique_ptr<vdso::Timekeeper> timekeeper_;
+  GetcpuFn getcpu_ = nullptr;
+};
+
+// Pinned to each CPU in turn, the image's answer is the kernel's (Linux
+// stores cpu | node << 12 in TSC_AUX, which the image reads).
+TEST_P(MappedGetcpuTest, EqualsTheSystemCallOnEveryCpu) {
+  cpu_set_t original;
+  ASSERT_EQ(sched_getaffinity(0, sizeof original, &original), 0);
+  int checked = 0;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (!CPU_ISSET(cpu, &original))
+      continue;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+    unsigned kernel_cpu = ~0u, kernel_node = ~0u, our_cpu = ~0u, our_node = ~0u;
+    ASSERT_EQ(syscall(SYS_getcpu, &kernel_cpu, &kernel_node, nullptr), 0);
+    ASSERT_EQ(getcpu_(&our_cpu, &our_node, nullptr), 0);
+    EXPECT_EQ(our_cpu, kernel_cpu);
+    EXPECT_EQ(our_cpu, static_cast<unsigned>(cpu));
+    EXPECT_EQ(our_node, kernel_node);
+    // Either pointer may be null.
+    unsigned only_cpu = ~0u;
+    EXPECT_EQ(getcpu_(&only_cpu, nullptr, nullptr), 0);
+    EXPECT_EQ(only_cpu, kernel_cpu);
+    EXPECT_EQ(getcpu_(nullptr, nullptr, nullptr), 0);
+    ++checked;
+  }
+  sched_setaffinity(0, sizeof original, &original);
+  EXPECT_GT(checked, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, MappedGetcpuTest,
+                         ::testing::Values(GetcpuMode::kRdpid, GetcpuMode::kRdtscp,
+                                           GetcpuMode::kNone),
+                         [](const auto& info) {
+                           switch (info.param) {
+                             case GetcpuMode::kRdpid: return "Rdpid";
+                             case GetcpuMode::kRdtscp: return "Rdtscp";
+                             case GetcpuMode::kNone: return "SystemCall";
+                           }
+                           return "unknown";
+                         });
+
+TEST(MappedGetcpu, ModeNoneChainsToTheHostsTarget) {
+  auto vdso = MappedVdso::map_embedded();
+  vdso::Timekeeper timekeeper(vdso->data_page(), 4'000'000, 0, 0);
+  vdso->chain_page().getcpu = reinterpret_cast<uint64_t>(&chained_getcpu);
+  unsigned cpu = 0, node = 0;
+  ASSERT_EQ(vdso->function<GetcpuFn>("__vdso_getcpu")(&cpu, &node, nullptr), 0);
+  EXPECT_EQ(cpu, 4242u);
+  EXPECT_EQ(node, 7u);
+}
+
+using CpusFn = int (*)(uint32_t*);
+using U64Fn = int (*)(uint64_t*);
+using BootTimeFn = int (*)(Timespec*);
+using UnameFn = int (*)(Utsname*);
+
+TEST(MappedSysinfo, ServesWhatTheHostPublishedUnderOurOwnVersion) {
+  auto vdso = MappedVdso::map_embedded();
+  vdso::Timekeeper timekeeper(vdso->data_page(), 4'000'000, 0, 0);
+  const auto find = [&](const char* name) {
+    return vdso::elf::resolve_vdso_symbol(vdso->image(), vdso->image_size(), name,
+                                          "VDSO_SYSINFO_1");
+  };
+  const auto cpus = reinterpret_cast<CpusFn>(const_cast<void*>(find("__vdso_sysinfo_cpus")));
+  const auto page_size =
+      reinterpret_cast<U64Fn>(const_cast<void*>(find("__vdso_sysinfo_page_size")));
+  const auto memory =
+      reinterpret_cast<U64Fn>(const_cast<void*>(find("__vdso_sysinfo_physical_memory")));
+  const auto tick_hz = reinterpret_cast<U64Fn>(const_cast<void*>(find("__vdso_sysinfo_tick_hz")));
+  const auto boot_time =
+      reinterpret_cast<BootTimeFn>(const_cast<void*>(find("__vdso_sysinfo_boot_time")));
+  const auto uname = reinterpret_cast<UnameFn>(const_cast<void*>(find("__vdso_sysinfo_uname")));
+  ASSERT_TRUE(cpus && page_size && memory && tick_hz && boot_time && uname);
+
+  // Nothing published yet: -ENODATA, and nothing written.
+  uint32_t two[2] = {99, 99};
+  uint64_t value = 99;
+  Timespec ts{};
+  Utsname uts{};
+  EXPECT_EQ(cpus(two), -kENODATA);
+  EXPECT_EQ(two[0], 99u);
+  EXPECT_EQ(page_size(&value), -kENODATA);
+  EXPECT_EQ(memory(&value), -kENODATA);
+  EXPECT_EQ(boot_time(&ts), -kENODATA);
+  EXPECT_EQ(uname(&uts), -kENODATA);
+  EXPECT_EQ(value, 99u);
+  // The tick rate is the page's own: 4 ms is 250 Hz.
+  ASSERT_EQ(tick_hz(&value), 0);
+  EXPECT_EQ(value, 250u);
+
+  SystemInfo info{};
+  info.cpus_configured = 64;
+  info.cpus_online = 63;
+  info.page_size = 16384;
+  info.physical_memory_bytes = 123'456'789'012;
+  info.boot_time = {1'700'000'123, 456};
+  std::strcpy(info.uts.sysname, "vdso-kernel");
+  std::strcpy(info.uts.release, "0.1.0");
+  std::strcpy(info.uts.version, "#1 test");
+  std::strcpy(info.uts.machine, "x86_64");
+  timekeeper.publish_system_info(info);
+
+  ASSERT_EQ(cpus(two), 0);
+  EXPECT_EQ(two[0], 64u);
+  EXPECT_EQ(two[1], 63u);
+  ASSERT_EQ(page_size(&value), 0);
+  EXPECT_EQ(value, 16384u);
+  ASSERT_EQ(memory(&value), 0);
+  EXPECT_EQ(value, 123'456'789'012u);
+  ASSERT_EQ(boot_time(&ts), 0);
+  EXPECT_EQ(ts.sec, 1'700'000'123);
+  EXPECT_EQ(ts.nsec, 456);
+  ASSERT_EQ(uname(&uts), 0);
+  EXPECT_STREQ(uts.sysname, "vdso-kernel");
+  EXPECT_STREQ(uts.release, "0.1.0");
+  EXPECT_STREQ(uts.version, "#1 test");
+  EXPECT_STREQ(uts.machine, "x86_64");
+  EXPECT_STREQ(uts.nodename, "");
+  // A page of another layout serves nothing.
+  vdso->data_page().layout_version = 1;
+  EXPECT_EQ(uname(&uts), -kENODATA);
+  EXPECT_EQ(tick_hz(&value), -kENODATA);
 }
 
 }  // namespace

@@ -89,7 +89,12 @@ enum class ClockMode : uint32_t { kNone = 0, kTsc = (kLayoutVersion << 16) | 1 }
 // How user space learns its CPU without a system call: RDPID or RDTSCP
 // read TSC_AUX, where the kernel stores cpu | node << 12 (as Linux does).
 // The host decides once (CPUID), so the image never executes CPUID.
-enum class GetcpuMode : uint32_t { kNone = 0, kRdpid = 1, kRdtscp = 2 };
+// The values carry the layout version in their upper half, as ClockMode's.
+enum class GetcpuMode : uint32_t {
+  kNone = 0,
+  kRdpid = (kLayoutVersion << 16) | 1,
+  kRdtscp = (kLayoutVersion << 16) | 2,
+};
 inline constexpr uint32_t kTscAuxCpuMask = 0xfff;
 inline constexpr uint32_t kTscAuxNodeShift = 12;
 
@@ -306,6 +311,33 @@ inline Timespec read_coarse(const DataPage& page, uint32_t index) {
     }
     cpu_relax();
   }
+}
+
+// ---- The configuration reader ----------------------------------------------
+
+// Runs `copy` (which copies fields of page.system with relaxed loads) until
+// it ran under one even, unchanged seq. False, without a copy, when the page
+// is not of this layout or the host published no configuration.
+template <typename Copy>
+inline bool read_system_info(const DataPage& page, Copy copy) {
+  if (!is_current_layout(page))
+    return false;
+  for (;;) {
+    uint32_t seq;
+    if (read_begin_once(page, &seq)) {
+      if (load_relaxed(page.system.present) == 0)
+        return false;
+      copy(page.system);
+      if (!read_retry(page, seq))
+        return true;
+    }
+    cpu_relax();
+  }
+}
+
+// The tick rate, from the page's tick period (rounded to the nearest Hz).
+inline uint64_t tick_hz_of(uint64_t tick_ns) {
+  return tick_ns == 0 ? 0 : (static_cast<uint64_t>(kNanosecondsPerSecond) + tick_ns / 2) / tick_ns;
 }
 
 // ---- The fine-clock reader --------------------------------------------------
