@@ -57,7 +57,7 @@ void check_dynamic(const LoadedImage& image, ImageReport& report) {
   const char* soname = nullptr;
   if (image.dynamic_value(kDtSoname, &value))
     soname = image.dynamic_string(value);
-  if (soname == nullptr || !names_equal(soname, kVdsoSoname))
+  if (soname == nullptr || !vdso_elf_names_equal(soname, kVdsoSoname))
     report.add(ImageDefect::kBadSoname);
 
   for (const char* version : kRequiredVersions) {
@@ -105,7 +105,7 @@ void check_sections(const LoadedImage& image, ImageReport& report) {
       // The linker always flags .dynamic writable; its segment is what
       // counts, and PT_DYNAMIC is checked above.
       const bool is_dynamic = name_table != nullptr && s.name < names.size &&
-                              names_equal(name_table + s.name, ".dynamic");
+                              vdso_elf_names_equal(name_table + s.name, ".dynamic");
       if (!is_dynamic)
         report.add(ImageDefect::kWritableSection);
     }

@@ -41,6 +41,12 @@ TEST(Resolver, FindsEveryExportThroughBothHashTables) {
             image.lookup("__vdso_clock_gettime", "LINUX_2.6"));
 }
 
+TEST(Resolver, HashesAreTheGabisAndGnus) {
+  EXPECT_EQ(vdso_elf_sysv_hash("LINUX_2.6"), 0x3ae75f6u);  // the value in Linux's vDSO
+  EXPECT_EQ(vdso_elf_gnu_hash(""), 5381u);
+  EXPECT_EQ(vdso_elf_gnu_hash("printf"), 0x156b2bb8u);  // from the GNU hash's description
+}
+
 TEST(Resolver, RefusesWrongNamesAndVersions) {
   const auto bytes = real_image();
   LoadedImage image;
