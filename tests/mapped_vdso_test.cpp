@@ -402,6 +402,16 @@ TEST_F(MappedFineClockTest, BadPointersFaultAsWithTheHostsVdso) {
       EXPECT_EXIT(host(id, nullptr), ::testing::KilledBySignal(SIGSEGV), "") << id;
     }
   }
+  // gettimeofday accepts a null tv, as Linux's does, and faults on a bad one.
+  const auto host_gettimeofday = reinterpret_cast<GettimeofdayFn>(
+      const_cast<void*>(vdso::testing::host_vdso_symbol("__vdso_gettimeofday")));
+  auto* bad_tv = reinterpret_cast<Timeval*>(8);
+  EXPECT_EQ(gettimeofday_(nullptr, nullptr), 0);
+  EXPECT_EXIT(gettimeofday_(bad_tv, nullptr), ::testing::KilledBySignal(SIGSEGV), "");
+  if (host_gettimeofday != nullptr) {
+    EXPECT_EQ(host_gettimeofday(nullptr, nullptr), 0);
+    EXPECT_EXIT(host_gettimeofday(bad_tv, nullptr), ::testing::KilledBySignal(SIGSEGV), "");
+  }
 }
 
 // ---- getcpu and the configuration ------------------------------------------
