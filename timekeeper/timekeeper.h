@@ -24,7 +24,10 @@
 //     user space may read the TSC), the counter's reading, and a function
 //     that reads the counter for its own system calls; then calls
 //     tick_counter(rdtsc) at every tick, and recalibrate() if its
-//     calibration improves. Its clock_gettime/clock_getres system calls then
+//     calibration improves. Read the TSC right before the call, with
+//     interrupts off (the tick handler): a publication delayed after its
+//     reading starts the next REALTIME rate from an older cycle_last than
+//     readers have already passed. Its clock_gettime/clock_getres system calls then
 //     answer every clock the page holds through clock_gettime() below, with
 //     the image's reader.
 //
