@@ -15,9 +15,13 @@ namespace {
 // child must not hang the benchmark.
 constexpr int64_t kMaxSteps = 1'000'000;
 
-__attribute__((noinline)) void call_once(int (*fn)(int, void*), int clock_id) {
+// The clock call count_instructions makes (a forked child has its own copy).
+int (*clock_fn)(int, void*) = nullptr;
+int clock_arg = 0;
+
+__attribute__((noinline)) void call_clock_once() {
   alignas(16) unsigned char ts[16];
-  fn(clock_id, ts);
+  clock_fn(clock_arg, ts);
   asm volatile("" ::"r"(ts) : "memory");
 }
 
@@ -33,13 +37,19 @@ bool step(pid_t pid, user_regs_struct* regs) {
 }  // namespace
 
 int64_t count_instructions(int (*fn)(int, void*), int clock_id) {
+  clock_fn = fn;
+  clock_arg = clock_id;
+  return count_instructions_at(reinterpret_cast<const void*>(fn), call_clock_once);
+}
+
+int64_t count_instructions_at(const void* entry_point, void (*call)()) {
   const pid_t pid = fork();
   if (pid < 0)
     return -1;
   if (pid == 0) {
     ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
     raise(SIGSTOP);
-    call_once(fn, clock_id);
+    call();
     _exit(0);
   }
 
@@ -47,7 +57,7 @@ int64_t count_instructions(int (*fn)(int, void*), int clock_id) {
   int64_t result = -1;
   user_regs_struct regs{};
   if (waitpid(pid, &status, 0) == pid && WIFSTOPPED(status)) {
-    const auto entry = reinterpret_cast<uint64_t>(fn);
+    const auto entry = reinterpret_cast<uint64_t>(entry_point);
     int64_t steps = 0;
     while (steps++ < kMaxSteps && step(pid, &regs) && regs.rip != entry) {
     }

@@ -12,4 +12,9 @@ namespace vdso::bench {
 // ret, or -1 if tracing failed.
 int64_t count_instructions(int (*fn)(int, void*), int clock_id);
 
+// The general form: runs `call()` in a traced child and counts the
+// instructions from the first instruction at `entry` (which `call` must
+// reach) up to and including its ret, or -1.
+int64_t count_instructions_at(const void* entry, void (*call)());
+
 }  // namespace vdso::bench

@@ -57,18 +57,22 @@ void check_dynamic(const LoadedImage& image, ImageReport& report) {
   const char* soname = nullptr;
   if (image.dynamic_value(kDtSoname, &value))
     soname = image.dynamic_string(value);
-  if (soname == nullptr || !names_equal(soname, kVdsoSoname))
+  if (soname == nullptr || !vdso_elf_names_equal(soname, kVdsoSoname))
     report.add(ImageDefect::kBadSoname);
 
-  if (!image.defines_version(kVdsoVersion))
-    report.add(ImageDefect::kNoVersionNode);
-  for (const char* name : kRequiredSymbols) {
+  for (const char* version : kRequiredVersions) {
+    if (!image.defines_version(version))
+      report.add(ImageDefect::kNoVersionNode);
+  }
+  for (const RequiredSymbol& symbol : kRequiredSymbols) {
     // Each libc uses one table: glibc and Go the GNU hash, musl the SysV one.
-    if (image.lookup(name, kVdsoVersion, HashTable::kGnu) == nullptr ||
-        image.lookup(name, kVdsoVersion, HashTable::kSysv) == nullptr) {
+    if (image.lookup(symbol.name, symbol.version, HashTable::kGnu) == nullptr ||
+        image.lookup(symbol.name, symbol.version, HashTable::kSysv) == nullptr) {
       report.add(ImageDefect::kMissingSymbol);
-      if (report.missing_symbol == nullptr)
-        report.missing_symbol = name;
+      if (report.missing_symbol == nullptr) {
+        report.missing_symbol = symbol.name;
+        report.missing_version = symbol.version;
+      }
     }
   }
 }
@@ -101,7 +105,7 @@ void check_sections(const LoadedImage& image, ImageReport& report) {
       // The linker always flags .dynamic writable; its segment is what
       // counts, and PT_DYNAMIC is checked above.
       const bool is_dynamic = name_table != nullptr && s.name < names.size &&
-                              names_equal(name_table + s.name, ".dynamic");
+                              vdso_elf_names_equal(name_table + s.name, ".dynamic");
       if (!is_dynamic)
         report.add(ImageDefect::kWritableSection);
     }
@@ -154,9 +158,9 @@ const char* describe(ImageDefect defect) {
     case ImageDefect::kNoVersym: return "no DT_VERSYM: symbol versions cannot be matched";
     case ImageDefect::kBadSoname: return "soname missing or not linux-vdso.so.1";
     case ImageDefect::kNoVersionNode:
-      return "version node LINUX_2.6 (ELF hash 0x3ae75f6) not defined";
+      return "version node LINUX_2.6 (ELF hash 0x3ae75f6) or VDSO_SYSINFO_1 not defined";
     case ImageDefect::kMissingSymbol:
-      return "a required symbol@LINUX_2.6 is not found through both DT_GNU_HASH and DT_HASH";
+      return "a required symbol@version is not found through both DT_GNU_HASH and DT_HASH";
   }
   return "unknown defect";
 }

@@ -18,12 +18,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint8_t* image = static_cast<uint8_t*>(aligned_alloc(16, size == 0 ? 16 : (size + 15) & ~15ul));
   memcpy(image, data, size);
 
-  for (const char* name : vdso::elf::kRequiredSymbols) {
+  for (const auto& symbol : vdso::elf::kRequiredSymbols) {
     for (auto table : {vdso::elf::HashTable::kGnu, vdso::elf::HashTable::kSysv}) {
       vdso::elf::LoadedImage loaded;
       if (!vdso::elf::LoadedImage::parse(image, size, &loaded))
         break;
-      const void* found = loaded.lookup(name, vdso::elf::kVdsoVersion, table);
+      const void* found = loaded.lookup(symbol.name, symbol.version, table);
       if (found != nullptr && (found < static_cast<const void*>(image) ||
                                found >= static_cast<const void*>(image + size))) {
         abort();

@@ -1,6 +1,8 @@
 // The code page: vdso.so. Serves the coarse clocks from the data page with
-// no system call (seed steps 6-9) and completes every other clock through
-// the fallback: the chain target the host published, else the system call.
+// no system call (seed steps 6-9), the fine clocks from the TSC and the
+// page's bases when its clock mode allows, and completes every other clock
+// through the fallback: the chain target the host published, else the
+// system call.
 //
 // Built freestanding, position-independent, with image/vdso.lds; the build
 // then runs vdso-check on the result, which refuses any relocation or
@@ -12,9 +14,11 @@ namespace {
 
 using vdso::abi::ChainPage;
 using vdso::abi::DataPage;
+using vdso::abi::SystemInfo;
 using vdso::abi::Timespec;
 using vdso::abi::Timeval;
 using vdso::abi::Timezone;
+using vdso::abi::Utsname;
 
 }  // namespace
 
@@ -29,6 +33,7 @@ namespace {
 
 using ClockFn = int (*)(int, Timespec*);
 using GettimeofdayFn = int (*)(Timeval*, Timezone*);
+using GetcpuFn = int (*)(unsigned*, unsigned*, void*);
 
 long raw_syscall2(long number, long arg0, long arg1) {
   long result;
@@ -50,6 +55,31 @@ __attribute__((noinline)) int chain_or_syscall(const uint64_t& chain_slot, long 
   return static_cast<int>(raw_syscall2(syscall_number, clock_id, reinterpret_cast<long>(ts)));
 }
 
+// getcpu's fallback: the host's chain target, else the system call.
+__attribute__((noinline)) int getcpu_fallback(unsigned* cpu, unsigned* node, void* unused) {
+  const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.getcpu);
+  if (chain != 0)
+    return reinterpret_cast<GetcpuFn>(chain)(cpu, node, unused);
+  long result;
+  asm volatile("syscall"
+               : "=a"(result)
+               : "a"(vdso::abi::kSysGetcpu), "D"(cpu), "S"(node), "d"(unused)
+               : "rcx", "r11", "memory");
+  return static_cast<int>(result);
+}
+
+// A fine clock from the TSC, or false when the page's clock mode sends it
+// to the fallback.
+inline bool read_fine(int clock_id, Timespec* ts) {
+  return vdso::abi::read_fine<vdso::abi::CounterAccess::kUser>(vdso_data_page, clock_id, ts,
+                                                               vdso::abi::rdtsc_ordered);
+}
+
+bool fine_clocks_usable() {
+  return vdso::abi::load_relaxed(vdso_data_page.clock_mode) ==
+         static_cast<uint32_t>(vdso::abi::ClockMode::kTsc);
+}
+
 }  // namespace
 
 extern "C" {
@@ -68,15 +98,25 @@ int __vdso_clock_gettime(int clock_id, Timespec* ts) {
                                  static_cast<uint32_t>(vdso::abi::CoarseClock::kMonotonic));
     return 0;
   }
+  // The fine clocks: from the TSC when the page's clock mode allows it.
+  if (__builtin_expect(vdso::abi::page_serves_fine(clock_id), 1) &&
+      __builtin_expect(read_fine(clock_id, ts), 1)) {
+    return 0;
+  }
   return chain_or_syscall(vdso_chain_page.clock_gettime, vdso::abi::kSysClockGettime, clock_id, ts);
 }
 
 int __vdso_clock_getres(int clock_id, Timespec* res) {
-  if (vdso::abi::page_serves(clock_id)) {
+  int64_t resolution_ns = -1;
+  if (vdso::abi::page_serves(clock_id))
+    resolution_ns = static_cast<int64_t>(vdso::abi::load_relaxed(vdso_data_page.tick_ns));
+  else if (vdso::abi::page_serves_fine(clock_id) && fine_clocks_usable())
+    resolution_ns = vdso::abi::kFineClockResolutionNs;
+  if (resolution_ns >= 0) {
     // POSIX allows a null res: only validate the id.
     if (res != nullptr) {
       res->sec = 0;
-      res->nsec = static_cast<int64_t>(vdso::abi::load_relaxed(vdso_data_page.tick_ns));
+      res->nsec = resolution_ns;
     }
     return 0;
   }
@@ -84,6 +124,19 @@ int __vdso_clock_getres(int clock_id, Timespec* res) {
 }
 
 int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
+  // As Linux's: a null tv is allowed, and tz gets what the kernel stores.
+  Timespec now;
+  if (__builtin_expect(read_fine(vdso::abi::kClockRealtime, &now), 1)) {
+    if (__builtin_expect(tv != nullptr, 1)) {
+      tv->sec = now.sec;
+      tv->usec = now.nsec / 1000;
+    }
+    if (__builtin_expect(tz != nullptr, 0)) {
+      tz->minuteswest = vdso::abi::load_relaxed(vdso_data_page.timezone.minuteswest);
+      tz->dsttime = vdso::abi::load_relaxed(vdso_data_page.timezone.dsttime);
+    }
+    return 0;
+  }
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.gettimeofday);
   if (chain != 0)
     return reinterpret_cast<GettimeofdayFn>(chain)(tv, tz);
@@ -101,10 +154,85 @@ int64_t __vdso_time(int64_t* t) {
   return sec;
 }
 
+// getcpu(2) from TSC_AUX (cpu | node << 12, as the kernel stores it) with
+// the instruction the host published, else the fallback. As Linux's: either
+// pointer may be null, the third argument is unused.
+int __vdso_getcpu(unsigned* cpu, unsigned* node, void* unused) {
+  const uint32_t mode = vdso::abi::load_relaxed(vdso_data_page.getcpu_mode);
+  uint64_t aux;
+  if (__builtin_expect(mode == static_cast<uint32_t>(vdso::abi::GetcpuMode::kRdpid), 1)) {
+    asm volatile("rdpid %0" : "=r"(aux));
+  } else if (mode == static_cast<uint32_t>(vdso::abi::GetcpuMode::kRdtscp)) {
+    uint32_t low, high, tsc_aux;
+    asm volatile("rdtscp" : "=a"(low), "=d"(high), "=c"(tsc_aux));
+    aux = tsc_aux;
+  } else {
+    return getcpu_fallback(cpu, node, unused);
+  }
+  if (cpu != nullptr)
+    *cpu = static_cast<unsigned>(aux & vdso::abi::kTscAuxCpuMask);
+  if (node != nullptr)
+    *node = static_cast<unsigned>((aux & 0xffffffff) >> vdso::abi::kTscAuxNodeShift);
+  return 0;
+}
+
+// ---- The system's configuration (version node VDSO_SYSINFO_1) ------------
+//
+// Names of our own, which no libc defines. Each fills *out and returns 0, or
+// -ENODATA when the host published no configuration. Declared for C programs
+// in <vdso/sysinfo.h>.
+
+int __vdso_sysinfo_cpus(uint32_t* configured_and_online) {
+  const bool ok = vdso::abi::read_system_info(vdso_data_page, [&](const SystemInfo& info) {
+    configured_and_online[0] = vdso::abi::load_relaxed(info.cpus_configured);
+    configured_and_online[1] = vdso::abi::load_relaxed(info.cpus_online);
+  });
+  return ok ? 0 : -vdso::abi::kENODATA;
+}
+
+int __vdso_sysinfo_page_size(uint64_t* bytes) {
+  const bool ok = vdso::abi::read_system_info(vdso_data_page, [&](const SystemInfo& info) {
+    *bytes = vdso::abi::load_relaxed(info.page_size);
+  });
+  return ok ? 0 : -vdso::abi::kENODATA;
+}
+
+int __vdso_sysinfo_physical_memory(uint64_t* bytes) {
+  const bool ok = vdso::abi::read_system_info(vdso_data_page, [&](const SystemInfo& info) {
+    *bytes = vdso::abi::load_relaxed(info.physical_memory_bytes);
+  });
+  return ok ? 0 : -vdso::abi::kENODATA;
+}
+
+int __vdso_sysinfo_boot_time(Timespec* realtime_at_boot) {
+  const bool ok = vdso::abi::read_system_info(vdso_data_page, [&](const SystemInfo& info) {
+    realtime_at_boot->sec = vdso::abi::load_relaxed(info.boot_time.sec);
+    realtime_at_boot->nsec = vdso::abi::load_relaxed(info.boot_time.nsec);
+  });
+  return ok ? 0 : -vdso::abi::kENODATA;
+}
+
+int __vdso_sysinfo_uname(Utsname* uts) {
+  const bool ok = vdso::abi::read_system_info(vdso_data_page, [&](const SystemInfo& info) {
+    vdso::abi::load_bytes_relaxed(uts, &info.uts, sizeof(Utsname));
+  });
+  return ok ? 0 : -vdso::abi::kENODATA;
+}
+
+// The tick rate is the page's own tick period: served by every page of this
+// layout, configuration or not.
+int __vdso_sysinfo_tick_hz(uint64_t* hz) {
+  if (!vdso::abi::is_current_layout(vdso_data_page))
+    return -vdso::abi::kENODATA;
+  *hz = vdso::abi::tick_hz_of(vdso::abi::load_relaxed(vdso_data_page.tick_ns));
+  return 0;
+}
+
 // The plain names Linux's vDSO also exports.
 int clock_gettime(int, Timespec*) __attribute__((weak, alias("__vdso_clock_gettime")));
 int clock_getres(int, Timespec*) __attribute__((weak, alias("__vdso_clock_getres")));
 int gettimeofday(Timeval*, Timezone*) __attribute__((weak, alias("__vdso_gettimeofday")));
 int64_t time(int64_t*) __attribute__((weak, alias("__vdso_time")));
+int getcpu(unsigned*, unsigned*, void*) __attribute__((weak, alias("__vdso_getcpu")));
 
 }  // extern "C"

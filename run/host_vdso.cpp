@@ -47,6 +47,7 @@ HostVdso HostVdso::resolve() {
   host.clock_gettime_ = offset_of("__vdso_clock_gettime");
   host.gettimeofday_ = offset_of("__vdso_gettimeofday");
   host.clock_getres_ = offset_of("__vdso_clock_getres");
+  host.getcpu_ = offset_of("__vdso_getcpu");
   host.present_ = true;
   return host;
 }
@@ -62,6 +63,7 @@ abi::ChainPage HostVdso::chain_for(uint64_t host_base) const {
   chain.clock_gettime = target(clock_gettime_);
   chain.gettimeofday = target(gettimeofday_);
   chain.clock_getres = target(clock_getres_);
+  chain.getcpu = target(getcpu_);
   return chain;
 }
 

@@ -32,6 +32,7 @@ class HostVdso {
   uint64_t clock_gettime_ = 0;
   uint64_t gettimeofday_ = 0;
   uint64_t clock_getres_ = 0;
+  uint64_t getcpu_ = 0;
 };
 
 }  // namespace vdso::run

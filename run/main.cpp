@@ -126,6 +126,16 @@ void print_stats(const Options& options, const Ticker& ticker, const TraceStats&
                static_cast<long long>(realtime.nsec), static_cast<long long>(monotonic.sec),
                static_cast<long long>(monotonic.nsec),
                static_cast<unsigned long long>(abi::load_relaxed(page.tick_ns)));
+  uint32_t cpus[2] = {0, 0};
+  abi::read_system_info(page, [&](const abi::SystemInfo& info) {
+    cpus[0] = abi::load_relaxed(info.cpus_configured);
+    cpus[1] = abi::load_relaxed(info.cpus_online);
+  });
+  std::fprintf(stderr,
+               "vdso-run: stats: page: fine clocks chained to the host vDSO (clock mode none), "
+               "getcpu %s, configuration: %u CPUs configured, %u online\n",
+               getcpu_mode_name(static_cast<abi::GetcpuMode>(abi::load_relaxed(page.getcpu_mode))),
+               cpus[0], cpus[1]);
   std::fprintf(stderr,
                "vdso-run: stats: supervisor cpu %.1f ms over %.3f s wall (%.2f%% of a core)\n",
                cpu * 1e3, wall, wall > 0 ? 100.0 * cpu / wall : 0.0);
@@ -169,7 +179,7 @@ int run_main(int argc, char** argv) {
   if (!memory.create(&error))
     die("cannot create the VDSO pages: " + error);
   // Seed step 3: the tick.
-  Ticker ticker(memory.data_page(), options.hz);
+  Ticker ticker(memory.data_page(), options.hz, read_host_configuration());
   if (!ticker.start(&error))
     die(error);
 

@@ -15,14 +15,14 @@
 #define VDSO_RUN_PARAM_TOTAL_SIZE 8  /* chain + data + image, bytes */
 #define VDSO_RUN_PARAM_IMAGE_SIZE 16 /* image bytes (page multiple) */
 #define VDSO_RUN_PARAM_AUXV_SLOT 24  /* address of AT_SYSINFO_EHDR's value */
-#define VDSO_RUN_PARAM_CHAIN 32      /* the first 5 quadwords of the ChainPage */
-#define VDSO_RUN_PARAM_CHAIN_WORDS 5
-#define VDSO_RUN_PARAM_MODE 72       /* VDSO_RUN_MODE_* */
-#define VDSO_RUN_PARAM_SIGMASK 80    /* the program's signal mask (jump mode) */
-#define VDSO_RUN_PARAM_ENTRY 88      /* where the program starts (jump mode) */
-#define VDSO_RUN_PARAM_AUXV 96       /* the auxv on the stack: address, */
-#define VDSO_RUN_PARAM_AUXV_SIZE 104 /* and bytes up to and with AT_NULL */
-#define VDSO_RUN_PARAM_SIZE 112
+#define VDSO_RUN_PARAM_CHAIN 32      /* the first 6 quadwords of the ChainPage */
+#define VDSO_RUN_PARAM_CHAIN_WORDS 6
+#define VDSO_RUN_PARAM_MODE 80       /* VDSO_RUN_MODE_* */
+#define VDSO_RUN_PARAM_SIGMASK 88    /* the program's signal mask (jump mode) */
+#define VDSO_RUN_PARAM_ENTRY 96      /* where the program starts (jump mode) */
+#define VDSO_RUN_PARAM_AUXV 104      /* the auxv on the stack: address, */
+#define VDSO_RUN_PARAM_AUXV_SIZE 112 /* and bytes up to and with AT_NULL */
+#define VDSO_RUN_PARAM_SIZE 120
 
 /* What the stub does once the VDSO is mapped:
  *   TRAP  stop with int3 (rax = image base); the supervisor restores the

@@ -35,10 +35,12 @@ timespec timespec_of(int64_t ns) {
 
 }  // namespace
 
-Ticker::Ticker(abi::DataPage& page, uint32_t hz)
+Ticker::Ticker(abi::DataPage& page, uint32_t hz, const HostConfiguration& config)
     : tick_ns_(static_cast<uint64_t>(abi::kNanosecondsPerSecond) / hz) {
   const int64_t monotonic = now_ns(CLOCK_MONOTONIC);
   timekeeper_ = std::make_unique<Timekeeper>(page, tick_ns_, monotonic, now_ns(CLOCK_REALTIME));
+  timekeeper_->publish_system_info(config.system);
+  timekeeper_->set_getcpu_mode(config.getcpu);
 }
 
 Ticker::~Ticker() {

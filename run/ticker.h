@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "host_configuration.h"
 #include "timekeeper.h"
 #include "vdso/abi/data_page.h"
 
@@ -25,7 +26,9 @@ namespace vdso::run {
 
 class Ticker {
  public:
-  Ticker(abi::DataPage& page, uint32_t hz);
+  // Publishes `config` with the first tick, before the thread starts: the
+  // timekeeper stays the page's only writer.
+  Ticker(abi::DataPage& page, uint32_t hz, const HostConfiguration& config);
   ~Ticker();
   Ticker(const Ticker&) = delete;
   Ticker& operator=(const Ticker&) = delete;

@@ -3,7 +3,7 @@
 set -euo pipefail
 build=${1:-build}
 
-echo "== VDSO image: coarse clock_gettime (ours vs host vDSO vs syscall), instruction counts"
+echo "== VDSO image: coarse and fine clock_gettime, gettimeofday, getcpu, uname (ours vs host vDSO vs syscall), instruction counts"
 "$build/bin/clock_bench" --benchmark_repetitions=15 --benchmark_min_time=0.1
 
 echo

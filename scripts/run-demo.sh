@@ -35,6 +35,13 @@ if [ -x "$programs/goprobe" ]; then
 fi
 
 echo
+echo "== getcpu and the system's configuration from our VDSO (vdso-run --hz 100)"
+out=$("$vdso_run" "$programs/getcpuprobe-musl-static")
+echo "musl sched_getcpu on $(value cpus "$out") CPUs, pinned: $(value mismatches "$out") differences" \
+  "from getcpu(2), $(value answered_without_syscall "$out") answers with getcpu(2) forbidden"
+"$vdso_run" --hz 100 "$build/bin/vdso-sysinfo"
+
+echo
 echo "== A process tree: vdso-run --verbose sh -c 'probe | probe; probe &' (one line per program)"
 probe="$programs/clockprobe-glibc-dynamic --quiet"
 "$vdso_run" --verbose --stats sh -c "$probe | $programs/clockprobe-musl-static --quiet; $probe & wait" 2>&1 |

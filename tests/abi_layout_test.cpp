@@ -21,6 +21,47 @@ TEST(AbiLayout, PageIsOnePageWithFixedOffsets) {
   EXPECT_EQ(kChainPageOffsetFromImage, -8192);
 }
 
+TEST(AbiLayout, Version2AddsTheFineClocksGetcpuAndTheConfiguration) {
+  EXPECT_EQ(kLayoutVersion, 2u);
+  EXPECT_EQ(offsetof(DataPage, clock_mode), 64u);
+  EXPECT_EQ(offsetof(DataPage, counter_shift), 68u);
+  EXPECT_EQ(offsetof(DataPage, cycle_last), 72u);
+  EXPECT_EQ(offsetof(DataPage, getcpu_mode), 80u);
+  EXPECT_EQ(offsetof(DataPage, timezone), 84u);
+  EXPECT_EQ(offsetof(DataPage, fine), 96u);
+  EXPECT_EQ(sizeof(FineBase), 24u);
+  // Indexed by clock id, as Linux's bases are.
+  EXPECT_EQ(offsetof(DataPage, fine) + kClockTai * sizeof(FineBase),
+            reinterpret_cast<uintptr_t>(&static_cast<DataPage*>(nullptr)->fine[kClockTai]));
+  EXPECT_EQ(offsetof(DataPage, system), 384u);
+  EXPECT_EQ(offsetof(DataPage, system) + offsetof(SystemInfo, uts), 432u);
+  EXPECT_EQ(sizeof(Utsname), 6u * 65u);  // Linux's struct new_utsname
+  EXPECT_EQ(offsetof(ChainPage, getcpu), 40u);
+  EXPECT_EQ(static_cast<uint32_t>(ClockMode::kNone), 0u);  // a zeroed page serves no fine clock
+  EXPECT_EQ(static_cast<uint32_t>(GetcpuMode::kNone), 0u);
+  // The fine path's one mode comparison also checks the layout version.
+  EXPECT_EQ(static_cast<uint32_t>(ClockMode::kTsc) >> 16, kLayoutVersion);
+}
+
+TEST(AbiLayout, FineIdsAreTheOnesLinuxServesFromTheCounter) {
+  for (int id = -20; id < 40; ++id) {
+    const bool fine = id == kClockRealtime || id == kClockMonotonic || id == kClockMonotonicRaw ||
+                      id == kClockBoottime || id == kClockTai;
+    EXPECT_EQ(page_serves_fine(id), fine) << id;
+    EXPECT_FALSE(page_serves_fine(id) && page_serves(id)) << id;
+  }
+}
+
+TEST(AbiLayout, ReadersCheckMagicAndVersion) {
+  static DataPage page{};
+  EXPECT_FALSE(is_current_layout(page));
+  page.magic = kDataPageMagic;
+  page.layout_version = 1;
+  EXPECT_FALSE(is_current_layout(page));
+  page.layout_version = kLayoutVersion;
+  EXPECT_TRUE(is_current_layout(page));
+}
+
 TEST(AbiLayout, CoarseIdsIndexTheClockArray) {
   EXPECT_TRUE(page_serves(kClockRealtimeCoarse));
   EXPECT_TRUE(page_serves(kClockMonotonicCoarse));

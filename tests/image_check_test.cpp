@@ -166,6 +166,12 @@ const Patch kPatches[] = {
        auto& base = *reinterpret_cast<Verdef*>(b.data() + dyn(b, kDtVerdef).value);
        reinterpret_cast<Verdef*>(reinterpret_cast<uint8_t*>(&base) + base.next)->hash ^= 1;
      }},
+    {"WrongSysinfoVersionName", ImageDefect::kNoVersionNode,
+     [](Bytes& b) { replace_string(b, "VDSO_SYSINFO_1", "VDSO_SYSINFO_2"); }},
+    {"MissingGetcpu", ImageDefect::kMissingSymbol,
+     [](Bytes& b) { replace_string(b, "__vdso_getcpu", "__vdso_getcpv"); }},
+    {"MissingSysinfoSymbol", ImageDefect::kMissingSymbol,
+     [](Bytes& b) { replace_string(b, "__vdso_sysinfo_uname", "__vdso_sysinfo_unamf"); }},
     {"MissingSymbol", ImageDefect::kMissingSymbol,
      [](Bytes& b) { replace_string(b, "__vdso_time", "__vdso_tyme"); }},
     {"BrokenBloomFilter", ImageDefect::kMissingSymbol,
@@ -188,6 +194,7 @@ TEST(ImageCheck, NamesTheFirstMissingSymbol) {
   const ImageReport report = check_vdso_image(bytes.data(), bytes.size());
   ASSERT_NE(report.missing_symbol, nullptr);
   EXPECT_STREQ(report.missing_symbol, "__vdso_time");
+  EXPECT_STREQ(report.missing_version, "LINUX_2.6");
 }
 
 // Images the real toolchain builds wrong, as a careless change to the image

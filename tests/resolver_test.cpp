@@ -26,16 +26,25 @@ TEST(Resolver, FindsEveryExportThroughBothHashTables) {
   const auto bytes = real_image();
   LoadedImage image;
   ASSERT_TRUE(LoadedImage::parse(bytes.data(), bytes.size(), &image));
-  for (const char* name : vdso::elf::kRequiredSymbols) {
-    const void* gnu = image.lookup(name, "LINUX_2.6", HashTable::kGnu);
-    const void* sysv = image.lookup(name, "LINUX_2.6", HashTable::kSysv);
+  for (const auto& [name, version] : vdso::elf::kRequiredSymbols) {
+    const void* gnu = image.lookup(name, version, HashTable::kGnu);
+    const void* sysv = image.lookup(name, version, HashTable::kSysv);
     ASSERT_NE(gnu, nullptr) << name;
     EXPECT_EQ(gnu, sysv) << name;
     EXPECT_EQ(image.lookup(name, nullptr), gnu) << name;
   }
+  // The configuration is only under our own node, never under Linux's.
+  EXPECT_EQ(image.lookup("__vdso_sysinfo_uname", "LINUX_2.6"), nullptr);
+  EXPECT_EQ(image.lookup("__vdso_getcpu", "VDSO_SYSINFO_1"), nullptr);
   // The plain names are aliases of the __vdso_ ones.
   EXPECT_EQ(image.lookup("clock_gettime", "LINUX_2.6"),
             image.lookup("__vdso_clock_gettime", "LINUX_2.6"));
+}
+
+TEST(Resolver, HashesAreTheGabisAndGnus) {
+  EXPECT_EQ(vdso_elf_sysv_hash("LINUX_2.6"), 0x3ae75f6u);  // the value in Linux's vDSO
+  EXPECT_EQ(vdso_elf_gnu_hash(""), 5381u);
+  EXPECT_EQ(vdso_elf_gnu_hash("printf"), 0x156b2bb8u);  // from the GNU hash's description
 }
 
 TEST(Resolver, RefusesWrongNamesAndVersions) {
@@ -43,10 +52,12 @@ TEST(Resolver, RefusesWrongNamesAndVersions) {
   LoadedImage image;
   ASSERT_TRUE(LoadedImage::parse(bytes.data(), bytes.size(), &image));
   EXPECT_EQ(image.lookup("__vdso_clock_gettime", "LINUX_2.5"), nullptr);
-  EXPECT_EQ(image.lookup("__vdso_getcpu", "LINUX_2.6"), nullptr);
+  EXPECT_EQ(image.lookup("__vdso_getcpu_", "LINUX_2.6"), nullptr);
+  EXPECT_EQ(image.lookup("__vdso_sysinfo_cpus", "VDSO_SYSINFO_2"), nullptr);
   EXPECT_EQ(image.lookup("__vdso_clock_gettim", "LINUX_2.6"), nullptr);
   EXPECT_EQ(image.lookup("vdso_data_page", nullptr), nullptr);  // local, not exported
   EXPECT_TRUE(image.defines_version("LINUX_2.6"));
+  EXPECT_TRUE(image.defines_version("VDSO_SYSINFO_1"));
   EXPECT_FALSE(image.defines_version("linux-vdso.so.1"));  // the base entry is no version node
 }
 
@@ -93,9 +104,8 @@ TEST(Resolver, RandomCorruptionNeverCrashesAndStaysInBounds) {
     for (int i = 0; i < flips; ++i) {
       bytes[rng() % bytes.size()] ^= static_cast<uint8_t>(1u << (rng() % 8));
     }
-    for (const char* name : vdso::elf::kRequiredSymbols) {
-      const void* found =
-          vdso::elf::resolve_vdso_symbol(bytes.data(), bytes.size(), name, "LINUX_2.6");
+    for (const auto& [name, version] : vdso::elf::kRequiredSymbols) {
+      const void* found = vdso::elf::resolve_vdso_symbol(bytes.data(), bytes.size(), name, version);
       if (found == nullptr)
         continue;
       ++found_count;

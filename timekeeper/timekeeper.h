@@ -2,14 +2,41 @@
 //
 // A host (vdso-run's ticker thread, vdso-kernel's timer interrupt) hands the
 // timekeeper its own clock readings; the timekeeper turns them into the
-// coarse clocks and publishes them. It knows nothing of any host: it is
+// clocks and publishes them. It knows nothing of any host: it is
 // freestanding C++20 and compiled into both.
 //
-// MONOTONIC is the host's monotonic reading, clamped so that it never goes
-// backwards. REALTIME is MONOTONIC plus an offset: a step (set_realtime)
-// replaces the offset, an adjustment (adjust_realtime) slews it by at most
-// kMaxSlewPpm of elapsed time per tick, as adjtime(3) does, so MONOTONIC is
-// untouched by anything that happens to REALTIME.
+// Everything is kept as Linux's timekeeping does: a counter (cycles), its
+// reading at the last update (cycle_last), and per clock a base in
+// nanoseconds shifted left by `shift`, advanced at each update by
+// (cycles - cycle_last) * mult with the reader's own arithmetic
+// (abi::read_fine), so a fine read just before an update never passes the
+// update's base.
+//
+// How a host uses it:
+//   - A host whose clock is already in nanoseconds and which serves no fine
+//     clock from the page (vdso-run) constructs it with its MONOTONIC and
+//     REALTIME readings and calls tick(monotonic_now_ns) at every tick. The
+//     counter is then that nanosecond reading (mult = 1 << shift), and the
+//     page's clock mode is kNone: the image sends fine clocks to the
+//     fallback.
+//   - A host with a counter (vdso-kernel: the TSC) constructs it with a
+//     CounterCalibration (mult/shift from its TSC calibration, and whether
+//     user space may read the TSC), the counter's reading, and a function
+//     that reads the counter for its own system calls; then calls
+//     tick_counter(rdtsc) at every tick, and recalibrate() if its
+//     calibration improves. Read the TSC right before the call, with
+//     interrupts off (the tick handler): a publication delayed after its
+//     reading starts the next REALTIME rate from an older cycle_last than
+//     readers have already passed. Its clock_gettime/clock_getres system calls then
+//     answer every clock the page holds through clock_gettime() below, with
+//     the image's reader.
+//
+// MONOTONIC (and MONOTONIC_RAW, BOOTTIME: no frequency steering, no
+// suspend) advances at the counter's rate and never goes backwards: a
+// counter reading behind cycle_last is held. REALTIME (and TAI, offset 0)
+// is MONOTONIC plus an offset: set_realtime steps it (backwards too, as on
+// Linux); adjust_realtime slews it by a rate change of at most kMaxSlewPpm
+// (REALTIME's own mult for the next interval), never by a backward step.
 #pragma once
 
 #include <stdint.h>
@@ -18,32 +45,73 @@
 
 namespace vdso {
 
+// ns = (cycles * mult) >> shift. `user_mode` says whether user space may
+// read the counter (abi::ClockMode::kTsc) or must take the fallback.
+struct CounterCalibration {
+  uint32_t mult;
+  uint32_t shift;
+  abi::ClockMode user_mode;
+};
+
 class Timekeeper {
  public:
   static constexpr int64_t kMaxSlewPpm = 500;
+  // The shift of a nanosecond host's identity counter: fine enough for a
+  // slew rate of 1/2^24 (0.06 ppm).
+  static constexpr uint32_t kNanosecondCounterShift = 24;
+  using CounterReader = uint64_t (*)();
 
-  // Initialises `page` (magic, version, tick period) and publishes the first
-  // values. `page` must outlive the timekeeper, which is its only writer.
+  // A nanosecond host (see above). Initialises `page` (magic, version, tick
+  // period) and publishes the first values. `page` must outlive the
+  // timekeeper, which is its only writer.
   Timekeeper(abi::DataPage& page, uint64_t tick_ns, int64_t monotonic_now_ns,
              int64_t realtime_now_ns);
+
+  // A counter host: at counter reading `counter_now` MONOTONIC reads
+  // `monotonic_now_ns` and REALTIME `realtime_now_ns`. `read_counter` serves
+  // the host's own fine reads (clock_gettime below); tests hand a synthetic
+  // counter. `calibration.shift` must be at most 32 and mult non-zero.
+  Timekeeper(abi::DataPage& page, uint64_t tick_ns, const CounterCalibration& calibration,
+             uint64_t counter_now, int64_t monotonic_now_ns, int64_t realtime_now_ns,
+             CounterReader read_counter);
 
   Timekeeper(const Timekeeper&) = delete;
   Timekeeper& operator=(const Timekeeper&) = delete;
 
-  // The clock tick: publishes the coarse clocks as of `monotonic_now_ns`.
+  // The clock tick of a nanosecond host: publishes the clocks as of its
+  // MONOTONIC reading.
   void tick(int64_t monotonic_now_ns);
+  // The clock tick of a counter host: publishes the clocks as of
+  // `counter_now`.
+  void tick_counter(uint64_t counter_now);
+  // A counter host's better calibration (or user-mode change), effective
+  // from `counter_now`: the clocks are first advanced there with the old one.
+  void recalibrate(const CounterCalibration& calibration, uint64_t counter_now);
 
-  // Steps REALTIME so that it reads `realtime_now_ns` at `monotonic_now_ns`,
-  // and publishes at once. Cancels any adjustment in progress.
+  // Steps REALTIME so that it reads `realtime_now_ns` at the instant
+  // MONOTONIC reads `monotonic_now_ns`, and publishes at once. Cancels any
+  // adjustment in progress.
   void set_realtime(int64_t realtime_now_ns, int64_t monotonic_now_ns);
 
   // Slews REALTIME by `delta_ns` over the next ticks (adds to any pending).
   void adjust_realtime(int64_t delta_ns);
-  int64_t pending_adjustment_ns() const { return pending_slew_ns_; }
+  // What remains of the adjustment, rounded away from zero: 0 only when
+  // it is complete.
+  int64_t pending_adjustment_ns() const;
 
-  // The kernel's clock_gettime/clock_getres for the ids the page serves,
-  // answered from the published page through the same reader as the image,
-  // so the system call and the VDSO can never disagree. -EINVAL otherwise.
+  // What gettimeofday reports in a non-null tz (Linux's sys_tz).
+  void set_timezone(const abi::Timezone& tz);
+  // How the image may read TSC_AUX for getcpu (the host has checked CPUID
+  // and that TSC_AUX holds cpu | node << 12).
+  void set_getcpu_mode(abi::GetcpuMode mode);
+  // The system's configuration (uname, CPUs, memory, ...); `info.present`
+  // is set to 1 on publication.
+  void publish_system_info(const abi::SystemInfo& info);
+
+  // A kernel's clock_gettime/clock_getres: the coarse ids from the page,
+  // and with a counter reader every fine id through abi::read_fine, so the
+  // system call and the VDSO can never disagree. -EINVAL for other ids
+  // (and for fine ids on a nanosecond host, which answers them itself).
   int clock_gettime(int clock_id, abi::Timespec* out) const;
   int clock_getres(int clock_id, abi::Timespec* out) const;
 
@@ -51,12 +119,31 @@ class Timekeeper {
   const abi::DataPage& page() const { return page_; }
 
  private:
+  // A clock at cycle_last: seconds and shifted nanoseconds, normalised.
+  struct ShiftedTime {
+    int64_t sec;
+    uint64_t snsec;
+  };
+
+  void set_calibration(const CounterCalibration& calibration);
+  void advance(uint64_t counter_now);
+  void accumulate(uint64_t cycles);
+  void choose_realtime_rate();
+  void normalise(ShiftedTime& t) const;
   void publish();
 
   abi::DataPage& page_;
-  int64_t monotonic_ns_;         // last published MONOTONIC
-  int64_t realtime_offset_ns_;   // REALTIME - MONOTONIC
-  int64_t pending_slew_ns_ = 0;  // adjustment not yet applied
+  CounterReader read_counter_ = nullptr;
+  abi::ClockMode user_mode_ = abi::ClockMode::kNone;
+  uint32_t shift_ = 0;
+  uint32_t mult_ = 0;           // MONOTONIC's, and every clock's but REALTIME's
+  uint32_t realtime_mult_ = 0;  // mult_ plus the slew rate of this interval
+  uint64_t cycle_last_ = 0;
+  uint64_t max_cycles_per_step_ = 0;  // no overflow of snsec + cycles * mult
+  uint64_t expected_cycles_per_tick_ = 1;
+  ShiftedTime monotonic_{};
+  ShiftedTime realtime_{};
+  __int128 pending_slew_snsec_ = 0;  // adjustment not yet applied, shifted ns
 };
 
 // Nanoseconds since the epoch of a clock -> timespec (floor division, so

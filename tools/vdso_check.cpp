@@ -43,10 +43,11 @@ void describe_image(const std::string& path, const std::vector<uint8_t>& bytes) 
               " DataPage (shared) | image vdso.so\n",
               static_cast<uint64_t>(-vdso::abi::kChainPageOffsetFromImage),
               static_cast<uint64_t>(-vdso::abi::kDataPageOffsetFromImage));
-  std::printf("  symbols (version %s):\n", vdso::elf::kVdsoVersion);
-  for (const char* name : vdso::elf::kRequiredSymbols) {
-    const void* at = image.lookup(name, vdso::elf::kVdsoVersion);
-    std::printf("    %-22s +0x%" PRIx64 "\n", name,
+  std::printf("  symbols:\n");
+  for (const auto& symbol : vdso::elf::kRequiredSymbols) {
+    const void* at = image.lookup(symbol.name, symbol.version);
+    std::printf("    %-32s +0x%" PRIx64 "\n",
+                (std::string(symbol.name) + "@" + symbol.version).c_str(),
                 static_cast<uint64_t>(static_cast<const uint8_t*>(at) - bytes.data()));
   }
 }
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
     }
     if (report.missing_symbol != nullptr) {
       std::fprintf(stderr, "vdso-check: %s: first missing symbol: %s@%s\n", image_path.c_str(),
-                   report.missing_symbol, vdso::elf::kVdsoVersion);
+                   report.missing_symbol, report.missing_version);
     }
     return 1;
   }

@@ -26,7 +26,9 @@ inline constexpr uint64_t kPageSize = 4096;
 inline constexpr uint64_t kDataPageMagic = 0x4547'4150'4f53'4456;   // "VDSOPAGE"
 inline constexpr uint64_t kChainPageMagic = 0x4e49'4148'4f53'4456;  // "VDSOHAIN"
 // Bump on any change a reader could observe; readers check magic + version.
-inline constexpr uint32_t kLayoutVersion = 1;
+// Version 2: the fine clocks (counter parameters and per-clock bases), the
+// getcpu instruction, the timezone and the system's configuration.
+inline constexpr uint32_t kLayoutVersion = 2;
 
 // Offsets of the two pages relative to the image's ELF header.
 inline constexpr int64_t kDataPageOffsetFromImage = -static_cast<int64_t>(kPageSize);
@@ -34,12 +36,12 @@ inline constexpr int64_t kChainPageOffsetFromImage = -2 * static_cast<int64_t>(k
 // Pages that precede the image in a VDSO mapping.
 inline constexpr uint64_t kPagesBeforeImage = 2;
 
-// The clocks the page serves, in the order of DataPage::coarse.
+// The coarse clocks the page serves, in the order of DataPage::coarse.
 enum class CoarseClock : uint32_t { kRealtime = 0, kMonotonic = 1 };
 inline constexpr uint32_t kCoarseClockCount = 2;
 
-// Which clock ids the data page answers without a system call. Everything
-// else goes to the fallback: the chain target or the system call.
+// Which clock ids the data page answers at one tick's precision, with no
+// counter. Everything else goes to the fine path or the fallback.
 constexpr bool page_serves(int clock_id) {
   return clock_id == kClockRealtimeCoarse || clock_id == kClockMonotonicCoarse;
 }
@@ -51,12 +53,112 @@ static_assert(coarse_index(kClockRealtimeCoarse) == static_cast<uint32_t>(Coarse
 static_assert(coarse_index(kClockMonotonicCoarse) ==
               static_cast<uint32_t>(CoarseClock::kMonotonic));
 
+// ---- Fine clocks ----------------------------------------------------------
+//
+// As Linux's lib/vdso: at each update the writer stores the counter reading
+// (cycle_last) and, per clock, its time at that reading as seconds plus
+// nanoseconds shifted left by `counter_shift` (snsec), with the clock's own
+// multiplier. A reader computes
+//   cycles = max(counter now, cycle_last)
+//   ns     = (snsec + (cycles - cycle_last) * mult) >> counter_shift
+// The bases are indexed by clock id, as Linux's are (ids 0..CLOCK_TAI).
+inline constexpr uint32_t kFineClockSlots = 12;
+static_assert(kClockTai == 11);
+inline constexpr uint32_t kFineClockMask = (1u << kClockRealtime) | (1u << kClockMonotonic) |
+                                           (1u << kClockMonotonicRaw) | (1u << kClockBoottime) |
+                                           (1u << kClockTai);
+
+// Which clock ids have a fine base in the page (served from the counter
+// when the clock mode allows it).
+constexpr bool page_serves_fine(int clock_id) {
+  return static_cast<uint32_t>(clock_id) < kFineClockSlots &&
+         ((kFineClockMask >> static_cast<uint32_t>(clock_id)) & 1) != 0;
+}
+
+// The resolution clock_getres reports for a fine clock, as Linux's
+// high-resolution clocks do.
+inline constexpr int64_t kFineClockResolutionNs = 1;
+
+// Whether user space may read the counter the fine bases are in. kNone: the
+// image takes the fallback for every fine clock. kTsc carries the layout
+// version in its upper half, so the one comparison the fine path makes also
+// checks that the page is of this layout (a zeroed page, or one of another
+// version, serves no fine clock) without costing the path an instruction.
+enum class ClockMode : uint32_t { kNone = 0, kTsc = (kLayoutVersion << 16) | 1 };
+
+// How user space learns its CPU without a system call: RDPID or RDTSCP
+// read TSC_AUX, where the kernel stores cpu | node << 12 (as Linux does).
+// The host decides once (CPUID), so the image never executes CPUID.
+// The values carry the layout version in their upper half, as ClockMode's.
+enum class GetcpuMode : uint32_t {
+  kNone = 0,
+  kRdpid = (kLayoutVersion << 16) | 1,
+  kRdtscp = (kLayoutVersion << 16) | 2,
+};
+inline constexpr uint32_t kTscAuxCpuMask = 0xfff;
+inline constexpr uint32_t kTscAuxNodeShift = 12;
+
+struct FineBase {
+  int64_t sec;
+  uint64_t snsec;  // nanoseconds << counter_shift, below 10^9 << counter_shift
+  uint32_t mult;   // ns << counter_shift per counter cycle for this clock
+  uint32_t reserved;
+};
+static_assert(sizeof(FineBase) == 24);
+
+// ---- The system's configuration ------------------------------------------
+//
+// Non-sensitive values a program otherwise asks the kernel for (uname(2),
+// sysconf, sysinfo(2)). They live in the data page's spare room rather than
+// a page of their own: they then need no new mapping in either host, stay
+// read-only and no-execute with the clocks, and share the one writer and
+// the seqcount (online CPUs and the node name can change). `present` is 0
+// until the host publishes them; the image then answers -ENODATA.
+inline constexpr uint32_t kUtsnameFieldSize = 65;
+// struct utsname of Linux (new_utsname), so that a copy fills a libc's.
+struct Utsname {
+  char sysname[kUtsnameFieldSize];
+  char nodename[kUtsnameFieldSize];
+  char release[kUtsnameFieldSize];
+  char version[kUtsnameFieldSize];
+  char machine[kUtsnameFieldSize];
+  char domainname[kUtsnameFieldSize];
+};
+static_assert(sizeof(Utsname) == 390);
+
+struct SystemInfo {
+  uint32_t present;  // 1 once the host has published the values below
+  uint32_t cpus_configured;
+  uint32_t cpus_online;
+  uint32_t reserved0;
+  uint64_t page_size;
+  uint64_t physical_memory_bytes;
+  Timespec boot_time;  // REALTIME at boot
+  Utsname uts;
+  uint8_t reserved1[2];
+};
+static_assert(sizeof(SystemInfo) == 440);
+static_assert(__builtin_offsetof(SystemInfo, cpus_configured) == 4);
+static_assert(__builtin_offsetof(SystemInfo, cpus_online) == 8);
+static_assert(__builtin_offsetof(SystemInfo, page_size) == 16);
+static_assert(__builtin_offsetof(SystemInfo, physical_memory_bytes) == 24);
+static_assert(__builtin_offsetof(SystemInfo, boot_time) == 32);
+static_assert(__builtin_offsetof(SystemInfo, uts) == 48);
+
 // Fields:
 //   magic, layout_version  identify the page; written once before any reader.
 //   seq                    seqcount: odd while the writer is mid-update.
 //   coarse[2]              the clocks at the last tick (see CoarseClock).
 //   tick_ns                the tick period: the coarse clocks' resolution.
 //   update_count           number of publications since the page was made.
+//   clock_mode             ClockMode: may the image read the counter.
+//   counter_shift          the shift of every fine base and mult.
+//   cycle_last             the counter at the last update.
+//   getcpu_mode            GetcpuMode.
+//   timezone               what gettimeofday fills into a non-null tz.
+//   fine[12]               per clock id: its base at cycle_last.
+//   system                 the system's configuration.
+// Everything after magic and layout_version is written under the seqcount.
 struct alignas(kPageSize) DataPage {
   uint64_t magic;
   uint32_t layout_version;
@@ -64,7 +166,15 @@ struct alignas(kPageSize) DataPage {
   Timespec coarse[kCoarseClockCount];
   uint64_t tick_ns;
   uint64_t update_count;
-  uint8_t reserved[kPageSize - 64];
+  uint32_t clock_mode;
+  uint32_t counter_shift;
+  uint64_t cycle_last;
+  uint32_t getcpu_mode;
+  Timezone timezone;
+  uint32_t reserved0;
+  FineBase fine[kFineClockSlots];
+  SystemInfo system;
+  uint8_t reserved[kPageSize - 824];
 };
 
 static_assert(sizeof(DataPage) == kPageSize);
@@ -75,13 +185,23 @@ static_assert(__builtin_offsetof(DataPage, seq) == 12);
 static_assert(__builtin_offsetof(DataPage, coarse) == 16);
 static_assert(__builtin_offsetof(DataPage, tick_ns) == 48);
 static_assert(__builtin_offsetof(DataPage, update_count) == 56);
-static_assert(__builtin_offsetof(DataPage, reserved) == 64);
+static_assert(__builtin_offsetof(DataPage, clock_mode) == 64);
+static_assert(__builtin_offsetof(DataPage, counter_shift) == 68);
+static_assert(__builtin_offsetof(DataPage, cycle_last) == 72);
+static_assert(__builtin_offsetof(DataPage, getcpu_mode) == 80);
+static_assert(__builtin_offsetof(DataPage, timezone) == 84);
+static_assert(__builtin_offsetof(DataPage, fine) == 96);
+static_assert(__builtin_offsetof(DataPage, system) == 384);
+static_assert(__builtin_offsetof(DataPage, reserved) == 824);
+// The strings are word-aligned, so readers copy them a word at a time.
+static_assert((__builtin_offsetof(DataPage, system) + __builtin_offsetof(SystemInfo, uts)) % 8 ==
+              0);
 
 // Per-process page the host may fill before the program starts: where the
-// clocks the data page does not serve should go. A zero entry means "make the
-// system call". A host that keeps the process's own vDSO mapped (vdso-run)
-// publishes its functions here, so those clocks cost what they cost without
-// us. Written once before the program runs, then read-only.
+// calls the data page does not serve should go. A zero entry means "make
+// the system call". A host that keeps the process's own vDSO mapped
+// (vdso-run) publishes its functions here, so those calls cost what they
+// cost without us. Written once before the program runs, then read-only.
 struct alignas(kPageSize) ChainPage {
   uint64_t magic;
   uint32_t layout_version;
@@ -89,13 +209,22 @@ struct alignas(kPageSize) ChainPage {
   uint64_t clock_gettime;  // int (*)(int, Timespec*)
   uint64_t gettimeofday;   // int (*)(Timeval*, Timezone*)
   uint64_t clock_getres;   // int (*)(int, Timespec*)
-  uint8_t reserved[kPageSize - 40];
+  uint64_t getcpu;         // int (*)(unsigned*, unsigned*, void*)
+  uint8_t reserved[kPageSize - 48];
 };
 
 static_assert(sizeof(ChainPage) == kPageSize);
 static_assert(__builtin_offsetof(ChainPage, clock_gettime) == 16);
 static_assert(__builtin_offsetof(ChainPage, gettimeofday) == 24);
 static_assert(__builtin_offsetof(ChainPage, clock_getres) == 32);
+static_assert(__builtin_offsetof(ChainPage, getcpu) == 40);
+
+// True if `page` is a data page of this layout: what every reader checks
+// before trusting any other field.
+inline bool is_current_layout(const DataPage& page) {
+  return __atomic_load_n(&page.magic, __ATOMIC_ACQUIRE) == kDataPageMagic &&
+         __atomic_load_n(&page.layout_version, __ATOMIC_RELAXED) == kLayoutVersion;
+}
 
 // ---- Shared-field access -------------------------------------------------
 
@@ -106,6 +235,31 @@ inline T load_relaxed(const T& field) {
 template <typename T>
 inline void store_relaxed(T& field, T value) {
   __atomic_store_n(&field, value, __ATOMIC_RELAXED);
+}
+
+// Copies of a shared character field (the configuration's strings), each
+// access atomic.
+inline void store_bytes_relaxed(void* to, const void* from, uint64_t size) {
+  auto* d = static_cast<uint8_t*>(to);
+  const auto* s = static_cast<const uint8_t*>(from);
+  for (uint64_t i = 0; i < size; ++i)
+    __atomic_store_n(&d[i], s[i], __ATOMIC_RELAXED);
+}
+// A reader copies whole words where the field is word-aligned (the page's
+// strings are): an eighth of the loads of a byte loop.
+inline void load_bytes_relaxed(void* to, const void* from, uint64_t size) {
+  auto* d = static_cast<uint8_t*>(to);
+  const auto* s = static_cast<const uint8_t*>(from);
+  uint64_t i = 0;
+  if (reinterpret_cast<uintptr_t>(s) % 8 == 0) {
+    for (; i + 8 <= size; i += 8) {
+      const uint64_t word =
+          __atomic_load_n(reinterpret_cast<const uint64_t*>(s + i), __ATOMIC_RELAXED);
+      __builtin_memcpy(d + i, &word, 8);
+    }
+  }
+  for (; i < size; ++i)
+    d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
 }
 
 // ---- Seqcount: one writer, any number of lock-free readers ---------------
@@ -167,6 +321,95 @@ inline Timespec read_coarse(const DataPage& page, uint32_t index) {
       const Timespec copy{load_relaxed(clock.sec), load_relaxed(clock.nsec)};
       if (__builtin_expect(!read_retry(page, seq), 1))
         return copy;
+    }
+    cpu_relax();
+  }
+}
+
+// ---- The configuration reader ----------------------------------------------
+
+// Runs `copy` (which copies fields of page.system with relaxed loads) until
+// it ran under one even, unchanged seq. False, without a copy, when the page
+// is not of this layout or the host published no configuration.
+template <typename Copy>
+inline bool read_system_info(const DataPage& page, Copy copy) {
+  if (!is_current_layout(page))
+    return false;
+  for (;;) {
+    uint32_t seq;
+    if (read_begin_once(page, &seq)) {
+      if (load_relaxed(page.system.present) == 0)
+        return false;
+      copy(page.system);
+      if (!read_retry(page, seq))
+        return true;
+    }
+    cpu_relax();
+  }
+}
+
+// The tick rate, from the page's tick period (rounded to the nearest Hz).
+inline uint64_t tick_hz_of(uint64_t tick_ns) {
+  return tick_ns == 0 ? 0 : (static_cast<uint64_t>(kNanosecondsPerSecond) + tick_ns / 2) / tick_ns;
+}
+
+// ---- The fine-clock reader --------------------------------------------------
+
+// The TSC, read after every earlier load has completed (lfence; rdtsc, as
+// Linux's rdtsc_ordered), so it is not taken before the seqcount's begin.
+inline uint64_t rdtsc_ordered() {
+  uint32_t low, high;
+  asm volatile("lfence; rdtsc" : "=a"(low), "=d"(high));
+  return (uint64_t{high} << 32) | low;
+}
+
+// Who reads: the image (user space) may use the counter only when the page's
+// clock mode says so; a kernel reads its own counter whatever user space is
+// allowed (a boot option may turn user-space fine clocks off).
+enum class CounterAccess { kUser, kKernel };
+
+// The one fine-clock reader, used by the image and by a kernel's system
+// call alike, so that the two can never disagree. `clock_id` must satisfy
+// page_serves_fine(). Returns false, leaving *out alone, when `access` is
+// kUser and the page's clock mode is not kTsc: the caller takes the
+// fallback. `read_counter` is rdtsc_ordered in the image and in a kernel;
+// tests hand a synthetic counter to the timekeeper.
+//
+// The clamp (cycles below cycle_last count as cycle_last) keeps a reader
+// whose counter lags the writer's from going back past the base; the writer
+// computes each next base with this very arithmetic, so a read just before
+// an update never exceeds the update's base.
+template <CounterAccess access, typename ReadCounter>
+inline bool read_fine(const DataPage& page, int clock_id, Timespec* out, ReadCounter read_counter) {
+  const FineBase& base = page.fine[clock_id];
+  for (;;) {
+    uint32_t seq;
+    if (__builtin_expect(read_begin_once(page, &seq), 1)) {
+      if (access == CounterAccess::kUser &&
+          __builtin_expect(load_relaxed(page.clock_mode) != static_cast<uint32_t>(ClockMode::kTsc),
+                           0)) {
+        return false;
+      }
+      const uint64_t cycles = read_counter();
+      const uint64_t cycle_last = load_relaxed(page.cycle_last);
+      uint64_t snsec = load_relaxed(base.snsec);
+      if (__builtin_expect(cycles > cycle_last, 1))
+        snsec += (cycles - cycle_last) * load_relaxed(base.mult);
+      // Computed before the retry check, as Linux does, so that few values
+      // stay live; a torn copy is discarded (the & only keeps the shift
+      // defined for one: x86's shift masks it alike, at no cost).
+      uint64_t ns = snsec >> (load_relaxed(page.counter_shift) & 63);
+      int64_t sec = load_relaxed(base.sec);
+      if (__builtin_expect(!read_retry(page, seq), 1)) {
+        // Less than two seconds between updates: a loop beats a division.
+        while (__builtin_expect(ns >= static_cast<uint64_t>(kNanosecondsPerSecond), 0)) {
+          ns -= static_cast<uint64_t>(kNanosecondsPerSecond);
+          ++sec;
+        }
+        out->sec = sec;
+        out->nsec = static_cast<int64_t>(ns);
+        return true;
+      }
     }
     cpu_relax();
   }

@@ -52,11 +52,13 @@ inline constexpr int kEPIPE = 32;
 inline constexpr int kERANGE = 34;
 inline constexpr int kENAMETOOLONG = 36;
 inline constexpr int kENOSYS = 38;
+inline constexpr int kENODATA = 61;
 
-// x86_64 system-call numbers used by the image's fallback path.
+// x86_64 system-call numbers used by the image's fallback paths.
 inline constexpr long kSysGettimeofday = 96;
 inline constexpr long kSysClockGettime = 228;
 inline constexpr long kSysClockGetres = 229;
+inline constexpr long kSysGetcpu = 309;
 
 inline constexpr int64_t kNanosecondsPerSecond = 1'000'000'000;
 

@@ -133,36 +133,4 @@ struct Verdaux {
 };
 static_assert(sizeof(Verdaux) == 8);
 
-// NUL-terminated name equality (no libc in the kernel).
-constexpr bool names_equal(const char* a, const char* b) {
-  while (*a != '\0' && *a == *b) {
-    ++a;
-    ++b;
-  }
-  return *a == *b;
-}
-
-// The System V hash of a symbol or version name (gABI "Hash Table").
-constexpr uint32_t sysv_hash(const char* name) {
-  uint32_t h = 0;
-  for (; *name != '\0'; ++name) {
-    h = (h << 4) + static_cast<uint8_t>(*name);
-    const uint32_t g = h & 0xf0000000;
-    if (g != 0)
-      h ^= g >> 24;
-    h &= ~g;
-  }
-  return h;
-}
-
-// The GNU hash (DJB's hash with seed 5381).
-constexpr uint32_t gnu_hash(const char* name) {
-  uint32_t h = 5381;
-  for (; *name != '\0'; ++name)
-    h = h * 33 + static_cast<uint8_t>(*name);
-  return h;
-}
-
-static_assert(sysv_hash("LINUX_2.6") == 0x3ae75f6);
-
 }  // namespace vdso::elf

@@ -28,22 +28,46 @@ enum class ImageDefect : uint32_t {
   kNoVerdef,          // no DT_VERDEF: Go's runtime crashes without it
   kNoVersym,          // no DT_VERSYM
   kBadSoname,         // soname missing or not linux-vdso.so.1
-  kNoVersionNode,     // LINUX_2.6 not defined (with its ELF hash)
-  kMissingSymbol,     // a required symbol@LINUX_2.6 not found through both hashes
+  kNoVersionNode,     // LINUX_2.6 or VDSO_SYSINFO_1 not defined (with its ELF hash)
+  kMissingSymbol,     // a required symbol@version not found through both hashes
 };
 inline constexpr uint32_t kImageDefectCount =
     static_cast<uint32_t>(ImageDefect::kMissingSymbol) + 1;
 
 inline constexpr const char* kVdsoSoname = "linux-vdso.so.1";
 inline constexpr const char* kVdsoVersion = "LINUX_2.6";
-inline constexpr const char* kRequiredSymbols[] = {
-    "__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time", "__vdso_clock_getres",
-    "clock_gettime",        "gettimeofday",        "time",        "clock_getres",
+// Our own node for the system's configuration: Linux has no such symbols,
+// so neither the node nor the names collide with a libc's.
+inline constexpr const char* kSysinfoVersion = "VDSO_SYSINFO_1";
+inline constexpr const char* kRequiredVersions[] = {kVdsoVersion, kSysinfoVersion};
+
+struct RequiredSymbol {
+  const char* name;
+  const char* version;
+};
+inline constexpr RequiredSymbol kRequiredSymbols[] = {
+    {"__vdso_clock_gettime", kVdsoVersion},
+    {"__vdso_gettimeofday", kVdsoVersion},
+    {"__vdso_time", kVdsoVersion},
+    {"__vdso_clock_getres", kVdsoVersion},
+    {"__vdso_getcpu", kVdsoVersion},
+    {"clock_gettime", kVdsoVersion},
+    {"gettimeofday", kVdsoVersion},
+    {"time", kVdsoVersion},
+    {"clock_getres", kVdsoVersion},
+    {"getcpu", kVdsoVersion},
+    {"__vdso_sysinfo_cpus", kSysinfoVersion},
+    {"__vdso_sysinfo_page_size", kSysinfoVersion},
+    {"__vdso_sysinfo_tick_hz", kSysinfoVersion},
+    {"__vdso_sysinfo_physical_memory", kSysinfoVersion},
+    {"__vdso_sysinfo_uname", kSysinfoVersion},
+    {"__vdso_sysinfo_boot_time", kSysinfoVersion},
 };
 
 struct ImageReport {
-  uint32_t defects = 0;                  // bit i set: ImageDefect(i) found
-  const char* missing_symbol = nullptr;  // the first required symbol not found
+  uint32_t defects = 0;                   // bit i set: ImageDefect(i) found
+  const char* missing_symbol = nullptr;   // the first required symbol not found,
+  const char* missing_version = nullptr;  // and its version
 
   bool ok() const { return defects == 0; }
   bool has(ImageDefect d) const { return (defects >> static_cast<uint32_t>(d)) & 1; }

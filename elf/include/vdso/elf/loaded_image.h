@@ -5,12 +5,15 @@
 // Every offset, size, index and string read from the image is checked
 // against the buffer and aligned before use, so a malformed image yields
 // "invalid" or "not found", never an out-of-bounds read. Freestanding: used
-// by the kernel at boot as well as by hosted tools.
+// by the kernel at boot as well as by hosted tools. The parsing and the
+// lookup are the shared C core (symbol_lookup.h), which the public C header
+// <vdso/sysinfo.h> uses too: one resolver.
 #pragma once
 
 #include <stdint.h>
 
 #include "vdso/elf/elf64.h"
+#include "vdso/elf/symbol_lookup.h"
 
 namespace vdso::elf {
 
@@ -42,8 +45,8 @@ class LoadedImage {
   uint16_t program_header_count() const { return header_->phnum; }
   const Dyn* dynamic() const { return dynamic_; }
   uint64_t dynamic_count() const { return dynamic_count_; }
-  const uint8_t* bytes() const { return base_; }
-  uint64_t size() const { return size_; }
+  const uint8_t* bytes() const { return core_.base; }
+  uint64_t size() const { return core_.size; }
 
   // Bounds- and alignment-checked pointer to `count` objects of type T at
   // byte offset `offset` of the buffer; null if any byte lies outside.
@@ -52,37 +55,29 @@ class LoadedImage {
     // Bounds first: only then is base_ + offset a pointer into the buffer.
     if (!in_bounds(offset, count, sizeof(T)))
       return nullptr;
-    if ((reinterpret_cast<uintptr_t>(base_) + offset) % alignof(T) != 0)
+    if ((reinterpret_cast<uintptr_t>(core_.base) + offset) % alignof(T) != 0)
       return nullptr;
-    return reinterpret_cast<const T*>(base_ + offset);
+    return reinterpret_cast<const T*>(core_.base + offset);
   }
   // The same for a virtual address of the image (translated by the bias of
   // the first PT_LOAD, as glibc does for the VDSO).
   template <typename T>
   const T* at_address(uint64_t vaddr, uint64_t count = 1) const {
-    if (vaddr < load_vaddr_)
+    if (vaddr < core_.load_vaddr)
       return nullptr;
-    return at_offset<T>(vaddr - load_vaddr_, count);
+    return at_offset<T>(vaddr - core_.load_vaddr, count);
   }
 
  private:
-  bool in_bounds(uint64_t offset, uint64_t count, uint64_t element_size) const;
-  bool string_equals(uint64_t strtab_offset, const char* expected) const;
-  bool version_matches(uint32_t symbol_index, const char* version) const;
-  const Sym* match(uint32_t symbol_index, const char* name, const char* version) const;
-  const Sym* lookup_gnu(const char* name, const char* version) const;
-  const Sym* lookup_sysv(const char* name, const char* version) const;
+  bool in_bounds(uint64_t offset, uint64_t count, uint64_t element_size) const {
+    return vdso_elf_in_bounds(&core_, offset, count, element_size) != 0;
+  }
 
-  const uint8_t* base_ = nullptr;
-  uint64_t size_ = 0;
+  vdso_elf_image core_{};
   const Ehdr* header_ = nullptr;
   const Phdr* phdrs_ = nullptr;
   const Dyn* dynamic_ = nullptr;
   uint64_t dynamic_count_ = 0;
-  uint64_t load_vaddr_ = 0;
-  // From the dynamic section; 0 when absent.
-  uint64_t strtab_ = 0, strsz_ = 0, symtab_ = 0, sysv_hash_ = 0, gnu_hash_ = 0;
-  uint64_t versym_ = 0, verdef_ = 0, verdefnum_ = 0;
 };
 
 // Seed step 5 for our own user space: the address of `name@version` in the

@@ -1,0 +1,103 @@
+#include "host_configuration.h"
+
+#include <cpuid.h>
+#include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace vdso::run {
+namespace {
+
+void copy_field(char (&to)[abi::kUtsnameFieldSize], const char* from) {
+  // Both are utsname fields of the same size: the terminator fits.
+  std::memcpy(to, from, std::min(std::strlen(from) + 1, sizeof(to)));
+  to[sizeof(to) - 1] = '\0';
+}
+
+uint32_t sysconf_count(int name) {
+  const long value = sysconf(name);
+  return value > 0 ? static_cast<uint32_t>(value) : 0;
+}
+
+uint64_t tsc_aux_by(abi::GetcpuMode mode) {
+  if (mode == abi::GetcpuMode::kRdpid) {
+    uint64_t aux;
+    asm volatile("rdpid %0" : "=r"(aux));
+    return aux;
+  }
+  uint32_t low, high, aux;
+  asm volatile("rdtscp" : "=a"(low), "=d"(high), "=c"(aux));
+  return aux;
+}
+
+// TSC_AUX read by `mode` is the CPU getcpu(2) reports on both sides of it.
+bool tsc_aux_holds_the_cpu(abi::GetcpuMode mode) {
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    unsigned before = 0, after = 0, node = 0;
+    syscall(SYS_getcpu, &before, &node, nullptr);
+    const uint64_t aux = tsc_aux_by(mode);
+    syscall(SYS_getcpu, &after, nullptr, nullptr);
+    if (before != after)
+      continue;  // migrated in between: try again
+    return (aux & abi::kTscAuxCpuMask) == before &&
+           ((aux & 0xffffffff) >> abi::kTscAuxNodeShift) == node;
+  }
+  return false;
+}
+
+}  // namespace
+
+abi::GetcpuMode detect_getcpu_mode() {
+  unsigned a, b, c, d;
+  const bool rdpid = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 22)) != 0;
+  const bool rdtscp = __get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27)) != 0;
+  if (rdpid && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdpid))
+    return abi::GetcpuMode::kRdpid;
+  if (rdtscp && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdtscp))
+    return abi::GetcpuMode::kRdtscp;
+  return abi::GetcpuMode::kNone;
+}
+
+const char* getcpu_mode_name(abi::GetcpuMode mode) {
+  switch (mode) {
+    case abi::GetcpuMode::kRdpid: return "RDPID";
+    case abi::GetcpuMode::kRdtscp: return "RDTSCP";
+    case abi::GetcpuMode::kNone: return "none (chained to the host vDSO)";
+  }
+  return "unknown";
+}
+
+HostConfiguration read_host_configuration() {
+  HostConfiguration config{};
+  abi::SystemInfo& info = config.system;
+  info.cpus_configured = sysconf_count(_SC_NPROCESSORS_CONF);
+  info.cpus_online = sysconf_count(_SC_NPROCESSORS_ONLN);
+  const long page_size = sysconf(_SC_PAGESIZE);
+  info.page_size = page_size > 0 ? static_cast<uint64_t>(page_size) : 0;
+  struct sysinfo si {};
+  if (sysinfo(&si) == 0)
+    info.physical_memory_bytes = static_cast<uint64_t>(si.totalram) * si.mem_unit;
+  // REALTIME at boot, as Linux derives it: REALTIME less the time since boot.
+  timespec realtime, boottime;
+  clock_gettime(CLOCK_REALTIME, &realtime);
+  clock_gettime(CLOCK_BOOTTIME, &boottime);
+  int64_t boot_ns = (realtime.tv_sec - boottime.tv_sec) * abi::kNanosecondsPerSecond +
+                    (realtime.tv_nsec - boottime.tv_nsec);
+  info.boot_time = {boot_ns / abi::kNanosecondsPerSecond, boot_ns % abi::kNanosecondsPerSecond};
+  utsname uts{};
+  if (uname(&uts) == 0) {
+    copy_field(info.uts.sysname, uts.sysname);
+    copy_field(info.uts.release, uts.release);
+    copy_field(info.uts.version, uts.version);
+    copy_field(info.uts.machine, uts.machine);
+  }
+  config.getcpu = detect_getcpu_mode();
+  return config;
+}
+
+}  // namespace vdso::run
