@@ -16,9 +16,10 @@ echo "== vdso-run: unmodified programs under our VDSO"
 
 echo
 echo "== vdso-kernel: unmodified static programs on our kernel under QEMU, the same comparison inside it"
+echo "-- accelerator: $("$build/bin/vdso-kernel-qemu" accel)"
 echo "-- 100000 coarse clock_gettime calls in a static musl program: the kernel counts one system call"
 "$build/bin/vdso-kernel-run" --verbose "$build/kernel/user/coarse_only-musl" 2>&1 |
   grep -E '^(ok|coarse_only)|vdso: image|proc: pid'
-echo "-- ns per call inside the guest (TCG unless /dev/kvm works), static glibc then musl"
+echo "-- ns per call inside the guest (on the accelerator above), static glibc then musl"
 "$build/bin/vdso-kernel-run" "$build/kernel/user/bench-glibc"
 "$build/bin/vdso-kernel-run" "$build/kernel/user/bench-musl"

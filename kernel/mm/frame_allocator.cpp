@@ -18,7 +18,9 @@ uint64_t usable_frames = 0;
 uint64_t ram_end = 0;
 uint64_t search_hint = 0;                 // no free frame below this index
 uint64_t image_begin = 0, image_end = 0;  // the kernel image's frames
-const multiboot::BootInfo* memory_map = nullptr;
+
+PhysicalRange ram_ranges[multiboot::BootInfo::kMaxRegions];
+int ram_range_total = 0;
 
 bool is_used(uint64_t frame) {
   return (used_bitmap[frame / 64] >> (frame % 64)) & 1;
@@ -30,19 +32,39 @@ void set_free(uint64_t frame) {
   used_bitmap[frame / 64] &= ~(1ull << (frame % 64));
 }
 
-bool in_module(const multiboot::BootInfo& boot_info, uint64_t phys) {
-  for (int i = 0; i < boot_info.module_count; ++i) {
-    const multiboot::Module& module = boot_info.modules[i];
-    if (phys + kPageSize > module.start_phys && phys < module.end_phys)
-      return true;
+// Set bits in `x` (SWAR: the kernel has no libgcc for __builtin_popcount,
+// and TCG's default CPU model no POPCNT).
+uint64_t count_bits(uint64_t x) {
+  x -= (x >> 1) & 0x5555'5555'5555'5555;
+  x = (x & 0x3333'3333'3333'3333) + ((x >> 2) & 0x3333'3333'3333'3333);
+  x = (x + (x >> 4)) & 0x0f0f'0f0f'0f0f'0f0f;
+  return (x * 0x0101'0101'0101'0101) >> 56;
+}
+
+// Marks the frames of [begin, end) (page-aligned addresses, clipped to the
+// bitmap) used or free, a bitmap word at a time: boot costs a few
+// operations per region, not one per frame. Returns how many frames
+// changed state.
+uint64_t mark_range(uint64_t begin, uint64_t end, bool used) {
+  uint64_t frame = begin / kPageSize;
+  const uint64_t last = (end < kMaxPhysicalBytes ? end : kMaxPhysicalBytes) / kPageSize;
+  uint64_t changed = 0;
+  while (frame < last) {
+    const uint64_t bit = frame % 64;
+    const uint64_t count = (last - frame < 64 - bit) ? last - frame : 64 - bit;
+    const uint64_t mask = (count == 64 ? ~0ull : (1ull << count) - 1) << bit;
+    uint64_t& word = used_bitmap[frame / 64];
+    const uint64_t before = word;
+    word = used ? before | mask : before & ~mask;
+    changed += count_bits(before ^ word);
+    frame += count;
   }
-  return false;
+  return changed;
 }
 
 }  // namespace
 
 void init(const multiboot::BootInfo& boot_info) {
-  memory_map = &boot_info;
   for (uint64_t& word : used_bitmap)
     word = ~0ull;
 
@@ -63,18 +85,21 @@ void init(const multiboot::BootInfo& boot_info) {
       ignored_bytes += end - (begin > kMaxPhysicalBytes ? begin : kMaxPhysicalBytes);
       end = kMaxPhysicalBytes;
     }
+    if (begin >= end)
+      continue;
     if (end > ram_end)
       ram_end = end;
-    for (uint64_t phys = begin; phys < end; phys += kPageSize) {
-      if (phys < kLowMemoryEnd)
-        continue;
-      if (phys >= image_begin && phys < image_end)
-        continue;
-      if (in_module(boot_info, phys))
-        continue;  // the initramfs is read in place
-      set_free(phys / kPageSize);
-      ++free_frames;
-    }
+    ram_ranges[ram_range_total++] = {begin, end};
+    free_frames += mark_range(begin, end, false);
+  }
+  // Never handed out: low memory, the kernel image, and the modules (the
+  // initramfs is read in place).
+  free_frames -= mark_range(0, kLowMemoryEnd, true);
+  free_frames -= mark_range(image_begin, image_end, true);
+  for (int i = 0; i < boot_info.module_count; ++i) {
+    const multiboot::Module& module = boot_info.modules[i];
+    free_frames -= mark_range(layout::page_round_down(module.start_phys),
+                              layout::page_round_up(module.end_phys), true);
   }
   usable_frames = free_frames;
   if (ignored_bytes != 0) {
@@ -121,13 +146,17 @@ uint64_t physical_end() {
   return ram_end;
 }
 
+int ram_range_count() {
+  return ram_range_total;
+}
+PhysicalRange ram_range(int index) {
+  return ram_ranges[index];
+}
+
 bool is_ram(uint64_t phys) {
-  for (int i = 0; i < memory_map->region_count; ++i) {
-    const multiboot::MemoryRegion& region = memory_map->regions[i];
-    if (region.type == multiboot::kRegionAvailable && phys >= region.base &&
-        phys + kPageSize <= region.base + region.length) {
+  for (int i = 0; i < ram_range_total; ++i) {
+    if (phys >= ram_ranges[i].begin && phys + kPageSize <= ram_ranges[i].end)
       return true;
-    }
   }
   return false;
 }

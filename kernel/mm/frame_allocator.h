@@ -27,7 +27,14 @@ uint64_t free_count();
 uint64_t usable_count();  // frames that were free at boot
 // End of the highest RAM region the allocator covers.
 uint64_t physical_end();
-// True for frames inside a RAM region of the boot memory map.
+// The RAM the allocator covers: one range of whole frames per available
+// region of the boot memory map (below kMaxPhysicalBytes).
+struct PhysicalRange {
+  uint64_t begin, end;
+};
+int ram_range_count();
+PhysicalRange ram_range(int index);
+// True for frames inside one of those ranges.
 bool is_ram(uint64_t phys);
 
 }  // namespace kernel::frames

@@ -70,32 +70,32 @@ void map_large_page(AddressSpace space, uint64_t virt, uint64_t phys, uint64_t f
   entry = phys | flags | kPresent | kHuge;
 }
 
-// The image's frames are mapped only by map_kernel_image, read-only where
-// they hold code or constants (including vdso.so).
-bool in_kernel_image(uint64_t phys) {
-  return phys >= layout::image_phys(kernel_image_start) &&
-         phys < layout::image_phys(kernel_image_end);
+// Maps [begin, end) of physical memory into the direct map: 2 MiB pages
+// wherever a whole aligned one fits, 4 KiB pages at the ragged ends.
+void map_direct_range(AddressSpace space, uint64_t begin, uint64_t end, uint64_t flags) {
+  uint64_t phys = begin;
+  while (phys < end) {
+    if (phys % kLargePageSize == 0 && end - phys >= kLargePageSize) {
+      map_large_page(space, layout::kDirectMapBase + phys, phys, flags);
+      phys += kLargePageSize;
+    } else {
+      map_page(space, layout::kDirectMapBase + phys, phys, flags);
+      phys += kPageSize;
+    }
+  }
 }
 
+// Every RAM range except the kernel image's frames, which only
+// map_kernel_image maps (read-only where they hold code or constants,
+// including vdso.so). Costs a few steps per memory-map region.
 void map_direct_map(AddressSpace space) {
   const uint64_t flags = kWritable | kNoExecute | kGlobal;
-  for (uint64_t chunk = 0; chunk < frames::physical_end(); chunk += kLargePageSize) {
-    bool whole_chunk_usable = true;
-    for (uint64_t phys = chunk; phys < chunk + kLargePageSize; phys += kPageSize) {
-      if (!frames::is_ram(phys) || in_kernel_image(phys)) {
-        whole_chunk_usable = false;
-        break;
-      }
-    }
-    if (whole_chunk_usable) {
-      map_large_page(space, layout::kDirectMapBase + chunk, chunk, flags);
-      continue;
-    }
-    for (uint64_t phys = chunk; phys < chunk + kLargePageSize; phys += kPageSize) {
-      if (frames::is_ram(phys) && !in_kernel_image(phys)) {
-        map_page(space, layout::kDirectMapBase + phys, phys, flags);
-      }
-    }
+  const uint64_t image_begin = layout::page_round_down(layout::image_phys(kernel_image_start));
+  const uint64_t image_end = layout::page_round_up(layout::image_phys(kernel_image_end));
+  for (int i = 0; i < frames::ram_range_count(); ++i) {
+    const frames::PhysicalRange ram = frames::ram_range(i);
+    map_direct_range(space, ram.begin, ram.end < image_begin ? ram.end : image_begin, flags);
+    map_direct_range(space, ram.begin > image_end ? ram.begin : image_end, ram.end, flags);
   }
 }
 

@@ -8,31 +8,28 @@
 #        kernel/scripts/run.sh build init=/bench-glibc   (a program from the
 #                                                 initramfs; the machine stops
 #                                                 when it exits)
-# KVM when /dev/kvm can be opened, TCG otherwise; VDSO_KERNEL_ACCEL=tcg forces TCG.
+# The accelerator and QEMU's command line are the build's one decision
+# (vdso-kernel-qemu, kernel/tools/qemu_machine.h): KVM only where it can
+# run the kernel, TCG otherwise; VDSO_KERNEL_ACCEL=kvm|tcg forces one.
 set -euo pipefail
 
 build_dir=${1:-build}
 [ $# -gt 0 ] && shift
 kernel="$build_dir/kernel/vdso-kernel"
-if [ ! -f "$kernel" ]; then
-  echo "run.sh: $kernel not found; build first (make build)" >&2
+tool="$build_dir/bin/vdso-kernel-qemu"
+if [ ! -f "$kernel" ] || [ ! -x "$tool" ]; then
+  echo "run.sh: $kernel or $tool not found; build first (make build)" >&2
   exit 1
 fi
-
-accel=(-accel tcg)
-# A character device we may open read-write (never a plain file: a
-# redirection would create one).
-if [ "${VDSO_KERNEL_ACCEL:-}" != tcg ] && [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-  accel=(-accel kvm -cpu host)
-fi
-echo "run.sh: booting $kernel with '${*}' (${accel[*]}); Ctrl-A x to leave" >&2
 
 # With init=..., the initramfs the build made (every test program).
 initrd=()
 for option in "$@"; do
-  case $option in init=*) initrd=(-initrd "$build_dir/kernel/initramfs.cpio") ;; esac
+  case $option in init=*) initrd=(--initrd "$build_dir/kernel/initramfs.cpio") ;; esac
 done
 
-exec qemu-system-x86_64 "${accel[@]}" -m 128M -nographic -no-reboot "${initrd[@]}" \
-  -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-  -kernel "$kernel" -append "$*"
+reason=$("$tool" accel --kernel "$kernel")
+qemu_args=$("$tool" args --kernel "$kernel" "${initrd[@]}" --append "$*" -- -serial mon:stdio)
+mapfile -t qemu <<<"$qemu_args"
+echo "run.sh: booting $kernel with '${*}' ($reason); Ctrl-A x to leave" >&2
+exec "${qemu[@]}"

@@ -165,6 +165,7 @@ void run(const BootOptions& options) {
   int total = 0, failed = 0;
   total += run_suite(kMemoryTests, kMemoryTestCount, options, failed);
   total += run_suite(kVdsoTests, kVdsoTestCount, options, failed);
+  total += run_suite(kProtectionTests, kProtectionTestCount, options, failed);
   total += run_suite(kTimeTests, kTimeTestCount, options, failed);
   kprint("KTEST SUMMARY passed=%d failed=%d\n", total - failed, failed);
   qemu_exit(failed == 0 ? ExitCode::kPass : ExitCode::kFail);

@@ -42,6 +42,8 @@ extern const Test kTimeTests[];
 extern const int kTimeTestCount;
 extern const Test kVdsoTests[];
 extern const int kVdsoTestCount;
+extern const Test kProtectionTests[];
+extern const int kProtectionTestCount;
 
 // Runs the suite (or options.test_scenario) and leaves QEMU.
 [[noreturn]] void run(const BootOptions& options);

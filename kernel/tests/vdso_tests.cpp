@@ -4,6 +4,7 @@
 #include <initializer_list>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/user_protection.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
@@ -107,13 +108,15 @@ void user_mapping_permissions(Context& t, const BootOptions&) {
 }
 
 // The real image, bound the way a dynamic linker binds it, reads the
-// kernel's data page through the mapping a process gets (run here in kernel
-// mode: the kernel does not enable SMEP yet).
+// kernel's data page through the mapping a process gets. It runs here in
+// kernel mode, reading and calling user pages directly, so SMEP and SMAP
+// (on since init_user_space, where the CPU has them) are off for the test.
 void image_reads_kernel_page(Context& t, const BootOptions& options) {
   const paging::AddressSpace space = paging::create_address_space();
   const vdso_pages::Mapping m = vdso_pages::map_into(space, kTestVdsoBase);
   const uint64_t saved_cr3 = cpu::read_cr3();
   paging::activate(space);
+  const user_protection::SuspendedForTest protection_off;
 
   vdso::elf::LoadedImage image;
   const bool parsed = vdso::elf::LoadedImage::parse(reinterpret_cast<const void*>(m.image),

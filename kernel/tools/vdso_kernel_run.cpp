@@ -15,8 +15,10 @@
 // Exit status: the program's own, 128+N if signal N killed it, 124 when
 // --timeout expires, 125 when PROGRAM is not a static x86_64 ELF
 // executable (checked on the host by the kernel's own ELF checks) or the
-// kernel cannot boot or run it. KVM when /dev/kvm works, TCG otherwise
-// (VDSO_KERNEL_ACCEL=tcg forces TCG); VDSO_KERNEL=PATH picks the kernel.
+// kernel cannot boot or run it (or VDSO_KERNEL_ACCEL=kvm forces a KVM that
+// cannot). The accelerator is the build's cached decision
+// (tools/qemu_machine.h: KVM only where it can run us, TCG otherwise),
+// made here when there is none; VDSO_KERNEL=PATH picks the kernel.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -34,7 +36,7 @@
 
 #include "elf_loader/elf_check.h"
 #include "newc_writer.h"
-#include "qemu_accel.h"
+#include "qemu_machine.h"
 
 namespace {
 
@@ -108,23 +110,6 @@ Options parse(int argc, char** argv) {
   for (; i < argc; ++i)
     o.arguments.push_back(argv[i]);
   return o;
-}
-
-// The kernel next to this tool in the build tree, unless VDSO_KERNEL says.
-std::string kernel_path() {
-  if (const char* env = std::getenv("VDSO_KERNEL"))
-    return env;
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    std::string dir(self);
-    dir = dir.substr(0, dir.rfind('/'));  // build/bin
-    const std::string candidate = dir + "/../kernel/vdso-kernel";
-    if (access(candidate.c_str(), R_OK) == 0)
-      return candidate;
-  }
-  return VDSO_KERNEL_BUILT_PATH;
 }
 
 // Any byte outside a safe set becomes %XX (the kernel decodes it).
@@ -241,45 +226,28 @@ int main(int argc, char** argv) {
       cannot_run(std::string("pipe: ") + std::strerror(errno));
     }
   }
-  const std::string kernel = kernel_path();
-  std::string why_not_kvm;
-  const bool kvm = vdso_kernel_tools::kvm_usable(why_not_kvm);
-  std::vector<std::string> args = {"qemu-system-x86_64",
-                                   "-kernel",
-                                   kernel,
-                                   "-initrd",
-                                   initramfs,
-                                   "-append",
-                                   command_line,
-                                   "-m",
-                                   std::to_string(o.memory_mb),
-                                   "-display",
-                                   "none",
-                                   "-monitor",
-                                   "none",
-                                   "-no-reboot",
-                                   "-device",
-                                   "isa-debug-exit,iobase=0xf4,iosize=0x04",
-                                   "-chardev",
-                                   "file,id=log,path=/proc/self/fd/3",
-                                   "-serial",
-                                   "chardev:log",
-                                   "-chardev",
-                                   "file,id=out,path=/proc/self/fd/4",
-                                   "-serial",
-                                   "chardev:out",
-                                   "-chardev",
-                                   "file,id=err,path=/proc/self/fd/5",
-                                   "-serial",
-                                   "chardev:err"};
-  if (kvm) {
-    args.insert(args.end(), {"-accel", "kvm", "-cpu", "host"});
-  } else {
-    args.insert(args.end(), {"-accel", "tcg"});
+  const std::string kernel = vdso_kernel_tools::default_kernel_path(VDSO_KERNEL_BUILT_PATH);
+  const vdso_kernel_tools::AcceleratorChoice choice = vdso_kernel_tools::accelerator_for(kernel);
+  if (!choice.ok) {
+    cleanup();
+    cannot_run(choice.error);
   }
+  const vdso_kernel_tools::Accelerator& accelerator = choice.accelerator;
+  // The reason once per decision (a cached one is silent unless --verbose).
+  if (choice.fresh || o.verbose)
+    std::fprintf(stderr, "vdso-kernel-run: %s\n", accelerator.reason.c_str());
+  vdso_kernel_tools::Boot boot;
+  boot.kernel = kernel;
+  boot.initrd = initramfs;
+  boot.append = command_line;
+  boot.memory_mb = o.memory_mb;
+  boot.extra_args = {"-chardev", "file,id=log,path=/proc/self/fd/3", "-serial", "chardev:log",
+                     "-chardev", "file,id=out,path=/proc/self/fd/4", "-serial", "chardev:out",
+                     "-chardev", "file,id=err,path=/proc/self/fd/5", "-serial", "chardev:err"};
+  std::vector<std::string> args = vdso_kernel_tools::qemu_command(accelerator, boot);
   if (o.verbose) {
     std::fprintf(stderr, "vdso-kernel-run: %s on %s (%s): %s\n", o.program.c_str(), kernel.c_str(),
-                 kvm ? "kvm" : "tcg", command_line.c_str());
+                 accelerator.name.c_str(), command_line.c_str());
   }
 
   const auto start = std::chrono::steady_clock::now();
@@ -296,14 +264,7 @@ int main(int argc, char** argv) {
     const int devnull = open("/dev/null", O_RDWR);
     dup2(devnull, STDIN_FILENO);
     dup2(devnull, STDOUT_FILENO);  // QEMU's own chatter; its errors stay on stderr
-    std::vector<char*> argv_c;
-    for (std::string& a : args)
-      argv_c.push_back(a.data());
-    argv_c.push_back(nullptr);
-    execvp(argv_c[0], argv_c.data());
-    std::fprintf(stderr, "vdso-kernel-run: cannot run qemu-system-x86_64: %s\n",
-                 std::strerror(errno));
-    _exit(127);
+    vdso_kernel_tools::exec_or_exit(args);
   }
   for (auto& p : pipes)
     close(p[1]);

@@ -96,11 +96,21 @@ add_custom_target(vdso_kernel_initramfs ALL DEPENDS ${VDSO_KERNEL_INITRAMFS})
 set(VDSO_KERNEL_INITRAMFS ${VDSO_KERNEL_INITRAMFS} CACHE INTERNAL "")
 
 # vdso-kernel-run: a program from the host, run on the kernel (build/bin/).
-add_executable(vdso-kernel-run tools/vdso_kernel_run.cpp elf_loader/elf_check.cpp)
+add_executable(vdso-kernel-run tools/vdso_kernel_run.cpp tools/qemu_machine.cpp
+  elf_loader/elf_check.cpp)
 target_include_directories(vdso-kernel-run PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
   ${VDSO_ELF_INCLUDE})
 target_link_libraries(vdso-kernel-run PRIVATE vdso_abi)
 target_compile_definitions(vdso-kernel-run PRIVATE
   VDSO_KERNEL_BUILT_PATH="${CMAKE_CURRENT_BINARY_DIR}/vdso-kernel")
 vdso_warnings(vdso-kernel-run)
-add_dependencies(vdso-kernel-run vdso_kernel)
+# The initramfs holds the program of the accelerator probe boot.
+add_dependencies(vdso-kernel-run vdso_kernel vdso_kernel_initramfs)
+
+# vdso-kernel-qemu: the accelerator decision and QEMU command line
+# (tools/qemu_machine.h) for run.sh, the make targets and the tests' fixture.
+add_executable(vdso-kernel-qemu tools/vdso_kernel_qemu.cpp tools/qemu_machine.cpp)
+target_compile_definitions(vdso-kernel-qemu PRIVATE
+  VDSO_KERNEL_BUILT_PATH="${CMAKE_CURRENT_BINARY_DIR}/vdso-kernel")
+vdso_warnings(vdso-kernel-qemu)
+add_dependencies(vdso-kernel-qemu vdso_kernel vdso_kernel_initramfs)

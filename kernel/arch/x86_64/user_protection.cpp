@@ -9,19 +9,44 @@ namespace {
 constexpr uint64_t kCr4Smep = 1ull << 20, kCr4Smap = 1ull << 21;
 constexpr uint32_t kCpuidSmep = 1u << 7, kCpuidSmap = 1u << 20;  // leaf 7, ebx
 
+void write_cr4(uint64_t cr4) {
+  asm volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+}
+
+uint32_t leaf_7_features() {
+  return cpu::cpuid(0).eax >= 7 ? cpu::cpuid(7, 0).ebx : 0;
+}
+
 }  // namespace
 
 void init() {
-  const bool has_leaf_7 = cpu::cpuid(0).eax >= 7;
-  const uint32_t features = has_leaf_7 ? cpu::cpuid(7, 0).ebx : 0;
+  const uint32_t features = leaf_7_features();
   uint64_t cr4 = cpu::read_cr4();
   if (features & kCpuidSmep)
     cr4 |= kCr4Smep;
   if (features & kCpuidSmap)
     cr4 |= kCr4Smap;
-  asm volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+  write_cr4(cr4);
   kprint("cpu: SMEP %s, SMAP %s\n", (features & kCpuidSmep) ? "on" : "not available",
          (features & kCpuidSmap) ? "on" : "not available");
+}
+
+bool smap_available() {
+  return (leaf_7_features() & kCpuidSmap) != 0;
+}
+
+bool smep_on() {
+  return (cpu::read_cr4() & kCr4Smep) != 0;
+}
+bool smap_on() {
+  return (cpu::read_cr4() & kCr4Smap) != 0;
+}
+
+SuspendedForTest::SuspendedForTest() : saved_cr4_(cpu::read_cr4()) {
+  write_cr4(saved_cr4_ & ~(kCr4Smep | kCr4Smap));
+}
+SuspendedForTest::~SuspendedForTest() {
+  write_cr4(saved_cr4_);
 }
 
 }  // namespace kernel::user_protection

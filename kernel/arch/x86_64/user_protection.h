@@ -5,9 +5,31 @@
 // on; a kernel bug that touched a user address would then fault at once.
 #pragma once
 
+#include <stdint.h>
+
 namespace kernel::user_protection {
 
 // Enables what CPUID reports and logs which.
 void init();
+
+// Whether the CPU has SMAP (CPUID); init() turns it on then.
+bool smap_available();
+// Whether each wall is up now (CR4).
+bool smep_on();
+bool smap_on();
+
+// Takes both walls down until destroyed, then puts CR4 back as it was: for
+// an in-kernel test that runs the VDSO image's code through a process's
+// mapping, as user code would. Nothing else may touch user addresses.
+class SuspendedForTest {
+ public:
+  SuspendedForTest();
+  ~SuspendedForTest();
+  SuspendedForTest(const SuspendedForTest&) = delete;
+  SuspendedForTest& operator=(const SuspendedForTest&) = delete;
+
+ private:
+  uint64_t saved_cr4_;
+};
 
 }  // namespace kernel::user_protection

@@ -11,8 +11,8 @@
 //     are timestamped on arrival, so ticks per host second must be hz
 //     within 5%, the kernel's precise MONOTONIC must advance with the host's
 //     monotonic clock, and REALTIME must agree with the host's wall clock.
-// KVM when /dev/kvm can be opened, TCG otherwise (VDSO_KERNEL_ACCEL=tcg
-// forces TCG).
+// The accelerator and the QEMU command line come from tools/qemu_machine.h
+// (KVM only where it can run us; --cpu MODEL is always TCG).
 //
 // QEMU runs at nice -10 when we may raise its priority (root): under TCG a
 // virtual CPU thread that the host scheduler leaves waiting for a few
@@ -38,7 +38,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/qemu_accel.h"
+#include "tools/qemu_machine.h"
 
 namespace {
 
@@ -72,7 +72,7 @@ struct Options {
   std::string symbols;  // the ELF64 with symbols: panic addresses -> functions
   std::string append;
   std::string initrd;  // the initramfs (multiboot module), if any
-  std::string cpu;     // QEMU -cpu model under TCG (default: QEMU's)
+  std::string cpu;     // QEMU -cpu model, under TCG (default: the decided accelerator)
   double timeout_s = 60;
   Outcome expect = Outcome::kPass;
   std::vector<std::string> expect_lines;
@@ -265,35 +265,31 @@ void check_timing(const Options& o, const std::vector<Line>& lines, Verdict& v) 
 int main(int argc, char** argv) {
   const Options o = parse_args(argc, argv);
 
-  std::string why_not_kvm;
-  const bool kvm = vdso_kernel_tools::kvm_usable(why_not_kvm);
-  std::vector<std::string> args = {o.qemu,
-                                   "-kernel",
-                                   o.kernel,
-                                   "-append",
-                                   o.append,
-                                   "-m",
-                                   std::to_string(o.memory_mb),
-                                   "-display",
-                                   "none",
-                                   "-serial",
-                                   "stdio",
-                                   "-monitor",
-                                   "none",
-                                   "-no-reboot",
-                                   "-device",
-                                   "isa-debug-exit,iobase=0xf4,iosize=0x04"};
-  if (!o.initrd.empty())
-    args.insert(args.end(), {"-initrd", o.initrd});
-  if (kvm) {
-    args.insert(args.end(), {"-accel", "kvm", "-cpu", "host"});
+  // The accelerator was decided once for the whole run (the
+  // kernel_accelerator fixture); a test that names a CPU model is a TCG test.
+  vdso_kernel_tools::Accelerator accelerator;
+  if (!o.cpu.empty()) {
+    accelerator = vdso_kernel_tools::tcg_with_cpu(o.cpu);
   } else {
-    args.insert(args.end(), {"-accel", "tcg"});
-    if (!o.cpu.empty())
-      args.insert(args.end(), {"-cpu", o.cpu});
+    const vdso_kernel_tools::AcceleratorChoice choice =
+        vdso_kernel_tools::accelerator_for(o.kernel);
+    if (!choice.ok) {
+      std::printf("runner: %s\n", choice.error.c_str());
+      return 2;
+    }
+    accelerator = choice.accelerator;
   }
-  std::printf("runner: %s (accel %s%s%s)\n", o.append.c_str(), kvm ? "kvm" : "tcg", kvm ? "" : ": ",
-              why_not_kvm.c_str());
+  vdso_kernel_tools::Boot boot;
+  boot.qemu = o.qemu;
+  boot.kernel = o.kernel;
+  boot.initrd = o.initrd;
+  boot.append = o.append;
+  boot.memory_mb = o.memory_mb;
+  boot.extra_args = {"-serial", "stdio"};
+  std::vector<std::string> args = vdso_kernel_tools::qemu_command(accelerator, boot);
+  std::printf("runner: %s (accel %s%s%s: %s)\n", o.append.c_str(), accelerator.name.c_str(),
+              accelerator.cpu.empty() ? "" : " -cpu ", accelerator.cpu.c_str(),
+              accelerator.reason.c_str());
   std::fflush(stdout);
 
   int out[2];
@@ -312,18 +308,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "runner: cannot raise QEMU's priority (%s); timing may suffer\n",
                    std::strerror(errno));
     }
-    dup2(out[1], STDOUT_FILENO);
-    dup2(out[1], STDERR_FILENO);
-    const int devnull = open("/dev/null", O_RDONLY);
-    if (devnull >= 0)
-      dup2(devnull, STDIN_FILENO);
-    std::vector<char*> argv_c;
-    for (std::string& a : args)
-      argv_c.push_back(a.data());
-    argv_c.push_back(nullptr);
-    execvp(argv_c[0], argv_c.data());
-    std::fprintf(stderr, "runner: cannot run %s: %s\n", argv_c[0], std::strerror(errno));
-    _exit(127);
+    vdso_kernel_tools::redirect_child_output(out[1]);
+    vdso_kernel_tools::exec_or_exit(args);
   }
   close(out[1]);
 
