@@ -92,7 +92,7 @@ void tick_window(Context& t, const BootOptions& options) {
   mark("window.begin");
   const uint64_t ticks_begin = tick::count();
   const uint64_t interrupts_begin = tick::interrupts();
-  const int64_t precise_begin = clocksource::monotonic_ns();
+  const int64_t precise_begin = tick::monotonic_ns();
   // Publications before the window (boot's) beyond one per interrupt, read
   // where no interrupt lands between the two loads: one landing between
   // them would offset every later sample by one.
@@ -135,8 +135,8 @@ void tick_window(Context& t, const BootOptions& options) {
     seen_interrupts = now_interrupts;
     seen_interrupt_ns = now_interrupt_ns;
 
-    const int64_t spin_until = clocksource::monotonic_ns() + spin_ns;
-    while (clocksource::monotonic_ns() < spin_until) {
+    const int64_t spin_until = tick::monotonic_ns() + spin_ns;
+    while (tick::monotonic_ns() < spin_until) {
       ++samples;
       // The ISR runs to completion before we resume, so between two equal
       // interrupt counts the page is at rest.
@@ -152,7 +152,7 @@ void tick_window(Context& t, const BootOptions& options) {
       }
       const int64_t monotonic = coarse_ns(abi::kClockMonotonicCoarse);
       const int64_t realtime = coarse_ns(abi::kClockRealtimeCoarse);
-      const int64_t precise = clocksource::monotonic_ns();
+      const int64_t precise = tick::monotonic_ns();
       if (monotonic < last_monotonic || realtime < last_realtime)
         ++backwards;
       last_monotonic = monotonic;
@@ -170,7 +170,7 @@ void tick_window(Context& t, const BootOptions& options) {
   }
   const int64_t ticks = static_cast<int64_t>(tick::count() - ticks_begin);
   const int64_t handled = static_cast<int64_t>(tick::interrupts() - interrupts_begin);
-  const int64_t elapsed_ns = clocksource::monotonic_ns() - precise_begin;
+  const int64_t elapsed_ns = tick::monotonic_ns() - precise_begin;
   mark("window.end");
 
   KEXPECT(t, samples > 1000, "only %lu samples", samples);
