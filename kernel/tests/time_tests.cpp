@@ -35,9 +35,28 @@ void page_identity(Context& t, const BootOptions& options) {
   abi::Timespec res{};
   KEXPECT(t, tick::timekeeper().clock_getres(abi::kClockMonotonicCoarse, &res) == 0, "getres");
   KEXPECT(t, ns_of(res) == kNsPerSecond / options.hz, "resolution %ld", ns_of(res));
+  // The fine clocks: the clock source's calibration, the mode the boot
+  // decided, and MONOTONIC from the TSC between two coarse readings.
+  const vdso::CounterCalibration calibration =
+      clocksource::counter_calibration(abi::ClockMode::kNone);
+  KEXPECT(t, abi::load_relaxed(page.counter_shift) == calibration.shift, "shift %u",
+          abi::load_relaxed(page.counter_shift));
+  KEXPECT(t, abi::load_relaxed(page.fine[abi::kClockMonotonicRaw].mult) == calibration.mult,
+          "MONOTONIC_RAW's mult is the calibration's");
+  KEXPECT(t,
+          abi::load_relaxed(page.clock_mode) ==
+              static_cast<uint32_t>(clocksource::user_access(options.fine_clocks).mode),
+          "clock mode %#x", abi::load_relaxed(page.clock_mode));
+  const int64_t coarse_before = coarse_ns(abi::kClockMonotonicCoarse);
+  abi::Timespec fine{};
+  KEXPECT(t, tick::timekeeper().clock_gettime(abi::kClockMonotonic, &fine) == 0, "MONOTONIC");
+  KEXPECT(t, coarse_before <= ns_of(fine), "coarse %ld <= fine %ld", coarse_before, ns_of(fine));
+  KEXPECT(t, tick::timekeeper().clock_getres(abi::kClockTai, &res) == 0 && ns_of(res) == 1,
+          "fine resolution %ld", ns_of(res));
   abi::Timespec unused{};
-  KEXPECT(t, tick::timekeeper().clock_gettime(abi::kClockMonotonic, &unused) == -abi::kEINVAL,
-          "the page serves only the coarse clocks");
+  KEXPECT(t,
+          tick::timekeeper().clock_gettime(abi::kClockProcessCputimeId, &unused) == -abi::kEINVAL,
+          "the page holds no CPU-time clock");
 }
 
 // The median of interrupt intervals, from a histogram in 1% steps of the
