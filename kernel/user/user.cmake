@@ -55,6 +55,7 @@ user_program(signals glibc musl)
 user_program(fuzz_syscalls glibc)
 user_program(auxv glibc pie musl)
 user_program(pipes glibc musl)
+user_program(fine_clocks glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)
