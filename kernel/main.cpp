@@ -6,6 +6,7 @@
 #include "arch/x86_64/interrupts.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/qemu_exit.h"
+#include "arch/x86_64/tsc_aux.h"
 #include "arch/x86_64/user_protection.h"
 #include "boot/boot_options.h"
 #include "boot/multiboot.h"
@@ -28,6 +29,7 @@
 #include "time/clocksource.h"
 #include "time/rtc.h"
 #include "time/tick.h"
+#include "vdso/system_info.h"
 #include "vdso/vdso_pages.h"
 
 namespace kernel {
@@ -158,8 +160,13 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   const clocksource::Calibration calibration = clocksource::calibrate(lapic::current_count);
   kprint("clock: TSC %lu kHz (invariant: %s), LAPIC timer %lu kHz\n", calibration.tsc_hz / 1000,
          clocksource::tsc_invariant() ? "yes" : "no", calibration.lapic_timer_hz / 1000);
-  // FIXME: without an invariant TSC (TCG's default CPU model) we still use
-  // it: no frequency changes happen in a VM, and there is no HPET driver yet.
+  // FIXME: the kernel itself uses the TSC even where it does not trust it
+  // for user space (no frequency changes happen in a VM, and there is no
+  // HPET driver yet); user space gets it only where it is trusted.
+  const clocksource::UserAccess fine_access = clocksource::user_access(boot_options().fine_clocks);
+  kprint("clock: user-space fine clocks: %s (%s)\n",
+         fine_access.mode == vdso::abi::ClockMode::kTsc ? "TSC" : "off, system call",
+         fine_access.reason);
   // The boot stages are timed from the kernel's entry: the TSC's origin is
   // the machine's reset only under TCG, and a hypervisor may start it
   // anywhere (one showed 733 s at entry), so the entry's own reading is
@@ -176,7 +183,11 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
 
   // Seed step 3: from here on every tick updates the data page.
   tick::start(boot_options().hz, calibration.lapic_timer_hz, vdso_pages::data_page(),
-              rtc_seconds * 1'000'000'000);
+              rtc_seconds * 1'000'000'000, fine_access.mode);
+  const vdso::abi::GetcpuMode getcpu_mode = tsc_aux::init();
+  tick::set_getcpu_mode(getcpu_mode);
+  kprint("vdso: getcpu through %s\n", tsc_aux::describe(getcpu_mode));
+  system_info::publish();
   cpu::enable_interrupts();
   while (tick::count() == 0)
     cpu::wait_for_interrupt();

@@ -64,6 +64,13 @@ void apply(const char* key, int key_length, const char* value, int value_length)
     options.init_path[value_length] = '\0';
   } else if (equal(key, key_length, "verbose")) {
     options.verbose = true;
+  } else if (equal(key, key_length, "fineclocks")) {
+    if (equal(value, value_length, "on") || equal(value, value_length, "off")) {
+      options.fine_clocks = equal(value, value_length, "on");
+    } else {
+      kprint("boot: fineclocks must be on or off; keeping %s\n",
+             options.fine_clocks ? "on" : "off");
+    }
   } else {
     kprint("boot: ignoring unknown option '");
     for (int i = 0; i < key_length; ++i)

@@ -8,6 +8,10 @@
 //   test.seconds=N  length of the timing window of the tick tests (default 3)
 //   init=PATH     the first process, from the initramfs (default /init)
 //   verbose       a line per process exit with its system-call counts
+//   fineclocks=off  user space may not read the TSC: the VDSO's fine clocks
+//                 (REALTIME, MONOTONIC, ..., gettimeofday) take the fallback
+//                 system call, so that path stays tested (default on: the
+//                 TSC where the kernel trusts it, see time/clocksource.h)
 //   -- ARGS...    the rest of the line: init's argv[1..], each word
 //                 percent-decoded (%20 is a space), so any byte can pass
 #pragma once
@@ -27,6 +31,7 @@ struct BootOptions {
   uint32_t test_seconds = 3;
   char init_path[128] = "/init";
   bool verbose = false;
+  bool fine_clocks = true;
   char init_arguments[1024] = "";  // after "--", still encoded
 };
 

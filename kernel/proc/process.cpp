@@ -39,12 +39,14 @@ void report_exit(const Process& p, int wait_status) {
     kprint("\n");
     return;
   }
-  kprint("; %lu system calls:", p.syscall_total);
+  // Every count is followed by a space, the last by " (N in all)", so a
+  // test can match " NAME=COUNT " exactly wherever NAME falls.
+  kprint("; system calls:");
   for (int n = 0; n < kSyscallCountSlots; ++n) {
     if (p.syscall_counts[n] != 0)
       kprint(" %s=%u", syscall_name(static_cast<uint64_t>(n)), p.syscall_counts[n]);
   }
-  kprint("\n");
+  kprint(" (%lu in all)\n", p.syscall_total);
 }
 
 // The end of the machine: pid 1 is gone. The runner reads the status from

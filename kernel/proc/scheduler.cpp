@@ -4,7 +4,6 @@
 #include "arch/x86_64/gdt.h"
 #include "lib/panic.h"
 #include "proc/signal_delivery.h"
-#include "time/clocksource.h"
 #include "time/tick.h"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
@@ -44,7 +43,7 @@ void switch_to(proc::Process& next) {
   ++switches;
   proc::check_kernel_stack(prev);
   next.woken = false;
-  const int64_t now = clocksource::monotonic_ns();
+  const int64_t now = tick::monotonic_ns();
   prev.cpu_time_ns += now - prev.ran_since_ns;
   next.ran_since_ns = now;
   if (prev.pid != 0)
@@ -67,7 +66,7 @@ void switch_to(proc::Process& next) {
 
 // True if it woke anyone.
 bool wake_sleepers() {
-  const int64_t now = clocksource::monotonic_ns();
+  const int64_t now = tick::monotonic_ns();
   bool any = false;
   for (int i = 1; i < proc::kMaxProcesses; ++i) {
     proc::Process* p = proc::slot(i);

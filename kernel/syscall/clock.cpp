@@ -1,15 +1,15 @@
-// Clocks and sleeping. The coarse ids are answered by the one Timekeeper
-// from the published data page, through the same reader as the VDSO, so
-// the system call and the VDSO can never disagree. The other clocks come
-// from the TSC clock source: MONOTONIC (also RAW and BOOTTIME: no
-// frequency steering, no suspend) and REALTIME = MONOTONIC + the offset
-// the page publishes (the coarse pair read from one page snapshot).
+// Clocks and sleeping. Every clock the data page holds (the coarse ids and
+// the fine REALTIME, MONOTONIC, MONOTONIC_RAW, BOOTTIME, TAI) is answered
+// by the one Timekeeper from the page, with the image's own readers
+// (abi::read_coarse, abi::read_fine on the TSC), so a VDSO read bracketed
+// by two system calls is ordered for every clock. The *_ALARM ids are
+// their clocks (no suspend here); the CPU-time clocks come from the
+// process's accounting. Sleeps are deadlines on the same MONOTONIC.
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
-#include "time/clocksource.h"
 #include "time/tick.h"
 #include "vdso/abi/linux.h"
 
@@ -17,50 +17,33 @@ namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
-namespace abi = vdso::abi;
 constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
 constexpr uint64_t kTimerAbstime = 1;
 
-// REALTIME - MONOTONIC as the page publishes it.
-int64_t realtime_offset_ns() {
-  // The two coarse values are published together; read until the
-  // monotonic value is the same on both sides of the realtime read.
-  for (;;) {
-    abi::Timespec mono1, real, mono2;
-    tick::timekeeper().clock_gettime(abi::kClockMonotonicCoarse, &mono1);
-    tick::timekeeper().clock_gettime(abi::kClockRealtimeCoarse, &real);
-    tick::timekeeper().clock_gettime(abi::kClockMonotonicCoarse, &mono2);
-    if (mono1.sec == mono2.sec && mono1.nsec == mono2.nsec)
-      return vdso::ns_from_timespec(real) - vdso::ns_from_timespec(mono1);
+int64_t cpu_time_ns(const proc::Process& p) {
+  return p.cpu_time_ns + (tick::monotonic_ns() - p.ran_since_ns);
+}
+
+// The clock an id is read as: the alarm clocks are their clocks.
+int page_clock_of(int id) {
+  switch (id) {
+    case abi::kClockRealtimeAlarm: return abi::kClockRealtime;
+    case abi::kClockBoottimeAlarm: return abi::kClockBoottime;
+    default: return id;
   }
 }
 
-int64_t cpu_time_ns(const proc::Process& p) {
-  return p.cpu_time_ns + (clocksource::monotonic_ns() - p.ran_since_ns);
+bool is_cpu_time_clock(int id) {
+  return id == abi::kClockProcessCputimeId || id == abi::kClockThreadCputimeId;
 }
 
 // 0 and the time, or -EINVAL for an id we do not know.
 int read_clock(int id, abi::Timespec& out) {
-  switch (id) {
-    case abi::kClockRealtimeCoarse:
-    case abi::kClockMonotonicCoarse: return tick::timekeeper().clock_gettime(id, &out);
-    case abi::kClockMonotonic:
-    case abi::kClockMonotonicRaw:
-    case abi::kClockBoottime:
-    case abi::kClockBoottimeAlarm:
-      out = vdso::timespec_from_ns(clocksource::monotonic_ns());
-      return 0;
-    case abi::kClockRealtime:
-    case abi::kClockRealtimeAlarm:
-    case abi::kClockTai:  // FIXME: TAI offset 0, as on a Linux nobody told it
-      out = vdso::timespec_from_ns(clocksource::monotonic_ns() + realtime_offset_ns());
-      return 0;
-    case abi::kClockProcessCputimeId:
-    case abi::kClockThreadCputimeId:
-      out = vdso::timespec_from_ns(cpu_time_ns(proc::current()));
-      return 0;
-    default: return -abi::kEINVAL;
+  if (is_cpu_time_clock(id)) {
+    out = vdso::timespec_from_ns(cpu_time_ns(proc::current()));
+    return 0;
   }
+  return tick::timekeeper().clock_gettime(page_clock_of(id), &out);
 }
 
 bool valid(const abi::Timespec& ts) {
@@ -71,7 +54,7 @@ bool valid(const abi::Timespec& ts) {
 // tick wakes sleepers). -EINTR if a signal comes first.
 int64_t sleep_until(int64_t deadline_ns) {
   proc::Process& p = proc::current();
-  while (clocksource::monotonic_ns() < deadline_ns) {
+  while (tick::monotonic_ns() < deadline_ns) {
     if (proc::has_deliverable_signal(p))
       return -abi::kEINTR;
     p.wake_at_ns = deadline_ns;
@@ -87,10 +70,10 @@ int64_t relative_sleep(uint64_t request, uint64_t remaining) {
     return -abi::kEFAULT;
   if (!valid(ts))
     return -abi::kEINVAL;
-  const int64_t deadline = clocksource::monotonic_ns() + vdso::ns_from_timespec(ts);
+  const int64_t deadline = tick::monotonic_ns() + vdso::ns_from_timespec(ts);
   const int64_t result = sleep_until(deadline);
   if (result == -abi::kEINTR && remaining != 0) {
-    int64_t left = deadline - clocksource::monotonic_ns();
+    int64_t left = deadline - tick::monotonic_ns();
     const abi::Timespec rem = vdso::timespec_from_ns(left > 0 ? left : 0);
     if (proc::write_user(remaining, rem) != 0)
       return -abi::kEFAULT;
@@ -111,12 +94,10 @@ int64_t sys_clock_gettime(Frame& f) {
 int64_t sys_clock_getres(Frame& f) {
   const int id = static_cast<int>(arg0(f));
   abi::Timespec ts;
-  if (id == abi::kClockRealtimeCoarse || id == abi::kClockMonotonicCoarse) {
-    tick::timekeeper().clock_getres(id, &ts);
-  } else {
-    if (read_clock(id, ts) != 0)
-      return -abi::kEINVAL;
+  if (is_cpu_time_clock(id)) {
     ts = abi::Timespec{0, 1};  // the TSC: nanosecond resolution
+  } else if (tick::timekeeper().clock_getres(page_clock_of(id), &ts) != 0) {
+    return -abi::kEINVAL;
   }
   if (arg1(f) == 0)
     return 0;
@@ -132,7 +113,10 @@ int64_t sys_gettimeofday(Frame& f) {
       return -abi::kEFAULT;
   }
   if (arg1(f) != 0) {
-    const abi::Timezone tz{0, 0};
+    // What the VDSO's gettimeofday fills in: the page's timezone.
+    const abi::DataPage& page = tick::timekeeper().page();
+    const abi::Timezone tz{abi::load_relaxed(page.timezone.minuteswest),
+                           abi::load_relaxed(page.timezone.dsttime)};
     if (proc::write_user(arg1(f), tz) != 0)
       return -abi::kEFAULT;
   }
@@ -169,7 +153,7 @@ int64_t sys_clock_nanosleep(Frame& f) {
     return -abi::kEINVAL;
   int64_t deadline = vdso::ns_from_timespec(ts);
   if (realtime)
-    deadline -= realtime_offset_ns();
+    deadline -= tick::realtime_offset_ns();
   return sleep_until(deadline);
 }
 

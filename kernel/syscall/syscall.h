@@ -38,28 +38,70 @@ void init();
 
 using Handler = int64_t (*)(Frame& frame);
 
-// The handlers, by family.
-#define VDSO_KERNEL_SYSCALLS(X)                                                                    \
-  X(read, 0)                                                                                       \
-  X(write, 1)                                                                                      \
-  X(close, 3)                                                                                      \
-  X(fstat, 5)                                                                                      \
-  X(lseek, 8)                                                                                      \
-  X(mmap, 9)                                                                                       \
-  X(mprotect, 10)                                                                                  \
-  X(munmap, 11) X(brk, 12) X(rt_sigaction, 13) X(rt_sigprocmask, 14) X(rt_sigreturn, 15)           \
-      X(ioctl, 16) X(readv, 19) X(writev, 20) X(pipe, 22) X(sched_yield, 24) X(madvise, 28)        \
-          X(dup, 32) X(dup2, 33) X(nanosleep, 35) X(getpid, 39) X(clone, 56) X(fork, 57)           \
-              X(vfork, 58) X(execve, 59) X(exit, 60) X(wait4, 61) X(kill, 62) X(uname, 63)         \
-                  X(fcntl, 72) X(getcwd, 79) X(readlink, 89) X(gettimeofday, 96) X(getrlimit, 97)  \
-                      X(sysinfo, 99) X(getuid, 102) X(getgid, 104) X(geteuid, 107) X(getegid, 108) \
-                          X(getppid, 110) X(sigaltstack, 131) X(arch_prctl, 158) X(gettid, 186)    \
-                              X(time, 201) X(set_tid_address, 218) X(clock_gettime, 228)           \
-                                  X(clock_getres, 229) X(clock_nanosleep, 230) X(exit_group, 231)  \
-                                      X(tkill, 200) X(tgkill, 234) X(newfstatat, 262)              \
-                                          X(readlinkat, 267) X(set_robust_list, 273)               \
-                                              X(prlimit64, 302) X(getrandom, 318) X(dup3, 292)     \
-                                                  X(pipe2, 293) X(rseq, 334)
+// The handlers, one a line in number order.
+#define VDSO_KERNEL_SYSCALLS(X) \
+  X(read, 0)                    \
+  X(write, 1)                   \
+  X(close, 3)                   \
+  X(fstat, 5)                   \
+  X(lseek, 8)                   \
+  X(mmap, 9)                    \
+  X(mprotect, 10)               \
+  X(munmap, 11)                 \
+  X(brk, 12)                    \
+  X(rt_sigaction, 13)           \
+  X(rt_sigprocmask, 14)         \
+  X(rt_sigreturn, 15)           \
+  X(ioctl, 16)                  \
+  X(readv, 19)                  \
+  X(writev, 20)                 \
+  X(pipe, 22)                   \
+  X(sched_yield, 24)            \
+  X(madvise, 28)                \
+  X(dup, 32)                    \
+  X(dup2, 33)                   \
+  X(nanosleep, 35)              \
+  X(getpid, 39)                 \
+  X(clone, 56)                  \
+  X(fork, 57)                   \
+  X(vfork, 58)                  \
+  X(execve, 59)                 \
+  X(exit, 60)                   \
+  X(wait4, 61)                  \
+  X(kill, 62)                   \
+  X(uname, 63)                  \
+  X(fcntl, 72)                  \
+  X(getcwd, 79)                 \
+  X(readlink, 89)               \
+  X(gettimeofday, 96)           \
+  X(getrlimit, 97)              \
+  X(sysinfo, 99)                \
+  X(getuid, 102)                \
+  X(getgid, 104)                \
+  X(geteuid, 107)               \
+  X(getegid, 108)               \
+  X(getppid, 110)               \
+  X(sigaltstack, 131)           \
+  X(arch_prctl, 158)            \
+  X(gettid, 186)                \
+  X(tkill, 200)                 \
+  X(time, 201)                  \
+  X(sched_getaffinity, 204)     \
+  X(set_tid_address, 218)       \
+  X(clock_gettime, 228)         \
+  X(clock_getres, 229)          \
+  X(clock_nanosleep, 230)       \
+  X(exit_group, 231)            \
+  X(tgkill, 234)                \
+  X(newfstatat, 262)            \
+  X(readlinkat, 267)            \
+  X(set_robust_list, 273)       \
+  X(dup3, 292)                  \
+  X(pipe2, 293)                 \
+  X(prlimit64, 302)             \
+  X(getcpu, 309)                \
+  X(getrandom, 318)             \
+  X(rseq, 334)
 
 #define VDSO_KERNEL_DECLARE(name, number) int64_t sys_##name(Frame& frame);
 VDSO_KERNEL_SYSCALLS(VDSO_KERNEL_DECLARE)

@@ -1,6 +1,8 @@
-// The process's view of the system: uname, limits, randomness, and the
-// per-thread setup calls every libc makes at start-up (arch_prctl for TLS,
-// set_tid_address, set_robust_list, rseq).
+// The process's view of the system: uname, sysinfo, the CPU (getcpu,
+// sched_getaffinity), limits, randomness, and the per-thread setup calls
+// every libc makes at start-up (arch_prctl for TLS, set_tid_address,
+// set_robust_list, rseq). uname and sysinfo answer from the configuration
+// the data page publishes (vdso/system_info.h), which the VDSO serves too.
 #include "arch/x86_64/cpu.h"
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
@@ -8,8 +10,9 @@
 #include "proc/process.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
-#include "time/clocksource.h"
+#include "time/tick.h"
 #include "vdso/abi/linux.h"
+#include "vdso/system_info.h"
 
 namespace abi = vdso::abi;
 namespace kernel::syscall {
@@ -34,28 +37,38 @@ Rlimit limit_of(uint64_t resource) {
   }
 }
 
-void copy_field(char (&field)[65], const char* text) {
-  int i = 0;
-  for (; text[i] != '\0' && i < 64; ++i)
-    field[i] = text[i];
-  for (; i < 65; ++i)
-    field[i] = '\0';
-}
+// The only CPU, as TSC_AUX (arch/x86_64/tsc_aux.h) tells the VDSO.
+constexpr unsigned kCurrentCpu = 0, kCurrentNode = 0;
+// Linux's cpumask size for this kernel: one unsigned long.
+constexpr uint64_t kCpuMaskBytes = 8;
 
 }  // namespace
 
 int64_t sys_uname(Frame& f) {
-  struct {
-    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
-  } name;
-  // "Linux": the system-call ABI is Linux's, and libcs check the name.
-  copy_field(name.sysname, "Linux");
-  copy_field(name.nodename, "vdso-kernel");
-  copy_field(name.release, "6.1.0-vdso-kernel");
-  copy_field(name.version, "#1 vdso-kernel (Linux x86_64 system-call subset)");
-  copy_field(name.machine, "x86_64");
-  copy_field(name.domainname, "(none)");
+  const abi::Utsname name = system_info::read().uts;
   return proc::write_user(arg0(f), name) == 0 ? 0 : -abi::kEFAULT;
+}
+
+int64_t sys_getcpu(Frame& f) {
+  // As Linux: either pointer may be null; the third is unused.
+  if (arg0(f) != 0 && proc::write_user(arg0(f), kCurrentCpu) != 0)
+    return -abi::kEFAULT;
+  if (arg1(f) != 0 && proc::write_user(arg1(f), kCurrentNode) != 0)
+    return -abi::kEFAULT;
+  return 0;
+}
+
+int64_t sys_sched_getaffinity(Frame& f) {
+  // As Linux: the mask's size is a multiple of a long and holds every CPU;
+  // the call returns the bytes it wrote. Any process here runs on CPU 0.
+  const int pid = static_cast<int>(arg0(f));
+  const uint64_t length = arg1(f);
+  if (pid < 0 || (pid != 0 && proc::find(pid) == nullptr))
+    return -abi::kESRCH;
+  if (length < kCpuMaskBytes || length % sizeof(uint64_t) != 0)
+    return -abi::kEINVAL;
+  const uint64_t mask = uint64_t{1} << kCurrentCpu;
+  return proc::write_user(arg2(f), mask) == 0 ? static_cast<int64_t>(kCpuMaskBytes) : -abi::kEFAULT;
 }
 
 int64_t sys_arch_prctl(Frame& f) {
@@ -130,8 +143,11 @@ int64_t sys_sysinfo(Frame& f) {
     uint32_t pad3;
   } info{};
   static_assert(sizeof(info) == 112);
-  info.uptime = clocksource::monotonic_ns() / 1'000'000'000;
-  info.totalram = frames::usable_count() * layout::kPageSize;
+  const abi::SystemInfo system = system_info::read();
+  // BOOTTIME's seconds, as Linux's: MONOTONIC here, which counts from the
+  // machine's reset (the page's boot time is REALTIME less it, at boot).
+  info.uptime = tick::monotonic_ns() / 1'000'000'000;
+  info.totalram = system.physical_memory_bytes;
   info.freeram = frames::free_count() * layout::kPageSize;
   for (int i = 0; i < proc::kMaxProcesses; ++i) {
     if (proc::slot(i)->state != proc::State::kFree && i != 0)

@@ -35,9 +35,28 @@ void page_identity(Context& t, const BootOptions& options) {
   abi::Timespec res{};
   KEXPECT(t, tick::timekeeper().clock_getres(abi::kClockMonotonicCoarse, &res) == 0, "getres");
   KEXPECT(t, ns_of(res) == kNsPerSecond / options.hz, "resolution %ld", ns_of(res));
+  // The fine clocks: the clock source's calibration, the mode the boot
+  // decided, and MONOTONIC from the TSC between two coarse readings.
+  const vdso::CounterCalibration calibration =
+      clocksource::counter_calibration(abi::ClockMode::kNone);
+  KEXPECT(t, abi::load_relaxed(page.counter_shift) == calibration.shift, "shift %u",
+          abi::load_relaxed(page.counter_shift));
+  KEXPECT(t, abi::load_relaxed(page.fine[abi::kClockMonotonicRaw].mult) == calibration.mult,
+          "MONOTONIC_RAW's mult is the calibration's");
+  KEXPECT(t,
+          abi::load_relaxed(page.clock_mode) ==
+              static_cast<uint32_t>(clocksource::user_access(options.fine_clocks).mode),
+          "clock mode %#x", abi::load_relaxed(page.clock_mode));
+  const int64_t coarse_before = coarse_ns(abi::kClockMonotonicCoarse);
+  abi::Timespec fine{};
+  KEXPECT(t, tick::timekeeper().clock_gettime(abi::kClockMonotonic, &fine) == 0, "MONOTONIC");
+  KEXPECT(t, coarse_before <= ns_of(fine), "coarse %ld <= fine %ld", coarse_before, ns_of(fine));
+  KEXPECT(t, tick::timekeeper().clock_getres(abi::kClockTai, &res) == 0 && ns_of(res) == 1,
+          "fine resolution %ld", ns_of(res));
   abi::Timespec unused{};
-  KEXPECT(t, tick::timekeeper().clock_gettime(abi::kClockMonotonic, &unused) == -abi::kEINVAL,
-          "the page serves only the coarse clocks");
+  KEXPECT(t,
+          tick::timekeeper().clock_gettime(abi::kClockProcessCputimeId, &unused) == -abi::kEINVAL,
+          "the page holds no CPU-time clock");
 }
 
 // The median of interrupt intervals, from a histogram in 1% steps of the
@@ -92,7 +111,7 @@ void tick_window(Context& t, const BootOptions& options) {
   mark("window.begin");
   const uint64_t ticks_begin = tick::count();
   const uint64_t interrupts_begin = tick::interrupts();
-  const int64_t precise_begin = clocksource::monotonic_ns();
+  const int64_t precise_begin = tick::monotonic_ns();
   // Publications before the window (boot's) beyond one per interrupt, read
   // where no interrupt lands between the two loads: one landing between
   // them would offset every later sample by one.
@@ -135,8 +154,8 @@ void tick_window(Context& t, const BootOptions& options) {
     seen_interrupts = now_interrupts;
     seen_interrupt_ns = now_interrupt_ns;
 
-    const int64_t spin_until = clocksource::monotonic_ns() + spin_ns;
-    while (clocksource::monotonic_ns() < spin_until) {
+    const int64_t spin_until = tick::monotonic_ns() + spin_ns;
+    while (tick::monotonic_ns() < spin_until) {
       ++samples;
       // The ISR runs to completion before we resume, so between two equal
       // interrupt counts the page is at rest.
@@ -152,7 +171,7 @@ void tick_window(Context& t, const BootOptions& options) {
       }
       const int64_t monotonic = coarse_ns(abi::kClockMonotonicCoarse);
       const int64_t realtime = coarse_ns(abi::kClockRealtimeCoarse);
-      const int64_t precise = clocksource::monotonic_ns();
+      const int64_t precise = tick::monotonic_ns();
       if (monotonic < last_monotonic || realtime < last_realtime)
         ++backwards;
       last_monotonic = monotonic;
@@ -170,7 +189,7 @@ void tick_window(Context& t, const BootOptions& options) {
   }
   const int64_t ticks = static_cast<int64_t>(tick::count() - ticks_begin);
   const int64_t handled = static_cast<int64_t>(tick::interrupts() - interrupts_begin);
-  const int64_t elapsed_ns = clocksource::monotonic_ns() - precise_begin;
+  const int64_t elapsed_ns = tick::monotonic_ns() - precise_begin;
   mark("window.end");
 
   KEXPECT(t, samples > 1000, "only %lu samples", samples);

@@ -130,8 +130,28 @@ void image_reads_kernel_page(Context& t, const BootOptions& options) {
                                    image.lookup("__vdso_clock_getres", "LINUX_2.6")))
                              : nullptr;
   KEXPECT(t, gettime != nullptr && getres != nullptr, "symbols bound");
+  // The fine ids only when the page lets user space read the TSC: otherwise
+  // the image would make its fallback system call, which ring 0 cannot.
+  const abi::DataPage& page = vdso_pages::data_page();
+  const bool fine_in_image =
+      abi::load_relaxed(page.clock_mode) == static_cast<uint32_t>(abi::ClockMode::kTsc);
+  struct ClockCase {
+    int id;
+    int64_t resolution_ns;
+  };
+  const int64_t tick_ns = 1'000'000'000 / options.hz;
+  const ClockCase coarse_and_fine[] = {{abi::kClockRealtimeCoarse, tick_ns},
+                                       {abi::kClockMonotonicCoarse, tick_ns},
+                                       {abi::kClockRealtime, 1},
+                                       {abi::kClockMonotonic, 1},
+                                       {abi::kClockMonotonicRaw, 1},
+                                       {abi::kClockBoottime, 1},
+                                       {abi::kClockTai, 1}};
   if (gettime != nullptr && getres != nullptr) {
-    for (const int id : {abi::kClockRealtimeCoarse, abi::kClockMonotonicCoarse}) {
+    for (const ClockCase& c : coarse_and_fine) {
+      if (abi::page_serves_fine(c.id) && !fine_in_image)
+        continue;
+      const int id = c.id;
       for (int round = 0; round < 1000; ++round) {
         abi::Timespec before{}, through_image{}, after{};
         tick::timekeeper().clock_gettime(id, &before);
@@ -148,9 +168,21 @@ void image_reads_kernel_page(Context& t, const BootOptions& options) {
       }
       abi::Timespec resolution{};
       KEXPECT(t, getres(id, &resolution) == 0, "getres");
-      KEXPECT(t, resolution.sec == 0 && resolution.nsec == 1'000'000'000 / options.hz,
-              "resolution %ld ns at hz=%u", resolution.nsec, options.hz);
+      KEXPECT(t, resolution.sec == 0 && resolution.nsec == c.resolution_ns,
+              "clock %d: resolution %ld ns at hz=%u", id, resolution.nsec, options.hz);
     }
+  }
+  // getcpu through the image reads TSC_AUX where the kernel set it.
+  using GetcpuFn = int (*)(unsigned*, unsigned*, void*);
+  const auto getcpu = parsed ? reinterpret_cast<GetcpuFn>(
+                                   const_cast<void*>(image.lookup("__vdso_getcpu", "LINUX_2.6")))
+                             : nullptr;
+  KEXPECT(t, getcpu != nullptr, "__vdso_getcpu bound");
+  if (getcpu != nullptr &&
+      abi::load_relaxed(page.getcpu_mode) != static_cast<uint32_t>(abi::GetcpuMode::kNone)) {
+    unsigned cpu = 99, node = 99;
+    KEXPECT(t, getcpu(&cpu, &node, nullptr) == 0 && cpu == 0 && node == 0,
+            "getcpu through TSC_AUX: cpu %u node %u", cpu, node);
   }
   cpu::write_cr3(saved_cr3);
 }

@@ -19,10 +19,36 @@ constexpr uint16_t kWindowPitTicks = 4'773;  // 4 ms
 constexpr uint32_t kMaxReadsPerWindow = 10'000'000;
 constexpr uint64_t kNsPerSecond = 1'000'000'000;
 
+// The longest TSC interval a reader must convert without overflowing 64
+// bits, as Linux's clocks_calc_mult_shift(maxsec): the fine path multiplies
+// (cycles - cycle_last) by mult, and ticks can be lost for a while under an
+// emulator on a loaded host.
+constexpr uint64_t kMaxConversionSeconds = 600;
+
 uint64_t frequency_hz = 0;
-// ns = (tsc * mult) >> 32; mult < 2^32 * 1e9 / tsc_hz fits for any TSC
-// above 1 GHz / 4.3 (it is checked).
-uint64_t ns_mult = 0;
+// ns = (tsc * mult) >> shift.
+uint32_t ns_mult = 0;
+uint32_t ns_shift = 0;
+
+// The largest shift (finest mult) with which kMaxConversionSeconds of
+// cycles, times a mult slewed by the timekeeper's most, fits in 63 bits,
+// and the mult fits in 32.
+void choose_mult_shift(uint64_t hz) {
+  for (uint32_t shift = 32; shift > 0; --shift) {
+    // 10^9 << 32 still fits in 64 bits: no 128-bit division (the kernel has
+    // no libgcc).
+    const uint64_t mult = ((kNsPerSecond << shift) + hz / 2) / hz;
+    const uint64_t fastest = mult + mult / 1000 + 1;
+    const unsigned __int128 product =
+        static_cast<unsigned __int128>(fastest) * hz * kMaxConversionSeconds;
+    if (fastest <= 0xffffffffu && product < (static_cast<unsigned __int128>(1) << 63)) {
+      ns_mult = static_cast<uint32_t>(mult);
+      ns_shift = shift;
+      return;
+    }
+  }
+  PANIC("no mult/shift converts a %lu Hz TSC", hz);
+}
 
 uint64_t median(uint64_t (&v)[kWindows]) {
   for (int i = 0; i < kWindows; ++i) {
@@ -76,7 +102,7 @@ Calibration calibrate(uint32_t (*lapic_count)()) {
   frequency_hz = median(tsc_rates);
   if (frequency_hz < kNsPerSecond / 4)
     PANIC("TSC calibrated at %lu Hz: too slow", frequency_hz);
-  ns_mult = (kNsPerSecond << 32) / frequency_hz;
+  choose_mult_shift(frequency_hz);
   return {frequency_hz, median(lapic_rates)};
 }
 
@@ -91,11 +117,31 @@ uint64_t tsc_hz() {
 }
 
 int64_t ns_from_tsc(uint64_t tsc) {
-  return static_cast<int64_t>((static_cast<unsigned __int128>(tsc) * ns_mult) >> 32);
+  return static_cast<int64_t>((static_cast<unsigned __int128>(tsc) * ns_mult) >> ns_shift);
 }
 
-int64_t monotonic_ns() {
-  return ns_from_tsc(cpu::rdtsc_ordered());
+vdso::CounterCalibration counter_calibration(vdso::abi::ClockMode user_mode) {
+  return {ns_mult, ns_shift, user_mode};
+}
+
+bool tcg_guest() {
+  constexpr uint32_t kHypervisorPresent = 1u << 31;  // CPUID.1:ECX
+  if ((cpu::cpuid(1).ecx & kHypervisorPresent) == 0)
+    return false;
+  const cpu::CpuidResult leaf = cpu::cpuid(0x4000'0000);
+  // "TCGTCGTCGTCG" in ebx, ecx, edx, little-endian.
+  return leaf.ebx == 0x5447'4354 && leaf.ecx == 0x4354'4743 && leaf.edx == 0x4743'5447;
+}
+
+UserAccess user_access(bool allowed_by_boot_option) {
+  using vdso::abi::ClockMode;
+  if (!allowed_by_boot_option)
+    return {ClockMode::kNone, "the boot option fineclocks=off"};
+  if (tsc_invariant())
+    return {ClockMode::kTsc, "the TSC is invariant"};
+  if (tcg_guest())
+    return {ClockMode::kTsc, "a TCG guest: QEMU derives the TSC from the host's clock"};
+  return {ClockMode::kNone, "the TSC is not invariant and this is no TCG guest"};
 }
 
 }  // namespace kernel::clocksource

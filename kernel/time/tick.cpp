@@ -2,6 +2,7 @@
 
 #include <new>
 
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupts.h"
 #include "arch/x86_64/lapic.h"
 #include "console/print.h"
@@ -26,9 +27,13 @@ alignas(vdso::Timekeeper) unsigned char timekeeper_storage[sizeof(vdso::Timekeep
 vdso::Timekeeper* keeper = nullptr;
 Listener listener = nullptr;
 
+uint64_t read_tsc() {
+  return cpu::rdtsc_ordered();
+}
+
 void on_tick(interrupts::InterruptFrame& frame) {
-  const int64_t now_ns = clocksource::monotonic_ns();
-  keeper->tick(now_ns);  // seed step 3: the page, once per tick interrupt
+  keeper->tick_counter(read_tsc());  // seed step 3: the page, once per tick interrupt
+  const int64_t now_ns = monotonic_ns();
 
   // One period more, or as many as the clock says have passed if
   // interrupts were lost (as Linux's tick_do_update_jiffies64 does).
@@ -46,18 +51,21 @@ void on_tick(interrupts::InterruptFrame& frame) {
 
 }  // namespace
 
-void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int64_t realtime_ns) {
+void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int64_t realtime_ns,
+           vdso::abi::ClockMode user_mode) {
   tick_hz = hz;
   tick_ns = 1'000'000'000 / hz;
-  keeper = new (timekeeper_storage) vdso::Timekeeper(page, static_cast<uint64_t>(tick_ns),
-                                                     clocksource::monotonic_ns(), realtime_ns);
+  const uint64_t tsc_now = read_tsc();
+  keeper = new (timekeeper_storage) vdso::Timekeeper(
+      page, static_cast<uint64_t>(tick_ns), clocksource::counter_calibration(user_mode), tsc_now,
+      clocksource::ns_from_tsc(tsc_now), realtime_ns, read_tsc);
   // Rounded to the nearest count: at 62.5 MHz the period is off by less
   // than 1 in 10^4 for any allowed hz.
   const uint64_t counts = (lapic_timer_hz + hz / 2) / hz;
   if (counts == 0 || counts > 0xffffffff)
     PANIC("no LAPIC period for hz=%u", hz);
   interrupts::set_handler(interrupts::kTimerVector, on_tick);
-  epoch_ns = clocksource::monotonic_ns();
+  epoch_ns = monotonic_ns();
   lapic::start_periodic(interrupts::kTimerVector, static_cast<uint32_t>(counts));
   kprint("tick: %u Hz (tick_ns=%ld), LAPIC period %lu counts at %lu Hz\n", hz, tick_ns, counts,
          lapic_timer_hz);
@@ -65,6 +73,20 @@ void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int6
 
 uint32_t hz() {
   return tick_hz;
+}
+int64_t monotonic_ns() {
+  if (keeper == nullptr)
+    return clocksource::ns_from_tsc(read_tsc());
+  vdso::abi::Timespec now;
+  keeper->clock_gettime(vdso::abi::kClockMonotonic, &now);
+  return vdso::ns_from_timespec(now);
+}
+int64_t realtime_ns() {
+  if (keeper == nullptr)
+    return 0;
+  vdso::abi::Timespec now;
+  keeper->clock_gettime(vdso::abi::kClockRealtime, &now);
+  return vdso::ns_from_timespec(now);
 }
 uint64_t count() {
   return __atomic_load_n(&jiffies, __ATOMIC_RELAXED);
@@ -77,6 +99,24 @@ int64_t last_interrupt_ns() {
 }
 int64_t first_tick_monotonic_ns() {
   return __atomic_load_n(&first_tick_ns, __ATOMIC_RELAXED);
+}
+int64_t realtime_offset_ns() {
+  // The two coarse values are published together; read until the
+  // monotonic value is the same on both sides of the realtime read.
+  for (;;) {
+    vdso::abi::Timespec mono1, real, mono2;
+    keeper->clock_gettime(vdso::abi::kClockMonotonicCoarse, &mono1);
+    keeper->clock_gettime(vdso::abi::kClockRealtimeCoarse, &real);
+    keeper->clock_gettime(vdso::abi::kClockMonotonicCoarse, &mono2);
+    if (mono1.sec == mono2.sec && mono1.nsec == mono2.nsec)
+      return vdso::ns_from_timespec(real) - vdso::ns_from_timespec(mono1);
+  }
+}
+void set_getcpu_mode(vdso::abi::GetcpuMode mode) {
+  keeper->set_getcpu_mode(mode);
+}
+void publish_system_info(const vdso::abi::SystemInfo& info) {
+  keeper->publish_system_info(info);
 }
 const vdso::Timekeeper& timekeeper() {
   return *keeper;

@@ -12,11 +12,29 @@
 
 namespace kernel::tick {
 
-// Builds the timekeeper on `page` (REALTIME = `realtime_ns` now) and
-// starts the timer; `lapic_timer_hz` is the calibrated timer frequency.
-void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int64_t realtime_ns);
+// Builds the timekeeper on `page` as a counter host on the TSC, with the
+// clock source's calibration (REALTIME = `realtime_ns` now; user space may
+// read the TSC as `user_mode` says) and starts the timer; `lapic_timer_hz`
+// is the calibrated timer frequency.
+void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int64_t realtime_ns,
+           vdso::abi::ClockMode user_mode);
 
 uint32_t hz();
+
+// The kernel's MONOTONIC and REALTIME: the timekeeper's fine clocks, read
+// from the data page with the image's reader, so every kernel deadline and
+// system call uses the very clocks user space reads. Before start(), the
+// clock source's conversion (MONOTONIC; REALTIME is then unknown: 0).
+int64_t monotonic_ns();
+int64_t realtime_ns();
+// REALTIME - MONOTONIC, from one publication of the page (the coarse pair):
+// a REALTIME deadline less this is a MONOTONIC one; at boot it is the boot
+// time (MONOTONIC counts from the machine's reset).
+int64_t realtime_offset_ns();
+
+// The page's other contents, through its one writer.
+void set_getcpu_mode(vdso::abi::GetcpuMode mode);
+void publish_system_info(const vdso::abi::SystemInfo& info);
 
 // Ticks since start: one per tick period, like Linux's jiffies. A period
 // whose interrupt never came (an emulator or hypervisor that was not

@@ -2,8 +2,12 @@
 // under QEMU, as if it were a local command.
 //
 //   vdso-kernel-run [--hz N] [--verbose] [--timeout S] [--memory MB]
+//                   [--cpu MODEL] [--fine-clocks on|off]
 //                   [--add FILE]... PROGRAM [ARGS...]
 //
+// --cpu runs under TCG with that QEMU CPU model (e.g. max: RDTSCP, SMEP,
+// SMAP); --fine-clocks off boots with fineclocks=off (the VDSO's fine
+// clocks become system calls).
 // --add puts another file in the initramfs as /BASENAME, for a program
 // that execs others (every file must be a static x86_64 ELF too).
 //
@@ -52,12 +56,15 @@ struct Options {
   std::string program;
   std::vector<std::string> arguments;
   std::vector<std::string> extra_files;  // --add
+  std::string cpu;                       // --cpu; empty: the build's decision
+  bool fine_clocks = true;               // --fine-clocks
 };
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr,
                "vdso-kernel-run: %s\n"
                "usage: vdso-kernel-run [--hz N] [--verbose] [--timeout SECONDS] [--memory MB]\n"
+               "                       [--cpu MODEL] [--fine-clocks on|off]\n"
                "                       [--add FILE]... PROGRAM [ARGS...]\n",
                why);
   std::exit(kExitCannotRun);
@@ -93,6 +100,15 @@ Options parse(int argc, char** argv) {
       o.memory_mb = static_cast<unsigned>(std::atoi(value().c_str()));
       if (o.memory_mb < 64)
         usage("--memory must be at least 64 (MB)");
+    } else if (arg == "--cpu") {
+      o.cpu = value();
+      if (o.cpu.empty() || o.cpu[0] == '-')
+        usage("--cpu needs a QEMU CPU model");
+    } else if (arg == "--fine-clocks") {
+      const std::string v = value();
+      if (v != "on" && v != "off")
+        usage("--fine-clocks must be on or off");
+      o.fine_clocks = v == "on";
     } else if (arg == "--add") {
       o.extra_files.push_back(value());
     } else if (arg == "--") {
@@ -181,6 +197,8 @@ int main(int argc, char** argv) {
   command_line += std::to_string(o.hz);
   if (o.verbose)
     command_line += " verbose";
+  if (!o.fine_clocks)
+    command_line += " fineclocks=off";
   command_line += " init=/";
   command_line += name;
   if (!o.arguments.empty()) {
@@ -227,15 +245,22 @@ int main(int argc, char** argv) {
     }
   }
   const std::string kernel = vdso_kernel_tools::default_kernel_path(VDSO_KERNEL_BUILT_PATH);
-  const vdso_kernel_tools::AcceleratorChoice choice = vdso_kernel_tools::accelerator_for(kernel);
-  if (!choice.ok) {
-    cleanup();
-    cannot_run(choice.error);
+  vdso_kernel_tools::Accelerator accelerator;
+  if (o.cpu.empty()) {
+    const vdso_kernel_tools::AcceleratorChoice choice = vdso_kernel_tools::accelerator_for(kernel);
+    if (!choice.ok) {
+      cleanup();
+      cannot_run(choice.error);
+    }
+    accelerator = choice.accelerator;
+    // The reason once per decision (a cached one is silent unless --verbose).
+    if (choice.fresh || o.verbose)
+      std::fprintf(stderr, "vdso-kernel-run: %s\n", accelerator.reason.c_str());
+  } else {
+    accelerator = vdso_kernel_tools::tcg_with_cpu(o.cpu);
+    if (o.verbose)
+      std::fprintf(stderr, "vdso-kernel-run: %s\n", accelerator.reason.c_str());
   }
-  const vdso_kernel_tools::Accelerator& accelerator = choice.accelerator;
-  // The reason once per decision (a cached one is silent unless --verbose).
-  if (choice.fresh || o.verbose)
-    std::fprintf(stderr, "vdso-kernel-run: %s\n", accelerator.reason.c_str());
   vdso_kernel_tools::Boot boot;
   boot.kernel = kernel;
   boot.initrd = initramfs;

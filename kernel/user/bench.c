@@ -1,13 +1,17 @@
-/* In-guest benchmark: nanoseconds per call of clock_gettime through the
- * VDSO (libc binds it from AT_SYSINFO_EHDR) and through the raw system
- * call, for the coarse clocks the VDSO serves and for CLOCK_MONOTONIC.
+/* In-guest benchmark: nanoseconds per call through the VDSO (libc binds it
+ * from AT_SYSINFO_EHDR) and through the raw system call, side by side in
+ * one run: clock_gettime for the coarse and the fine clocks, gettimeofday,
+ * and getcpu (libc's sched_getcpu against getcpu(2)).
  *   bench [MILLISECONDS_PER_ROW]   (default 300)
  * Each row runs batches of calls until its time is up and reports the
  * median batch: a batch that a tick interrupt or a preemption hit does
  * not move the median. */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +35,37 @@ static void via_syscall(clockid_t id) {
   for (int i = 0; i < kBatch; ++i)
     syscall(SYS_clock_gettime, id, &ts);
 }
+static void gettimeofday_via_vdso(clockid_t unused) {
+  (void)unused;
+  struct timeval tv;
+  for (int i = 0; i < kBatch; ++i)
+    gettimeofday(&tv, NULL);
+}
+static void gettimeofday_via_syscall(clockid_t unused) {
+  (void)unused;
+  struct timeval tv;
+  for (int i = 0; i < kBatch; ++i)
+    syscall(SYS_gettimeofday, &tv, NULL);
+}
+/* The floor of the fine path: the counter read the VDSO makes, alone. */
+static void counter_reads(clockid_t unused) {
+  (void)unused;
+  for (int i = 0; i < kBatch; ++i) {
+    uint32_t low, high;
+    __asm__ volatile("lfence; rdtsc" : "=a"(low), "=d"(high));
+  }
+}
+static void getcpu_via_vdso(clockid_t unused) {
+  (void)unused;
+  for (int i = 0; i < kBatch; ++i)
+    sched_getcpu();
+}
+static void getcpu_via_syscall(clockid_t unused) {
+  (void)unused;
+  unsigned cpu;
+  for (int i = 0; i < kBatch; ++i)
+    syscall(SYS_getcpu, &cpu, NULL, NULL);
+}
 
 static int compare(const void* a, const void* b) {
   const double x = *(const double*)a, y = *(const double*)b;
@@ -53,20 +88,30 @@ static double measure(void (*body)(clockid_t), clockid_t id, int64_t budget_ns) 
 int main(int argc, char** argv) {
   const int64_t budget = (argc > 1 ? atol(argv[1]) : 300) * 1000000LL;
   struct Row {
-    const char* clock;
+    const char* name;
+    void (*vdso)(clockid_t);
+    void (*sys)(clockid_t);
     clockid_t id;
-  } rows[] = {{"CLOCK_MONOTONIC_COARSE", CLOCK_MONOTONIC_COARSE},
-              {"CLOCK_REALTIME_COARSE", CLOCK_REALTIME_COARSE},
-              {"CLOCK_MONOTONIC", CLOCK_MONOTONIC}};
-  printf("in-guest clock_gettime benchmark (static %s), ns per call, median of %d-call batches\n",
-         LIBC_NAME, kBatch);
-  printf("%-24s %12s %12s %9s\n", "clock", "VDSO (libc)", "system call", "speed-up");
+  } rows[] = {{"CLOCK_MONOTONIC_COARSE", via_vdso, via_syscall, CLOCK_MONOTONIC_COARSE},
+              {"CLOCK_REALTIME_COARSE", via_vdso, via_syscall, CLOCK_REALTIME_COARSE},
+              {"CLOCK_MONOTONIC", via_vdso, via_syscall, CLOCK_MONOTONIC},
+              {"CLOCK_REALTIME", via_vdso, via_syscall, CLOCK_REALTIME},
+              {"CLOCK_MONOTONIC_RAW", via_vdso, via_syscall, CLOCK_MONOTONIC_RAW},
+              {"gettimeofday", gettimeofday_via_vdso, gettimeofday_via_syscall, 0},
+              {"getcpu (sched_getcpu)", getcpu_via_vdso, getcpu_via_syscall, 0}};
+  printf("in-guest VDSO benchmark (static %s), ns per call, median of %d-call batches\n", LIBC_NAME,
+         kBatch);
+  printf("%-24s %12s %12s %9s\n", "call", "VDSO (libc)", "system call", "speed-up");
   for (unsigned i = 0; i < sizeof(rows) / sizeof(rows[0]); ++i) {
-    const double vdso = measure(via_vdso, rows[i].id, budget);
-    const double sys = measure(via_syscall, rows[i].id, budget);
-    printf("%-24s %12.1f %12.1f %8.1fx\n", rows[i].clock, vdso, sys, sys / vdso);
+    const double vdso = measure(rows[i].vdso, rows[i].id, budget);
+    const double sys = measure(rows[i].sys, rows[i].id, budget);
+    printf("%-24s %12.1f %12.1f %8.1fx\n", rows[i].name, vdso, sys, sys / vdso);
   }
-  printf("(on vdso-kernel the data page serves only the coarse clocks: CLOCK_MONOTONIC's\n"
-         " VDSO path is the fallback system call there, so its two columns are close)\n");
+  printf("%-24s %12.1f   (the fine path's counter read, alone)\n", "lfence; rdtsc",
+         measure(counter_reads, 0, budget));
+  printf(
+      "(the fine clocks' VDSO path is the fallback system call where the kernel gives user\n"
+      " space no TSC, and getcpu's where the CPU has neither RDTSCP nor RDPID: see the\n"
+      " kernel's log lines \"user-space fine clocks\" and \"getcpu through\")\n");
   return 0;
 }

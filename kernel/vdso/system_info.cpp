@@ -1,0 +1,60 @@
+#include "vdso/system_info.h"
+
+#include "lib/panic.h"
+#include "mm/frame_allocator.h"
+#include "mm/layout.h"
+#include "time/tick.h"
+
+namespace kernel::system_info {
+namespace {
+
+namespace abi = vdso::abi;
+
+// One CPU: the boot CPU runs everything (no SMP bring-up).
+constexpr uint32_t kCpus = 1;
+
+void copy_field(char (&field)[abi::kUtsnameFieldSize], const char* text) {
+  uint32_t i = 0;
+  for (; text[i] != '\0' && i + 1 < abi::kUtsnameFieldSize; ++i)
+    field[i] = text[i];
+  for (; i < abi::kUtsnameFieldSize; ++i)
+    field[i] = '\0';
+}
+
+}  // namespace
+
+void publish() {
+  abi::SystemInfo info{};
+  info.cpus_configured = kCpus;
+  info.cpus_online = kCpus;
+  info.page_size = layout::kPageSize;
+  info.physical_memory_bytes = frames::usable_count() * layout::kPageSize;
+  info.boot_time = vdso::timespec_from_ns(tick::realtime_offset_ns());
+  // "Linux": the system-call ABI is Linux's, and libcs check the name.
+  copy_field(info.uts.sysname, "Linux");
+  copy_field(info.uts.nodename, "vdso-kernel");
+  copy_field(info.uts.release, "6.1.0-vdso-kernel");
+  copy_field(info.uts.version, "#1 vdso-kernel (Linux x86_64 system-call subset)");
+  copy_field(info.uts.machine, "x86_64");
+  copy_field(info.uts.domainname, "(none)");
+  tick::publish_system_info(info);
+}
+
+abi::SystemInfo read() {
+  abi::SystemInfo copy{};
+  const bool published =
+      abi::read_system_info(tick::timekeeper().page(), [&](const abi::SystemInfo& info) {
+        copy.present = abi::load_relaxed(info.present);
+        copy.cpus_configured = abi::load_relaxed(info.cpus_configured);
+        copy.cpus_online = abi::load_relaxed(info.cpus_online);
+        copy.page_size = abi::load_relaxed(info.page_size);
+        copy.physical_memory_bytes = abi::load_relaxed(info.physical_memory_bytes);
+        copy.boot_time.sec = abi::load_relaxed(info.boot_time.sec);
+        copy.boot_time.nsec = abi::load_relaxed(info.boot_time.nsec);
+        abi::load_bytes_relaxed(&copy.uts, &info.uts, sizeof(copy.uts));
+      });
+  KASSERT(published);
+  return copy;
+}
+
+}  // namespace kernel::system_info
