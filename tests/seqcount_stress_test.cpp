@@ -114,6 +114,8 @@ int64_t ns_of(const Timespec& ts) {
 // broken-reader run proves that both are caught).
 constexpr int64_t kCrossCpuSlackNs = 1'000'000;
 
+constexpr int kWriterPausesBetweenPublications = 32;
+
 // The fine path (see the top of the file). Returns the exit status.
 int run_fine(DataPage& page, int (*clock_gettime_fn)(int, Timespec*), uint64_t reads) {
   vdso::Timekeeper timekeeper(page, 4'000'000, kTscLike, read_tsc(), 1'000'000'000'000,
@@ -127,6 +129,13 @@ int run_fine(DataPage& page, int (*clock_gettime_fn)(int, Timespec*), uint64_t r
         timekeeper.adjust_realtime((k / 4096) % 2 == 0 ? 1'000'000 : -1'000'000);
       timekeeper.tick_counter(read_tsc());
       ++publications;
+      // A breath between publications, as a tick has: back to back, a
+      // fine publication (a dozen bases) keeps the page odd nearly all the
+      // time, and the readers then spend minutes retrying on an idle
+      // machine. Writes still land inside reads often (the broken-reader
+      // run proves it).
+      for (int i = 0; i < kWriterPausesBetweenPublications; ++i)
+        __builtin_ia32_pause();
     }
   });
 
