@@ -105,6 +105,11 @@ int install_filter(uint32_t cookie_low) {
 
 }  // namespace
 
+// SECCOMP_IOCTL_NOTIF_SET_FLAGS and SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, from
+// Linux 6.6 (Debian 12's headers predate them).
+constexpr unsigned long kSeccompIoctlNotifSetFlags = SECCOMP_IOW(4, __u64);
+constexpr uint64_t kSeccompUserNotifFdSyncWakeUp = 1;
+
 bool SeccompListener::start(std::string* error, std::string* note) {
   const auto cookie_low = static_cast<uint32_t>(cookie_);
   listener_ = install_filter(cookie_low);
@@ -124,6 +129,14 @@ bool SeccompListener::start(std::string* error, std::string* note) {
     return false;
   }
   fcntl(listener_, F_SETFD, FD_CLOEXEC);
+  // Wake the listener and, on the answer, the caller on the waker's own CPU:
+  // an answered call is then a switch between two threads on one CPU. Without
+  // it every call is two cross-CPU wake-ups, which cost 100-200 us on an idle
+  // VM (its vCPUs halt) against ~6 us on a busy one: measured 5.4-5.9 s
+  // against 0.55-0.59 s for 63 000 answered calls on an idle machine, and no
+  // worse when both cores are busy. Older kernels refuse the flag (EINVAL):
+  // the calls are then answered as before, only slower.
+  (void)ioctl(listener_, kSeccompIoctlNotifSetFlags, kSeccompUserNotifFdSyncWakeUp);
   pthread_t thread;
   const int rc = pthread_create(&thread, nullptr, &SeccompListener::thread_main, this);
   if (rc != 0) {

@@ -60,13 +60,8 @@ user_program(fuzz_syscalls glibc)
 user_program(auxv glibc pie musl)
 user_program(pipes glibc musl)
 user_program(fine_clocks glibc musl)
-# FIXME: <vdso/sysinfo.h> comes with issue 9's part A (branch issue-9);
-# until it is merged, the program that uses it is not built.
-set(VDSO_SYSINFO_HEADER_FOUND FALSE)
-if(EXISTS ${VDSO_ELF_INCLUDE}/vdso/sysinfo.h)
-  set(VDSO_SYSINFO_HEADER_FOUND TRUE)
-  user_program(configuration glibc musl)
-endif()
+# Reads the configuration through the public <vdso/sysinfo.h>.
+user_program(configuration glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)
