@@ -10,9 +10,10 @@ namespace {
 
 // Five 4 ms windows, the median kept: 20 ms of the boot. One PIT tick of
 // error per window is 210 ppm, far inside what the tick and clock tests
-// allow (5%). Short windows lose nothing to the host's scheduling: under
-// QEMU the PIT, the TSC and the LAPIC timer all follow the host's clock,
-// so a window the vCPU spends descheduled still measures the right ratio.
+// allow (5%). Under QEMU the PIT, the TSC and the LAPIC timer all follow
+// the host's clock, so a vCPU descheduled between two samples still
+// measures the right ratio; one descheduled inside a sample (between its
+// TSC reads) does not, which is why wide samples are retaken (take_sample).
 constexpr int kWindows = 5;
 constexpr uint16_t kWindowPitTicks = 4'773;  // 4 ms
 // Far more reads than 4 ms allow even when each is a slow emulated I/O.
@@ -63,8 +64,6 @@ uint64_t median(uint64_t (&v)[kWindows]) {
   return v[kWindows / 2];
 }
 
-}  // namespace
-
 // One reading of all three counters. The PIT read (three port accesses) is
 // bracketed by TSC reads and timed at their midpoint, so the cost of the
 // I/O does not bias the result; the LAPIC read is a single MMIO load.
@@ -74,31 +73,102 @@ struct Sample {
   uint32_t lapic;
 };
 
-Sample take_sample(uint32_t (*lapic_count)()) {
+struct TimedSample {
+  Sample sample;
+  uint64_t before, after;  // the TSC reads around the PIT and LAPIC reads
+  uint64_t width() const { return after - before; }
+};
+
+TimedSample take_timed_sample(uint32_t (*lapic_count)()) {
   const uint64_t before = cpu::rdtsc_ordered();
   const uint16_t pit_count = pit::read_count();
   const uint32_t lapic = lapic_count();
   const uint64_t after = cpu::rdtsc_ordered();
-  return {before + (after - before) / 2, pit_count, lapic};
+  return {{before + (after - before) / 2, pit_count, lapic}, before, after};
 }
 
-Calibration calibrate(uint32_t (*lapic_count)()) {
-  uint64_t tsc_rates[kWindows], lapic_rates[kWindows];
-  for (int w = 0; w < kWindows; ++w) {
-    pit::start_free_countdown();
-    const Sample begin = take_sample(lapic_count);
-    Sample end = begin;
-    // Bounded: a machine without a PIT (some microVMs) must not hang here.
-    for (uint32_t reads = 0; static_cast<uint16_t>(begin.pit - end.pit) < kWindowPitTicks;
-         ++reads) {
-      if (reads == kMaxReadsPerWindow)
-        PANIC("the PIT is not counting: no reference to calibrate");
-      end = take_sample(lapic_count);
+// On a loaded host the vCPU can be descheduled in the middle of a window,
+// and two things then go wrong:
+//   - inside a sample (between its TSC reads), its midpoint is off by half
+//     the pause: only samples no wider than a few times the narrowest seen
+//     (learned from warm-up samples, kept updated) may end a window;
+//   - for 55 ms or more, the 16-bit PIT count wraps and the window's PIT
+//     ticks are short by a multiple of 65536 (seen: the TSC calibrated at
+//     3-9x its rate with both cores busy at a higher priority than QEMU).
+//     Such a pause is most of the window's TSC time, where the ordinary
+//     hiccups of an emulator (~0.1 ms) are a small part of 4 ms: a window
+//     with one pause over half its TSC time is measured again.
+constexpr uint64_t kWidestSampleFactor = 4;
+constexpr int kWarmUpSamples = 16;
+constexpr int kMaxWindowAttempts = 50;
+constexpr int kMaxBeginRetakes = 1000;
+uint64_t narrowest_width = ~0ull;
+
+bool narrow(const TimedSample& t) {
+  if (t.width() < narrowest_width)
+    narrowest_width = t.width();
+  return t.width() <= kWidestSampleFactor * narrowest_width;
+}
+
+struct WindowRates {
+  uint64_t tsc_hz;
+  uint64_t lapic_hz;
+};
+
+// One window of kWindowPitTicks; false when the vCPU was away too long in
+// it (the rates are then still filled, from what was measured).
+bool measure_window(uint32_t (*lapic_count)(), WindowRates& rates) {
+  pit::start_free_countdown();
+  TimedSample begin = take_timed_sample(lapic_count);
+  for (int retakes = 0; !narrow(begin) && retakes < kMaxBeginRetakes; ++retakes)
+    begin = take_timed_sample(lapic_count);
+  Sample end = begin.sample;
+  uint64_t end_after = begin.after;
+  uint64_t previous_after = begin.after;
+  uint64_t longest_pause = 0;
+  // Bounded: a machine without a PIT (some microVMs) must not hang here.
+  for (uint32_t reads = 0; static_cast<uint16_t>(begin.sample.pit - end.pit) < kWindowPitTicks;
+       ++reads) {
+    if (reads == kMaxReadsPerWindow)
+      PANIC("the PIT is not counting: no reference to calibrate");
+    const TimedSample t = take_timed_sample(lapic_count);
+    // From the end of one sample to the end of the next: a pause inside a
+    // (then wide, skipped) sample counts too.
+    if (t.after - previous_after > longest_pause)
+      longest_pause = t.after - previous_after;
+    previous_after = t.after;
+    if (narrow(t)) {
+      end = t.sample;
+      end_after = t.after;
     }
-    const uint64_t pit_ticks = static_cast<uint16_t>(begin.pit - end.pit);
-    tsc_rates[w] = (end.tsc - begin.tsc) * pit::kFrequencyHz / pit_ticks;
-    lapic_rates[w] = static_cast<uint64_t>(begin.lapic - end.lapic) * pit::kFrequencyHz / pit_ticks;
   }
+  const uint64_t pit_ticks = static_cast<uint16_t>(begin.sample.pit - end.pit);
+  rates.tsc_hz = (end.tsc - begin.sample.tsc) * pit::kFrequencyHz / pit_ticks;
+  rates.lapic_hz =
+      static_cast<uint64_t>(begin.sample.lapic - end.lapic) * pit::kFrequencyHz / pit_ticks;
+  return 2 * longest_pause <= end_after - begin.before;
+}
+
+}  // namespace
+
+Calibration calibrate(uint32_t (*lapic_count)()) {
+  for (int i = 0; i < kWarmUpSamples; ++i)
+    narrow(take_timed_sample(lapic_count));
+  uint64_t tsc_rates[kWindows], lapic_rates[kWindows];
+  int disturbed = 0;
+  for (int w = 0; w < kWindows; ++w) {
+    WindowRates rates;
+    // A host that never lets a window through undisturbed gets the last
+    // attempt: the median of five still rejects a minority of bad ones.
+    for (int attempt = 1; !measure_window(lapic_count, rates) && attempt < kMaxWindowAttempts;
+         ++attempt) {
+      ++disturbed;
+    }
+    tsc_rates[w] = rates.tsc_hz;
+    lapic_rates[w] = rates.lapic_hz;
+  }
+  if (disturbed != 0)
+    kprint("clock: %d calibration windows measured again (the vCPU was away)\n", disturbed);
   frequency_hz = median(tsc_rates);
   if (frequency_hz < kNsPerSecond / 4)
     PANIC("TSC calibrated at %lu Hz: too slow", frequency_hz);
