@@ -37,8 +37,13 @@ struct AcceleratorChoice {
 };
 
 // Under KVM: the host's CPU without IA32_ARCH_CAPABILITIES, which some
-// hypervisors report but refuse to let QEMU set (QEMU then aborts at once).
-inline constexpr const char* kKvmCpuModel = "host,-arch-capabilities";
+// hypervisors report but refuse to let QEMU set (QEMU then aborts at once),
+// and with the invariant-TSC bit, which QEMU's "host" model leaves out: the
+// kernel gives user space the TSC (fine clocks in the VDSO) only when it is
+// invariant, or under TCG. A host without an invariant TSC gets a warning
+// from QEMU and a guest without the bit (fine clocks then take the system
+// call), never a failed start.
+inline constexpr const char* kKvmCpuModel = "host,-arch-capabilities,+invtsc";
 inline constexpr double kProbeTimeoutSeconds = 5;
 
 // The decision for `kernel` made now: runs the checks (and the probe boot

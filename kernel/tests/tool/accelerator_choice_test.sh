@@ -104,7 +104,7 @@ FAKE
 chmod +x "$work/bin/qemu-system-x86_64"
 run "QEMU aborts creating the vCPU" VDSO_KERNEL_CPUINFO="$work/cpuinfo-vmx" PATH="$work/bin:$PATH" -- \
   "$qemu_tool" decide --kernel "$kernel"
-check "exit 0, TCG" grep -qE '^KVM not used: (/dev/kvm|QEMU cannot start a KVM vCPU with -cpu host,-arch-capabilities \(qemu-system-x86_64: .*kvm_buf_set_msrs)' "$work/out"
+check "exit 0, TCG" grep -qE '^KVM not used: (/dev/kvm|QEMU cannot start a KVM vCPU with -cpu host,-arch-capabilities,\+invtsc \(qemu-system-x86_64: .*kvm_buf_set_msrs)' "$work/out"
 run "... with KVM forced" VDSO_KERNEL_CPUINFO="$work/cpuinfo-vmx" PATH="$work/bin:$PATH" \
   VDSO_KERNEL_ACCEL=kvm -- "$run_tool" "$user/hello-musl"
 check "exit 125" status_is 125
