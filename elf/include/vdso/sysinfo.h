@@ -16,8 +16,11 @@
  *
  * Header-only C99 (and C++), freestanding: only <stdint.h>. The lookup is
  * the one our resolver uses (vdso/elf/symbol_lookup.h, next to this file).
- * The values are what uname(2), sysconf(3) and sysinfo(2) report; the node
- * name and domain name are not served (they can change: ask uname(2)). */
+ * The values are what uname(2), sysconf(3) and sysinfo(2) report. The node
+ * name and domain name are served only by a host that keeps them current
+ * (vdso-kernel, whose names never change); vdso-run leaves them empty,
+ * because the host's can change under a running tree: an empty one means
+ * "ask uname(2)". */
 #ifndef VDSO_SYSINFO_H
 #define VDSO_SYSINFO_H
 
@@ -36,11 +39,11 @@ extern "C" {
  * x86_64 Linux has this layout too. */
 struct vdso_sysinfo_utsname {
   char sysname[VDSO_SYSINFO_UTSNAME_LENGTH];
-  char nodename[VDSO_SYSINFO_UTSNAME_LENGTH]; /* empty: not served */
+  char nodename[VDSO_SYSINFO_UTSNAME_LENGTH]; /* empty: ask uname(2) */
   char release[VDSO_SYSINFO_UTSNAME_LENGTH];
   char version[VDSO_SYSINFO_UTSNAME_LENGTH];
   char machine[VDSO_SYSINFO_UTSNAME_LENGTH];
-  char domainname[VDSO_SYSINFO_UTSNAME_LENGTH]; /* empty: not served */
+  char domainname[VDSO_SYSINFO_UTSNAME_LENGTH]; /* empty: ask uname(2) */
 };
 
 /* struct timespec on x86_64. */
