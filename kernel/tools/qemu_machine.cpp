@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -202,6 +203,13 @@ std::string cache_path(const std::string& kernel) {
   return ours + "/qemu-accel.cache";
 }
 
+// The kernel as the cache names it: launchers spell one kernel differently
+// (BUILD/bin/../kernel/vdso-kernel, BUILD/kernel/vdso-kernel).
+std::string canonical(const std::string& path) {
+  char resolved[PATH_MAX];
+  return realpath(path.c_str(), resolved) != nullptr ? resolved : path;
+}
+
 bool newer_or_same(const struct stat& a, const struct stat& b) {
   if (a.st_mtim.tv_sec != b.st_mtim.tv_sec)
     return a.st_mtim.tv_sec > b.st_mtim.tv_sec;
@@ -238,7 +246,7 @@ bool read_cache(const std::string& kernel, const std::string& request, Accelerat
     }
   }
   // A user's cache directory is shared by every kernel they run.
-  return have_request && cached_request == request && cached_kernel == kernel &&
+  return have_request && cached_request == request && cached_kernel == canonical(kernel) &&
          (out.name == "kvm" || out.name == "tcg");
 }
 
@@ -249,7 +257,7 @@ void write_cache(const std::string& kernel, const std::string& request, const Ac
   const std::string temporary = path + "." + std::to_string(getpid());
   {
     std::ofstream out(temporary);
-    out << "request=" << request << "\nkernel=" << kernel << "\naccel=" << a.name
+    out << "request=" << request << "\nkernel=" << canonical(kernel) << "\naccel=" << a.name
         << "\ncpu=" << a.cpu << "\nreason=" << a.reason << "\n";
     if (!out)
       return;  // a read-only build tree: decide again next time

@@ -89,7 +89,8 @@ run env -u VDSO_KERNEL -u XDG_CACHE_HOME HOME="$user_home" TMPDIR="$user_home" \
   setpriv --reuid=nobody --regid=nogroup --clear-groups "$root/$bindir/vdso-kernel-run" "$stage/hello"
 check "as nobody: the installed vdso-kernel-run runs it" bash -c "[ $(cat "$stage/status") -eq 0 ] && grep -qF 'hello from static musl' '$stage/out'"
 check "as nobody: decision cached in ~/.cache/vdso" test -s "$user_home/.cache/vdso/qemu-accel.cache"
-check "as nobody: for the installed kernel" grep -qxF "kernel=$installed_kernel" "$user_home/.cache/vdso/qemu-accel.cache"
+check "as nobody: for the installed kernel" \
+  grep -qxF "kernel=$(realpath "$installed_kernel")" "$user_home/.cache/vdso/qemu-accel.cache"
 check "as nobody: nothing written beside the installed kernel" test ! -e "$root/$libdir/vdso/qemu-accel.cache"
 run env -u VDSO_KERNEL -u XDG_CACHE_HOME HOME="$user_home" TMPDIR="$user_home" \
   setpriv --reuid=nobody --regid=nogroup --clear-groups "$root/$bindir/vdso-kernel-run" "$stage/hello"
