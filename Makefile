@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST_FLAGS ?= --output-on-failure
 
-.PHONY: all bootstrap configure build demo test bench format clean kernel-run kernel-bench
+.PHONY: all bootstrap configure build install demo test bench format clean kernel-run kernel-bench
 
 all: build
 
@@ -16,6 +16,12 @@ configure: bootstrap
 
 build: configure
 	@cmake --build $(BUILD_DIR)
+
+# The commands, the kernel they boot, the public header and the man pages,
+# into $(DESTDIR)$(PREFIX): make install PREFIX=/usr DESTDIR=/tmp/stage
+PREFIX ?= /usr/local
+install: build
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)

@@ -30,6 +30,7 @@
 #include "instruction_count.h"
 #include "mapped_vdso.h"
 #include "timekeeper.h"
+#include "vdso/elf/host_vdso_image.h"
 #include "vdso/elf/loaded_image.h"
 
 namespace {
@@ -315,7 +316,7 @@ int main(int argc, char** argv) {
   OurFineVdso our_fine_vdso;
   ours_fine = &our_fine_vdso;
   const auto host_symbol = [](const char* name) {
-    return const_cast<void*>(vdso::testing::host_vdso_symbol(name));
+    return const_cast<void*>(vdso::elf::host_vdso_image().symbol(name));
   };
   host_vdso_clock_gettime = reinterpret_cast<ClockGettimeFn>(host_symbol("__vdso_clock_gettime"));
   host_vdso_gettimeofday = reinterpret_cast<GettimeofdayFn>(host_symbol("__vdso_gettimeofday"));

@@ -17,6 +17,7 @@
 #include "instruction_count.h"
 #include "mapped_vdso.h"
 #include "timekeeper.h"
+#include "vdso/elf/host_vdso_image.h"
 
 namespace {
 
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
                               2'000'000'000, read_tsc);
   const auto fn = vdso->function<ClockFn>("__vdso_clock_gettime");
   const auto host_fn = reinterpret_cast<ClockFn>(
-      const_cast<void*>(vdso::testing::host_vdso_symbol("__vdso_clock_gettime")));
+      const_cast<void*>(vdso::elf::host_vdso_image().symbol("__vdso_clock_gettime")));
   if (fn == nullptr) {
     std::fprintf(stderr, "path_instructions: __vdso_clock_gettime not found\n");
     return 1;

@@ -1,48 +1,20 @@
 #include "host_vdso.h"
 
-#include <sys/auxv.h>
-
-#include <cinttypes>
-#include <cstdio>
 #include <cstring>
 
-#include "vdso/elf/loaded_image.h"
+#include "vdso/elf/host_vdso_image.h"
 
 namespace vdso::run {
-namespace {
-
-// The extent of the [vdso] mapping at `base`, from /proc/self/maps.
-uint64_t vdso_mapping_size(uint64_t base) {
-  FILE* maps = std::fopen("/proc/self/maps", "re");
-  if (maps == nullptr)
-    return 0;
-  uint64_t size = 0;
-  char line[512];
-  while (std::fgets(line, sizeof(line), maps) != nullptr) {
-    uint64_t start = 0, end = 0;
-    if (std::sscanf(line, "%" SCNx64 "-%" SCNx64, &start, &end) == 2 && start == base) {
-      size = end - start;
-      break;
-    }
-  }
-  std::fclose(maps);
-  return size;
-}
-
-}  // namespace
 
 HostVdso HostVdso::resolve() {
   HostVdso host;
-  const uint64_t base = getauxval(AT_SYSINFO_EHDR);
-  if (base == 0)
-    return host;
-  const uint64_t size = vdso_mapping_size(base);
-  if (size == 0)
+  const elf::HostVdsoImage& image = elf::host_vdso_image();
+  if (!image.present())
     return host;
   const auto offset_of = [&](const char* name) -> uint64_t {
-    const void* fn =
-        elf::resolve_vdso_symbol(reinterpret_cast<const void*>(base), size, name, "LINUX_2.6");
-    return fn == nullptr ? 0 : reinterpret_cast<uint64_t>(fn) - base;
+    const void* fn = image.symbol(name);
+    return fn == nullptr ? 0
+                         : reinterpret_cast<uint64_t>(fn) - reinterpret_cast<uint64_t>(image.base);
   };
   host.clock_gettime_ = offset_of("__vdso_clock_gettime");
   host.gettimeofday_ = offset_of("__vdso_gettimeofday");

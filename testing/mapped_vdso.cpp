@@ -1,6 +1,5 @@
 #include "mapped_vdso.h"
 
-#include <sys/auxv.h>
 #include <sys/mman.h>
 
 #include <cstdio>
@@ -50,22 +49,6 @@ MappedVdso::~MappedVdso() {
 
 const void* MappedVdso::symbol(const char* name) const {
   return elf::resolve_vdso_symbol(image_, image_size_, name, "LINUX_2.6");
-}
-
-const void* host_vdso_symbol(const char* name) {
-  const auto* base = reinterpret_cast<const uint8_t*>(getauxval(AT_SYSINFO_EHDR));
-  if (base == nullptr)
-    return nullptr;
-  // The kernel maps its vDSO whole; its headers sit in the first page and
-  // its PT_LOAD tells how far the image extends.
-  const auto* header = reinterpret_cast<const elf::Ehdr*>(base);
-  const auto* phdrs = reinterpret_cast<const elf::Phdr*>(base + header->phoff);
-  uint64_t size = 0;
-  for (uint16_t i = 0; i < header->phnum; ++i) {
-    if (phdrs[i].type == elf::kPtLoad)
-      size = phdrs[i].offset + phdrs[i].filesz;
-  }
-  return elf::resolve_vdso_symbol(base, size, name, "LINUX_2.6");
 }
 
 }  // namespace vdso::testing

@@ -49,8 +49,4 @@ class MappedVdso {
   uint64_t image_size_ = 0;
 };
 
-// The host's own vDSO in this process (AT_SYSINFO_EHDR) and the address of
-// one of its functions through our resolver, or null.
-const void* host_vdso_symbol(const char* name);
-
 }  // namespace vdso::testing

@@ -16,6 +16,7 @@
 
 #include "mapped_vdso.h"
 #include "timekeeper.h"
+#include "vdso/elf/host_vdso_image.h"
 #include "vdso/elf/loaded_image.h"
 
 namespace {
@@ -55,11 +56,11 @@ class MappedVdsoTest : public ::testing::TestWithParam<bool> {
     if (GetParam()) {
       auto& chain = vdso_->chain_page();
       chain.clock_gettime =
-          reinterpret_cast<uint64_t>(vdso::testing::host_vdso_symbol("__vdso_clock_gettime"));
+          reinterpret_cast<uint64_t>(vdso::elf::host_vdso_image().symbol("__vdso_clock_gettime"));
       chain.gettimeofday =
-          reinterpret_cast<uint64_t>(vdso::testing::host_vdso_symbol("__vdso_gettimeofday"));
+          reinterpret_cast<uint64_t>(vdso::elf::host_vdso_image().symbol("__vdso_gettimeofday"));
       chain.clock_getres =
-          reinterpret_cast<uint64_t>(vdso::testing::host_vdso_symbol("__vdso_clock_getres"));
+          reinterpret_cast<uint64_t>(vdso::elf::host_vdso_image().symbol("__vdso_clock_getres"));
       if (chain.clock_gettime == 0)
         GTEST_SKIP() << "no host vDSO to chain to";
     }
@@ -394,7 +395,7 @@ TEST_F(MappedFineClockTest, BadPointersFaultAsWithTheHostsVdso) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   auto* unmapped = reinterpret_cast<Timespec*>(8);
   const auto host = reinterpret_cast<ClockGettimeFn>(
-      const_cast<void*>(vdso::testing::host_vdso_symbol("__vdso_clock_gettime")));
+      const_cast<void*>(vdso::elf::host_vdso_image().symbol("__vdso_clock_gettime")));
   for (int id : {kClockMonotonic, kClockRealtime, kClockMonotonicCoarse}) {
     EXPECT_EXIT(gettime_(id, nullptr), ::testing::KilledBySignal(SIGSEGV), "") << id;
     EXPECT_EXIT(gettime_(id, unmapped), ::testing::KilledBySignal(SIGSEGV), "") << id;
@@ -404,7 +405,7 @@ TEST_F(MappedFineClockTest, BadPointersFaultAsWithTheHostsVdso) {
   }
   // gettimeofday accepts a null tv, as Linux's does, and faults on a bad one.
   const auto host_gettimeofday = reinterpret_cast<GettimeofdayFn>(
-      const_cast<void*>(vdso::testing::host_vdso_symbol("__vdso_gettimeofday")));
+      const_cast<void*>(vdso::elf::host_vdso_image().symbol("__vdso_gettimeofday")));
   auto* bad_tv = reinterpret_cast<Timeval*>(8);
   EXPECT_EQ(gettimeofday_(nullptr, nullptr), 0);
   EXPECT_EXIT(gettimeofday_(bad_tv, nullptr), ::testing::KilledBySignal(SIGSEGV), "");

@@ -2,12 +2,15 @@
 // on corrupted images: a malformed image gives "not found", never a crash.
 #include <gtest/gtest.h>
 #include <sys/auxv.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>
 
 #include "mapped_vdso.h"
+#include "vdso/elf/host_vdso_image.h"
 #include "vdso/elf/image_check.h"
 #include "vdso/elf/loaded_image.h"
 #include "vdso/image/embedded_image.h"
@@ -65,7 +68,7 @@ TEST(Resolver, FindsTheHostVdsoFunctionsLikeGlibcDoes) {
   if (getauxval(AT_SYSINFO_EHDR) == 0)
     GTEST_SKIP() << "this process has no host vDSO";
   auto host_gettime = reinterpret_cast<int (*)(int, timespec*)>(
-      const_cast<void*>(vdso::testing::host_vdso_symbol("__vdso_clock_gettime")));
+      const_cast<void*>(vdso::elf::host_vdso_image().symbol("__vdso_clock_gettime")));
   ASSERT_NE(host_gettime, nullptr);
   timespec before{}, via_host{}, after{};
   clock_gettime(CLOCK_MONOTONIC, &before);
@@ -74,6 +77,38 @@ TEST(Resolver, FindsTheHostVdsoFunctionsLikeGlibcDoes) {
   const auto to_ns = [](const timespec& t) { return t.tv_sec * 1'000'000'000LL + t.tv_nsec; };
   EXPECT_LE(to_ns(before), to_ns(via_host));
   EXPECT_LE(to_ns(via_host), to_ns(after));
+}
+
+// The one helper both vdso-run and the tests use: its extent, read from the
+// image's own headers, must be the kernel's [vdso] mapping as
+// /proc/self/maps shows it, or lie inside it (never past its end).
+TEST(Resolver, TheHostVdsoExtentLiesInsideTheKernelsMapping) {
+  if (getauxval(AT_SYSINFO_EHDR) == 0)
+    GTEST_SKIP() << "this process has no host vDSO";
+  const vdso::elf::HostVdsoImage& host = vdso::elf::host_vdso_image();
+  ASSERT_TRUE(host.present());
+  EXPECT_EQ(reinterpret_cast<uint64_t>(host.base), getauxval(AT_SYSINFO_EHDR));
+  FILE* maps = std::fopen("/proc/self/maps", "re");
+  ASSERT_NE(maps, nullptr);
+  uint64_t mapping_size = 0;
+  char line[512];
+  while (std::fgets(line, sizeof(line), maps) != nullptr) {
+    unsigned long long start = 0, end = 0;
+    if (std::sscanf(line, "%llx-%llx", &start, &end) == 2 &&
+        start == reinterpret_cast<uint64_t>(host.base)) {
+      mapping_size = end - start;
+    }
+  }
+  std::fclose(maps);
+  ASSERT_NE(mapping_size, 0u) << "no mapping starts at AT_SYSINFO_EHDR";
+  EXPECT_GT(host.size, 0u);
+  EXPECT_LE(host.size, mapping_size);
+  EXPECT_EQ(host.size % static_cast<uint64_t>(sysconf(_SC_PAGESIZE)), 0u);
+  // The size is enough for the resolver to reach every function.
+  for (const char* name : {"__vdso_clock_gettime", "__vdso_gettimeofday", "__vdso_time",
+                           "__vdso_clock_getres", "__vdso_getcpu"}) {
+    EXPECT_NE(host.symbol(name), nullptr) << name;
+  }
 }
 
 TEST(Resolver, EveryTruncationIsRefusedOrStillCorrect) {

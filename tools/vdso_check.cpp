@@ -21,10 +21,28 @@
 
 namespace {
 
+constexpr const char* kUsage =
+    "usage: vdso-check IMAGE [--identity-header OUT.h] [--stamp FILE] [--describe]\n";
+
 int usage() {
-  std::fprintf(stderr,
-               "usage: vdso-check IMAGE [--identity-header OUT.h] [--stamp FILE] [--describe]\n");
+  std::fputs(kUsage, stderr);
   return 2;
+}
+
+int help() {
+  std::fputs(kUsage, stdout);
+  std::fputs(
+      "Checks the ELF contract of a VDSO image (soname, versions, hash tables, one\n"
+      "read+execute PT_LOAD, no relocations, no writable data).\n\n"
+      "  --identity-header OUT.h  write the image's identity header (C)\n"
+      "  --stamp FILE             write FILE when the image is good\n"
+      "  --describe               print its symbols and layout\n"
+      "  --help                   this text\n"
+      "  --version                the version\n\n"
+      "Exit status: 0 the image is good, 1 it breaks the contract (each defect is\n"
+      "printed), 2 usage or I/O error.\n",
+      stdout);
+  return 0;
 }
 
 bool write_file(const std::string& path, const std::string& text) {
@@ -65,6 +83,11 @@ int main(int argc, char** argv) {
       stamp_path = argv[++i];
     } else if (arg == "--describe") {
       describe = true;
+    } else if (arg == "--help" || arg == "-h") {
+      return help();
+    } else if (arg == "--version") {
+      std::printf("vdso-check %s\n", VDSO_VERSION);
+      return 0;
     } else if (!arg.empty() && arg[0] != '-' && image_path.empty()) {
       image_path = arg;
     } else {

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -181,9 +182,32 @@ std::string probe_boot_problem(const std::string& kernel, const Accelerator& kvm
   return "";
 }
 
-// The decision's cache, beside the kernel: one key=value per line.
+// The decision's cache, one key=value per line: beside the kernel (a build
+// tree), or, when that directory is not writable (an installed kernel), in
+// the user's cache directory; "" when neither can hold it: decide each time.
 std::string cache_path(const std::string& kernel) {
-  return directory_of(kernel) + "/qemu-accel.cache";
+  const std::string beside = directory_of(kernel);
+  if (access(beside.c_str(), W_OK) == 0)
+    return beside + "/qemu-accel.cache";
+  std::string user_cache;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/')
+    user_cache = xdg;
+  else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/')
+    user_cache = std::string(home) + "/.cache";
+  else
+    return "";
+  mkdir(user_cache.c_str(), 0700);
+  const std::string ours = user_cache + "/vdso";
+  if (mkdir(ours.c_str(), 0700) != 0 && errno != EEXIST)
+    return "";
+  return ours + "/qemu-accel.cache";
+}
+
+// The kernel as the cache names it: launchers spell one kernel differently
+// (BUILD/bin/../kernel/vdso-kernel, BUILD/kernel/vdso-kernel).
+std::string canonical(const std::string& path) {
+  char resolved[PATH_MAX];
+  return realpath(path.c_str(), resolved) != nullptr ? resolved : path;
 }
 
 bool newer_or_same(const struct stat& a, const struct stat& b) {
@@ -196,12 +220,12 @@ bool read_cache(const std::string& kernel, const std::string& request, Accelerat
   struct stat cache_stat = {};
   struct stat kernel_stat = {};
   const std::string path = cache_path(kernel);
-  if (stat(path.c_str(), &cache_stat) != 0 || stat(kernel.c_str(), &kernel_stat) != 0 ||
-      !newer_or_same(cache_stat, kernel_stat)) {
+  if (path.empty() || stat(path.c_str(), &cache_stat) != 0 ||
+      stat(kernel.c_str(), &kernel_stat) != 0 || !newer_or_same(cache_stat, kernel_stat)) {
     return false;
   }
   std::ifstream in(path);
-  std::string line, cached_request;
+  std::string line, cached_request, cached_kernel;
   bool have_request = false;
   while (std::getline(in, line)) {
     const size_t eq = line.find('=');
@@ -211,6 +235,8 @@ bool read_cache(const std::string& kernel, const std::string& request, Accelerat
     if (key == "request") {
       cached_request = value;
       have_request = true;
+    } else if (key == "kernel") {
+      cached_kernel = value;
     } else if (key == "accel") {
       out.name = value;
     } else if (key == "cpu") {
@@ -219,16 +245,20 @@ bool read_cache(const std::string& kernel, const std::string& request, Accelerat
       out.reason = value;
     }
   }
-  return have_request && cached_request == request && (out.name == "kvm" || out.name == "tcg");
+  // A user's cache directory is shared by every kernel they run.
+  return have_request && cached_request == request && cached_kernel == canonical(kernel) &&
+         (out.name == "kvm" || out.name == "tcg");
 }
 
 void write_cache(const std::string& kernel, const std::string& request, const Accelerator& a) {
   const std::string path = cache_path(kernel);
+  if (path.empty())
+    return;
   const std::string temporary = path + "." + std::to_string(getpid());
   {
     std::ofstream out(temporary);
-    out << "request=" << request << "\naccel=" << a.name << "\ncpu=" << a.cpu
-        << "\nreason=" << a.reason << "\n";
+    out << "request=" << request << "\nkernel=" << canonical(kernel) << "\naccel=" << a.name
+        << "\ncpu=" << a.cpu << "\nreason=" << a.reason << "\n";
     if (!out)
       return;  // a read-only build tree: decide again next time
   }
@@ -357,9 +387,12 @@ std::string default_kernel_path(const char* built_path) {
     self[n] = '\0';
     std::string dir(self);
     dir = dir.substr(0, dir.rfind('/'));  // build/bin
-    const std::string candidate = dir + "/../kernel/vdso-kernel";
-    if (access(candidate.c_str(), R_OK) == 0)
-      return candidate;
+    // A build tree first, then an installed tree (make install).
+    for (const char* beside : {"/../kernel/vdso-kernel", "/" VDSO_KERNEL_INSTALLED_FROM_BIN}) {
+      const std::string candidate = dir + beside;
+      if (access(candidate.c_str(), R_OK) == 0)
+        return candidate;
+    }
   }
   return built_path;
 }

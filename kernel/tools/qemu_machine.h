@@ -1,5 +1,5 @@
 // How vdso-kernel boots under QEMU, written once: which accelerator and CPU
-// model (decided with checks, cached beside the kernel) and the command line
+// model (decided with checks, cached beside the kernel or per user) and the command line
 // built from them. kernel-qemu-run (the tests) and vdso-kernel-run link it;
 // kernel/scripts/run.sh and the make targets reach it through the
 // vdso-kernel-qemu tool.
@@ -47,7 +47,8 @@ inline constexpr const char* kKvmCpuModel = "host,-arch-capabilities,+invtsc";
 inline constexpr double kProbeTimeoutSeconds = 5;
 
 // The decision for `kernel` made now: runs the checks (and the probe boot
-// when the cheaper checks pass) and caches the result beside the kernel.
+// when the cheaper checks pass) and caches the result (beside the kernel,
+// or in the user's cache directory when the kernel's is read-only).
 AcceleratorChoice decide_accelerator(const std::string& kernel);
 // The cached decision when it was made for the same request and is newer
 // than the kernel; otherwise decide_accelerator.
@@ -78,7 +79,8 @@ void redirect_child_output(int output_fd);
 [[noreturn]] void exec_or_exit(std::vector<std::string> args);
 
 // The kernel of this build: VDSO_KERNEL when set, else the one beside the
-// running tool (BUILD/bin/../kernel/vdso-kernel), else `built_path`.
+// running tool (BUILD/bin/../kernel/vdso-kernel, or PREFIX/bin/../lib/vdso/
+// vdso-kernel when installed), else `built_path`.
 std::string default_kernel_path(const char* built_path);
 
 }  // namespace vdso_kernel_tools

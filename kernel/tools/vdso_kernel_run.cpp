@@ -3,7 +3,8 @@
 //
 //   vdso-kernel-run [--hz N] [--verbose] [--timeout S] [--memory MB]
 //                   [--cpu MODEL] [--fine-clocks on|off]
-//                   [--add FILE]... PROGRAM [ARGS...]
+//                   [--add FILE]... [--] PROGRAM [ARGS...]
+//   vdso-kernel-run --help | --version
 //
 // --cpu runs under TCG with that QEMU CPU model (e.g. max: RDTSCP, SMEP,
 // SMAP); --fine-clocks off boots with fineclocks=off (the VDSO's fine
@@ -60,14 +61,36 @@ struct Options {
   bool fine_clocks = true;               // --fine-clocks
 };
 
+constexpr const char* kUsage =
+    "usage: vdso-kernel-run [--hz N] [--verbose] [--timeout SECONDS] [--memory MB]\n"
+    "                       [--cpu MODEL] [--fine-clocks on|off]\n"
+    "                       [--add FILE]... [--] PROGRAM [ARGS...]\n";
+
 [[noreturn]] void usage(const char* why) {
-  std::fprintf(stderr,
-               "vdso-kernel-run: %s\n"
-               "usage: vdso-kernel-run [--hz N] [--verbose] [--timeout SECONDS] [--memory MB]\n"
-               "                       [--cpu MODEL] [--fine-clocks on|off]\n"
-               "                       [--add FILE]... PROGRAM [ARGS...]\n",
-               why);
+  std::fprintf(stderr, "vdso-kernel-run: %s\n%s", why, kUsage);
   std::exit(kExitCannotRun);
+}
+
+[[noreturn]] void help() {
+  std::fputs(kUsage, stdout);
+  std::fputs(
+      "Run one static x86_64 Linux PROGRAM on vdso-kernel under QEMU, as if it were a\n"
+      "local command: its stdout, stderr and exit status are the program's.\n\n"
+      "  --hz N              the kernel's tick rate, 10..10000 (default 1000)\n"
+      "  --verbose, -v       the kernel's log on stderr, with system-call counts\n"
+      "  --timeout SECONDS   stop the machine after SECONDS (exit 124)\n"
+      "  --memory MB         guest memory, at least 64 (default 256)\n"
+      "  --cpu MODEL         TCG with this QEMU CPU model (e.g. max)\n"
+      "  --fine-clocks on|off  off: the VDSO's fine clocks become system calls\n"
+      "  --add FILE          also put FILE (static x86_64) in the initramfs as /NAME\n"
+      "  --help              this text\n"
+      "  --version           the version\n\n"
+      "Environment: VDSO_KERNEL=PATH (the kernel), VDSO_KERNEL_ACCEL=kvm|tcg,\n"
+      "VDSO_KERNEL_CPUINFO=FILE (read instead of /proc/cpuinfo).\n"
+      "Exit status: PROGRAM's own, 128+N if signal N killed it, 124 on --timeout,\n"
+      "125 if PROGRAM is not a static x86_64 executable or the kernel cannot run it.\n",
+      stdout);
+  std::exit(0);
 }
 
 [[noreturn]] void cannot_run(const std::string& why) {
@@ -85,6 +108,12 @@ Options parse(int argc, char** argv) {
         usage(("missing value for " + arg).c_str());
       return argv[++i];
     };
+    if (arg == "--help" || arg == "-h")
+      help();
+    if (arg == "--version") {
+      std::printf("vdso-kernel-run %s\n", VDSO_VERSION);
+      std::exit(0);
+    }
     if (arg == "--hz") {
       const long hz = std::atol(value().c_str());
       if (hz < 10 || hz > 10000)

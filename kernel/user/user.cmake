@@ -109,10 +109,24 @@ target_include_directories(vdso-kernel-run PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
   ${VDSO_ELF_INCLUDE})
 target_link_libraries(vdso-kernel-run PRIVATE vdso_abi)
 target_compile_definitions(vdso-kernel-run PRIVATE
-  VDSO_KERNEL_BUILT_PATH="${CMAKE_CURRENT_BINARY_DIR}/vdso-kernel")
+  VDSO_KERNEL_BUILT_PATH="${CMAKE_CURRENT_BINARY_DIR}/vdso-kernel" VDSO_VERSION="${PROJECT_VERSION}")
 vdso_warnings(vdso-kernel-run)
 # The initramfs holds the program of the accelerator probe boot.
 add_dependencies(vdso-kernel-run vdso_kernel vdso_kernel_initramfs)
+install(TARGETS vdso-kernel-run)
+
+# What an installed kernel needs for the probe boot: the probe program alone
+# (the build's initramfs holds every test program, 18 MB).
+set(VDSO_KERNEL_PROBE_INITRAMFS ${CMAKE_CURRENT_BINARY_DIR}/probe-initramfs.cpio)
+add_custom_command(
+  OUTPUT ${VDSO_KERNEL_PROBE_INITRAMFS}
+  COMMAND mkinitramfs ${VDSO_KERNEL_PROBE_INITRAMFS} hello-musl=${USER_BINARY_DIR}/hello-musl
+  DEPENDS mkinitramfs ${USER_BINARY_DIR}/hello-musl
+  COMMENT "initramfs of the accelerator probe: ${VDSO_KERNEL_PROBE_INITRAMFS}"
+  VERBATIM)
+add_custom_target(vdso_kernel_probe_initramfs ALL DEPENDS ${VDSO_KERNEL_PROBE_INITRAMFS})
+install(FILES ${VDSO_KERNEL_PROBE_INITRAMFS} DESTINATION ${CMAKE_INSTALL_LIBDIR}/vdso
+        RENAME initramfs.cpio)
 
 # vdso-kernel-qemu: the accelerator decision and QEMU command line
 # (tools/qemu_machine.h) for run.sh, the make targets and the tests' fixture.
