@@ -10,7 +10,6 @@
 //
 //   clock_bench [--repetitions N] [--min-time SECONDS] [google benchmark flags]
 #include <benchmark/benchmark.h>
-#include <cpuid.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -109,11 +108,7 @@ struct OurFineVdso {
     timekeeper =
         std::make_unique<vdso::Timekeeper>(mapped->data_page(), 4'000'000, calibration, counter_now,
                                            started_ns, realtime_now, read_tsc);
-    unsigned a, b, c, d;
-    if (__get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 22)) != 0)
-      timekeeper->set_getcpu_mode(vdso::abi::GetcpuMode::kRdpid);
-    else if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27)) != 0)
-      timekeeper->set_getcpu_mode(vdso::abi::GetcpuMode::kRdtscp);
+    timekeeper->set_getcpu_mode(vdso::abi::getcpu_mode_for(vdso::abi::tsc_aux_readers()));
     vdso::abi::SystemInfo info{};
     utsname host{};
     ::uname(&host);

@@ -1,6 +1,5 @@
 #include "host_configuration.h"
 
-#include <cpuid.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/utsname.h>
@@ -53,12 +52,10 @@ bool tsc_aux_holds_the_cpu(abi::GetcpuMode mode) {
 }  // namespace
 
 abi::GetcpuMode detect_getcpu_mode() {
-  unsigned a, b, c, d;
-  const bool rdpid = __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 22)) != 0;
-  const bool rdtscp = __get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27)) != 0;
-  if (rdpid && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdpid))
+  const abi::TscAuxReaders readers = abi::tsc_aux_readers();
+  if (readers.rdpid && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdpid))
     return abi::GetcpuMode::kRdpid;
-  if (rdtscp && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdtscp))
+  if (readers.rdtscp && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdtscp))
     return abi::GetcpuMode::kRdtscp;
   return abi::GetcpuMode::kNone;
 }

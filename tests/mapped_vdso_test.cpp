@@ -4,7 +4,6 @@
 // none) everything else agrees with the kernel; on a page in clock mode TSC
 // whose calibration and ticks the test controls, the fine clocks come from
 // the TSC and obey the timekeeper's rules.
-#include <cpuid.h>
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
@@ -438,12 +437,10 @@ int chained_getcpu(unsigned* cpu, unsigned* node, void*) {
 }
 
 bool cpu_has_rdpid() {
-  unsigned a, b, c, d;
-  return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (c & (1u << 22)) != 0;
+  return vdso::abi::tsc_aux_readers().rdpid;
 }
 bool cpu_has_rdtscp() {
-  unsigned a, b, c, d;
-  return __get_cpuid(0x80000001, &a, &b, &c, &d) && (d & (1u << 27)) != 0;
+  return vdso::abi::tsc_aux_readers().rdtscp;
 }
 
 class MappedGetcpuTest : public ::testing::TestWithParam<GetcpuMode> {

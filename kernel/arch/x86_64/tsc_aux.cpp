@@ -8,29 +8,14 @@ namespace {
 constexpr uint32_t kMsrTscAux = 0xc000'0103;
 constexpr uint32_t kBootCpu = 0, kBootNode = 0;
 
-bool has_rdtscp() {
-  if (cpu::cpuid(0x8000'0000).eax < 0x8000'0001)
-    return false;
-  return (cpu::cpuid(0x8000'0001).edx >> 27) & 1;
-}
-
-bool has_rdpid() {
-  if (cpu::cpuid(0).eax < 7)
-    return false;
-  return (cpu::cpuid(7, 0).ecx >> 22) & 1;
-}
-
 }  // namespace
 
 vdso::abi::GetcpuMode init() {
-  using vdso::abi::GetcpuMode;
-  const bool rdpid = has_rdpid(), rdtscp = has_rdtscp();
+  const vdso::abi::TscAuxReaders readers = vdso::abi::tsc_aux_readers();
   // The MSR exists when either instruction does (Intel SDM, IA32_TSC_AUX).
-  if (rdpid || rdtscp)
+  if (readers.rdpid || readers.rdtscp)
     cpu::wrmsr(kMsrTscAux, kBootCpu | (kBootNode << vdso::abi::kTscAuxNodeShift));
-  if (rdpid)
-    return GetcpuMode::kRdpid;
-  return rdtscp ? GetcpuMode::kRdtscp : GetcpuMode::kNone;
+  return vdso::abi::getcpu_mode_for(readers);
 }
 
 const char* describe(vdso::abi::GetcpuMode mode) {

@@ -16,6 +16,7 @@
 // places at those offsets, so it needs no relocation and no search.
 #pragma once
 
+#include <cpuid.h>  // the compiler's: freestanding
 #include <stdint.h>
 
 #include "vdso/abi/linux.h"
@@ -97,6 +98,39 @@ enum class GetcpuMode : uint32_t {
 };
 inline constexpr uint32_t kTscAuxCpuMask = 0xfff;
 inline constexpr uint32_t kTscAuxNodeShift = 12;
+
+// Which of the two TSC_AUX readers this CPU has, from CPUID: RDPID is
+// CPUID.(EAX=7,ECX=0):ECX bit 22, RDTSCP CPUID.80000001h:EDX bit 27. For the
+// hosts, which decide once and publish a GetcpuMode; never the image (CPUID
+// traps to the hypervisor in a VM).
+struct TscAuxReaders {
+  bool rdpid;
+  bool rdtscp;
+};
+inline TscAuxReaders tsc_aux_readers() {
+  uint32_t eax, ebx, ecx, edx;
+  __cpuid_count(0u, 0u, eax, ebx, ecx, edx);
+  const uint32_t max_basic = eax;
+  bool rdpid = false;
+  if (max_basic >= 7) {
+    __cpuid_count(7u, 0u, eax, ebx, ecx, edx);
+    rdpid = ((ecx >> 22) & 1) != 0;
+  }
+  __cpuid_count(0x8000'0000u, 0u, eax, ebx, ecx, edx);
+  bool rdtscp = false;
+  if (eax >= 0x8000'0001u) {
+    __cpuid_count(0x8000'0001u, 0u, eax, ebx, ecx, edx);
+    rdtscp = ((edx >> 27) & 1) != 0;
+  }
+  return {rdpid, rdtscp};
+}
+// The getcpu mode for those readers: RDPID (one instruction, no TSC read)
+// when there, else RDTSCP, else none.
+constexpr GetcpuMode getcpu_mode_for(TscAuxReaders readers) {
+  if (readers.rdpid)
+    return GetcpuMode::kRdpid;
+  return readers.rdtscp ? GetcpuMode::kRdtscp : GetcpuMode::kNone;
+}
 
 struct FineBase {
   int64_t sec;
