@@ -23,6 +23,7 @@
 #include "ticker.h"
 #include "tracer.h"
 #include "vdso_memory.h"
+#include "virtual_time.h"
 
 #ifndef VDSO_RUN_VERSION
 #define VDSO_RUN_VERSION "unknown"
@@ -173,6 +174,13 @@ int run_main(int argc, char** argv) {
   }
   timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
+  // Before anything runs: a start out of range is a usage error.
+  abi::VirtualTime virtual_time{};
+  const bool virtual_time_on = options.virtual_time.on();
+  if (virtual_time_on && !make_virtual_time(options.virtual_time, &virtual_time, &error)) {
+    std::fprintf(stderr, "vdso-run: %s\nTry 'vdso-run --help'.\n", error.c_str());
+    return kExitOwnError;
+  }
 
   // Seed steps 1-2: the data page and the code page.
   VdsoMemory memory;
@@ -180,6 +188,8 @@ int run_main(int argc, char** argv) {
     die("cannot create the VDSO pages: " + error);
   // Seed step 3: the tick.
   Ticker ticker(memory.data_page(), options.hz, read_host_configuration());
+  if (virtual_time_on)
+    ticker.set_virtual_time(virtual_time);
   if (!ticker.start(&error))
     die(error);
 
@@ -202,7 +212,7 @@ int run_main(int argc, char** argv) {
   install_signal_handlers();
 
   Injector injector(memory, host, listener.cookie());
-  Tracer tracer(injector, options.verbose);
+  Tracer tracer(injector, options.verbose, virtual_time_on);
   tracer.set_reporter(
       [&] { print_stats(options, ticker, tracer.stats(), listener, memory.data_page(), start); });
   Launch launch;

@@ -192,7 +192,7 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
 void Tracer::on_signal_stop(pid_t pid, Tracee& tracee, int signal) {
   if (!Injector::is_stub_stop(pid, tracee.injection, signal)) {
     ++stats_.signals_delivered;
-    if (restart_interrupted_clock_call(pid))
+    if (restart_interrupted_clock_call(pid, virtual_time_))
       ++stats_.clock_calls_restarted;
     resume(pid, signal);
     return;

@@ -39,7 +39,8 @@ struct TraceStats {
 
 class Tracer {
  public:
-  Tracer(Injector& injector, bool verbose) : injector_(injector), verbose_(verbose) {}
+  Tracer(Injector& injector, bool verbose, bool virtual_time)
+      : injector_(injector), verbose_(verbose), virtual_time_(virtual_time) {}
 
   // Seizes the first process of the tree (still waiting to exec).
   bool seize(pid_t pid, std::string* error);
@@ -65,6 +66,7 @@ class Tracer {
 
   Injector& injector_;
   const bool verbose_;
+  const bool virtual_time_;  // the answered clock calls include virtual time's
   pid_t first_ = -1;
   int first_status_ = 0;
   std::unordered_map<pid_t, Tracee> tracees_;
