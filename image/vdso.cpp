@@ -61,8 +61,8 @@ __attribute__((noinline)) int chain_or_syscall(const uint64_t& chain_slot, long 
 __attribute__((noinline)) int fine_fallback(int clock_id, Timespec* ts) {
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_gettime);
   if (chain == 0) {
-    return static_cast<int>(raw_syscall2(vdso::abi::kSysClockGettime, clock_id,
-                                         reinterpret_cast<long>(ts)));
+    return static_cast<int>(
+        raw_syscall2(vdso::abi::kSysClockGettime, clock_id, reinterpret_cast<long>(ts)));
   }
   const int rc = reinterpret_cast<ClockFn>(chain)(clock_id, ts);
   if (rc == 0 && vdso::abi::virtual_time_on(vdso_data_page))

@@ -4,8 +4,8 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
-#include <unistd.h>
 #include <sys/user.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>

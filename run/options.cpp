@@ -189,7 +189,8 @@ bool parse_duration(const char* text, int64_t* ns) {
     } else {
       return false;  // a number needs its unit
     }
-    total += static_cast<__int128>(whole) * unit + static_cast<__int128>(fraction) * unit / kNsPerSec;
+    total +=
+        static_cast<__int128>(whole) * unit + static_cast<__int128>(fraction) * unit / kNsPerSec;
     if (total > static_cast<__int128>(0x7fff'ffff'ffff'ffff))
       return false;
     ++parts;
@@ -284,8 +285,8 @@ bool parse_virtual_time_option(const std::string& name, const char* value, Virtu
   const std::string quoted = std::string("'") + value + "'";
   if (name == "--at") {
     if (!parse_time(value, &vt->at_sec, &vt->at_nsec)) {
-      *error = "--at: " + quoted +
-               " is not a time: give ISO 8601 (2038-01-19T03:14:07Z) or @SECONDS";
+      *error =
+          "--at: " + quoted + " is not a time: give ISO 8601 (2038-01-19T03:14:07Z) or @SECONDS";
       return false;
     }
     if (vt->at_sec < 0) {
@@ -300,7 +301,8 @@ bool parse_virtual_time_option(const std::string& name, const char* value, Virtu
     vt->at_given = true;
   } else if (name == "--offset") {
     if (!parse_duration(value, &vt->offset_ns)) {
-      *error = "--offset: " + quoted + " is not a duration: give [+|-]NUMBER UNIT..., UNIT one of " +
+      *error = "--offset: " + quoted +
+               " is not a duration: give [+|-]NUMBER UNIT..., UNIT one of " +
                "d h m s ms us ns (+3d, -1h30m, +90s)";
       return false;
     }
@@ -353,7 +355,8 @@ bool parse_options(int argc, char** argv, Options* options, std::string* error) 
       options->virtual_time.freeze = true;
     } else if (const char* name = valued_option(arg)) {
       const size_t length = std::strlen(name);
-      const char* value = arg[length] == '=' ? arg + length + 1 : (i + 1 < argc ? argv[++i] : nullptr);
+      const char* value =
+          arg[length] == '=' ? arg + length + 1 : (i + 1 < argc ? argv[++i] : nullptr);
       if (!parse_virtual_time_option(name, value, &options->virtual_time, error))
         return false;
     } else {

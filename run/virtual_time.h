@@ -14,7 +14,6 @@ namespace vdso::run {
 // Samples the host's clocks now. False (with `error` naming the option)
 // when the start falls before 1970 or past kLatestStartSec (an --offset
 // too large either way).
-bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt,
-                       std::string* error);
+bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt, std::string* error);
 
 }  // namespace vdso::run

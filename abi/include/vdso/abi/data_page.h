@@ -186,7 +186,7 @@ static_assert(sizeof(VirtualClock) == 24);
 struct VirtualTime {
   uint32_t mode;  // VirtualTimeMode
   uint32_t reserved;
-  uint64_t rate_mult;  // rate << kVirtualRateShift; 0: the clocks stand still
+  uint64_t rate_mult;                    // rate << kVirtualRateShift; 0: the clocks stand still
   VirtualClock clocks[kFineClockSlots];  // by clock id; virtual_time_moves() ones
 };
 static_assert(sizeof(VirtualTime) == 304);
@@ -505,10 +505,9 @@ inline Timespec to_virtual(const VirtualTime& vt, int clock_id, const Timespec& 
 // *host_ns is then left alone. Saturates at the ends of int64 nanoseconds.
 inline bool to_host(const VirtualTime& vt, int clock_id, const Timespec& virt, int64_t* host_ns) {
   const VirtualClock& clock = vt.clocks[clock_id];
-  const __int128 ahead =
-      static_cast<__int128>(virt.sec - load_relaxed(clock.virtual_base.sec)) *
-          kNanosecondsPerSecond +
-      (virt.nsec - load_relaxed(clock.virtual_base.nsec));
+  const __int128 ahead = static_cast<__int128>(virt.sec - load_relaxed(clock.virtual_base.sec)) *
+                             kNanosecondsPerSecond +
+                         (virt.nsec - load_relaxed(clock.virtual_base.nsec));
   const uint64_t mult = load_relaxed(vt.rate_mult);
   const int64_t base = load_relaxed(clock.host_base_ns);
   if (mult == 0) {
