@@ -212,7 +212,7 @@ int run_main(int argc, char** argv) {
   install_signal_handlers();
 
   Injector injector(memory, host, listener.cookie());
-  Tracer tracer(injector, options.verbose, virtual_time_on);
+  Tracer tracer(injector, options.verbose, virtual_time_on ? &virtual_time : nullptr);
   tracer.set_reporter(
       [&] { print_stats(options, ticker, tracer.stats(), listener, memory.data_page(), start); });
   Launch launch;

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "clock_calls.h"
+#include "deadlines.h"
 #include "stub_abi.h"
 #include "thread_signals.h"
 
@@ -37,6 +38,7 @@ class FilterBuilder {
     kCheckOwnClockRead,
     kCheckOwnRead,
     kCheckCookie,
+    kTrace,
     kLabels
   };
 
@@ -78,7 +80,9 @@ class FilterBuilder {
 // Without virtual time the filter is what it always was; with it,
 // clock_gettime matches every id virtual time moves, gettimeofday is
 // answered too, and both let the supervisor's own host reads through (the
-// cookie in their third argument).
+// cookie in their third argument); the sleeps and timers go to the tracer.
+// Only a traced tree reaches these calls: the supervisor's own threads make
+// none of them (the ticker, which sleeps, started before the filter).
 std::vector<sock_filter> build_filter(uint32_t cookie_low, bool virtual_time) {
   using B = FilterBuilder;
   constexpr uint32_t kArgLow = offsetof(seccomp_data, args[0]);  // little-endian: low half
@@ -94,6 +98,9 @@ std::vector<sock_filter> build_filter(uint32_t cookie_low, bool virtual_time) {
   filter.jump_if_equal(VDSO_RUN_FD_SYSCALL, B::kCheckCookie, B::kNext);
   filter.jump_if_equal(static_cast<uint32_t>(kSysTime), B::kNotify, B::kNext);
   if (virtual_time) {
+    // The sleeps and timers whose time the tracer translates (deadlines.h).
+    for (long nr : {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime, kSysTimerfdSettime})
+      filter.jump_if_equal(static_cast<uint32_t>(nr), B::kTrace, B::kNext);
     filter.jump_if_equal(static_cast<uint32_t>(abi::kSysGettimeofday), B::kCheckOwnRead, B::kNext);
     filter.jump_if_equal(static_cast<uint32_t>(gettime), B::kCheckOwnClockRead, B::kNext);
   } else {
@@ -126,6 +133,8 @@ std::vector<sock_filter> build_filter(uint32_t cookie_low, bool virtual_time) {
   filter.place(B::kCheckCookie);
   filter.load(kArgLow);
   filter.jump_if_equal(cookie_low, B::kNotify, B::kAllow);
+  filter.place(B::kTrace);
+  filter.ret(SECCOMP_RET_TRACE);
   filter.place(B::kNotify);
   filter.ret(SECCOMP_RET_USER_NOTIF);
   filter.place(B::kAllow);

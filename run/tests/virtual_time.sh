@@ -85,6 +85,45 @@ for hz in 10 250 1000; do
   done
 done
 
+# wall COMMAND...: runs it, prints its output, then wall_ms=N (host time).
+wall() {
+  local start end
+  start=$(date +%s%N)
+  "$@"
+  end=$(date +%s%N)
+  echo "wall_ms=$(((end - start) / 1000000))"
+}
+
+# Sleeps and absolute timers on virtual time: 3 s of the tree's time each,
+# five ways, under --at 2038 (an untranslated absolute deadline would wait
+# until 2038) and --rate 10 (so 0.3 s of real time each: 1.5 s in all,
+# against 15 s untranslated).
+for build in "${builds[@]}"; do
+  out=$(wall "$VDSO_RUN" --at 2038-01-19T03:14:07Z --rate 10 "$P/timeprobe-$build" deadlines 3000)
+  for way in nanosleep abs_realtime abs_monotonic timerfd posix_timer; do
+    check "$build --at --rate 10: $way never wakes early" "$(value ${way}_early "$out")" no
+    check_range "$build --at --rate 10: $way waited 3 s of virtual time (ms)" \
+      $(($(value ${way}_waited "$out") / 1000000)) 3000 6000
+  done
+  check_range "$build --at --rate 10: five 3 s waits took 1.5 s of real time (ms)" \
+    "$(value wall_ms "$out")" 1500 7500
+  # Interrupted after about 3 s of a 10 s sleep (the child may start its
+  # own first): the rest in virtual units, where the host's would be 0.7 s.
+  out=$("$VDSO_RUN" --rate 10 "$P/timeprobe-$build" interrupted 3000)
+  check "$build --rate 10: an interrupted sleep fails with EINTR" "$(value eintr "$out")" yes
+  check_range "$build --rate 10: its remaining time is virtual (ms)" \
+    $(($(value remaining "$out") / 1000000)) 5000 8000
+  # A frozen clock's present is reached at once.
+  check "$build --freeze: an absolute sleep until now returns" \
+    "$(timeout 20 "$VDSO_RUN" --freeze --at 2038-01-19 "$P/timeprobe-$build" frozen)" frozen_rc=0
+done
+
+# sleep 5 under --rate 10: 0.5 s of real time, 5 s of the tree's.
+out=$(wall "$VDSO_RUN" --rate 10 sh -c 'date +start=%s%N; sleep 5; date +end=%s%N')
+check_range "--rate 10: sleep 5 takes 5 s of virtual time (ms)" \
+  $((($(value end "$out") - $(value start "$out")) / 1000000)) 5000 9000
+check_range "--rate 10: sleep 5 takes 0.5 s of real time (ms)" "$(value wall_ms "$out")" 500 2500
+
 # date -u inside the tree prints the virtual date.
 check "date -u under --at" "$("$VDSO_RUN" --at 2038-01-19T03:14:07Z date -u +%Y-%m-%dT%H:%M)" \
   2038-01-19T03:14

@@ -13,14 +13,30 @@
  *   order ROUNDS   ROUNDS reads through libc of every clock (and
  *                  gettimeofday, time), each bracketed by two system calls:
  *                  disorder_<clock>=N counts rounds out of order.
+ *   deadlines MS   waits MS ms of the tree's time five ways: nanosleep,
+ *                  clock_nanosleep TIMER_ABSTIME on REALTIME and on
+ *                  MONOTONIC, a timerfd (REALTIME, TFD_TIMER_ABSTIME) and a
+ *                  POSIX timer (MONOTONIC, TIMER_ABSTIME); for each
+ *                  <way>_waited=NS (the clock's time it took) and
+ *                  <way>_early=yes|no (woke before the deadline).
+ *   interrupted MS a child interrupts (SIGUSR1, a handler without
+ *                  SA_RESTART) a 10 s nanosleep after MS ms of its own
+ *                  sleep: eintr=yes|no and remaining=NS, as the program
+ *                  reads it.
+ *   frozen         clock_nanosleep TIMER_ABSTIME at REALTIME's own reading:
+ *                  frozen_rc=N (0: it returned).
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,6 +98,90 @@ static int64_t cpu_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+static struct timespec ts_of(int64_t ns) {
+  struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+  return ts;
+}
+
+static void report_wait(const char* way, int clock, int64_t start, int64_t deadline) {
+  const int64_t now = by_libc(clock);
+  printf("%s_waited=%lld\n%s_early=%s\n", way, (long long)(now - start), way,
+         now < deadline ? "yes" : "no");
+}
+
+static void deadlines(int64_t wait_ns) {
+  int64_t start = by_libc(CLOCK_MONOTONIC);
+  struct timespec d = ts_of(wait_ns);
+  while (nanosleep(&d, &d) != 0) {
+  }
+  report_wait("nanosleep", CLOCK_MONOTONIC, start, start + wait_ns);
+
+  const int clocks[2] = {CLOCK_REALTIME, CLOCK_MONOTONIC};
+  const char* const names[2] = {"abs_realtime", "abs_monotonic"};
+  for (int i = 0; i < 2; ++i) {
+    start = by_libc(clocks[i]);
+    d = ts_of(start + wait_ns);
+    while (clock_nanosleep(clocks[i], TIMER_ABSTIME, &d, NULL) != 0) {
+    }
+    report_wait(names[i], clocks[i], start, start + wait_ns);
+  }
+
+  const int fd = timerfd_create(CLOCK_REALTIME, 0);
+  if (fd < 0)
+    fail("timeprobe: timerfd_create");
+  start = by_libc(CLOCK_REALTIME);
+  struct itimerspec spec = {{0, 0}, ts_of(start + wait_ns)};
+  if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &spec, NULL) != 0)
+    fail("timeprobe: timerfd_settime");
+  uint64_t expirations;
+  if (read(fd, &expirations, sizeof(expirations)) != sizeof(expirations))
+    fail("timeprobe: read(timerfd)");
+  report_wait("timerfd", CLOCK_REALTIME, start, start + wait_ns);
+
+  sigset_t alarm;
+  sigemptyset(&alarm);
+  sigaddset(&alarm, SIGALRM);
+  sigprocmask(SIG_BLOCK, &alarm, NULL);
+  struct sigevent event;
+  memset(&event, 0, sizeof(event));
+  event.sigev_notify = SIGEV_SIGNAL;
+  event.sigev_signo = SIGALRM;
+  timer_t timer;
+  if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0)
+    fail("timeprobe: timer_create");
+  start = by_libc(CLOCK_MONOTONIC);
+  spec.it_value = ts_of(start + wait_ns);
+  if (timer_settime(timer, TIMER_ABSTIME, &spec, NULL) != 0)
+    fail("timeprobe: timer_settime");
+  int signal_number;
+  sigwait(&alarm, &signal_number);
+  report_wait("posix_timer", CLOCK_MONOTONIC, start, start + wait_ns);
+}
+
+static void on_usr1(int signal_number) {
+  (void)signal_number;
+}
+
+static void interrupted(int64_t after_ns) {
+  struct sigaction action;
+  memset(&action, 0, sizeof(action));
+  action.sa_handler = on_usr1;  // no SA_RESTART: the sleep fails with EINTR
+  sigaction(SIGUSR1, &action, NULL);
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child == 0) {
+    struct timespec d = ts_of(after_ns);
+    nanosleep(&d, NULL);
+    kill(parent, SIGUSR1);
+    _exit(0);
+  }
+  struct timespec d = {10, 0}, left = {0, 0};
+  const int rc = nanosleep(&d, &left);
+  printf("eintr=%s\nremaining=%lld\n", rc != 0 && errno == EINTR ? "yes" : "no",
+         (long long)left.tv_sec * 1000000000 + left.tv_nsec);
+  waitpid(child, NULL, 0);
+}
+
 int main(int argc, char** argv) {
   const char* mode = argc > 1 ? argv[1] : "now";
   if (strcmp(mode, "now") == 0) {
@@ -125,6 +225,21 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  fprintf(stderr, "usage: timeprobe now | elapsed MS | order ROUNDS\n");
+  if (strcmp(mode, "deadlines") == 0 && argc > 2) {
+    deadlines(atoll(argv[2]) * 1000000);
+    return 0;
+  }
+  if (strcmp(mode, "interrupted") == 0 && argc > 2) {
+    interrupted(atoll(argv[2]) * 1000000);
+    return 0;
+  }
+  if (strcmp(mode, "frozen") == 0) {
+    const struct timespec now = ts_of(by_libc(CLOCK_REALTIME));
+    printf("frozen_rc=%d\n", clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &now, NULL));
+    return 0;
+  }
+  fprintf(stderr,
+          "usage: timeprobe now | elapsed MS | order ROUNDS | deadlines MS | interrupted MS | "
+          "frozen\n");
   return 2;
 }
