@@ -50,7 +50,7 @@ bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt,
     return false;
   }
   const auto set = [&](int id, int64_t host_base, const abi::Timespec& virtual_base) {
-    vt->clocks[id] = {host_base, virtual_base};
+    vt->clocks[id] = abi::make_virtual_clock(host_base, virtual_base);
   };
   for (int id : {abi::kClockRealtime, abi::kClockRealtimeCoarse, abi::kClockRealtimeAlarm})
     set(id, realtime, start);

@@ -11,6 +11,7 @@ packages=(
   qemu-system-x86                         # vdso-kernel
   musl-tools golang-go                    # programs bound by other runtimes
   python3 strace util-linux               # vdso-run tests: pty job control, a tracer in the tree
+  faketime                                # vdso-run benchmarks: libfaketime, the peer for virtual time
 )
 
 missing=()

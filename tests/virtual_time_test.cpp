@@ -26,12 +26,13 @@ VirtualTime make(int64_t host, Timespec virt, uint64_t rate_mult) {
   vt.mode = static_cast<uint32_t>(VirtualTimeMode::kOn);
   vt.rate_mult = rate_mult;
   for (uint32_t id = 0; id < kFineClockSlots; ++id)
-    vt.clocks[id] = {host, virt};
+    vt.clocks[id] = make_virtual_clock(host, virt);
   return vt;
 }
 
 TEST(VirtualTime, LayoutVersion3CarriesTheTransform) {
   EXPECT_EQ(offsetof(DataPage, virtual_time), 824u);
+  EXPECT_EQ(offsetof(VirtualClock, offset), 24u);
   EXPECT_EQ(static_cast<uint32_t>(VirtualTimeMode::kOn) >> 16, kLayoutVersion);
   // A zeroed page (a host that never turned it on) has virtual time off.
   static DataPage page{};
@@ -52,6 +53,25 @@ TEST(VirtualTime, RateOneShiftsByTheBases) {
   const Timespec v = to_virtual(vt, kClockRealtime, timespec_from_ns(101 * kSecond + 999'999'600));
   EXPECT_EQ(v.sec, 2'147'483'649);
   EXPECT_EQ(v.nsec, 100);
+}
+
+TEST(VirtualTime, RateOneIsTheBasesOffset) {
+  // The fast path: the virtual base plus the host time since the host base,
+  // exactly, in 128-bit arithmetic as the reference.
+  for (int64_t host :
+       {int64_t{0}, int64_t{999'999'999}, 5 * kSecond + 1, 1'700'000'000 * kSecond}) {
+    for (Timespec base : {Timespec{0, 0}, Timespec{2'147'483'647, 999'999'999}, Timespec{5, 1}}) {
+      const VirtualTime one = make(host, base, kRateOne);
+      for (int64_t later : {int64_t{0}, int64_t{1}, 999'999'999 + int64_t{2}, 86'400 * kSecond}) {
+        const Timespec v = to_virtual(one, kClockRealtime, timespec_from_ns(host + later));
+        ASSERT_GE(v.nsec, 0);
+        ASSERT_LT(v.nsec, kSecond);
+        const __int128 expected = static_cast<__int128>(base.sec) * kSecond + base.nsec + later;
+        EXPECT_EQ(static_cast<__int128>(v.sec) * kSecond + v.nsec, expected)
+            << host << " " << later;
+      }
+    }
+  }
 }
 
 TEST(VirtualTime, RateScalesTheElapsedTime) {
@@ -125,7 +145,7 @@ TEST(VirtualTime, TheTimekeeperPublishesTheCoarseClocksVirtual) {
   const int64_t realtime = 1'700'000'000 * kSecond;
   vdso::Timekeeper tk(page, 4'000'000, 100 * kSecond, realtime);
   VirtualTime vt = make(100 * kSecond, {100, 0}, 10 * kRateOne);
-  vt.clocks[kClockRealtimeCoarse] = {realtime, {2'000'000'000, 0}};
+  vt.clocks[kClockRealtimeCoarse] = make_virtual_clock(realtime, {2'000'000'000, 0});
   tk.set_virtual_time(vt);
   EXPECT_TRUE(virtual_time_on(page));
   tk.tick(101 * kSecond);

@@ -211,9 +211,14 @@ void Timekeeper::set_virtual_time(const abi::VirtualTime& vt) {
   abi::VirtualTime& to = page_.virtual_time;
   abi::store_relaxed(to.rate_mult, vt.rate_mult);
   for (uint32_t id = 0; id < abi::kFineClockSlots; ++id) {
-    abi::store_relaxed(to.clocks[id].host_base_ns, vt.clocks[id].host_base_ns);
-    abi::store_relaxed(to.clocks[id].virtual_base.sec, vt.clocks[id].virtual_base.sec);
-    abi::store_relaxed(to.clocks[id].virtual_base.nsec, vt.clocks[id].virtual_base.nsec);
+    // The offset is derived here, so it always matches the bases.
+    const abi::VirtualClock clock =
+        abi::make_virtual_clock(vt.clocks[id].host_base_ns, vt.clocks[id].virtual_base);
+    abi::store_relaxed(to.clocks[id].host_base_ns, clock.host_base_ns);
+    abi::store_relaxed(to.clocks[id].virtual_base.sec, clock.virtual_base.sec);
+    abi::store_relaxed(to.clocks[id].virtual_base.nsec, clock.virtual_base.nsec);
+    abi::store_relaxed(to.clocks[id].offset.sec, clock.offset.sec);
+    abi::store_relaxed(to.clocks[id].offset.nsec, clock.offset.nsec);
   }
   abi::store_relaxed(to.mode, static_cast<uint32_t>(abi::VirtualTimeMode::kOn));
   abi::write_end(page_);

@@ -107,7 +107,8 @@ class Timekeeper {
   // The system's configuration (uname, CPUs, memory, ...); `info.present`
   // is set to 1 on publication.
   void publish_system_info(const abi::SystemInfo& info);
-  // Turns virtual time on (abi::VirtualTime; `vt.mode` is set to kOn): from
+  // Turns virtual time on (abi::VirtualTime; `vt.mode` is set to kOn and
+  // each clock's offset derived from its bases): from
   // now on the coarse clocks are published transformed, and clock_gettime
   // below answers virtual time. Once, before any program runs: readers
   // take the transform without the seqcount.

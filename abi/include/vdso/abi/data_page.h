@@ -180,8 +180,13 @@ constexpr bool virtual_time_moves(int clock_id) {
 struct VirtualClock {
   int64_t host_base_ns;   // the host clock's reading at the start
   Timespec virtual_base;  // what the clock reads at that instant
+  // virtual_base - host_base_ns, normalised (0 <= nsec < 10^9): at rate 1
+  // (--at, --offset alone) the transform is one addition, with no
+  // multiplication or division on the fine path. See make_virtual_clock.
+  Timespec offset;
 };
-static_assert(sizeof(VirtualClock) == 24);
+static_assert(sizeof(VirtualClock) == 40);
+static_assert(__builtin_offsetof(VirtualClock, offset) == 24);
 
 struct VirtualTime {
   uint32_t mode;  // VirtualTimeMode
@@ -189,7 +194,7 @@ struct VirtualTime {
   uint64_t rate_mult;                    // rate << kVirtualRateShift; 0: the clocks stand still
   VirtualClock clocks[kFineClockSlots];  // by clock id; virtual_time_moves() ones
 };
-static_assert(sizeof(VirtualTime) == 304);
+static_assert(sizeof(VirtualTime) == 496);
 static_assert(__builtin_offsetof(VirtualTime, rate_mult) == 8);
 static_assert(__builtin_offsetof(VirtualTime, clocks) == 16);
 
@@ -225,7 +230,7 @@ struct alignas(kPageSize) DataPage {
   FineBase fine[kFineClockSlots];
   SystemInfo system;
   VirtualTime virtual_time;
-  uint8_t reserved[kPageSize - 1128];
+  uint8_t reserved[kPageSize - 1320];
 };
 
 static_assert(sizeof(DataPage) == kPageSize);
@@ -244,7 +249,7 @@ static_assert(__builtin_offsetof(DataPage, timezone) == 84);
 static_assert(__builtin_offsetof(DataPage, fine) == 96);
 static_assert(__builtin_offsetof(DataPage, system) == 384);
 static_assert(__builtin_offsetof(DataPage, virtual_time) == 824);
-static_assert(__builtin_offsetof(DataPage, reserved) == 1128);
+static_assert(__builtin_offsetof(DataPage, reserved) == 1320);
 // The strings are word-aligned, so readers copy them a word at a time.
 static_assert((__builtin_offsetof(DataPage, system) + __builtin_offsetof(SystemInfo, uts)) % 8 ==
               0);
@@ -473,6 +478,23 @@ inline bool read_fine(const DataPage& page, int clock_id, Timespec* out, ReadCou
 // timekeeper (the coarse clocks it publishes) and the supervisor (answered
 // system calls, and deadlines through its inverse).
 
+inline constexpr uint64_t kVirtualRateOne = uint64_t{1} << kVirtualRateShift;
+
+// A clock whose host reading `host_base_ns` is `virtual_base` in virtual
+// time, with its offset.
+constexpr VirtualClock make_virtual_clock(int64_t host_base_ns, Timespec virtual_base) {
+  int64_t sec = virtual_base.sec - host_base_ns / kNanosecondsPerSecond;
+  int64_t nsec = virtual_base.nsec - host_base_ns % kNanosecondsPerSecond;
+  if (nsec < 0) {
+    nsec += kNanosecondsPerSecond;
+    --sec;
+  } else if (nsec >= kNanosecondsPerSecond) {
+    nsec -= kNanosecondsPerSecond;
+    ++sec;
+  }
+  return {host_base_ns, virtual_base, {sec, nsec}};
+}
+
 inline bool virtual_time_on(const DataPage& page) {
   return load_relaxed(page.virtual_time.mode) == static_cast<uint32_t>(VirtualTimeMode::kOn);
 }
@@ -482,10 +504,21 @@ inline bool virtual_time_on(const DataPage& page) {
 // monotonic: a later host reading never gives an earlier virtual one.
 inline Timespec to_virtual(const VirtualTime& vt, int clock_id, const Timespec& host) {
   const VirtualClock& clock = vt.clocks[clock_id];
+  const uint64_t mult = load_relaxed(vt.rate_mult);
+  if (__builtin_expect(mult == kVirtualRateOne, 1)) {
+    // The same value as below (scaling by 2^shift >> shift is exact).
+    int64_t sec = host.sec + load_relaxed(clock.offset.sec);
+    int64_t nsec = host.nsec + load_relaxed(clock.offset.nsec);
+    if (nsec >= kNanosecondsPerSecond) {
+      nsec -= kNanosecondsPerSecond;
+      ++sec;
+    }
+    return {sec, nsec};
+  }
   const int64_t elapsed =
       host.sec * kNanosecondsPerSecond + host.nsec - load_relaxed(clock.host_base_ns);
-  const auto scaled = static_cast<int64_t>(
-      (static_cast<__int128>(elapsed) * load_relaxed(vt.rate_mult)) >> kVirtualRateShift);
+  const auto scaled =
+      static_cast<int64_t>((static_cast<__int128>(elapsed) * mult) >> kVirtualRateShift);
   int64_t sec = load_relaxed(clock.virtual_base.sec) + scaled / kNanosecondsPerSecond;
   int64_t nsec = load_relaxed(clock.virtual_base.nsec) + scaled % kNanosecondsPerSecond;
   if (nsec < 0) {
