@@ -64,8 +64,11 @@ __attribute__((noinline)) int fine_fallback(int clock_id, Timespec* ts) {
     return static_cast<int>(
         raw_syscall2(vdso::abi::kSysClockGettime, clock_id, reinterpret_cast<long>(ts)));
   }
+  // Without virtual time a tail call, as before virtual time existed.
+  if (__builtin_expect(!vdso::abi::virtual_time_on(vdso_data_page), 1))
+    return reinterpret_cast<ClockFn>(chain)(clock_id, ts);
   const int rc = reinterpret_cast<ClockFn>(chain)(clock_id, ts);
-  if (rc == 0 && vdso::abi::virtual_time_on(vdso_data_page))
+  if (rc == 0)
     *ts = vdso::abi::to_virtual(vdso_data_page.virtual_time, clock_id, *ts);
   return rc;
 }
