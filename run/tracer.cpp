@@ -154,8 +154,11 @@ int Tracer::run() {
         break;
       case PTRACE_EVENT_SECCOMP: on_seccomp_stop(pid, tracee); break;
       case 0:
-        if (signal == (SIGTRAP | 0x80) && tracee.deadline.pending) {
-          finish_deadline(pid, *virtual_time_, &tracee.deadline);
+        if (signal == (SIGTRAP | 0x80)) {
+          // A syscall-exit-stop (PTRACE_O_TRACESYSGOOD): only ever asked
+          // for after a translated sleep or timer; never a signal to deliver.
+          if (tracee.deadline.pending)
+            finish_deadline(pid, *virtual_time_, &tracee.deadline);
           resume(pid, 0);
         } else {
           on_signal_stop(pid, tracee, signal);
