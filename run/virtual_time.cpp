@@ -23,7 +23,7 @@ bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt,
   *vt = {};
   vt->rate_mult = options.freeze       ? 0
                   : options.rate_given ? options.rate_mult
-                                       : uint64_t{1} << abi::kVirtualRateShift;
+                                       : abi::kVirtualRateOne;
   // Each clock starts where the host's is (MONOTONIC's family stays in
   // step with the host's), except REALTIME's family, which --at or
   // --offset move. A coarse clock shares its fine twin's bases, so the two
