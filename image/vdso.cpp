@@ -55,6 +55,24 @@ __attribute__((noinline)) int chain_or_syscall(const uint64_t& chain_slot, long 
   return static_cast<int>(raw_syscall2(syscall_number, clock_id, reinterpret_cast<long>(ts)));
 }
 
+// A fine clock that the page's counter does not serve: the host's chain
+// target, transformed under virtual time; else the system call, which a
+// supervisor answers in virtual time already. Out of line, as above.
+__attribute__((noinline)) int fine_fallback(int clock_id, Timespec* ts) {
+  const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_gettime);
+  if (chain == 0) {
+    return static_cast<int>(
+        raw_syscall2(vdso::abi::kSysClockGettime, clock_id, reinterpret_cast<long>(ts)));
+  }
+  // Without virtual time a tail call, as before virtual time existed.
+  if (__builtin_expect(!vdso::abi::virtual_time_on(vdso_data_page), 1))
+    return reinterpret_cast<ClockFn>(chain)(clock_id, ts);
+  const int rc = reinterpret_cast<ClockFn>(chain)(clock_id, ts);
+  if (rc == 0)
+    *ts = vdso::abi::to_virtual(vdso_data_page.virtual_time, clock_id, *ts);
+  return rc;
+}
+
 // getcpu's fallback: the host's chain target, else the system call.
 __attribute__((noinline)) int getcpu_fallback(unsigned* cpu, unsigned* node, void* unused) {
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.getcpu);
@@ -71,8 +89,13 @@ __attribute__((noinline)) int getcpu_fallback(unsigned* cpu, unsigned* node, voi
 // A fine clock from the TSC, or false when the page's clock mode sends it
 // to the fallback.
 inline bool read_fine(int clock_id, Timespec* ts) {
-  return vdso::abi::read_fine<vdso::abi::CounterAccess::kUser>(vdso_data_page, clock_id, ts,
-                                                               vdso::abi::rdtsc_ordered);
+  if (!vdso::abi::read_fine<vdso::abi::CounterAccess::kUser>(vdso_data_page, clock_id, ts,
+                                                             vdso::abi::rdtsc_ordered)) {
+    return false;
+  }
+  if (__builtin_expect(vdso::abi::virtual_time_on(vdso_data_page), 0))
+    *ts = vdso::abi::to_virtual(vdso_data_page.virtual_time, clock_id, *ts);
+  return true;
 }
 
 bool fine_clocks_usable() {
@@ -98,10 +121,12 @@ int __vdso_clock_gettime(int clock_id, Timespec* ts) {
                                  static_cast<uint32_t>(vdso::abi::CoarseClock::kMonotonic));
     return 0;
   }
-  // The fine clocks: from the TSC when the page's clock mode allows it.
-  if (__builtin_expect(vdso::abi::page_serves_fine(clock_id), 1) &&
-      __builtin_expect(read_fine(clock_id, ts), 1)) {
-    return 0;
+  // The fine clocks: from the TSC when the page's clock mode allows it,
+  // else from the host.
+  if (__builtin_expect(vdso::abi::page_serves_fine(clock_id), 1)) {
+    if (__builtin_expect(read_fine(clock_id, ts), 1))
+      return 0;
+    return fine_fallback(clock_id, ts);
   }
   return chain_or_syscall(vdso_chain_page.clock_gettime, vdso::abi::kSysClockGettime, clock_id, ts);
 }
@@ -138,6 +163,18 @@ int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
     return 0;
   }
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.gettimeofday);
+  if (chain != 0 && __builtin_expect(vdso::abi::virtual_time_on(vdso_data_page), 0)) {
+    // REALTIME in virtual time, then cut to microseconds: what the
+    // supervisor answers to the system call, so the two agree.
+    if (tv != nullptr) {
+      const int rc = fine_fallback(vdso::abi::kClockRealtime, &now);
+      if (rc != 0)
+        return rc;
+      tv->sec = now.sec;
+      tv->usec = now.nsec / 1000;
+    }
+    return tz != nullptr ? reinterpret_cast<GettimeofdayFn>(chain)(nullptr, tz) : 0;
+  }
   if (chain != 0)
     return reinterpret_cast<GettimeofdayFn>(chain)(tv, tz);
   return static_cast<int>(raw_syscall2(vdso::abi::kSysGettimeofday, reinterpret_cast<long>(tv),

@@ -1,8 +1,11 @@
 #include "clock_calls.h"
 
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/user.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -35,24 +38,84 @@ void set_bytes(ClockReply* reply, uint64_t address, const T& value) {
   std::memcpy(reply->bytes, &value, sizeof(T));
 }
 
-}  // namespace
-
-bool answers_clock_call(uint64_t nr, uint64_t arg0) {
-  if (nr == kSysTime)
+bool answers_clock_id(uint64_t nr, int clock_id, bool virtual_time) {
+  if (abi::page_serves(clock_id))
     return true;
-  return is_clock_call(nr) && abi::page_serves(clock_id_of(arg0));
+  return virtual_time && nr == static_cast<uint64_t>(abi::kSysClockGettime) &&
+         abi::virtual_time_moves(clock_id);
 }
 
-AnsweredClockIds answered_clock_ids() {
+// The host's reading of `clock_id`, through the filter (see clock_calls.h).
+// 0 or -errno.
+int host_clock_gettime(int clock_id, abi::Timespec* ts, uint64_t cookie) {
+  timespec host;
+  if (syscall(SYS_clock_gettime, clock_id, &host, cookie) != 0)
+    return -errno;
+  *ts = {host.tv_sec, host.tv_nsec};
+  return 0;
+}
+
+// A clock virtual time moves, as the image gives it: the coarse ones from
+// the page (virtual already), the others the host's reading, transformed.
+int virtual_clock_gettime(const Timekeeper& timekeeper, int clock_id, abi::Timespec* ts,
+                          uint64_t cookie) {
+  if (abi::page_serves(clock_id))
+    return timekeeper.clock_gettime(clock_id, ts);
+  const int rc = host_clock_gettime(clock_id, ts, cookie);
+  if (rc == 0)
+    *ts = abi::to_virtual(timekeeper.page().virtual_time, clock_id, *ts);
+  return rc;
+}
+
+ClockReply reply_to_gettimeofday(const Timekeeper& timekeeper, const uint64_t args[6],
+                                 uint64_t cookie) {
+  ClockReply reply;
+  if (args[0] != 0) {
+    abi::Timespec now{};
+    reply.error = -virtual_clock_gettime(timekeeper, abi::kClockRealtime, &now, cookie);
+    if (reply.error != 0)
+      return reply;
+    // As the image: virtual REALTIME, cut to microseconds.
+    set_bytes(&reply, args[0], abi::Timeval{now.sec, now.nsec / 1000});
+  }
+  if (args[1] != 0) {
+    struct timezone tz {};
+    if (syscall(SYS_gettimeofday, nullptr, &tz, cookie) != 0) {
+      reply.error = errno;
+      return reply;
+    }
+    const abi::Timezone ours{tz.tz_minuteswest, tz.tz_dsttime};
+    static_assert(sizeof(ours) <= sizeof(reply.second_bytes));
+    reply.second_address = args[1];
+    reply.second_size = sizeof(ours);
+    std::memcpy(reply.second_bytes, &ours, sizeof(ours));
+  }
+  return reply;
+}
+
+}  // namespace
+
+bool answers_clock_call(uint64_t nr, uint64_t arg0, bool virtual_time) {
+  if (nr == kSysTime)
+    return true;
+  if (nr == static_cast<uint64_t>(abi::kSysGettimeofday))
+    return virtual_time;
+  return is_clock_call(nr) && answers_clock_id(nr, clock_id_of(arg0), virtual_time);
+}
+
+AnsweredClockIds answered_clock_ids(uint64_t nr, bool virtual_time) {
   AnsweredClockIds answered;
   for (int id = 0; id < abi::kMaxClocks; ++id) {
-    if (abi::page_serves(id))
+    if (answers_clock_id(nr, id, virtual_time))
       answered.ids[answered.count++] = id;
   }
   return answered;
 }
 
-ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t args[6]) {
+ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t args[6],
+                    uint64_t cookie) {
+  if (nr == static_cast<uint64_t>(abi::kSysGettimeofday))
+    return reply_to_gettimeofday(timekeeper, args, cookie);
   ClockReply reply;
   abi::Timespec ts{};
   if (nr == kSysTime) {
@@ -72,7 +135,13 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
     return reply;
   }
   // clock_gettime: a null tp is written like any other, and faults.
-  timekeeper.clock_gettime(clock_id, &ts);
+  if (abi::page_serves(clock_id)) {
+    timekeeper.clock_gettime(clock_id, &ts);
+  } else {
+    reply.error = -virtual_clock_gettime(timekeeper, clock_id, &ts, cookie);
+    if (reply.error != 0)
+      return reply;
+  }
   set_bytes(&reply, args[1], ts);
   return reply;
 }
@@ -90,12 +159,12 @@ int write_to_process(pid_t tid, uint64_t address, const void* bytes, size_t size
   return -errno;
 }
 
-bool restart_interrupted_clock_call(pid_t tid) {
+bool restart_interrupted_clock_call(pid_t tid, bool virtual_time) {
   user_regs_struct regs;
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0)
     return false;
   if (static_cast<long>(regs.rax) != -kErestartsys || regs.cs != kUserCs64 ||
-      !answers_clock_call(regs.orig_rax, regs.rdi)) {
+      !answers_clock_call(regs.orig_rax, regs.rdi, virtual_time)) {
     return false;
   }
   regs.rax = static_cast<unsigned long long>(-kErestartnointr);

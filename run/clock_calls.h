@@ -2,9 +2,15 @@
 // Timekeeper the VDSO reads, so that a program mixing libc's coarse
 // clock_gettime (the page) with the system call sees one clock, as on
 // vdso-kernel. Answered: clock_gettime and clock_getres for the ids the page
-// serves, and time(2). Everything else stays with the host kernel: the
-// seccomp filter matches the system-call number and the clock id, so other
-// clocks never leave the kernel.
+// serves, and time(2). Under virtual time also clock_gettime for every id
+// virtual time moves (abi::virtual_time_moves: the host's reading,
+// transformed) and gettimeofday. Everything else stays with the host
+// kernel: the seccomp filter matches the system-call number and the clock
+// id, so other clocks never leave the kernel.
+//
+// The supervisor reads the host's clocks with the same system calls, which
+// its own filter would send back to it: it passes the cookie as the third
+// argument (which the kernel ignores), and the filter lets those through.
 //
 // The listener thread asks reply_to() what to answer; the tracer, at a
 // signal-delivery-stop, asks restart_interrupted_clock_call() to turn the
@@ -28,25 +34,36 @@ inline constexpr uint64_t kSysTime = 201;
 // Whether the supervisor answers system call `nr` with first argument
 // `arg0`: the test the seccomp filter makes, in C++. The clock id is the
 // low 32 bits, as the kernel reads a clockid_t.
-bool answers_clock_call(uint64_t nr, uint64_t arg0);
+// `virtual_time`: whether the tree runs on virtual time.
+bool answers_clock_call(uint64_t nr, uint64_t arg0, bool virtual_time);
 
-// The clock ids the filter matches (those the page serves), ascending.
+// The clock ids the filter matches for system call `nr` (clock_gettime or
+// clock_getres), ascending.
 struct AnsweredClockIds {
   int ids[abi::kMaxClocks];
   size_t count = 0;
 };
-AnsweredClockIds answered_clock_ids();
+AnsweredClockIds answered_clock_ids(uint64_t nr, bool virtual_time);
 
 // What the kernel would do for one answered call: write `size` bytes at
 // `address` in the caller (size 0: nothing to write, as for a null `res` or
 // `tloc`), and return `value` if that write succeeds; -EFAULT otherwise.
+// gettimeofday writes two structures: `second_*` is the timezone.
+// `error` non-zero: return -error without writing (the host's own error
+// for a clock it cannot read, such as an alarm clock without an RTC).
 struct ClockReply {
   uint64_t address = 0;
   size_t size = 0;
   unsigned char bytes[16] = {};
+  uint64_t second_address = 0;
+  size_t second_size = 0;
+  unsigned char second_bytes[8] = {};
   int64_t value = 0;
+  int error = 0;
 };
-ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t args[6]);
+// `cookie`: what the supervisor's own host reads pass (see above).
+ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t args[6],
+                    uint64_t cookie);
 
 // Writes into the memory of thread `tid` as the kernel's copy_to_user
 // would: a read-only or unmapped destination fails with EFAULT (which is
@@ -60,6 +77,6 @@ int write_to_process(pid_t tid, uint64_t address, const void* bytes, size_t size
 // -ERESTARTSYS, which becomes EINTR under a handler without SA_RESTART),
 // make it -ERESTARTNOINTR: the handler runs, then the call is made again,
 // and it never fails with EINTR, as on Linux. True if it did.
-bool restart_interrupted_clock_call(pid_t tid);
+bool restart_interrupted_clock_call(pid_t tid, bool virtual_time);
 
 }  // namespace vdso::run

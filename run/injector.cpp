@@ -285,7 +285,11 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
   put(VDSO_RUN_PARAM_TOTAL_SIZE, memory_.mapping_size());
   put(VDSO_RUN_PARAM_IMAGE_SIZE, memory_.image_size());
   put(VDSO_RUN_PARAM_AUXV_SLOT, auxv.sysinfo_slot);
-  const abi::ChainPage chain = host_.chain_for(auxv.sysinfo_ehdr);
+  abi::ChainPage chain = host_.chain_for(auxv.sysinfo_ehdr);
+  if (drop_fine_clock_chain_) {
+    chain.clock_gettime = 0;
+    chain.gettimeofday = 0;
+  }
   static_assert(VDSO_RUN_PARAM_CHAIN_WORDS * 8 == __builtin_offsetof(abi::ChainPage, reserved));
   std::memcpy(params + VDSO_RUN_PARAM_CHAIN, &chain, VDSO_RUN_PARAM_CHAIN_WORDS * 8);
   put(VDSO_RUN_PARAM_MODE, injection->traps ? VDSO_RUN_MODE_TRAP : VDSO_RUN_MODE_JUMP);

@@ -71,6 +71,12 @@ class Injector {
   // traps even on success.
   bool begin(pid_t pid, bool trap, Injection* injection, ProgramKind* kind, std::string* error);
 
+  // Under virtual time on a host whose vDSO makes the system call for the
+  // fine clocks: the image must not chain them (the supervisor answers
+  // that call in virtual time already, and the image would transform it
+  // twice), so their chain slots stay 0 and the image makes the call.
+  void drop_fine_clock_chain() { drop_fine_clock_chain_ = true; }
+
   // True if a signal stop of `pid` comes from the stub itself: its int3
   // or a fault, raised by the kernel at an address inside the stub.
   static bool is_stub_stop(pid_t pid, const Injection& injection, int signal);
@@ -83,6 +89,7 @@ class Injector {
   const VdsoMemory& memory_;
   const HostVdso& host_;
   const uint64_t cookie_;
+  bool drop_fine_clock_chain_ = false;
   // Writes `size` bytes into the process, read-only text included.
   bool write_memory(pid_t pid, uint64_t address, const void* bytes, size_t size);
 

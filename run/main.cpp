@@ -5,6 +5,7 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "ticker.h"
 #include "tracer.h"
 #include "vdso_memory.h"
+#include "virtual_time.h"
 
 #ifndef VDSO_RUN_VERSION
 #define VDSO_RUN_VERSION "unknown"
@@ -114,6 +116,17 @@ void print_stats(const Options& options, const Ticker& ticker, const TraceStats&
                static_cast<unsigned long long>(trace.clock_calls_restarted),
                static_cast<unsigned long long>(clocks.gone),
                static_cast<unsigned long long>(clocks.left_to_host));
+  if (abi::virtual_time_on(page)) {
+    const abi::VirtualClock& realtime = page.virtual_time.clocks[abi::kClockRealtime];
+    std::fprintf(stderr,
+                 "vdso-run: stats: virtual time: REALTIME started at %lld.%09lld, rate %.6f, "
+                 "sleeps and timers translated %llu\n",
+                 static_cast<long long>(realtime.virtual_base.sec),
+                 static_cast<long long>(realtime.virtual_base.nsec),
+                 static_cast<double>(abi::load_relaxed(page.virtual_time.rate_mult)) /
+                     static_cast<double>(abi::kVirtualRateOne),
+                 static_cast<unsigned long long>(trace.deadlines_translated));
+  }
   const abi::Timespec realtime =
       abi::read_coarse(page, static_cast<uint32_t>(abi::CoarseClock::kRealtime));
   const abi::Timespec monotonic =
@@ -139,6 +152,22 @@ void print_stats(const Options& options, const Ticker& ticker, const TraceStats&
   std::fprintf(stderr,
                "vdso-run: stats: supervisor cpu %.1f ms over %.3f s wall (%.2f%% of a core)\n",
                cpu * 1e3, wall, wall > 0 ? 100.0 * cpu / wall : 0.0);
+}
+
+// Whether the host's vDSO makes the system call for a fine clock (a clock
+// source without a vDSO mode, such as hpet or acpi_pm). Asked of the
+// filter itself: this thread inherits it, and under virtual time every such
+// call is answered by the listener, so it is counted there.
+bool host_vdso_calls_the_kernel(const SeccompListener& listener) {
+  const uint64_t before = listener.clock_calls().answered;
+  for (clockid_t id :
+       {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI}) {
+    timespec ts;
+    clock_gettime(id, &ts);
+  }
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  return listener.clock_calls().answered != before;
 }
 
 int exit_status_of(const char* program, int status) {
@@ -173,6 +202,13 @@ int run_main(int argc, char** argv) {
   }
   timespec start;
   clock_gettime(CLOCK_MONOTONIC, &start);
+  // Before anything runs: a start out of range is a usage error.
+  abi::VirtualTime virtual_time{};
+  const bool virtual_time_on = options.virtual_time.on();
+  if (virtual_time_on && !make_virtual_time(options.virtual_time, &virtual_time, &error)) {
+    std::fprintf(stderr, "vdso-run: %s\nTry 'vdso-run --help'.\n", error.c_str());
+    return kExitOwnError;
+  }
 
   // Seed steps 1-2: the data page and the code page.
   VdsoMemory memory;
@@ -180,6 +216,8 @@ int run_main(int argc, char** argv) {
     die("cannot create the VDSO pages: " + error);
   // Seed step 3: the tick.
   Ticker ticker(memory.data_page(), options.hz, read_host_configuration());
+  if (virtual_time_on)
+    ticker.set_virtual_time(virtual_time);
   if (!ticker.start(&error))
     die(error);
 
@@ -202,7 +240,15 @@ int run_main(int argc, char** argv) {
   install_signal_handlers();
 
   Injector injector(memory, host, listener.cookie());
-  Tracer tracer(injector, options.verbose);
+  if (virtual_time_on && host_vdso_calls_the_kernel(listener)) {
+    injector.drop_fine_clock_chain();
+    if (options.verbose) {
+      std::fprintf(stderr,
+                   "vdso-run: the host vDSO makes the system call for the fine clocks: the "
+                   "image makes it directly, answered in virtual time\n");
+    }
+  }
+  Tracer tracer(injector, options.verbose, virtual_time_on ? &virtual_time : nullptr);
   tracer.set_reporter(
       [&] { print_stats(options, ticker, tracer.stats(), listener, memory.data_page(), start); });
   Launch launch;

@@ -15,9 +15,11 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <tuple>
 #include <vector>
 
 #include "clock_calls.h"
+#include "deadlines.h"
 #include "stub_abi.h"
 #include "thread_signals.h"
 
@@ -28,7 +30,17 @@ namespace {
 // every instruction is in (the offsets are relative and 8 bits wide).
 class FilterBuilder {
  public:
-  enum Label { kNotify, kAllow, kCheckClockId, kCheckCookie, kLabels };
+  enum Label {
+    kNotify,
+    kAllow,
+    kCheckGettimeId,
+    kCheckGetresId,
+    kCheckOwnClockRead,
+    kCheckOwnRead,
+    kCheckCookie,
+    kTrace,
+    kLabels
+  };
 
   void load(uint32_t offset) { code_.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset)); }
   // If the accumulator equals `value` go to `match`, else to `other`
@@ -65,30 +77,64 @@ class FilterBuilder {
 
 // x86_64 only: a 32-bit (int 0x80, its own numbers) or x32 call (number
 // with __X32_SYSCALL_BIT, so it matches none below) goes to the host.
-std::vector<sock_filter> build_filter(uint32_t cookie_low) {
+// Without virtual time the filter is what it always was; with it,
+// clock_gettime matches every id virtual time moves, gettimeofday is
+// answered too, and both let the supervisor's own host reads through (the
+// cookie in their third argument); the sleeps and timers go to the tracer.
+// Only a traced tree reaches these calls: the supervisor's own threads make
+// none of them (the ticker, which sleeps, started before the filter).
+std::vector<sock_filter> build_filter(uint32_t cookie_low, bool virtual_time) {
   using B = FilterBuilder;
   constexpr uint32_t kArgLow = offsetof(seccomp_data, args[0]);  // little-endian: low half
-  const AnsweredClockIds clocks = answered_clock_ids();
+  constexpr uint32_t kArg2Low = offsetof(seccomp_data, args[2]);
+  const auto gettime = static_cast<uint64_t>(abi::kSysClockGettime);
+  const auto getres = static_cast<uint64_t>(abi::kSysClockGetres);
+  const AnsweredClockIds gettime_ids = answered_clock_ids(gettime, virtual_time);
+  const AnsweredClockIds getres_ids = answered_clock_ids(getres, virtual_time);
   B filter;
   filter.load(offsetof(seccomp_data, arch));
   filter.jump_if_equal(AUDIT_ARCH_X86_64, B::kNext, B::kAllow);
   filter.load(offsetof(seccomp_data, nr));
   filter.jump_if_equal(VDSO_RUN_FD_SYSCALL, B::kCheckCookie, B::kNext);
   filter.jump_if_equal(static_cast<uint32_t>(kSysTime), B::kNotify, B::kNext);
-  const int clock_check = clocks.count > 0 ? B::kCheckClockId : B::kAllow;
-  filter.jump_if_equal(static_cast<uint32_t>(abi::kSysClockGettime), clock_check, B::kNext);
-  filter.jump_if_equal(static_cast<uint32_t>(abi::kSysClockGetres), clock_check, B::kAllow);
-  // The kernel reads a clockid_t, the low 32 bits of the argument.
-  filter.place(B::kCheckClockId);
-  filter.load(kArgLow);
-  for (size_t i = 0; i < clocks.count; ++i) {
-    const bool last = i + 1 == clocks.count;
-    filter.jump_if_equal(static_cast<uint32_t>(clocks.ids[i]), B::kNotify,
-                         last ? B::kAllow : B::kNext);
+  if (virtual_time) {
+    // The sleeps and timers whose time the tracer translates (deadlines.h).
+    for (long nr : {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime, kSysTimerfdSettime})
+      filter.jump_if_equal(static_cast<uint32_t>(nr), B::kTrace, B::kNext);
+    filter.jump_if_equal(static_cast<uint32_t>(abi::kSysGettimeofday), B::kCheckOwnRead, B::kNext);
+    filter.jump_if_equal(static_cast<uint32_t>(gettime), B::kCheckOwnClockRead, B::kNext);
+  } else {
+    filter.jump_if_equal(static_cast<uint32_t>(gettime),
+                         gettime_ids.count > 0 ? B::kCheckGettimeId : B::kAllow, B::kNext);
   }
+  filter.jump_if_equal(static_cast<uint32_t>(getres),
+                       getres_ids.count > 0 ? B::kCheckGetresId : B::kAllow, B::kAllow);
+  // The kernel reads a clockid_t, the low 32 bits of the argument.
+  const auto match_ids = [&](const AnsweredClockIds& ids) {
+    filter.load(kArgLow);
+    for (size_t i = 0; i < ids.count; ++i) {
+      const bool last = i + 1 == ids.count;
+      filter.jump_if_equal(static_cast<uint32_t>(ids.ids[i]), B::kNotify,
+                           last ? B::kAllow : B::kNext);
+    }
+  };
+  if (virtual_time) {
+    filter.place(B::kCheckOwnClockRead);
+    filter.load(kArg2Low);
+    filter.jump_if_equal(cookie_low, B::kAllow, B::kCheckGettimeId);
+    filter.place(B::kCheckOwnRead);
+    filter.load(kArg2Low);
+    filter.jump_if_equal(cookie_low, B::kAllow, B::kNotify);
+  }
+  filter.place(B::kCheckGettimeId);
+  match_ids(gettime_ids);
+  filter.place(B::kCheckGetresId);
+  match_ids(getres_ids);
   filter.place(B::kCheckCookie);
   filter.load(kArgLow);
   filter.jump_if_equal(cookie_low, B::kNotify, B::kAllow);
+  filter.place(B::kTrace);
+  filter.ret(SECCOMP_RET_TRACE);
   filter.place(B::kNotify);
   filter.ret(SECCOMP_RET_USER_NOTIF);
   filter.place(B::kAllow);
@@ -96,8 +142,8 @@ std::vector<sock_filter> build_filter(uint32_t cookie_low) {
   return filter.finish();
 }
 
-int install_filter(uint32_t cookie_low) {
-  std::vector<sock_filter> filter = build_filter(cookie_low);
+int install_filter(uint32_t cookie_low, bool virtual_time) {
+  std::vector<sock_filter> filter = build_filter(cookie_low, virtual_time);
   sock_fprog program{.len = static_cast<unsigned short>(filter.size()), .filter = filter.data()};
   return static_cast<int>(
       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
@@ -112,13 +158,14 @@ constexpr uint64_t kSeccompUserNotifFdSyncWakeUp = 1;
 
 bool SeccompListener::start(std::string* error, std::string* note) {
   const auto cookie_low = static_cast<uint32_t>(cookie_);
-  listener_ = install_filter(cookie_low);
+  virtual_time_ = abi::virtual_time_on(timekeeper_.page());
+  listener_ = install_filter(cookie_low, virtual_time_);
   if (listener_ < 0 && errno == EACCES) {
     // An unprivileged filter requires no_new_privs. Under ptrace a setuid
     // program gains nothing anyway, so the tree loses nothing it had.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
       *note = "no_new_privs set (needed for an unprivileged seccomp filter)";
-      listener_ = install_filter(cookie_low);
+      listener_ = install_filter(cookie_low, virtual_time_);
     }
   }
   if (listener_ < 0) {
@@ -177,7 +224,7 @@ void SeccompListener::serve() {
       args[i] = request.data.args[i];
     if (nr == VDSO_RUN_FD_SYSCALL && request.data.args[0] == cookie_) {
       deliver_fd(request.id);
-    } else if (answers_clock_call(nr, args[0])) {
+    } else if (answers_clock_call(nr, args[0], virtual_time_)) {
       answer_clock_call(request.id, request.pid, nr, args);
     } else {
       reply(request.id, ENOSYS, 0, false);  // a wrong cookie: the call does not exist
@@ -202,17 +249,20 @@ void SeccompListener::deliver_fd(uint64_t id) {
 
 void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
                                         const uint64_t args[6]) {
-  const ClockReply answer = reply_to(timekeeper_, nr, args);
+  const ClockReply answer = reply_to(timekeeper_, nr, args, cookie_);
   // The caller may have been interrupted or killed since it asked, and its
   // thread id reused: write only into a caller that is still waiting.
   if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) != 0) {
     gone_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  int error = 0;
-  if (answer.size != 0) {
-    const int written =
-        write_to_process(static_cast<pid_t>(pid), answer.address, answer.bytes, answer.size);
+  int error = answer.error;
+  for (const auto& [address, size, bytes] :
+       {std::tuple{answer.address, answer.size, answer.bytes},
+        std::tuple{answer.second_address, answer.second_size, answer.second_bytes}}) {
+    if (size == 0 || error != 0)
+      continue;
+    const int written = write_to_process(static_cast<pid_t>(pid), address, bytes, size);
     if (written == -ESRCH) {
       gone_.fetch_add(1, std::memory_order_relaxed);  // killed after the check
       return;
@@ -224,13 +274,19 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
       // supervisor): the host answers, as it did before the listener did.
       if (left_to_host_.fetch_add(1, std::memory_order_relaxed) == 0) {
         std::fprintf(stderr,
-                     "vdso-run: warning: cannot write into pid %u (%s): its coarse clock "
-                     "system calls go to the host, whose clocks run behind the page\n",
+                     "vdso-run: warning: cannot write into pid %u (%s): its clock system "
+                     "calls go to the host, whose clocks are not the tree's\n",
                      pid, strerror(-written));
       }
       reply(id, 0, 0, true);
       return;
     }
+  }
+  if (error != 0 && error != EFAULT) {
+    // The host's own refusal (e.g. an alarm clock without an RTC): give it
+    // as the host would, not counted as answered.
+    reply(id, error, 0, false);
+    return;
   }
   // Counted before the reply: once answered, the caller may exit, and the
   // tree with it, before this thread runs again.

@@ -10,7 +10,8 @@
 //    Unlike opening /proc/<supervisor>/fd/N, this works after the program
 //    drops its uid, in a chroot without /proc and in a new pid namespace.
 // 2. The clock system calls the page serves (clock_calls.h): answered from
-//    the Timekeeper the VDSO reads, so both paths agree.
+//    the Timekeeper the VDSO reads, so both paths agree. Under virtual time,
+//    every clock read virtual time moves.
 //
 // One thread answers both, and never waits on a process of the tree: each
 // answer is a few non-blocking calls, and a process that went away meanwhile
@@ -66,6 +67,7 @@ class SeccompListener {
   const uint64_t cookie_;
   const Timekeeper& timekeeper_;
   int listener_ = -1;
+  bool virtual_time_ = false;  // set by start(), from the page
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> answered_{0};
   std::atomic<uint64_t> faults_{0};

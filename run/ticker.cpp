@@ -127,12 +127,9 @@ void Ticker::run() {
 
 void Ticker::follow_realtime(int64_t monotonic_ns) {
   const int64_t host_offset = now_ns(CLOCK_REALTIME) - monotonic_ns;
-  const abi::DataPage& page = timekeeper_->page();
-  const auto realtime = static_cast<uint32_t>(abi::CoarseClock::kRealtime);
-  const auto monotonic = static_cast<uint32_t>(abi::CoarseClock::kMonotonic);
-  const int64_t our_offset = ns_from_timespec(abi::read_coarse(page, realtime)) -
-                             ns_from_timespec(abi::read_coarse(page, monotonic)) +
-                             timekeeper_->pending_adjustment_ns();
+  // In host time: under virtual time the page's coarse clocks are not.
+  const int64_t our_offset =
+      timekeeper_->realtime_offset_ns() + timekeeper_->pending_adjustment_ns();
   const int64_t drift = host_offset - our_offset;
   // Below this, the difference is reading noise between the two samples.
   constexpr int64_t kNoiseNs = 20'000;

@@ -33,6 +33,9 @@ class Ticker {
   Ticker(const Ticker&) = delete;
   Ticker& operator=(const Ticker&) = delete;
 
+  // Virtual time for the tree (Timekeeper::set_virtual_time); before start().
+  void set_virtual_time(const abi::VirtualTime& vt) { timekeeper_->set_virtual_time(vt); }
+
   // Starts the thread; false (with `error`) if it could not be created.
   bool start(std::string* error);
 

@@ -65,7 +65,12 @@ void note_job_control_signal(int signal) {
 }
 
 bool Tracer::seize(pid_t pid, std::string* error) {
-  if (ptrace(PTRACE_SEIZE, pid, nullptr, kTraceOptions) != 0) {
+  // The seccomp stops exist only under virtual time (the filter asks for
+  // them for the sleeps and timers it translates).
+  const long options =
+      kTraceOptions |
+      (virtual_time_ != nullptr ? PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD : 0);
+  if (ptrace(PTRACE_SEIZE, pid, nullptr, options) != 0) {
     *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(errno);
     return false;
   }
@@ -147,7 +152,18 @@ int Tracer::run() {
           resume(pid, 0);
         }
         break;
-      case 0: on_signal_stop(pid, tracee, signal); break;
+      case PTRACE_EVENT_SECCOMP: on_seccomp_stop(pid, tracee); break;
+      case 0:
+        if (signal == (SIGTRAP | 0x80)) {
+          // A syscall-exit-stop (PTRACE_O_TRACESYSGOOD): only ever asked
+          // for after a translated sleep or timer; never a signal to deliver.
+          if (tracee.deadline.pending)
+            finish_deadline(pid, *virtual_time_, &tracee.deadline);
+          resume(pid, 0);
+        } else {
+          on_signal_stop(pid, tracee, signal);
+        }
+        break;
       default: resume(pid, 0); break;
     }
   }
@@ -189,10 +205,19 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
   resume(pid, 0);
 }
 
+void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
+  if (virtual_time_ != nullptr && translate_deadline(pid, *virtual_time_, &tracee.deadline)) {
+    ++stats_.deadlines_translated;
+    ptrace(PTRACE_SYSCALL, pid, nullptr, 0);
+    return;
+  }
+  resume(pid, 0);
+}
+
 void Tracer::on_signal_stop(pid_t pid, Tracee& tracee, int signal) {
   if (!Injector::is_stub_stop(pid, tracee.injection, signal)) {
     ++stats_.signals_delivered;
-    if (restart_interrupted_clock_call(pid))
+    if (restart_interrupted_clock_call(pid, virtual_time_ != nullptr))
       ++stats_.clock_calls_restarted;
     resume(pid, signal);
     return;

@@ -10,6 +10,9 @@
 //   stub's SIGTRAP           (a trapping or failed stub) Injector::finish,
 //                            resume the program
 //   group-stop               PTRACE_LISTEN, so job control works
+//   seccomp event            (virtual time only) a sleep or absolute timer:
+//                            translate it (deadlines.h), resume to its
+//                            syscall-exit-stop, which restores it
 //   any other signal         deliver it unchanged; if it interrupted an
 //                            answered clock call, that call restarts
 //                            (clock_calls.h)
@@ -22,6 +25,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "deadlines.h"
 #include "injector.h"
 
 namespace vdso::run {
@@ -35,11 +39,15 @@ struct TraceStats {
   uint64_t stops = 0;          // ptrace stops handled
   uint64_t signals_delivered = 0;
   uint64_t clock_calls_restarted = 0;  // interrupted while the listener answered
+  uint64_t deadlines_translated = 0;   // sleeps and timers on virtual time
 };
 
 class Tracer {
  public:
-  Tracer(Injector& injector, bool verbose) : injector_(injector), verbose_(verbose) {}
+  // `virtual_time`: the tree's virtual time, or null when it runs on the
+  // host's. It must outlive the tracer.
+  Tracer(Injector& injector, bool verbose, const abi::VirtualTime* virtual_time)
+      : injector_(injector), verbose_(verbose), virtual_time_(virtual_time) {}
 
   // Seizes the first process of the tree (still waiting to exec).
   bool seize(pid_t pid, std::string* error);
@@ -56,15 +64,18 @@ class Tracer {
  private:
   struct Tracee {
     Injection injection;
+    DeadlineFixup deadline;  // a translated sleep or timer awaiting its exit
   };
 
   void on_exec(pid_t pid, Tracee& tracee);
   void on_signal_stop(pid_t pid, Tracee& tracee, int signal);
+  void on_seccomp_stop(pid_t pid, Tracee& tracee);
   void handle_interruption();
   void follow_job_stop(int signal);
 
   Injector& injector_;
   const bool verbose_;
+  const abi::VirtualTime* const virtual_time_;
   pid_t first_ = -1;
   int first_status_ = 0;
   std::unordered_map<pid_t, Tracee> tracees_;

@@ -12,6 +12,7 @@ packages=(
   musl-tools golang-go                    # programs bound by other runtimes
   python3 strace util-linux               # vdso-run tests: pty job control, a tracer in the tree
   groff-base                              # the install test checks the man pages
+  faketime                                # vdso-run benchmarks: libfaketime, the peer for virtual time
 )
 
 missing=()

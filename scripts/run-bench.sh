@@ -5,6 +5,9 @@
 # alternate between the two, medians reported), the extra cost of a
 # fork+exec, the supervisor's CPU at --hz 1000 with an idle tree against a
 # bare timer at the same rate, and the worst lag with every core busy.
+# Virtual time: the same clocks under vdso-run --at against the host's vDSO
+# and against libfaketime (Debian's faketime, LD_PRELOAD) at the same start,
+# and the raw system call vdso-run answers under --at against the host's.
 #
 # Usage: scripts/run-bench.sh [--quick] [BUILD_DIR]   (after cmake --build)
 # --quick: the clocks and the exec cost only, fewer rounds (for make demo).
@@ -28,12 +31,22 @@ for tool in "$vdso_run" "$bench/libc_clock_bench" "$bench/exec_loop" "$bench/tim
   [ -x "$tool" ] || { echo "run-bench: $tool is missing: build first" >&2; exit 1; }
 done
 
-echo "vdso-run benchmarks: $rounds alternating rounds (host vDSO, then vdso-run)" >&2
+libfaketime=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+[ -e "$libfaketime" ] || { echo "run-bench: $libfaketime is missing (Debian package faketime)" >&2; exit 1; }
+start_time=2038-01-19T03:14:07Z
+
+echo "vdso-run benchmarks: $rounds alternating rounds (host vDSO, vdso-run, vdso-run --at," \
+  "libfaketime)" >&2
 for round in $(seq "$rounds"); do
   echo "  clocks, round $round" >&2
   "$bench/libc_clock_bench" --benchmark_min_time=0.2 --benchmark_format=json >"$work/host.$round.json"
   "$vdso_run" "$bench/libc_clock_bench" --benchmark_min_time=0.2 --benchmark_format=json \
     >"$work/ours.$round.json"
+  "$vdso_run" --at $start_time "$bench/libc_clock_bench" --benchmark_min_time=0.2 \
+    --benchmark_format=json >"$work/at.$round.json"
+  LD_PRELOAD=$libfaketime FAKETIME="@2038-01-19 03:14:07" TZ=UTC \
+    "$bench/libc_clock_bench" --benchmark_min_time=0.2 --benchmark_format=json \
+    >"$work/faketime.$round.json"
 done
 
 for round in $(seq "$rounds"); do
@@ -67,7 +80,7 @@ def medians(kind):
     runs = {}
     for r in range(1, rounds + 1):
         data = json.loads((work / f"{kind}.{r}.json").read_text())
-        assert data["context"].get("vdso") == ("host" if kind == "host" else "vdso-run"), data["context"]
+        assert data["context"].get("vdso") == ("vdso-run" if kind in ("ours", "at") else "host"), data["context"]
         for b in data["benchmarks"]:
             runs.setdefault(b["name"], []).append(b["real_time"])
     return {name: statistics.median(v) for name, v in runs.items()}
@@ -100,6 +113,32 @@ print("|---|---|---|---|---|")
 for label, key, target in syscall_rows:
     h, o = host[key], ours[key]
     print(f"| {label} | {h:.0f} ns | {o:.0f} ns | {o / h:.1f}x | {target} |")
+
+at, faketime = medians("at"), medians("faketime")
+virtual_rows = [
+    ("clock_gettime(CLOCK_MONOTONIC_COARSE)", "clock_via_libc/CLOCK_MONOTONIC_COARSE", 1.2),
+    ("clock_gettime(CLOCK_REALTIME_COARSE)", "clock_via_libc/CLOCK_REALTIME_COARSE", 1.2),
+    ("clock_gettime(CLOCK_REALTIME)", "clock_via_libc/CLOCK_REALTIME", 1.3),
+    ("clock_gettime(CLOCK_MONOTONIC)", "clock_via_libc/CLOCK_MONOTONIC", 1.3),
+    ("gettimeofday", "gettimeofday_via_libc", 1.3),
+]
+print()
+print(f"| virtual time: call through glibc ({rounds} alternating rounds, medians) | host vDSO (real time) | "
+      "vdso-run --at | ratio | libfaketime | ratio | target (vdso-run --at) |")
+print("|---|---|---|---|---|---|---|")
+for label, key, target in virtual_rows:
+    h, a, f = host[key], at[key], faketime[key]
+    verdict = "met" if a / h <= target else "NOT met"
+    print(f"| {label} | {h:.1f} ns | {a:.1f} ns | {a / h:.2f}x | {f:.1f} ns | {f / h:.2f}x | "
+          f"<= {target}x host: {verdict} |")
+print()
+print(f"| virtual time: raw system call ({rounds} alternating rounds, medians) | host kernel (real time) | "
+      "vdso-run --at | ratio | libfaketime |")
+print("|---|---|---|---|---|")
+for label, key in [("syscall(SYS_clock_gettime, CLOCK_MONOTONIC): answered by vdso-run", "clock_via_syscall/CLOCK_MONOTONIC"),
+                   ("syscall(SYS_clock_gettime, CLOCK_MONOTONIC_COARSE): answered by vdso-run", "clock_via_syscall/CLOCK_MONOTONIC_COARSE")]:
+    h, a = host[key], at[key]
+    print(f"| {label} | {h:.0f} ns | {a:.0f} ns | {a / h:.1f}x | real time (not intercepted) |")
 
 exec_host = statistics.median(int(x) for x in (work / "exec.host").read_text().split())
 exec_ours = statistics.median(int(x) for x in (work / "exec.ours").read_text().split())

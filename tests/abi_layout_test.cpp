@@ -22,7 +22,7 @@ TEST(AbiLayout, PageIsOnePageWithFixedOffsets) {
 }
 
 TEST(AbiLayout, Version2AddsTheFineClocksGetcpuAndTheConfiguration) {
-  EXPECT_EQ(kLayoutVersion, 2u);
+  EXPECT_EQ(kLayoutVersion, 3u);
   EXPECT_EQ(offsetof(DataPage, clock_mode), 64u);
   EXPECT_EQ(offsetof(DataPage, counter_shift), 68u);
   EXPECT_EQ(offsetof(DataPage, cycle_last), 72u);

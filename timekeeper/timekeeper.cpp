@@ -206,18 +206,49 @@ void Timekeeper::publish_system_info(const abi::SystemInfo& info) {
   abi::write_end(page_);
 }
 
+void Timekeeper::set_virtual_time(const abi::VirtualTime& vt) {
+  abi::write_begin(page_);
+  abi::VirtualTime& to = page_.virtual_time;
+  abi::store_relaxed(to.rate_mult, vt.rate_mult);
+  for (uint32_t id = 0; id < abi::kFineClockSlots; ++id) {
+    // The offset is derived here, so it always matches the bases.
+    const abi::VirtualClock clock =
+        abi::make_virtual_clock(vt.clocks[id].host_base_ns, vt.clocks[id].virtual_base);
+    abi::store_relaxed(to.clocks[id].host_base_ns, clock.host_base_ns);
+    abi::store_relaxed(to.clocks[id].virtual_base.sec, clock.virtual_base.sec);
+    abi::store_relaxed(to.clocks[id].virtual_base.nsec, clock.virtual_base.nsec);
+    abi::store_relaxed(to.clocks[id].offset.sec, clock.offset.sec);
+    abi::store_relaxed(to.clocks[id].offset.nsec, clock.offset.nsec);
+  }
+  abi::store_relaxed(to.mode, static_cast<uint32_t>(abi::VirtualTimeMode::kOn));
+  abi::write_end(page_);
+  virtual_time_ = true;
+  publish();
+}
+
+int64_t Timekeeper::realtime_offset_ns() const {
+  const abi::Timespec realtime{realtime_.sec, static_cast<int64_t>(realtime_.snsec >> shift_)};
+  const abi::Timespec monotonic{monotonic_.sec, static_cast<int64_t>(monotonic_.snsec >> shift_)};
+  return ns_from_timespec(realtime) - ns_from_timespec(monotonic);
+}
+
 void Timekeeper::publish() {
   const auto realtime_index = static_cast<uint32_t>(abi::CoarseClock::kRealtime);
   const auto monotonic_index = static_cast<uint32_t>(abi::CoarseClock::kMonotonic);
+  // The coarse clocks are the fine ones at cycle_last, in whole nanoseconds;
+  // under virtual time, transformed as a fine read of them would be.
+  abi::Timespec realtime{realtime_.sec, static_cast<int64_t>(realtime_.snsec >> shift_)};
+  abi::Timespec monotonic{monotonic_.sec, static_cast<int64_t>(monotonic_.snsec >> shift_)};
+  if (virtual_time_) {
+    realtime = abi::to_virtual(page_.virtual_time, abi::kClockRealtimeCoarse, realtime);
+    monotonic = abi::to_virtual(page_.virtual_time, abi::kClockMonotonicCoarse, monotonic);
+  }
 
   abi::write_begin(page_);
-  // The coarse clocks are the fine ones at cycle_last, in whole nanoseconds.
-  abi::store_relaxed(page_.coarse[realtime_index].sec, realtime_.sec);
-  abi::store_relaxed(page_.coarse[realtime_index].nsec,
-                     static_cast<int64_t>(realtime_.snsec >> shift_));
-  abi::store_relaxed(page_.coarse[monotonic_index].sec, monotonic_.sec);
-  abi::store_relaxed(page_.coarse[monotonic_index].nsec,
-                     static_cast<int64_t>(monotonic_.snsec >> shift_));
+  abi::store_relaxed(page_.coarse[realtime_index].sec, realtime.sec);
+  abi::store_relaxed(page_.coarse[realtime_index].nsec, realtime.nsec);
+  abi::store_relaxed(page_.coarse[monotonic_index].sec, monotonic.sec);
+  abi::store_relaxed(page_.coarse[monotonic_index].nsec, monotonic.nsec);
   abi::store_relaxed(page_.clock_mode, static_cast<uint32_t>(user_mode_));
   abi::store_relaxed(page_.counter_shift, shift_);
   abi::store_relaxed(page_.cycle_last, cycle_last_);
@@ -238,6 +269,8 @@ int Timekeeper::clock_gettime(int clock_id, abi::Timespec* out) const {
   }
   if (abi::page_serves_fine(clock_id) && read_counter_ != nullptr) {
     abi::read_fine<abi::CounterAccess::kKernel>(page_, clock_id, out, read_counter_);
+    if (virtual_time_)
+      *out = abi::to_virtual(page_.virtual_time, clock_id, *out);
     return 0;
   }
   return -abi::kEINVAL;

@@ -107,9 +107,20 @@ class Timekeeper {
   // The system's configuration (uname, CPUs, memory, ...); `info.present`
   // is set to 1 on publication.
   void publish_system_info(const abi::SystemInfo& info);
+  // Turns virtual time on (abi::VirtualTime; `vt.mode` is set to kOn and
+  // each clock's offset derived from its bases): from
+  // now on the coarse clocks are published transformed, and clock_gettime
+  // below answers virtual time. Once, before any program runs: readers
+  // take the transform without the seqcount.
+  void set_virtual_time(const abi::VirtualTime& vt);
+
+  // REALTIME minus MONOTONIC, in host time (what a host compares with its
+  // own clocks to keep REALTIME in step), virtual time or not.
+  int64_t realtime_offset_ns() const;
 
   // A kernel's clock_gettime/clock_getres: the coarse ids from the page,
-  // and with a counter reader every fine id through abi::read_fine, so the
+  // and with a counter reader every fine id through abi::read_fine (then
+  // abi::to_virtual under virtual time, as the image does), so the
   // system call and the VDSO can never disagree. -EINVAL for other ids
   // (and for fine ids on a nanosecond host, which answers them itself).
   int clock_gettime(int clock_id, abi::Timespec* out) const;
@@ -144,6 +155,7 @@ class Timekeeper {
   ShiftedTime monotonic_{};
   ShiftedTime realtime_{};
   __int128 pending_slew_snsec_ = 0;  // adjustment not yet applied, shifted ns
+  bool virtual_time_ = false;
 };
 
 // Nanoseconds since the epoch of a clock -> timespec (floor division, so

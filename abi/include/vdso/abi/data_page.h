@@ -29,7 +29,8 @@ inline constexpr uint64_t kChainPageMagic = 0x4e49'4148'4f53'4456;  // "VDSOHAIN
 // Bump on any change a reader could observe; readers check magic + version.
 // Version 2: the fine clocks (counter parameters and per-clock bases), the
 // getcpu instruction, the timezone and the system's configuration.
-inline constexpr uint32_t kLayoutVersion = 2;
+// Version 3: virtual time (the transform of every clock, see VirtualTime).
+inline constexpr uint32_t kLayoutVersion = 3;
 
 // Offsets of the two pages relative to the image's ELF header.
 inline constexpr int64_t kDataPageOffsetFromImage = -static_cast<int64_t>(kPageSize);
@@ -179,6 +180,58 @@ static_assert(__builtin_offsetof(SystemInfo, physical_memory_bytes) == 24);
 static_assert(__builtin_offsetof(SystemInfo, boot_time) == 32);
 static_assert(__builtin_offsetof(SystemInfo, uts) == 48);
 
+// ---- Virtual time ----------------------------------------------------------
+//
+// A host may run its processes on a virtual clock (vdso-run --at, --offset,
+// --rate, --freeze). The one transform, host time to virtual time, is
+//   virtual = virtual_base + (host - host_base) * rate
+// per clock id, with rate = rate_mult / 2^kVirtualRateShift (0 freezes).
+// It is written once, before any program runs, and never changes, so a
+// reader needs no seqcount for it. The coarse clocks in the page are
+// already virtual (the timekeeper publishes them transformed: the coarse
+// path costs nothing more); a fine clock read from a host (chained, or by
+// the supervisor) is transformed with to_virtual(). A clock and its coarse
+// twin share one transform, so they stay ordered; the rate is never
+// negative, so MONOTONIC never goes backwards.
+//
+// `mode` carries the layout version in its upper half, as ClockMode does.
+enum class VirtualTimeMode : uint32_t { kOff = 0, kOn = (kLayoutVersion << 16) | 1 };
+inline constexpr uint32_t kVirtualRateShift = 32;
+// The clocks virtual time moves: the REALTIME family (REALTIME, its coarse
+// and alarm twins, TAI) and the MONOTONIC family (MONOTONIC, MONOTONIC_RAW,
+// its coarse twin, BOOTTIME and its alarm twin). The CPU-time clocks stay
+// real: they measure work, not time.
+inline constexpr uint32_t kVirtualClockMask =
+    (1u << kClockRealtime) | (1u << kClockMonotonic) | (1u << kClockMonotonicRaw) |
+    (1u << kClockRealtimeCoarse) | (1u << kClockMonotonicCoarse) | (1u << kClockBoottime) |
+    (1u << kClockRealtimeAlarm) | (1u << kClockBoottimeAlarm) | (1u << kClockTai);
+
+constexpr bool virtual_time_moves(int clock_id) {
+  return static_cast<uint32_t>(clock_id) < kFineClockSlots &&
+         ((kVirtualClockMask >> static_cast<uint32_t>(clock_id)) & 1) != 0;
+}
+
+struct VirtualClock {
+  int64_t host_base_ns;   // the host clock's reading at the start
+  Timespec virtual_base;  // what the clock reads at that instant
+  // virtual_base - host_base_ns, normalised (0 <= nsec < 10^9): at rate 1
+  // (--at, --offset alone) the transform is one addition, with no
+  // multiplication or division on the fine path. See make_virtual_clock.
+  Timespec offset;
+};
+static_assert(sizeof(VirtualClock) == 40);
+static_assert(__builtin_offsetof(VirtualClock, offset) == 24);
+
+struct VirtualTime {
+  uint32_t mode;  // VirtualTimeMode
+  uint32_t reserved;
+  uint64_t rate_mult;                    // rate << kVirtualRateShift; 0: the clocks stand still
+  VirtualClock clocks[kFineClockSlots];  // by clock id; virtual_time_moves() ones
+};
+static_assert(sizeof(VirtualTime) == 496);
+static_assert(__builtin_offsetof(VirtualTime, rate_mult) == 8);
+static_assert(__builtin_offsetof(VirtualTime, clocks) == 16);
+
 // Fields:
 //   magic, layout_version  identify the page; written once before any reader.
 //   seq                    seqcount: odd while the writer is mid-update.
@@ -192,6 +245,8 @@ static_assert(__builtin_offsetof(SystemInfo, uts) == 48);
 //   timezone               what gettimeofday fills into a non-null tz.
 //   fine[12]               per clock id: its base at cycle_last.
 //   system                 the system's configuration.
+//   virtual_time           the virtual-time transform (written once, before
+//                          any reader, so outside the seqcount's care).
 // Everything after magic and layout_version is written under the seqcount.
 struct alignas(kPageSize) DataPage {
   uint64_t magic;
@@ -208,7 +263,8 @@ struct alignas(kPageSize) DataPage {
   uint32_t reserved0;
   FineBase fine[kFineClockSlots];
   SystemInfo system;
-  uint8_t reserved[kPageSize - 824];
+  VirtualTime virtual_time;
+  uint8_t reserved[kPageSize - 1320];
 };
 
 static_assert(sizeof(DataPage) == kPageSize);
@@ -226,7 +282,8 @@ static_assert(__builtin_offsetof(DataPage, getcpu_mode) == 80);
 static_assert(__builtin_offsetof(DataPage, timezone) == 84);
 static_assert(__builtin_offsetof(DataPage, fine) == 96);
 static_assert(__builtin_offsetof(DataPage, system) == 384);
-static_assert(__builtin_offsetof(DataPage, reserved) == 824);
+static_assert(__builtin_offsetof(DataPage, virtual_time) == 824);
+static_assert(__builtin_offsetof(DataPage, reserved) == 1320);
 // The strings are word-aligned, so readers copy them a word at a time.
 static_assert((__builtin_offsetof(DataPage, system) + __builtin_offsetof(SystemInfo, uts)) % 8 ==
               0);
@@ -447,6 +504,94 @@ inline bool read_fine(const DataPage& page, int clock_id, Timespec* out, ReadCou
     }
     cpu_relax();
   }
+}
+
+// ---- The virtual-time transform ---------------------------------------------
+//
+// The one copy, used by the image (fine clocks from the host), the
+// timekeeper (the coarse clocks it publishes) and the supervisor (answered
+// system calls, and deadlines through its inverse).
+
+inline constexpr uint64_t kVirtualRateOne = uint64_t{1} << kVirtualRateShift;
+
+// A clock whose host reading `host_base_ns` is `virtual_base` in virtual
+// time, with its offset.
+constexpr VirtualClock make_virtual_clock(int64_t host_base_ns, Timespec virtual_base) {
+  int64_t sec = virtual_base.sec - host_base_ns / kNanosecondsPerSecond;
+  int64_t nsec = virtual_base.nsec - host_base_ns % kNanosecondsPerSecond;
+  if (nsec < 0) {
+    nsec += kNanosecondsPerSecond;
+    --sec;
+  } else if (nsec >= kNanosecondsPerSecond) {
+    nsec -= kNanosecondsPerSecond;
+    ++sec;
+  }
+  return {host_base_ns, virtual_base, {sec, nsec}};
+}
+
+inline bool virtual_time_on(const DataPage& page) {
+  return load_relaxed(page.virtual_time.mode) == static_cast<uint32_t>(VirtualTimeMode::kOn);
+}
+
+// Host time -> virtual time for a clock that virtual_time_moves(). The
+// elapsed host time is scaled with floor rounding, so the transform is
+// monotonic: a later host reading never gives an earlier virtual one.
+inline Timespec to_virtual(const VirtualTime& vt, int clock_id, const Timespec& host) {
+  const VirtualClock& clock = vt.clocks[clock_id];
+  const uint64_t mult = load_relaxed(vt.rate_mult);
+  if (__builtin_expect(mult == kVirtualRateOne, 1)) {
+    // The same value as below (scaling by 2^shift >> shift is exact).
+    int64_t sec = host.sec + load_relaxed(clock.offset.sec);
+    int64_t nsec = host.nsec + load_relaxed(clock.offset.nsec);
+    if (nsec >= kNanosecondsPerSecond) {
+      nsec -= kNanosecondsPerSecond;
+      ++sec;
+    }
+    return {sec, nsec};
+  }
+  const int64_t elapsed =
+      host.sec * kNanosecondsPerSecond + host.nsec - load_relaxed(clock.host_base_ns);
+  const auto scaled =
+      static_cast<int64_t>((static_cast<__int128>(elapsed) * mult) >> kVirtualRateShift);
+  int64_t sec = load_relaxed(clock.virtual_base.sec) + scaled / kNanosecondsPerSecond;
+  int64_t nsec = load_relaxed(clock.virtual_base.nsec) + scaled % kNanosecondsPerSecond;
+  if (nsec < 0) {
+    nsec += kNanosecondsPerSecond;
+    --sec;
+  } else if (nsec >= kNanosecondsPerSecond) {
+    nsec -= kNanosecondsPerSecond;
+    ++sec;
+  }
+  return {sec, nsec};
+}
+
+// Virtual time -> the earliest host time whose to_virtual() is at least
+// `virt`: where an absolute deadline on a virtual clock falls on the host's.
+// Rounded up, so a translated deadline never expires early. False when no
+// host time reaches it (a frozen clock and a deadline after its time);
+// *host_ns is then left alone. Saturates at the ends of int64 nanoseconds.
+inline bool to_host(const VirtualTime& vt, int clock_id, const Timespec& virt, int64_t* host_ns) {
+  const VirtualClock& clock = vt.clocks[clock_id];
+  const __int128 ahead = static_cast<__int128>(virt.sec - load_relaxed(clock.virtual_base.sec)) *
+                             kNanosecondsPerSecond +
+                         (virt.nsec - load_relaxed(clock.virtual_base.nsec));
+  const uint64_t mult = load_relaxed(vt.rate_mult);
+  const int64_t base = load_relaxed(clock.host_base_ns);
+  if (mult == 0) {
+    if (ahead > 0)
+      return false;
+    *host_ns = base;  // already reached: the clock stands at its base
+    return true;
+  }
+  // ceil(ahead * 2^shift / mult), as floor of the negated for negatives.
+  const __int128 shifted = ahead * (static_cast<__int128>(1) << kVirtualRateShift);
+  __int128 elapsed = shifted / mult;
+  if (elapsed * mult < shifted)
+    ++elapsed;
+  const __int128 host = static_cast<__int128>(base) + elapsed;
+  constexpr int64_t kMax = 0x7fff'ffff'ffff'ffff;
+  *host_ns = host > kMax ? kMax : host < -kMax ? -kMax : static_cast<int64_t>(host);
+  return true;
 }
 
 }  // namespace vdso::abi

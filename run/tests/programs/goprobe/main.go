@@ -12,9 +12,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
+	"syscall"
 	"time"
-	_ "unsafe" // go:linkname
+	"unsafe"
 )
 
 //go:linkname vdsoClockgettimeSym runtime.vdsoClockgettimeSym
@@ -66,7 +68,43 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+// The raw system call, as Go programs make it through package syscall.
+func sysClockNs(id uintptr) int64 {
+	var ts syscall.Timespec
+	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, id, uintptr(unsafe.Pointer(&ts)), 0); errno != 0 {
+		fmt.Fprintln(os.Stderr, "goprobe: clock_gettime:", errno)
+		os.Exit(1)
+	}
+	return ts.Nano()
+}
+
+// "goprobe times MS": what virtual time looks like to Go: time.Now (the
+// VDSO's REALTIME), the raw system calls, and the elapsed time of the
+// runtime's monotonic clock (the VDSO's MONOTONIC) over a busy loop of MS
+// ms of this thread's CPU time (a clock virtual time leaves real; the
+// process's would count the runtime's other threads too, and run faster
+// than the wall clock).
+func times(budgetMs int64) {
+	runtime.LockOSThread()
+	fmt.Printf("now_realtime=%d\n", time.Now().UnixNano())
+	fmt.Printf("sys_realtime=%d\n", sysClockNs(0))
+	fmt.Printf("sys_monotonic=%d\n", sysClockNs(1))
+	start := time.Now()
+	sysStart := sysClockNs(1)
+	cpuStart := sysClockNs(3)
+	for sysClockNs(3)-cpuStart < budgetMs*1000000 {
+	}
+	fmt.Printf("elapsed_now_monotonic=%d\n", time.Since(start).Nanoseconds())
+	fmt.Printf("elapsed_sys_monotonic=%d\n", sysClockNs(1)-sysStart)
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "times" {
+		var ms int64
+		fmt.Sscan(os.Args[2], &ms)
+		times(ms)
+		return
+	}
 	// The runtime bound the VDSO at the address the stack's auxv gave it;
 	// /proc/self/auxv is the kernel's own copy, which still names the
 	// host's vDSO (see run/README: what changes for a program).
