@@ -26,10 +26,10 @@
 
 namespace vdso::run {
 
-inline constexpr long kSysNanosleep = 35;
-inline constexpr long kSysClockNanosleep = 230;
-inline constexpr long kSysTimerSettime = 223;
-inline constexpr long kSysTimerfdSettime = 286;
+using abi::kSysClockNanosleep;
+using abi::kSysNanosleep;
+using abi::kSysTimerfdSettime;
+using abi::kSysTimerSettime;
 
 // What the syscall-exit-stop must undo or finish.
 struct DeadlineFixup {

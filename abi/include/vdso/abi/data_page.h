@@ -514,11 +514,8 @@ inline bool read_fine(const DataPage& page, int clock_id, Timespec* out, ReadCou
 
 inline constexpr uint64_t kVirtualRateOne = uint64_t{1} << kVirtualRateShift;
 
-// A clock whose host reading `host_base_ns` is `virtual_base` in virtual
-// time, with its offset.
-constexpr VirtualClock make_virtual_clock(int64_t host_base_ns, Timespec virtual_base) {
-  int64_t sec = virtual_base.sec - host_base_ns / kNanosecondsPerSecond;
-  int64_t nsec = virtual_base.nsec - host_base_ns % kNanosecondsPerSecond;
+// sec + nsec, with -10^9 < nsec < 2 * 10^9, as a timespec (0 <= nsec < 10^9).
+constexpr Timespec normalised(int64_t sec, int64_t nsec) {
   if (nsec < 0) {
     nsec += kNanosecondsPerSecond;
     --sec;
@@ -526,7 +523,15 @@ constexpr VirtualClock make_virtual_clock(int64_t host_base_ns, Timespec virtual
     nsec -= kNanosecondsPerSecond;
     ++sec;
   }
-  return {host_base_ns, virtual_base, {sec, nsec}};
+  return {sec, nsec};
+}
+
+// A clock whose host reading `host_base_ns` is `virtual_base` in virtual
+// time, with its offset.
+constexpr VirtualClock make_virtual_clock(int64_t host_base_ns, Timespec virtual_base) {
+  return {host_base_ns, virtual_base,
+          normalised(virtual_base.sec - host_base_ns / kNanosecondsPerSecond,
+                     virtual_base.nsec - host_base_ns % kNanosecondsPerSecond)};
 }
 
 inline bool virtual_time_on(const DataPage& page) {
@@ -553,16 +558,8 @@ inline Timespec to_virtual(const VirtualTime& vt, int clock_id, const Timespec& 
       host.sec * kNanosecondsPerSecond + host.nsec - load_relaxed(clock.host_base_ns);
   const auto scaled =
       static_cast<int64_t>((static_cast<__int128>(elapsed) * mult) >> kVirtualRateShift);
-  int64_t sec = load_relaxed(clock.virtual_base.sec) + scaled / kNanosecondsPerSecond;
-  int64_t nsec = load_relaxed(clock.virtual_base.nsec) + scaled % kNanosecondsPerSecond;
-  if (nsec < 0) {
-    nsec += kNanosecondsPerSecond;
-    --sec;
-  } else if (nsec >= kNanosecondsPerSecond) {
-    nsec -= kNanosecondsPerSecond;
-    ++sec;
-  }
-  return {sec, nsec};
+  return normalised(load_relaxed(clock.virtual_base.sec) + scaled / kNanosecondsPerSecond,
+                    load_relaxed(clock.virtual_base.nsec) + scaled % kNanosecondsPerSecond);
 }
 
 // Virtual time -> the earliest host time whose to_virtual() is at least

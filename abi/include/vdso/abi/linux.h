@@ -59,6 +59,11 @@ inline constexpr long kSysGettimeofday = 96;
 inline constexpr long kSysClockGettime = 228;
 inline constexpr long kSysClockGetres = 229;
 inline constexpr long kSysGetcpu = 309;
+// ... and those whose deadlines vdso-run translates under virtual time.
+inline constexpr long kSysNanosleep = 35;
+inline constexpr long kSysTimerSettime = 223;
+inline constexpr long kSysClockNanosleep = 230;
+inline constexpr long kSysTimerfdSettime = 286;
 
 inline constexpr int64_t kNanosecondsPerSecond = 1'000'000'000;
 
