@@ -76,30 +76,36 @@ static int compare(const void* a, const void* b) {
 /* The coarse clock's step: the median of `steps` observed changes. A probe
  * that was not running at some tick sees a change of two or more steps at
  * once, so each change is first divided by its whole number of steps,
- * taken relative to the smallest change seen. */
+ * taken relative to the median change. (Not the smallest: a tick that ran
+ * late is followed by a short change, and dividing every other change by
+ * that one reported a quarter of the tick at --hz 250 on an idle machine.) */
+static int64_t median_of(int64_t* values, int count) {
+  qsort(values, (size_t)count, sizeof(values[0]), compare);
+  return values[count / 2];
+}
+
 static int64_t median_step(int steps) {
-  int64_t diffs[64];
+  int64_t diffs[64], sorted[64];
   if (steps > 64) steps = 64;
   int64_t last = read_ns(CLOCK_MONOTONIC_COARSE);
   /* Align on a change first, so every measured step is whole. */
   while (read_ns(CLOCK_MONOTONIC_COARSE) == last) {
   }
   last = read_ns(CLOCK_MONOTONIC_COARSE);
-  int64_t smallest = INT64_MAX;
   for (int i = 0; i < steps; ++i) {
     int64_t now;
     while ((now = read_ns(CLOCK_MONOTONIC_COARSE)) == last) {
     }
     diffs[i] = now - last;
-    if (diffs[i] < smallest) smallest = diffs[i];
+    sorted[i] = diffs[i];
     last = now;
   }
+  const int64_t reference = median_of(sorted, steps);
   for (int i = 0; i < steps; ++i) {
-    const int64_t whole_steps = (diffs[i] + smallest / 2) / smallest;
+    const int64_t whole_steps = (diffs[i] + reference / 2) / reference;
     diffs[i] /= whole_steps > 0 ? whole_steps : 1;
   }
-  qsort(diffs, (size_t)steps, sizeof(diffs[0]), compare);
-  return diffs[steps / 2];
+  return median_of(diffs, steps);
 }
 
 /* The coarse clock never runs ahead of the fine one, nor far behind. */
