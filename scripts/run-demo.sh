@@ -42,6 +42,28 @@ echo "musl sched_getcpu on $(value cpus "$out") CPUs, pinned: $(value mismatches
 "$vdso_run" --hz 100 "$build/bin/vdso-sysinfo"
 
 echo
+echo "== Virtual time: the tree's own clock, on every path (libfaketime beside it)"
+at=2038-01-19T03:14:07Z
+libfaketime=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1
+# The year a timeprobe build sees through libc (the VDSO) and the raw system
+# call, from its REALTIME in nanoseconds.
+years() {
+  local out
+  out=$("$@" "$programs/$probe_build" now 2>/dev/null) || { echo "(does not start)"; return; }
+  echo "libc $(date -u -d "@$(($(value libc_realtime "$out") / 1000000000))" +%Y)," \
+    "system call $(date -u -d "@$(($(value sys_realtime "$out") / 1000000000))" +%Y)"
+}
+printf '%-16s %-40s %s\n' "program" "vdso-run --at $at" "libfaketime (FAKETIME=\"@2038-01-19 03:14:07\")"
+for probe_build in timeprobe-glibc-dynamic timeprobe-glibc-static timeprobe-musl-static; do
+  printf '%-16s %-40s %s\n' "${probe_build#timeprobe-}" "$(years "$vdso_run" --at $at)" \
+    "$(years env LD_PRELOAD=$libfaketime FAKETIME="@2038-01-19 03:14:07" DONT_FAKE_MONOTONIC=1)"
+done
+echo "date -u under vdso-run --offset +3d: $("$vdso_run" --offset +3d date -u)  (host: $(date -u))"
+start_ns=$(date +%s%N)
+"$vdso_run" --rate 10 sleep 2
+echo "vdso-run --rate 10 sleep 2: $(( ($(date +%s%N) - start_ns) / 1000000 )) ms of real time"
+
+echo
 echo "== A process tree: vdso-run --verbose sh -c 'probe | probe; probe &' (one line per program)"
 probe="$programs/clockprobe-glibc-dynamic --quiet"
 "$vdso_run" --verbose --stats sh -c "$probe | $programs/clockprobe-musl-static --quiet; $probe & wait" 2>&1 |
