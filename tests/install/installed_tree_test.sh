@@ -13,18 +13,8 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 prefix=/opt/vdso-test  # not the configured prefix: the tools must not depend on it
 root=$stage$prefix
-failures=0
 
-check() {  # check WHAT COMMAND...: the command succeeds
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   $what"
-  else
-    echo "FAIL $what"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "$0")/../../testing/check.sh"
 # run COMMAND...: stdout, stderr and status in $stage/{out,err,status}
 run() {
   timeout 120 "$@" >"$stage/out" 2>"$stage/err"

@@ -11,19 +11,9 @@ set -uo pipefail
 qemu_tool=$1 run_tool=$2 kernel=$3 user=$4
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-failures=0
 cache="$(dirname "$kernel")/qemu-accel.cache"
 
-check() {  # check WHAT COMMAND...: the command succeeds
-  local what=$1
-  shift
-  if "$@"; then
-    echo "ok   $what"
-  else
-    echo "FAIL $what"
-    failures=$((failures + 1))
-  fi
-}
+source "$(dirname "$0")/../../../testing/check.sh"
 has() { grep -qF -- "$2" "$work/$1"; }
 status_is() { [ "$(cat "$work/status")" -eq "$1" ]; }
 # run NAME ENV... -- COMMAND...: runs it with stdout, stderr and status in files
