@@ -182,10 +182,6 @@ bool tsc_invariant() {
   return (cpu::cpuid(0x80000007).edx >> 8) & 1;
 }
 
-uint64_t tsc_hz() {
-  return frequency_hz;
-}
-
 int64_t ns_from_tsc(uint64_t tsc) {
   return static_cast<int64_t>((static_cast<unsigned __int128>(tsc) * ns_mult) >> ns_shift);
 }

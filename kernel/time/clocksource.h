@@ -24,7 +24,6 @@ struct Calibration {
 Calibration calibrate(uint32_t (*lapic_count)());
 
 bool tsc_invariant();
-uint64_t tsc_hz();
 // ns = (tsc * mult) >> shift, with the boot's calibration. Only for the
 // boot stages before the tick starts and for durations: once it runs, the
 // kernel's MONOTONIC is the timekeeper's (tick::monotonic_ns).
