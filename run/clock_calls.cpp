@@ -13,11 +13,6 @@
 namespace vdso::run {
 namespace {
 
-// The kernel's internal restart codes (include/linux/errno.h): never seen
-// by a program, but seen by a tracer at a signal-delivery-stop.
-constexpr long kErestartsys = 512;
-constexpr long kErestartnointr = 513;
-
 // The user code segment of a 64-bit process; a 32-bit one runs with 0x23.
 constexpr unsigned long kUserCs64 = 0x33;
 
@@ -163,11 +158,11 @@ bool restart_interrupted_clock_call(pid_t tid, bool virtual_time) {
   user_regs_struct regs;
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0)
     return false;
-  if (static_cast<long>(regs.rax) != -kErestartsys || regs.cs != kUserCs64 ||
+  if (static_cast<long>(regs.rax) != -abi::kERESTARTSYS || regs.cs != kUserCs64 ||
       !answers_clock_call(regs.orig_rax, regs.rdi, virtual_time)) {
     return false;
   }
-  regs.rax = static_cast<unsigned long long>(-kErestartnointr);
+  regs.rax = static_cast<unsigned long long>(-abi::kERESTARTNOINTR);
   return ptrace(PTRACE_SETREGS, tid, nullptr, &regs) == 0;
 }
 

@@ -15,8 +15,6 @@ namespace vdso::run {
 namespace {
 
 constexpr uint64_t kAbstime = 1;  // TIMER_ABSTIME, TFD_TIMER_ABSTIME
-constexpr long kEintr = 4;
-constexpr long kErestartRestartblock = 516;
 // Below the 128-byte red zone, 16-byte aligned: room for an itimerspec.
 constexpr uint64_t kScratchBelowSp = 512;
 constexpr int64_t kNever = 0x7fff'ffff'ffff'ffff;
@@ -177,7 +175,7 @@ void finish_deadline(pid_t tid, const abi::VirtualTime& vt, DeadlineFixup* fixup
   arg(regs, fixup->arg_register) = fixup->original_arg;
   ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
   const auto result = static_cast<long>(regs.rax);
-  if (fixup->remaining == 0 || (result != -kEintr && result != -kErestartRestartblock))
+  if (fixup->remaining == 0 || (result != -abi::kEINTR && result != -abi::kERESTART_RESTARTBLOCK))
     return;
   // The kernel wrote the remaining host time: the program reads virtual.
   abi::Timespec left;

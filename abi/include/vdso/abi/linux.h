@@ -52,6 +52,11 @@ inline constexpr int kEPIPE = 32;
 inline constexpr int kERANGE = 34;
 inline constexpr int kENAMETOOLONG = 36;
 inline constexpr int kENOSYS = 38;
+// The kernel's restart codes (include/linux/errno.h): never seen by a
+// program, but by a tracer at a system call's exit.
+inline constexpr int kERESTARTSYS = 512;
+inline constexpr int kERESTARTNOINTR = 513;
+inline constexpr int kERESTART_RESTARTBLOCK = 516;
 inline constexpr int kENODATA = 61;
 
 // x86_64 system-call numbers used by the image's fallback paths.
