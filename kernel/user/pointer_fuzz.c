@@ -1,20 +1,23 @@
-/* The pointer-aiming fuzzer: every system call the kernel implements that
- * takes a pointer, called with that pointer aimed at each kind of mapping a
- * process has (text, read-only data, data, stack, the stack's on-demand
- * pages, the VDSO image and data page, anonymous memory read-write and
- * read-only), at page boundaries inside a mapping and straddling into a
+/* The pointer-aiming fuzzer: the system calls the kernel implements that
+ * take a pointer (all but the new values of sigaltstack and prlimit64,
+ * which depend on the host CPU's signal frame or would lower this
+ * process's limits, and rt_sigreturn, whose frame is the stack itself: the
+ * faults test covers it), called with that pointer aimed at each kind of
+ * mapping a process has (text, read-only data, data, stack, the stack's
+ * on-demand pages, the VDSO image and data page, anonymous memory
+ * read-write and read-only), at page boundaries inside a mapping and straddling into a
  * read-only page or a hole, and outside user space (NULL, a hole, the
  * last user page and across the user top, non-canonical, the kernel half).
  * One line per call:
  *     CALL ARGUMENT KIND+OFFSET -> RESULT
  * where RESULT is "ok", "ok N" (a count that must match) or the errno's
  * name. Nothing in a line depends on where things landed, so the lines of
- * two kernels can be compared: kernel/tests/tool/pointer_fuzz_test.sh runs
+ * two kernels can be compared: kernel/tests/tool/user_memory_test.sh runs
  * this same static binary on the host's Linux and on vdso-kernel (both CPU
  * models) and wants the same lines.
  *   pointer_fuzz [--quiet]   (--quiet: only the summary)
  * It touches nothing but itself (its pipes, its signal mask and handlers,
- * its own child), so it is safe on the host. Pointers whose bytes the call
+ * its own children), so it is safe on the host. Pointers whose bytes the call
  * would interpret (a timespec, a path, an iovec, a sigaction) point only
  * at bytes this program chose, at the ELF header of the image (fixed by the
  * ELF contract), or at bytes that cannot be read: a sleep must never be
@@ -26,6 +29,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -101,6 +105,8 @@ static const char* errno_name(int e) {
     case ENOSYS: return "ENOSYS";
     case EPERM: return "EPERM";
     case ENOMEM: return "ENOMEM";
+    case ENOTTY: return "ENOTTY";
+    case EBADF: return "EBADF";
     default: return "other";
   }
 }
@@ -182,16 +188,18 @@ static void aim(const struct Target* t) {
     CHECK(0, "pipe filled");
   CALL("read(pipe, P, 16)", 1, kStore, syscall(SYS_read, pipe_read_end, lp, 16));
   /* A failed read must leave the bytes in the pipe. */
-  CALL("read(pipe, good, 64) after it", 1, kOther, syscall(SYS_read, pipe_read_end, (long)good, 64));
+  CALL("read(pipe, good, 64) after it", 1, kOther,
+       syscall(SYS_read, pipe_read_end, (long)good, 64));
   drain();
   if (write(pipe_write_end, source_bytes, 16) != 16)
     CHECK(0, "pipe filled");
   CALL("readv(pipe, {P, 16}, 1)", 1, kStore, syscall(SYS_readv, pipe_read_end, (long)&v, 1));
   drain();
-  {
+  for (int old_call = 0; old_call < 2; ++old_call) {
     errno = 0;
-    const long r = syscall(SYS_pipe2, lp, O_NONBLOCK | O_CLOEXEC);
-    report("pipe2(P, O_NONBLOCK|O_CLOEXEC)", t, r, errno, 0, kStore);
+    const long r =
+        old_call ? syscall(SYS_pipe, lp) : syscall(SYS_pipe2, lp, O_NONBLOCK | O_CLOEXEC);
+    report(old_call ? "pipe(P)" : "pipe2(P, O_NONBLOCK|O_CLOEXEC)", t, r, errno, 0, kStore);
     if (r == 0) {
       int fds[2];
       memcpy(fds, (void*)p, sizeof(fds));
@@ -199,6 +207,7 @@ static void aim(const struct Target* t) {
       close(fds[1]);
     }
   }
+  CALL("ioctl(pipe, TCGETS, P)", 0, kOther, syscall(SYS_ioctl, pipe_read_end, 0x5401, lp));
   CALL("fstat(pipe, P)", 0, kStore, syscall(SYS_fstat, pipe_read_end, lp));
   CALL("newfstatat(pipe, \"\", P, AT_EMPTY_PATH)", 0, kStore,
        syscall(SYS_newfstatat, pipe_read_end, (long)"", lp, AT_EMPTY_PATH));
@@ -212,7 +221,8 @@ static void aim(const struct Target* t) {
     struct timespec shortest = {0, 1};
     CALL("nanosleep(1 ns, P)", 0, kOther, syscall(SYS_nanosleep, (long)&shortest, lp));
   }
-  CALL("rt_sigaction(SIGUSR1, NULL, P, 8)", 0, kStore, syscall(SYS_rt_sigaction, SIGUSR1, 0, lp, 8));
+  CALL("rt_sigaction(SIGUSR1, NULL, P, 8)", 0, kStore,
+       syscall(SYS_rt_sigaction, SIGUSR1, 0, lp, 8));
   CALL("rt_sigprocmask(SIG_BLOCK, NULL, P, 8)", 0, kStore,
        syscall(SYS_rt_sigprocmask, SIG_BLOCK, 0, lp, 8));
   CALL("sigaltstack(NULL, P)", 0, kStore, syscall(SYS_sigaltstack, 0, lp));
@@ -237,6 +247,17 @@ static void aim(const struct Target* t) {
     waitpid(child, NULL, 0); /* reaped by the call above unless it failed first */
   }
 
+  {
+    /* A fork that reports the child's pid at P: Linux ignores a bad P. */
+    errno = 0;
+    const long child = syscall(SYS_clone, SIGCHLD | CLONE_PARENT_SETTID, 0, lp, 0, 0);
+    if (child == 0)
+      _exit(0);
+    report("clone(SIGCHLD|CLONE_PARENT_SETTID, P)", t, child, errno, 0, kOther);
+    if (child > 0)
+      waitpid((pid_t)child, NULL, 0);
+  }
+
   /* Loads whose bytes are interpreted: only bytes we know, written again
    * (the stores above left their own there). */
   if (t->known_content && t->ours_writable)
@@ -248,6 +269,8 @@ static void aim(const struct Target* t) {
     CALL("newfstatat(AT_FDCWD, P, good, 0)", 0, kOther,
          syscall(SYS_newfstatat, AT_FDCWD, lp, (long)&stat_out, 0));
     CALL("readlink(P, good, 64)", 0, kOther, syscall(SYS_readlink, lp, (long)good, 64));
+    CALL("readlinkat(AT_FDCWD, P, good, 64)", 0, kOther,
+         syscall(SYS_readlinkat, AT_FDCWD, lp, (long)good, 64));
     CALL("execve(P, NULL, NULL)", 0, kOther, syscall(SYS_execve, lp, 0, 0));
     CALL("writev(pipe, P, 1)", 1, kOther, syscall(SYS_writev, pipe_write_end, lp, 1));
     drain();
@@ -256,7 +279,8 @@ static void aim(const struct Target* t) {
     CALL("rt_sigprocmask(SIG_BLOCK, P, NULL, 8)", 0, kOther,
          syscall(SYS_rt_sigprocmask, SIG_BLOCK, lp, 0, 8));
     sigprocmask(SIG_SETMASK, &saved, NULL);
-    CALL("rt_sigaction(SIGUSR1, P, NULL, 8)", 0, kOther, syscall(SYS_rt_sigaction, SIGUSR1, lp, 0, 8));
+    CALL("rt_sigaction(SIGUSR1, P, NULL, 8)", 0, kOther,
+         syscall(SYS_rt_sigaction, SIGUSR1, lp, 0, 8));
     signal(SIGUSR1, SIG_DFL);
   }
 }
@@ -313,7 +337,8 @@ static void aim_at_everything(void) {
   add("vdso-image", image, PAGE - 16, 0, 'r');
   add("vdso-data", data_page(image), 0, 0, 'r');
   add("vdso-data", data_page(image), PAGE - 16, 0, 'r');
-  targets[target_count - 1].bounded = 0; /* the next page: the image here, more of [vvar] on Linux */
+  /* The page after it: the image here, more of [vvar] on Linux. */
+  targets[target_count - 1].bounded = 0;
   add("anon", (uintptr_t)anon, 0, 1, 'w');
   add("anon", (uintptr_t)anon, PAGE - 8, 0, 'w'); /* into the next read-write page */
   add("anon-rw-to-ro", (uintptr_t)anon, 2 * PAGE - 8, 0, '?');
