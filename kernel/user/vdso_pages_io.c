@@ -50,13 +50,6 @@ static int data_page_written_exactly(const char* page) {
   return 0;
 }
 
-#define EXPECT_EFAULT(call, what)                                                 \
-  do {                                                                            \
-    errno = 0;                                                                    \
-    const long r_ = (call);                                                       \
-    CHECK(r_ == -1 && errno == EFAULT, "%-46s -> %ld, errno %d", what, r_, errno); \
-  } while (0)
-
 int main(void) {
   printf("vdso_pages_io (%s)\n", LIBC_NAME);
   fflush(stdout);
