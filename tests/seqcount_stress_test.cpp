@@ -32,6 +32,7 @@
 
 #include "timekeeper.h"
 #include "vdso/abi/data_page.h"
+#include "vdso/arch/counter.h"
 #ifndef SEQCOUNT_STRESS_HEADER_ONLY
 #include "mapped_vdso.h"
 #endif
@@ -81,7 +82,7 @@ Timespec read_without_seqcount(const DataPage& page, uint32_t index) {
 // The fine reader's arithmetic on fields copied with no seqcount.
 Timespec read_fine_without_seqcount(const DataPage& page, int clock_id) {
   const auto& base = page.fine[clock_id];
-  const uint64_t cycles = vdso::abi::rdtsc_ordered();
+  const uint64_t cycles = vdso::arch::read_counter();
   const uint64_t cycle_last = vdso::abi::load_relaxed(page.cycle_last);
   uint64_t snsec = vdso::abi::load_relaxed(base.snsec);
   if (cycles > cycle_last)
@@ -93,10 +94,10 @@ Timespec read_fine_without_seqcount(const DataPage& page, int clock_id) {
 #endif
 
 // About 3 GHz; any calibration will do, since the bound uses the same one.
-constexpr vdso::CounterCalibration kTscLike{(1u << 24) / 3, 24, vdso::abi::ClockMode::kTsc};
+constexpr vdso::CounterCalibration kTscLike{(1u << 24) / 3, 24, vdso::abi::ClockMode::kUserCounter};
 
 uint64_t read_tsc() {
-  return vdso::abi::rdtsc_ordered();
+  return vdso::arch::read_counter();
 }
 
 int64_t ns_of(const Timespec& ts) {

@@ -184,7 +184,8 @@ uint64_t read_synthetic_counter() {
 
 // About 3 GHz, with a mult whose products do not divide evenly, so every
 // rounding of the arithmetic is exercised.
-constexpr vdso::CounterCalibration kCalibration{(1u << 24) / 3, 24, vdso::abi::ClockMode::kTsc};
+constexpr vdso::CounterCalibration kCalibration{(1u << 24) / 3, 24,
+                                                vdso::abi::ClockMode::kUserCounter};
 constexpr int kFineClocks[] = {kClockRealtime, kClockMonotonic, kClockMonotonicRaw, kClockBoottime,
                                kClockTai};
 
@@ -206,7 +207,7 @@ TEST(TimekeeperCounter, EveryFineClockFollowsTheCounter) {
   synthetic_counter = 1'000'000;
   Timekeeper tk(page, kTickNs, kCalibration, synthetic_counter, 5 * kSecond, 1000 * kSecond,
                 read_synthetic_counter);
-  EXPECT_EQ(page.clock_mode, static_cast<uint32_t>(ClockMode::kTsc));
+  EXPECT_EQ(page.clock_mode, static_cast<uint32_t>(ClockMode::kUserCounter));
   EXPECT_EQ(page.counter_shift, kCalibration.shift);
   for (uint64_t step : {0ull, 1ull, 3ull, 12'000'000ull, 2'999'999'999ull}) {
     synthetic_counter = 1'000'000 + step;

@@ -18,20 +18,6 @@ void store_fine(abi::FineBase& slot, int64_t sec, uint64_t snsec, uint32_t mult)
 
 }  // namespace
 
-abi::Timespec timespec_from_ns(int64_t ns) {
-  int64_t sec = ns / kNanosecondsPerSecond;
-  int64_t nsec = ns % kNanosecondsPerSecond;
-  if (nsec < 0) {
-    nsec += kNanosecondsPerSecond;
-    sec -= 1;
-  }
-  return {sec, nsec};
-}
-
-int64_t ns_from_timespec(const abi::Timespec& ts) {
-  return ts.sec * kNanosecondsPerSecond + ts.nsec;
-}
-
 Timekeeper::Timekeeper(abi::DataPage& page, uint64_t tick_ns, int64_t monotonic_now_ns,
                        int64_t realtime_now_ns)
     : Timekeeper(

@@ -42,11 +42,16 @@
 #include <stdint.h>
 
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/readers.h"
+#include "vdso/abi/seqcount.h"
+#include "vdso/abi/time.h"
+#include "vdso/abi/virtual_time.h"
+#include "vdso/arch/getcpu.h"
 
 namespace vdso {
 
 // ns = (cycles * mult) >> shift. `user_mode` says whether user space may
-// read the counter (abi::ClockMode::kTsc) or must take the fallback.
+// read the counter (abi::ClockMode::kUserCounter) or must take the fallback.
 struct CounterCalibration {
   uint32_t mult;
   uint32_t shift;
@@ -158,9 +163,9 @@ class Timekeeper {
   bool virtual_time_ = false;
 };
 
-// Nanoseconds since the epoch of a clock -> timespec (floor division, so
-// negative times have 0 <= nsec < 1e9 as POSIX requires).
-abi::Timespec timespec_from_ns(int64_t ns);
-int64_t ns_from_timespec(const abi::Timespec& ts);
+// The ABI's conversions (vdso/abi/time.h), under the names the hosts have
+// always used.
+using abi::ns_from_timespec;
+using abi::timespec_from_ns;
 
 }  // namespace vdso

@@ -11,7 +11,7 @@ namespace vdso::elf {
 // Each item names what a libc or runtime needs; a violation fails silently
 // or crashes a program, so the build refuses it.
 enum class ImageDefect : uint32_t {
-  kNotElf64,          // not a little-endian x86_64 ELF64 shared object in bounds
+  kNotElf64,          // not a little-endian ELF64 shared object of this architecture
   kLoadCount,         // not exactly one PT_LOAD
   kLoadNotAtZero,     // PT_LOAD offset or vaddr not 0 (glibc ignores p_offset)
   kLoadNotReadExec,   // PT_LOAD flags not exactly R+X (writable code or data)
