@@ -54,7 +54,7 @@ struct OurVdso {
   static int64_t now_ns(clockid_t id) {
     timespec ts;
     ::clock_gettime(id, &ts);
-    return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+    return vdso::abi::ns_from_timespec({ts.tv_sec, ts.tv_nsec});
   }
   OurVdso() {
     timekeeper = std::make_unique<vdso::Timekeeper>(

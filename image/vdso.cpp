@@ -132,7 +132,7 @@ int __vdso_clock_gettime(int clock_id, Timespec* ts) {
 
 int __vdso_clock_getres(int clock_id, Timespec* res) {
   int64_t resolution_ns = -1;
-  if (vdso::abi::page_serves(clock_id))
+  if (vdso::abi::page_serves_coarse(clock_id))
     resolution_ns = static_cast<int64_t>(vdso::abi::load_relaxed(vdso_data_page.tick_ns));
   else if (vdso::abi::page_serves_fine(clock_id) && fine_clocks_usable())
     resolution_ns = vdso::abi::kFineClockResolutionNs;

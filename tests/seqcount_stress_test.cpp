@@ -88,8 +88,9 @@ Timespec read_fine_without_seqcount(const DataPage& page, int clock_id) {
   if (cycles > cycle_last)
     snsec += (cycles - cycle_last) * vdso::abi::load_relaxed(base.mult);
   const uint64_t ns = snsec >> vdso::abi::load_relaxed(page.counter_shift);
-  const int64_t sec = vdso::abi::load_relaxed(base.sec) + static_cast<int64_t>(ns / 1'000'000'000);
-  return {sec, static_cast<int64_t>(ns % 1'000'000'000)};
+  const int64_t sec = vdso::abi::load_relaxed(base.sec) +
+                      static_cast<int64_t>(ns / vdso::abi::kNanosecondsPerSecond);
+  return {sec, static_cast<int64_t>(ns % vdso::abi::kNanosecondsPerSecond)};
 }
 #endif
 
@@ -100,9 +101,7 @@ uint64_t read_tsc() {
   return vdso::arch::read_counter();
 }
 
-int64_t ns_of(const Timespec& ts) {
-  return ts.sec * vdso::abi::kNanosecondsPerSecond + ts.nsec;
-}
+using vdso::abi::ns_from_timespec;
 
 // What a correct read may exceed the reader's own TSC bound by: the writer's
 // TSC (cycle_last) may run ahead of the reader's on another CPU, and this
@@ -163,7 +162,7 @@ int run_fine(DataPage& page, int (*clock_gettime_fn)(int, Timespec*), uint64_t r
 #endif
     }
     const uint64_t after = read_tsc();
-    const int64_t now = ns_of(ts);
+    const int64_t now = ns_from_timespec(ts);
     if (ts.nsec < 0 || ts.nsec >= vdso::abi::kNanosecondsPerSecond)
       ++torn;
     if (last_tsc_before[slot] != 0) {

@@ -15,7 +15,7 @@ using vdso::Timekeeper;
 using namespace vdso::abi;
 
 constexpr uint64_t kTickNs = 4'000'000;  // 250 Hz
-constexpr int64_t kSecond = 1'000'000'000;
+constexpr int64_t kSecond = vdso::abi::kNanosecondsPerSecond;
 
 Timespec coarse(const DataPage& page, int clock_id) {
   return read_coarse(page, coarse_index(clock_id));

@@ -61,6 +61,7 @@ struct CounterCalibration {
 class Timekeeper {
  public:
   static constexpr int64_t kMaxSlewPpm = 500;
+  static constexpr int64_t kPartsPerMillion = 1'000'000;
   // The shift of a nanosecond host's identity counter: fine enough for a
   // slew rate of 1/2^24 (0.06 ppm).
   static constexpr uint32_t kNanosecondCounterShift = 24;
@@ -142,6 +143,8 @@ class Timekeeper {
   };
 
   void set_calibration(const CounterCalibration& calibration);
+  // The most REALTIME's mult may differ from MONOTONIC's: kMaxSlewPpm.
+  uint64_t max_slew_delta() const { return uint64_t{mult_} * kMaxSlewPpm / kPartsPerMillion; }
   void advance(uint64_t counter_now);
   void accumulate(uint64_t cycles);
   void choose_realtime_rate();

@@ -51,12 +51,13 @@ inline constexpr uint64_t kPagesBeforeImage = 2;
 enum class CoarseClock : uint32_t { kRealtime = 0, kMonotonic = 1 };
 inline constexpr uint32_t kCoarseClockCount = 2;
 
-// Which clock ids the data page answers at one tick's precision, with no
-// counter. Everything else goes to the fine path or the fallback.
-constexpr bool page_serves(int clock_id) {
+// Which clock ids the data page serves as coarse clocks: at one tick's
+// precision, with no counter. Everything else goes to the fine path or the
+// fallback.
+constexpr bool page_serves_coarse(int clock_id) {
   return clock_id == kClockRealtimeCoarse || clock_id == kClockMonotonicCoarse;
 }
-// Index into DataPage::coarse for an id that page_serves().
+// Index into DataPage::coarse for an id that page_serves_coarse().
 constexpr uint32_t coarse_index(int clock_id) {
   return static_cast<uint32_t>(clock_id - kClockRealtimeCoarse);
 }
