@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "vdso/arch/x86_64/counter.h"
 #include "vdso/arch/x86_64/cpu_features.h"
 
 namespace kernel::cpu {
@@ -47,12 +48,9 @@ inline constexpr uint32_t kMsrFsBase = 0xc000'0100;
 using vdso::arch::cpuid;
 using vdso::arch::CpuidResult;
 
-// rdtsc is not ordered against earlier loads; lfence makes a reading taken
-// after a device poll really come after it (Intel SDM, RDTSC).
+// The TSC, ordered after earlier loads: the VDSO's own counter read.
 inline uint64_t rdtsc_ordered() {
-  uint32_t lo, hi;
-  asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-  return (static_cast<uint64_t>(hi) << 32) | lo;
+  return vdso::arch::read_counter();
 }
 
 inline uint64_t read_cr0() {

@@ -5,5 +5,5 @@
 #if defined(__x86_64__)
 #include "vdso/arch/x86_64/elf.h"
 #else
-#error "vdso: no ELF machine for this architecture (see docs/architectures.md)"
+#error "vdso: no ELF machine for this architecture (docs/architectures.md)"
 #endif
