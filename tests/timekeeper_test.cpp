@@ -104,6 +104,21 @@ TEST(Timekeeper, SetRealtimeStepsAtOnce) {
   EXPECT_EQ(ns(coarse(page, kClockRealtimeCoarse)), 2000 * kSecond + kSecond / 2);
 }
 
+// The published REALTIME - MONOTONIC is the page's pair (one consistent
+// copy: read_consistent, tested in abi_layout_test), and follows steps at
+// once and ticks unchanged.
+TEST(Timekeeper, PublishedRealtimeOffsetIsThePagesPair) {
+  static DataPage page{};
+  Timekeeper tk(page, kTickNs, 100 * kSecond, 5000 * kSecond);
+  EXPECT_EQ(tk.published_realtime_offset_ns(), 4900 * kSecond);
+  tk.tick(101 * kSecond);
+  EXPECT_EQ(tk.published_realtime_offset_ns(), 4900 * kSecond);
+  tk.set_realtime(2000 * kSecond + 7, 101 * kSecond);
+  EXPECT_EQ(tk.published_realtime_offset_ns(), 1899 * kSecond + 7);
+  EXPECT_EQ(tk.published_realtime_offset_ns(),
+            ns(coarse(page, kClockRealtimeCoarse)) - ns(coarse(page, kClockMonotonicCoarse)));
+}
+
 TEST(Timekeeper, AdjustSlewsAtBoundedRateUntilDone) {
   static DataPage page{};
   Timekeeper tk(page, kTickNs, 0, 0);

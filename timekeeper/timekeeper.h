@@ -121,8 +121,15 @@ class Timekeeper {
   void set_virtual_time(const abi::VirtualTime& vt);
 
   // REALTIME minus MONOTONIC, in host time (what a host compares with its
-  // own clocks to keep REALTIME in step), virtual time or not.
+  // own clocks to keep REALTIME in step), virtual time or not. From the
+  // writer's own state: for the writer's thread only.
   int64_t realtime_offset_ns() const;
+  // REALTIME minus MONOTONIC as the page's coarse clocks show them (so in
+  // virtual time when it is on), from one consistent copy: safe from any
+  // reader while the writer publishes.
+  int64_t published_realtime_offset_ns() const {
+    return abi::read_coarse_realtime_offset_ns(page_);
+  }
 
   // A kernel's clock_gettime/clock_getres: the coarse ids from the page,
   // and with a counter reader every fine id through abi::read_fine (then

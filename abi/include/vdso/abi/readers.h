@@ -9,6 +9,7 @@
 
 #include "vdso/abi/data_page.h"
 #include "vdso/abi/seqcount.h"
+#include "vdso/abi/time.h"
 
 namespace vdso::abi {
 
@@ -17,6 +18,18 @@ inline Timespec read_coarse(const DataPage& page, uint32_t index) {
   const Timespec& clock = page.coarse[index];
   return read_consistent(page, [&] {
     return Timespec{load_relaxed(clock.sec), load_relaxed(clock.nsec)};
+  });
+}
+
+// REALTIME minus MONOTONIC as the coarse clocks last published them, in
+// nanoseconds: both from one consistent copy, so a reader never pairs one
+// tick's REALTIME with another's MONOTONIC.
+inline int64_t read_coarse_realtime_offset_ns(const DataPage& page) {
+  const Timespec& realtime = page.coarse[static_cast<uint32_t>(CoarseClock::kRealtime)];
+  const Timespec& monotonic = page.coarse[static_cast<uint32_t>(CoarseClock::kMonotonic)];
+  return read_consistent(page, [&] {
+    return ns_from_timespec({load_relaxed(realtime.sec), load_relaxed(realtime.nsec)}) -
+           ns_from_timespec({load_relaxed(monotonic.sec), load_relaxed(monotonic.nsec)});
   });
 }
 
