@@ -6,19 +6,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cstring>
-
 #include "vdso/arch/x86_64/cpu_features.h"
 
 namespace vdso::run {
 namespace {
-
-void copy_field(char (&to)[abi::kUtsnameFieldSize], const char* from) {
-  // Both are utsname fields of the same size: the terminator fits.
-  std::memcpy(to, from, std::min(std::strlen(from) + 1, sizeof(to)));
-  to[sizeof(to) - 1] = '\0';
-}
 
 uint32_t sysconf_count(int name) {
   const long value = sysconf(name);
@@ -75,10 +66,10 @@ HostConfiguration read_host_configuration() {
   info.boot_time = {boot_ns / abi::kNanosecondsPerSecond, boot_ns % abi::kNanosecondsPerSecond};
   utsname uts{};
   if (uname(&uts) == 0) {
-    copy_field(info.uts.sysname, uts.sysname);
-    copy_field(info.uts.release, uts.release);
-    copy_field(info.uts.version, uts.version);
-    copy_field(info.uts.machine, uts.machine);
+    abi::set_utsname_field(info.uts.sysname, uts.sysname);
+    abi::set_utsname_field(info.uts.release, uts.release);
+    abi::set_utsname_field(info.uts.version, uts.version);
+    abi::set_utsname_field(info.uts.machine, uts.machine);
   }
   config.getcpu = detect_getcpu_mode();
   return config;

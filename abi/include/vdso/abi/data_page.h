@@ -129,6 +129,16 @@ struct Utsname {
 };
 static_assert(sizeof(Utsname) == 390);
 
+// Fills a field of a host's Utsname (before publish_system_info) with
+// `text`, cut to fit its terminator and zero-padded.
+inline void set_utsname_field(char (&field)[kUtsnameFieldSize], const char* text) {
+  uint32_t i = 0;
+  for (; text[i] != '\0' && i + 1 < kUtsnameFieldSize; ++i)
+    field[i] = text[i];
+  for (; i < kUtsnameFieldSize; ++i)
+    field[i] = '\0';
+}
+
 struct SystemInfo {
   uint32_t present;  // 1 once the host has published the values below
   uint32_t cpus_configured;
