@@ -34,7 +34,7 @@ void set_bytes(ClockReply* reply, uint64_t address, const T& value) {
 }
 
 bool answers_clock_id(uint64_t nr, int clock_id, bool virtual_time) {
-  if (abi::page_serves(clock_id))
+  if (abi::page_serves_coarse(clock_id))
     return true;
   return virtual_time && nr == static_cast<uint64_t>(abi::kSysClockGettime) &&
          abi::virtual_time_moves(clock_id);
@@ -54,7 +54,7 @@ int host_clock_gettime(int clock_id, abi::Timespec* ts, uint64_t cookie) {
 // the page (virtual already), the others the host's reading, transformed.
 int virtual_clock_gettime(const Timekeeper& timekeeper, int clock_id, abi::Timespec* ts,
                           uint64_t cookie) {
-  if (abi::page_serves(clock_id))
+  if (abi::page_serves_coarse(clock_id))
     return timekeeper.clock_gettime(clock_id, ts);
   const int rc = host_clock_gettime(clock_id, ts, cookie);
   if (rc == 0)
@@ -130,7 +130,7 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
     return reply;
   }
   // clock_gettime: a null tp is written like any other, and faults.
-  if (abi::page_serves(clock_id)) {
+  if (abi::page_serves_coarse(clock_id)) {
     timekeeper.clock_gettime(clock_id, &ts);
   } else {
     reply.error = -virtual_clock_gettime(timekeeper, clock_id, &ts, cookie);

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/virtual_time.h"
 
 namespace vdso::run {
 
