@@ -27,6 +27,8 @@ expect_served "posix_spawn of a static musl program" 1 \
 if [ -x "$P/goprobe" ]; then
   out=$("$VDSO_RUN" sh -c "$P/goprobe | grep ^ours=" 2>&1)
   check "go program started by a shell" "$out" "ours=yes"
+else
+  skip "go program started by a shell" "goprobe was not built (no go toolchain at configure time)"
 fi
 
 # An orphan: its parent exits at once, it is reparented to vdso-run (the
@@ -60,7 +62,11 @@ if [ "$(id -u)" = 0 ]; then
   if unshare --pid --fork true 2>/dev/null; then
     out=$("$VDSO_RUN" unshare --pid --fork --mount-proc "$SCRATCH/root/probe" --quiet 2>&1)
     check "in a new pid namespace" "$out" "ours=yes"
+  else
+    skip "in a new pid namespace" "unshare --pid is refused here"
   fi
+else
+  skip "chroot, uid drop, new pid namespace" "they need root"
 fi
 
 # A big environment: the auxv lies beyond the first read of the stack.
