@@ -303,7 +303,7 @@ bool parse_virtual_time_option(const std::string& name, const char* value, Virtu
     if (!parse_duration(value, &vt->offset_ns)) {
       *error = "--offset: " + quoted +
                " is not a duration: give [+|-]NUMBER UNIT..., UNIT one of " +
-               "d h m s ms us ns (+3d, -1h30m, +90s)";
+               "d h m s ms us ns (+3d, -1h30m, +90s), at most 2^63 ns (106751d) either way";
       return false;
     }
     vt->offset_given = true;
