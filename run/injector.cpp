@@ -181,7 +181,23 @@ uint64_t find_text_tail(pid_t pid, const Auxv& auxv, const Executable& exe, uint
     if (rip < start || rip >= end)
       continue;
     const uint64_t tail = (end + kStubAlign - 1) & ~(kStubAlign - 1);
-    return tail + stub_size() <= page_end(end) ? tail : 0;
+    if (tail + stub_size() > page_end(end))
+      return 0;
+    // Another segment that maps any of this page (a custom linker script
+    // can pack two into one) owns its bytes, whatever they look like: the
+    // tail is then not free, and the trapping stub puts back what it
+    // borrows.
+    const uint64_t page = end & ~(kPage - 1);
+    for (uint64_t j = 0; j < phnum; ++j) {
+      const Elf64_Phdr& other = phdrs[j];
+      if (j == i || other.p_type != PT_LOAD || other.p_memsz == 0)
+        continue;
+      const uint64_t other_start = (bias + other.p_vaddr) & ~(kPage - 1);
+      const uint64_t other_end = page_end(bias + other.p_vaddr + other.p_memsz);
+      if (other_start < page + kPage && page < other_end)
+        return 0;
+    }
+    return tail;
   }
   return 0;
 }

@@ -15,7 +15,7 @@
 //
 // Where the stub goes decides how it ends. Usually the last page of the
 // entry segment has an unused tail (file bytes past the segment, mapped but
-// never executed): the stub goes there and, once done, restores the signal
+// never executed, in a page no other PT_LOAD maps): the stub goes there and, once done, restores the signal
 // mask, clears the registers and jumps to the entry point itself. One
 // ptrace stop per exec: the exec event. Otherwise (or with --verbose, to
 // learn the address) the stub goes over the start of the entry page and
