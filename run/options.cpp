@@ -260,7 +260,9 @@ const char* usage_text() {
          "Exit status: PROGRAM's own, 128+N if signal N killed it, 127 if it was not\n"
          "found, 126 if it could not be run, 125 if vdso-run itself failed or was\n"
          "used wrongly (then no program is started).\n"
-         "SIGINT, SIGTERM and SIGHUP sent to vdso-run are forwarded to PROGRAM.\n";
+         "SIGINT, SIGTERM and SIGHUP sent to vdso-run are forwarded to PROGRAM; once it\n"
+         "has ended, the rest of the tree gets them too, and what still runs 2 s later\n"
+         "is killed.\n";
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,6 +27,18 @@ volatile sig_atomic_t g_pending_signals = 0;  // bit n: signal n
 // vdso-run with its job, 0 after a SIGCONT.
 volatile sig_atomic_t g_job_stop_signal = 0;
 volatile sig_atomic_t g_report_requested = 0;
+// The last terminating signal forwarded (SIGINT, SIGTERM, SIGHUP), 0 if
+// none: once the first program has ended, the rest of the tree gets it.
+volatile sig_atomic_t g_terminating_signal = 0;
+volatile sig_atomic_t g_grace_over = 0;
+
+// How long the rest of the tree has, once it was sent the terminating
+// signal, before vdso-run exits and PTRACE_O_EXITKILL ends what is left.
+constexpr long kTerminationGraceSec = 2;
+
+void note_grace_over(int) {
+  g_grace_over = 1;
+}
 
 std::string executable_of(pid_t pid) {
   char path[64];
@@ -48,6 +61,7 @@ bool is_group_stop_signal(int signal) {
 }  // namespace
 
 void forward_signal_to_tree(int signal) {
+  g_terminating_signal = signal;
   const pid_t first = g_first_pid;
   if (first > 0) {
     kill(first, signal);
@@ -90,6 +104,8 @@ void Tracer::handle_interruption() {
   if (pending == 0)
     return;
   g_pending_signals = 0;
+  if (!ending_tree_)
+    return;  // the first signal since the first program ended: end_tree_after_termination
   for (int signal = 1; signal < 32; ++signal) {
     if ((pending & (1 << signal)) == 0)
       continue;
@@ -98,13 +114,58 @@ void Tracer::handle_interruption() {
   }
 }
 
+// A terminating signal was forwarded and the first program has ended: what
+// `timeout` or a service manager expects is the end of the whole tree,
+// not vdso-run waiting on for an orphan (on the host, an orphan in another
+// session would live on; here it cannot outlive its kernel). Every process
+// left gets the signal, and a grace to act on it; after that vdso-run
+// kills what remains (the first program keeps as long as it likes: it
+// got the signal itself and decides).
+void Tracer::end_tree_after_termination() {
+  const int signal = g_terminating_signal;
+  if (signal == 0 || g_first_pid != 0 || ending_tree_)
+    return;
+  ending_tree_ = true;
+  if (tracees_.empty())
+    return;
+  for (const auto& [pid, tracee] : tracees_)
+    kill(pid, signal);
+  struct sigaction action {};
+  action.sa_handler = note_grace_over;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGALRM, &action, nullptr);  // no SA_RESTART: waitpid returns
+  // Repeating after the grace, so an expiry that lands between the check
+  // and waitpid() cannot leave the loop waiting forever.
+  itimerval timer{};
+  timer.it_value.tv_sec = kTerminationGraceSec;
+  timer.it_interval.tv_usec = 200'000;
+  setitimer(ITIMER_REAL, &timer, nullptr);
+}
+
+void Tracer::kill_tree_after_grace() {
+  if (g_grace_over == 0)
+    return;
+  g_grace_over = 0;
+  if (!tracees_.empty() && !killed_tree_) {
+    std::fprintf(stderr,
+                 "vdso-run: %zu task(s) of the tree still ran %ld s after signal %d: killed\n",
+                 tracees_.size(), kTerminationGraceSec, static_cast<int>(g_terminating_signal));
+  }
+  killed_tree_ = true;
+  for (const auto& [pid, tracee] : tracees_)
+    kill(pid, SIGKILL);
+}
+
 int Tracer::run() {
   for (;;) {
+    end_tree_after_termination();
+    kill_tree_after_grace();
     int status = 0;
     const pid_t pid = waitpid(-1, &status, __WALL);
     if (pid < 0) {
       if (errno == EINTR) {
         handle_interruption();
+        kill_tree_after_grace();
         continue;
       }
       break;  // ECHILD: the tree is gone
