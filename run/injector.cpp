@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "stub_abi.h"
@@ -109,7 +110,10 @@ bool set_regs(pid_t pid, const user_regs_struct& regs) {
 // since the program's own headers are found through it).
 struct Executable {
   bool readable = false;
-  bool setid = false;
+  bool setuid = false;
+  bool setgid = false;
+  uid_t owner = 0;
+  gid_t group = 0;
   bool x32 = false;
   uint64_t entry = 0;  // e_entry, before relocation
 };
@@ -121,8 +125,14 @@ Executable read_executable(pid_t pid) {
   if (fd < 0)
     return exe;
   struct stat st;
-  if (fstat(fd, &st) == 0)
-    exe.setid = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
+  if (fstat(fd, &st) == 0) {
+    exe.setuid = (st.st_mode & S_ISUID) != 0;
+    // Set-group-ID without group execute marks mandatory locking, not a
+    // privilege (as the kernel reads it at exec).
+    exe.setgid = (st.st_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP);
+    exe.owner = st.st_uid;
+    exe.group = st.st_gid;
+  }
   Elf64_Ehdr header;
   if (pread(fd, &header, sizeof(header), 0) == static_cast<ssize_t>(sizeof(header)) &&
       std::memcmp(header.e_ident, ELFMAG, SELFMAG) == 0) {
@@ -202,6 +212,35 @@ uint64_t find_text_tail(pid_t pid, const Auxv& auxv, const Executable& exe, uint
   return 0;
 }
 
+// The effective id on a "Uid:" or "Gid:" line of /proc/PID/status (real,
+// effective, saved, filesystem), or -1.
+long effective_id(const std::string& status, const char* key) {
+  const size_t at = status.find(key);
+  if (at == std::string::npos)
+    return -1;
+  char* end = nullptr;
+  std::strtoul(status.c_str() + at + std::strlen(key), &end, 10);  // the real id
+  return static_cast<long>(std::strtoul(end, nullptr, 10));
+}
+
+// Whether exec gave a set-id program its privilege. The kernel withholds
+// it from a traced program unless the tracer was privileged over it
+// (a root vdso-run is; an unprivileged one is not), so look at the result.
+bool setid_privilege_withheld(pid_t pid, const Executable& exe) {
+  if (!exe.setuid && !exe.setgid)
+    return false;
+  const std::string path = "/proc/" + std::to_string(pid) + "/status";
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return true;  // cannot tell: say what may have happened
+  char buffer[4096];
+  const ssize_t n = read(fd, buffer, sizeof(buffer) - 1);
+  close(fd);
+  const std::string status(buffer, n > 0 ? static_cast<size_t>(n) : 0);
+  return (exe.setuid && effective_id(status, "\nUid:") != static_cast<long>(exe.owner)) ||
+         (exe.setgid && effective_id(status, "\nGid:") != static_cast<long>(exe.group));
+}
+
 const char* step_name(uint64_t step) {
   switch (step) {
     case VDSO_RUN_STEP_FD: return "receiving the data page's fd";
@@ -260,7 +299,7 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
     return false;
   }
   const Executable exe = read_executable(pid);
-  kind->setuid = exe.setid;
+  kind->setid_privilege_withheld = setid_privilege_withheld(pid, exe);
   if (exe.x32) {
     kind->served = false;
     kind->why_not = "x32 program (32-bit pointers): our VDSO is x86_64 only";

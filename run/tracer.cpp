@@ -250,10 +250,10 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
   std::string error;
   // --verbose asks for a trapping stub: the only way to learn the address.
   const bool started = injector_.begin(pid, verbose_, &tracee.injection, &kind, &error);
-  if (kind.setuid) {
+  if (kind.setid_privilege_withheld) {
     std::fprintf(stderr,
-                 "vdso-run: warning: %s is set-user-ID or set-group-ID; under ptrace it runs "
-                 "without that privilege\n",
+                 "vdso-run: warning: %s is set-user-ID or set-group-ID; under an unprivileged "
+                 "vdso-run (ptrace, no_new_privs) it runs without that privilege\n",
                  executable_of(pid).c_str());
   }
   if (!started) {
