@@ -3,9 +3,11 @@
 #include <signal.h>
 #include <sys/ptrace.h>
 #include <sys/time.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -50,6 +52,21 @@ std::string executable_of(pid_t pid) {
   return std::string(target, static_cast<size_t>(n));
 }
 
+// Our own tracer's pid (TracerPid in /proc/self/status), 0 if none.
+pid_t own_tracer() {
+  FILE* status = std::fopen("/proc/self/status", "re");
+  if (status == nullptr)
+    return 0;
+  char line[256];
+  int tracer = 0;
+  while (std::fgets(line, sizeof(line), status) != nullptr) {
+    if (std::sscanf(line, "TracerPid: %d", &tracer) == 1)
+      break;
+  }
+  std::fclose(status);
+  return tracer;
+}
+
 void resume(pid_t pid, int signal) {
   ptrace(PTRACE_CONT, pid, nullptr, signal);
 }
@@ -85,7 +102,16 @@ bool Tracer::seize(pid_t pid, std::string* error) {
       kTraceOptions |
       (virtual_time_ != nullptr ? PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD : 0);
   if (ptrace(PTRACE_SEIZE, pid, nullptr, options) != 0) {
-    *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(errno);
+    const int seize_errno = errno;
+    *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(seize_errno);
+    const pid_t tracer = own_tracer();
+    if (seize_errno == EPERM && tracer > 0) {
+      // strace -f, gdb with follow-fork: the child is already theirs.
+      *error += ": vdso-run is itself traced (by pid " + std::to_string(tracer) + ", " +
+                executable_of(tracer) +
+                ") and its tracer follows its children; a process has only one tracer, so "
+                "trace vdso-run without following its children (strace without -f)";
+    }
     return false;
   }
   first_ = pid;
@@ -266,7 +292,36 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
   resume(pid, 0);
 }
 
+namespace {
+
+// A SECCOMP_RET_TRACE of the program's own filter: without a tracer (as
+// on the host, and under vdso-run without virtual time, which does not ask
+// for these stops) the kernel fails the call with ENOSYS; so do we, rather
+// than run it.
+bool refuse_untraced_call(pid_t pid) {
+  unsigned long data = 0;
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &data) != 0 ||
+      ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) {
+    return false;
+  }
+  const auto nr = static_cast<long>(regs.orig_rax);
+  if (data == 0 && std::find(std::begin(kTranslatedCalls), std::end(kTranslatedCalls), nr) !=
+                       std::end(kTranslatedCalls)) {
+    return false;  // ours
+  }
+  regs.orig_rax = static_cast<uint64_t>(-1);  // skip the call
+  regs.rax = static_cast<uint64_t>(-static_cast<int64_t>(ENOSYS));
+  return ptrace(PTRACE_SETREGS, pid, nullptr, &regs) == 0;
+}
+
+}  // namespace
+
 void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
+  if (refuse_untraced_call(pid)) {
+    resume(pid, 0);
+    return;
+  }
   if (virtual_time_ != nullptr && translate_deadline(pid, *virtual_time_, &tracee.deadline)) {
     ++stats_.deadlines_translated;
     ptrace(PTRACE_SYSCALL, pid, nullptr, 0);
