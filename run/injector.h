@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "host_vdso.h"
+#include "remote_memory.h"
 #include "vdso_memory.h"
 
 namespace vdso::run {
@@ -93,11 +94,7 @@ class Injector {
   const HostVdso& host_;
   const uint64_t cookie_;
   bool drop_fine_clock_chain_ = false;
-  // Writes `size` bytes into the process, read-only text included.
-  bool write_memory(pid_t pid, uint64_t address, const void* bytes, size_t size);
-
-  // Whether /proc/PID/mem accepts our writes (else PTRACE_POKETEXT).
-  bool proc_mem_writes_ = true;
+  TextWriter text_;  // the stub goes into read-only text
 };
 
 }  // namespace vdso::run
