@@ -21,10 +21,11 @@ bool read_auxv(pid_t pid, uint64_t rsp, Auxv* auxv) {
     while (i < count && words[i] != 0)
       ++i;
     ++i;  // past envp's NULL
+    auxv->start = rsp + i * 8;
     for (; i + 1 < count; i += 2) {
       const uint64_t value = words[i + 1];
       switch (words[i]) {
-        case AT_NULL: return true;
+        case AT_NULL: auxv->size = rsp + (i + 2) * 8 - auxv->start; return true;
         case AT_SYSINFO_EHDR:
           auxv->sysinfo_slot = rsp + (i + 1) * 8;
           auxv->sysinfo_ehdr = value;
