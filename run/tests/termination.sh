@@ -2,7 +2,9 @@
 # whole tree, as a user of `timeout` expects: it is forwarded to the
 # program, which decides; once the program has ended, every process left
 # in the tree gets it; 2 s later vdso-run kills what still runs and exits.
-# Each check also proves that no process of the tree is left behind.
+# Each check also proves that no process of the tree is left behind. The
+# time bounds only tell the outcomes apart (2 s, 4 s, the sleeps' 16 s):
+# wide enough for a loaded machine.
 source "$(dirname "$0")/lib.sh"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -24,8 +26,8 @@ timeout 2 "$VDSO_RUN" sh -c "setsid $long_sleep & $long_sleep"
 status=$?
 elapsed=$(($(now_ms) - start))
 check "timeout 2, an orphan in another session: timeout's status" "$status" 124
-check_range "timeout 2, an orphan in another session: returns after the timeout (ms)" \
-  "$elapsed" 1900 3900
+check_range "timeout 2, an orphan in another session: returns after the timeout, not the orphan's 16 s (ms)" \
+  "$elapsed" 1900 10000
 check "timeout 2, an orphan in another session: no process left" "$(left)" 0
 
 # A process of the tree that ignores the signal: killed after the grace.
@@ -34,8 +36,8 @@ err=$(timeout 2 "$VDSO_RUN" sh -c "setsid sh -c 'trap \"\" TERM; $long_sleep' & 
 status=$?
 elapsed=$(($(now_ms) - start))
 check "one that ignores SIGTERM: timeout's status" "$status" 124
-check_range "one that ignores SIGTERM: killed 2 s after the program ended (ms)" \
-  "$elapsed" 3900 6500
+check_range "one that ignores SIGTERM: killed 2 s after the program ended, not after 16 s (ms)" \
+  "$elapsed" 3900 12000
 check_contains "one that ignores SIGTERM: vdso-run says so" "$err" "after signal 15: killed"
 check "one that ignores SIGTERM: no process left" "$(left)" 0
 
@@ -46,7 +48,7 @@ status=$?
 elapsed=$(($(now_ms) - start))
 check "a program that cleans up on SIGTERM: finishes its cleanup" "$out" "cleaned up"
 check "a program that cleans up on SIGTERM: timeout's status" "$status" 124
-check_range "a program that cleans up on SIGTERM: took its 3 s (ms)" "$elapsed" 3900 7000
+check_range "a program that cleans up on SIGTERM: took its 3 s (ms)" "$elapsed" 3900 15000
 check "a program that cleans up on SIGTERM: no process left" "$(left)" 0
 
 # SIGTERM to vdso-run alone (not to its process group, as timeout does):
@@ -60,7 +62,7 @@ wait $supervisor
 status=$?
 elapsed=$(($(now_ms) - start))
 check "kill -TERM of vdso-run: the program's status" "$status" 143
-check_range "kill -TERM of vdso-run: the tree ends at once (ms)" "$elapsed" 0 1500
+check_range "kill -TERM of vdso-run: the tree ends at once, before any grace (ms)" "$elapsed" 0 1900
 check "kill -TERM of vdso-run: no process left" "$(left)" 0
 
 # Without a terminating signal, vdso-run still waits for the whole tree.
