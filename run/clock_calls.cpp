@@ -3,7 +3,6 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
 
@@ -139,19 +138,6 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
   }
   set_bytes(&reply, args[1], ts);
   return reply;
-}
-
-int write_to_process(pid_t tid, uint64_t address, const void* bytes, size_t size) {
-  iovec local{const_cast<void*>(bytes), size};
-  iovec remote{reinterpret_cast<void*>(address), size};
-  const ssize_t written = process_vm_writev(tid, &local, 1, &remote, 1, 0);
-  if (written == static_cast<ssize_t>(size))
-    return 0;
-  // A short write crossed into a page that cannot be written: the kernel's
-  // copy_to_user fails the same way, having written the first part.
-  if (written >= 0)
-    return -EFAULT;
-  return -errno;
 }
 
 bool restart_interrupted_clock_call(pid_t tid, bool virtual_time) {

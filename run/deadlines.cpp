@@ -1,14 +1,13 @@
 #include "deadlines.h"
 
 #include <sys/ptrace.h>
-#include <sys/uio.h>
 #include <sys/user.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
-#include "clock_calls.h"
+#include "remote_memory.h"
 #include "timekeeper.h"
 
 namespace vdso::run {
@@ -17,12 +16,6 @@ namespace {
 // Below the 128-byte red zone, 16-byte aligned: room for an itimerspec.
 constexpr uint64_t kScratchBelowSp = 512;
 constexpr int64_t kNever = 0x7fff'ffff'ffff'ffff;
-
-bool read_from(pid_t tid, uint64_t address, void* to, size_t size) {
-  iovec local{to, size};
-  iovec remote{reinterpret_cast<void*>(address), size};
-  return process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
-}
 
 unsigned long long& arg(user_regs_struct& regs, int index) {
   switch (index) {
@@ -122,7 +115,8 @@ bool translate_deadline(pid_t tid, const abi::VirtualTime& vt, DeadlineFixup* fi
         (!absolute && !is_rate(vt)))
       return false;
     abi::Timespec request;
-    if (!read_from(tid, arg(regs, index), &request, sizeof(request)) || !timespec_valid(request))
+    if (!read_from_process(tid, arg(regs, index), &request, sizeof(request)) ||
+        !timespec_valid(request))
       return false;  // the kernel's own EFAULT or EINVAL
     const abi::Timespec host =
         absolute ? host_deadline(vt, clock, request) : host_duration(vt, request);
@@ -137,7 +131,7 @@ bool translate_deadline(pid_t tid, const abi::VirtualTime& vt, DeadlineFixup* fi
     if (!abi::virtual_time_moves(clock))
       return false;
     abi::Timespec spec[2];  // it_interval, it_value
-    if (!read_from(tid, regs.rdx, spec, sizeof(spec)) || !timespec_valid(spec[1]))
+    if (!read_from_process(tid, regs.rdx, spec, sizeof(spec)) || !timespec_valid(spec[1]))
       return false;
     if (spec[1].sec == 0 && spec[1].nsec == 0)
       return false;  // disarms: nothing to translate
@@ -176,7 +170,7 @@ void finish_deadline(pid_t tid, const abi::VirtualTime& vt, DeadlineFixup* fixup
     return;
   // The kernel wrote the remaining host time: the program reads virtual.
   abi::Timespec left;
-  if (!read_from(tid, fixup->remaining, &left, sizeof(left)) || !timespec_valid(left))
+  if (!read_from_process(tid, fixup->remaining, &left, sizeof(left)) || !timespec_valid(left))
     return;
   const __int128 ns = static_cast<__int128>(left.sec) * abi::kNanosecondsPerSecond + left.nsec;
   const __int128 scaled = (ns * vt.rate_mult) >> abi::kVirtualRateShift;
