@@ -92,6 +92,10 @@ Process* slot(int index) {
   return &table[index];
 }
 
+int last_pid() {
+  return next_pid - 1;
+}
+
 Process* allocate(int parent_pid, const char* name) {
   for (int i = 1; i < kMaxProcesses; ++i) {
     Process& p = table[i];
@@ -117,6 +121,11 @@ Process* allocate(int parent_pid, const char* name) {
     for (fs::File*& file : p.files)
       file = nullptr;
     p.close_on_exec = 0;
+    p.fs.working_directory[0] = '/';
+    p.fs.working_directory[1] = '\0';
+    p.fs.executable[0] = '\0';
+    p.fs.umask = 022;
+    start_accounting(p);
     p.syscall_total = 0;
     for (uint32_t& count : p.syscall_counts)
       count = 0;
@@ -205,6 +214,8 @@ void close_all_files(Process& p) {
 
 void reap(Process& zombie) {
   KASSERT(zombie.state == State::kZombie);
+  if (Process* parent = find(zombie.parent_pid))
+    add_child_times(*parent, zombie);
   zombie.state = State::kFree;
 }
 

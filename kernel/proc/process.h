@@ -9,7 +9,9 @@
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/interrupts.h"
 #include "fs/file.h"
+#include "fs/process_fs.h"
 #include "mm/paging.h"
+#include "proc/accounting.h"
 #include "proc/signal.h"
 
 namespace kernel::proc {
@@ -39,6 +41,7 @@ struct UserLayout {
   uint64_t stack_top;
   uint64_t stack_floor;  // the stack grows on demand down to here
   uint64_t vdso_base;    // the chain page; AT_SYSINFO_EHDR is +2 pages
+  uint64_t arguments_begin, arguments_end;  // argv's strings (/proc/PID/cmdline)
 };
 
 struct Process {
@@ -63,6 +66,8 @@ struct Process {
   SignalState signals;
   fs::File* files[kMaxFds];  // by descriptor; null when closed
   uint32_t close_on_exec;    // bit fd
+  fs::ProcessFs fs;          // working directory, executable
+  CpuAccounting accounting;
   uint64_t syscall_total;
   uint32_t syscall_counts[kSyscallCountSlots];
 
@@ -81,6 +86,7 @@ Process& current();
 void set_current(Process& p);  // the scheduler's switch only
 Process* find(int pid);        // a live or zombie process, or null
 Process* slot(int index);      // table slot 0..kMaxProcesses-1
+int last_pid();                // the pid allocate() gave last
 
 // A free slot with a new pid and an empty address space, parent set, or
 // null when the table is full. The caller fills it and calls make_runnable.

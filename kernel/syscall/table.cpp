@@ -67,6 +67,7 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   using namespace kernel;
   proc::Process& p = proc::current();
   const uint64_t number = frame->rax;
+  proc::entered_system_call(p);
   ++p.syscall_total;
   if (number < proc::kSyscallCountSlots)
     ++p.syscall_counts[number];
@@ -74,5 +75,6 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
       number < syscall::kTableSize ? syscall::kTable.handlers[number] : nullptr;
   frame->rax = static_cast<uint64_t>(handler != nullptr ? handler(*frame)
                                                         : syscall::not_implemented(number));
+  proc::left_system_call(p);
   proc::deliver_pending_signals(p);
 }
