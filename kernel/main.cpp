@@ -65,7 +65,8 @@ proc::ProgramArguments init_arguments(const BootOptions& options) {
   static const char* argv[kMaxWords + 1];
   // PATH: a userland's directories first, then the root, where the test
   // programs and vdso-kernel-run's PROGRAM live.
-  static const char* const envp[] = {"HOME=/", "TERM=linux", "PATH=/sbin:/usr/sbin:/bin:/usr/bin:/"};
+  static const char* const envp[] = {"HOME=/", "TERM=linux",
+                                     "PATH=/sbin:/usr/sbin:/bin:/usr/bin:/"};
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9')
       return c - '0';

@@ -23,28 +23,37 @@ inline constexpr uint32_t kOpenAccessMask = 3;  // O_RDONLY 0, O_WRONLY 1, O_RDW
 inline constexpr uint32_t kOpenWriteOnly = 1, kOpenReadWrite = 2;
 inline constexpr uint32_t kOpenCreate = 0x40, kOpenExclusive = 0x80, kOpenNoCtty = 0x100,
                           kOpenTruncate = 0x200, kOpenAppend = 0x400;
-inline constexpr uint32_t kOpenNonblock = 0x800;       // O_NONBLOCK
-inline constexpr uint32_t kOpenDirectory = 0x1'0000;   // O_DIRECTORY
-inline constexpr uint32_t kOpenNoFollow = 0x2'0000;    // O_NOFOLLOW
-inline constexpr uint32_t kOpenCloexec = 0x8'0000;     // O_CLOEXEC
-inline constexpr uint32_t kOpenPath = 0x20'0000;       // O_PATH
-inline constexpr size_t kPipeBytes = 4096;             // PIPE_BUF, and the capacity
-inline constexpr uint64_t kPipeInodeBase = 0x1000;     // a pipe's st_ino: this + its slot
+inline constexpr uint32_t kOpenNonblock = 0x800;      // O_NONBLOCK
+inline constexpr uint32_t kOpenDirectory = 0x1'0000;  // O_DIRECTORY
+inline constexpr uint32_t kOpenNoFollow = 0x2'0000;   // O_NOFOLLOW
+inline constexpr uint32_t kOpenCloexec = 0x8'0000;    // O_CLOEXEC
+inline constexpr uint32_t kOpenPath = 0x20'0000;      // O_PATH
+inline constexpr size_t kPipeBytes = 4096;            // PIPE_BUF, and the capacity
+inline constexpr uint64_t kPipeInodeBase = 0x1000;    // a pipe's st_ino: this + its slot
 
 struct Pipe;
 
 struct File {
-  enum class Kind { kFree, kConsoleIn, kConsoleOut, kConsoleErr, kPipeRead, kPipeWrite, kNode, kProc };
+  enum class Kind {
+    kFree,
+    kConsoleIn,
+    kConsoleOut,
+    kConsoleErr,
+    kPipeRead,
+    kPipeWrite,
+    kNode,
+    kProc
+  };
   Kind kind;
   uint32_t refs;
   uint32_t status_flags;  // the access mode, O_APPEND, O_NONBLOCK
   Pipe* pipe;
-  Node* node;             // kNode
-  procfs::Entry proc;     // kProc
-  uint64_t offset;        // read/write position; a directory's: the next entry's index
-  char* text;             // a /proc file's contents, made at a read from offset 0
+  Node* node;          // kNode
+  procfs::Entry proc;  // kProc
+  uint64_t offset;     // read/write position; a directory's: the next entry's index
+  char* text;          // a /proc file's contents, made at a read from offset 0
   int64_t text_length;
-  char* path;             // kNode, kProc: the canonical path (fchdir, openat, /proc/PID/fd)
+  char* path;  // kNode, kProc: the canonical path (fchdir, openat, /proc/PID/fd)
 };
 
 Spinlock& files_lock();

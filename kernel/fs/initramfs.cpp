@@ -98,7 +98,8 @@ void init(const uint8_t* begin, uint64_t size) {
       break;
     name = strip_prefix(name, name_length);
     const uint32_t type = mode & kTypeMask;
-    if ((type == kTypeRegular || type == kTypeDirectory || type == kTypeSymlink) && name_length > 0) {
+    if ((type == kTypeRegular || type == kTypeDirectory || type == kTypeSymlink) &&
+        name_length > 0) {
       if (entry_count == kMaxFiles) {
         kprint("initramfs: more than %d files; ignoring the rest\n", kMaxFiles);
         break;

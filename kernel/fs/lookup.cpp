@@ -148,8 +148,8 @@ restart:
       char rebuilt[kMaxPathBytes];
       size_t n = 0;
       const size_t rest_length = length_of(work + end);
-      const size_t needed =
-          (target[0] == '/' ? 0 : canon_length + 1) + static_cast<size_t>(target_length) + rest_length + 1;
+      const size_t needed = (target[0] == '/' ? 0 : canon_length + 1) +
+                            static_cast<size_t>(target_length) + rest_length + 1;
       if (needed > kMaxPathBytes)
         return -abi::kENAMETOOLONG;
       if (target[0] != '/') {

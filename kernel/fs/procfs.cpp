@@ -42,10 +42,10 @@ constexpr Named kSysKernelEntries[] = {
     {"hostname", Kind::kHostname},
 };
 constexpr Named kProcessEntries[] = {
-    {"stat", Kind::kProcessStat},       {"statm", Kind::kProcessStatm},
-    {"status", Kind::kProcessStatus},   {"cmdline", Kind::kProcessCmdline},
-    {"comm", Kind::kProcessComm},       {"maps", Kind::kProcessMaps},
-    {"exe", Kind::kExecutable},         {"cwd", Kind::kWorkingDirectory},
+    {"stat", Kind::kProcessStat},     {"statm", Kind::kProcessStatm},
+    {"status", Kind::kProcessStatus}, {"cmdline", Kind::kProcessCmdline},
+    {"comm", Kind::kProcessComm},     {"maps", Kind::kProcessMaps},
+    {"exe", Kind::kExecutable},       {"cwd", Kind::kWorkingDirectory},
     {"fd", Kind::kProcessFds},
 };
 
@@ -90,7 +90,10 @@ void fixed_entries(Kind directory, const Named*& entries, int& count) {
       entries = kProcessEntries;
       count = count_of(kProcessEntries);
       return;
-    default: entries = nullptr; count = 0; return;
+    default:
+      entries = nullptr;
+      count = 0;
+      return;
   }
 }
 
@@ -216,26 +219,39 @@ Memory memory_of(const proc::Process& p) {
   return m;
 }
 
+// Linux's comm: the program's name cut to 15 bytes (TASK_COMM_LEN).
+struct Comm {
+  char name[16];
+};
+Comm comm_of(const proc::Process& p) {
+  Comm c;
+  size_t n = 0;
+  for (; n + 1 < sizeof(c.name) && p.name[n] != '\0'; ++n)
+    c.name[n] = p.name[n];
+  c.name[n] = '\0';
+  return c;
+}
+
 void add_process_stat(Text& t, const proc::Process& p) {
   const proc::CpuTimes times = proc::times_of(p);
   const Memory m = memory_of(p);
-  char comm[16];
-  size_t n = 0;
-  for (; n + 1 < sizeof(comm) && p.name[n] != '\0'; ++n)
-    comm[n] = p.name[n];
-  comm[n] = '\0';
+  const Comm comm = comm_of(p);
   // Fields 1-52 of proc(5); those this kernel does not have are 0.
-  t.add("%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 ", p.pid, comm, state_letter(p), p.parent_pid,
-        1, 1);
+  t.add("%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 ", p.pid, comm.name, state_letter(p),
+        p.parent_pid, 1, 1);
   t.add("%ld %ld %ld %ld 20 0 1 0 %ld %lu %lu 18446744073709551615 ",
         proc::clock_ticks(times.user_ns), proc::clock_ticks(times.system_ns),
         proc::clock_ticks(times.children_user_ns), proc::clock_ticks(times.children_system_ns),
         proc::clock_ticks(p.accounting.started_ns), m.mapped_bytes,
         m.resident_bytes / layout::kPageSize);
-  t.add("0 %lu %lu 0 0 %lu %lu 0 %lu 0 0 0 17 0 0 0 0 0 0 0 0 %lu %lu %lu %lu %lu %d\n",
-        p.layout.brk_start, p.layout.stack_top, p.signals.pending, p.signals.blocked,
-        p.layout.brk_start, p.layout.brk, p.layout.arguments_begin, p.layout.arguments_end,
-        p.layout.arguments_end, p.layout.stack_top, p.state == proc::State::kZombie ? p.wait_status : 0);
+  // 26-52: startcode endcode startstack kstkesp kstkeip signal blocked
+  // sigignore sigcatch wchan nswap cnswap exit_signal processor
+  // rt_priority policy delayacct guest cguest start_data end_data
+  // start_brk arg_start arg_end env_start env_end exit_code.
+  t.add("0 0 %lu 0 0 %lu %lu 0 0 0 0 0 17 0 0 0 0 0 0 0 0 %lu %lu %lu %lu %lu %d\n",
+        p.layout.stack_top, p.signals.pending, p.signals.blocked, p.layout.brk_start,
+        p.layout.arguments_begin, p.layout.arguments_end, p.layout.arguments_end,
+        p.layout.arguments_end, p.state == proc::State::kZombie ? p.wait_status : 0);
 }
 
 void add_process_status(Text& t, const proc::Process& p) {
@@ -248,19 +264,15 @@ void add_process_status(Text& t, const proc::Process& p) {
     else if (handler != 0)
       caught |= proc::signal_bit(s);
   }
-  int fds = 0;
-  for (const fs::File* f : p.files)
-    fds += f != nullptr ? 1 : 0;
-  t.add("Name:\t%.15s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n", p.name,
-        state_name(p), p.pid, p.pid, p.parent_pid);
+  t.add("Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n",
+        comm_of(p).name, state_name(p), p.pid, p.pid, p.parent_pid);
   t.add("TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t0 \n",
         proc::kMaxFds);
-  t.add("VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssShmem:\t%8lu kB\nThreads:\t1\n", m.mapped_bytes >> 10,
-        m.resident_bytes >> 10, m.shared_bytes >> 10);
+  t.add("VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssShmem:\t%8lu kB\nThreads:\t1\n",
+        m.mapped_bytes >> 10, m.resident_bytes >> 10, m.shared_bytes >> 10);
   t.add("SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
         p.signals.pending, uint64_t{0}, p.signals.blocked, ignored, caught);
   t.add("Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
-  (void)fds;
 }
 
 // Copies [begin, end) of `space` (not necessarily the active one).
@@ -357,25 +369,62 @@ struct Flag {
   const char* name;
 };
 constexpr Flag kFlags[] = {
-    {1, 'd', 0, "fpu"},         {1, 'd', 1, "vme"},         {1, 'd', 2, "de"},
-    {1, 'd', 3, "pse"},         {1, 'd', 4, "tsc"},         {1, 'd', 5, "msr"},
-    {1, 'd', 6, "pae"},         {1, 'd', 7, "mce"},         {1, 'd', 8, "cx8"},
-    {1, 'd', 9, "apic"},        {1, 'd', 11, "sep"},        {1, 'd', 12, "mtrr"},
-    {1, 'd', 13, "pge"},        {1, 'd', 14, "mca"},        {1, 'd', 15, "cmov"},
-    {1, 'd', 16, "pat"},        {1, 'd', 17, "pse36"},      {1, 'd', 19, "clflush"},
-    {1, 'd', 23, "mmx"},        {1, 'd', 24, "fxsr"},       {1, 'd', 25, "sse"},
-    {1, 'd', 26, "sse2"},       {1, 'd', 28, "ht"},         {0x80000001, 'd', 11, "syscall"},
-    {0x80000001, 'd', 20, "nx"}, {0x80000001, 'd', 26, "pdpe1gb"},
-    {0x80000001, 'd', 27, "rdtscp"}, {0x80000001, 'd', 29, "lm"}, {1, 'c', 0, "pni"},
-    {1, 'c', 1, "pclmulqdq"},   {1, 'c', 9, "ssse3"},       {1, 'c', 12, "fma"},
-    {1, 'c', 13, "cx16"},       {1, 'c', 19, "sse4_1"},     {1, 'c', 20, "sse4_2"},
-    {1, 'c', 21, "x2apic"},     {1, 'c', 22, "movbe"},      {1, 'c', 23, "popcnt"},
-    {1, 'c', 25, "aes"},        {1, 'c', 26, "xsave"},      {1, 'c', 28, "avx"},
-    {1, 'c', 29, "f16c"},       {1, 'c', 30, "rdrand"},     {1, 'c', 31, "hypervisor"},
-    {0x80000001, 'c', 0, "lahf_lm"}, {0x80000001, 'c', 5, "abm"}, {7, 'b', 0, "fsgsbase"},
-    {7, 'b', 3, "bmi1"},        {7, 'b', 5, "avx2"},        {7, 'b', 7, "smep"},
-    {7, 'b', 8, "bmi2"},        {7, 'b', 9, "erms"},        {7, 'b', 18, "rdseed"},
-    {7, 'b', 19, "adx"},        {7, 'b', 20, "smap"},       {7, 'b', 23, "clflushopt"},
+    {1, 'd', 0, "fpu"},
+    {1, 'd', 1, "vme"},
+    {1, 'd', 2, "de"},
+    {1, 'd', 3, "pse"},
+    {1, 'd', 4, "tsc"},
+    {1, 'd', 5, "msr"},
+    {1, 'd', 6, "pae"},
+    {1, 'd', 7, "mce"},
+    {1, 'd', 8, "cx8"},
+    {1, 'd', 9, "apic"},
+    {1, 'd', 11, "sep"},
+    {1, 'd', 12, "mtrr"},
+    {1, 'd', 13, "pge"},
+    {1, 'd', 14, "mca"},
+    {1, 'd', 15, "cmov"},
+    {1, 'd', 16, "pat"},
+    {1, 'd', 17, "pse36"},
+    {1, 'd', 19, "clflush"},
+    {1, 'd', 23, "mmx"},
+    {1, 'd', 24, "fxsr"},
+    {1, 'd', 25, "sse"},
+    {1, 'd', 26, "sse2"},
+    {1, 'd', 28, "ht"},
+    {0x80000001, 'd', 11, "syscall"},
+    {0x80000001, 'd', 20, "nx"},
+    {0x80000001, 'd', 26, "pdpe1gb"},
+    {0x80000001, 'd', 27, "rdtscp"},
+    {0x80000001, 'd', 29, "lm"},
+    {1, 'c', 0, "pni"},
+    {1, 'c', 1, "pclmulqdq"},
+    {1, 'c', 9, "ssse3"},
+    {1, 'c', 12, "fma"},
+    {1, 'c', 13, "cx16"},
+    {1, 'c', 19, "sse4_1"},
+    {1, 'c', 20, "sse4_2"},
+    {1, 'c', 21, "x2apic"},
+    {1, 'c', 22, "movbe"},
+    {1, 'c', 23, "popcnt"},
+    {1, 'c', 25, "aes"},
+    {1, 'c', 26, "xsave"},
+    {1, 'c', 28, "avx"},
+    {1, 'c', 29, "f16c"},
+    {1, 'c', 30, "rdrand"},
+    {1, 'c', 31, "hypervisor"},
+    {0x80000001, 'c', 0, "lahf_lm"},
+    {0x80000001, 'c', 5, "abm"},
+    {7, 'b', 0, "fsgsbase"},
+    {7, 'b', 3, "bmi1"},
+    {7, 'b', 5, "avx2"},
+    {7, 'b', 7, "smep"},
+    {7, 'b', 8, "bmi2"},
+    {7, 'b', 9, "erms"},
+    {7, 'b', 18, "rdseed"},
+    {7, 'b', 19, "adx"},
+    {7, 'b', 20, "smap"},
+    {7, 'b', 23, "clflushopt"},
 };
 
 void add_cpuinfo(Text& t, const abi::SystemInfo& system) {
@@ -417,7 +466,8 @@ void add_cpuinfo(Text& t, const abi::SystemInfo& system) {
           khz / 1000, khz % 1000);
     t.add("physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\napicid\t\t: %u\n",
           system.cpus_online, n, system.cpus_online, n);
-    t.add("fpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:", vendor.eax);
+    t.add("fpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
+          vendor.eax);
     for (const Flag& f : kFlags) {
       const cpu::CpuidResult r = cpu::cpuid(f.leaf);
       const uint32_t reg = f.reg == 'b' ? r.ebx : f.reg == 'c' ? r.ecx : r.edx;
@@ -604,7 +654,8 @@ int64_t generate(const Entry& e, char*& text) {
     }
     case Kind::kStat: {
       const proc::MachineTimes m = proc::machine_times();
-      const int64_t user = proc::clock_ticks(m.user_ns), system_ticks = proc::clock_ticks(m.system_ns),
+      const int64_t user = proc::clock_ticks(m.user_ns),
+                    system_ticks = proc::clock_ticks(m.system_ns),
                     idle = proc::clock_ticks(m.idle_ns);
       t.add("cpu  %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, idle);
       t.add("cpu0 %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, idle);
@@ -616,8 +667,8 @@ int64_t generate(const Entry& e, char*& text) {
     case Kind::kMeminfo: {
       const uint64_t total_kb = system.physical_memory_bytes >> 10;
       const uint64_t free_kb = (frames::free_count() * layout::kPageSize) >> 10;
-      t.add("MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n",
-            total_kb, free_kb, free_kb);
+      t.add("MemTotal:       %8lu kB\nMemFree:        %8lu kB\nMemAvailable:   %8lu kB\n", total_kb,
+            free_kb, free_kb);
       t.add("Buffers:        %8d kB\nCached:         %8d kB\nSwapCached:     %8d kB\n", 0, 0, 0);
       t.add("SwapTotal:      %8d kB\nSwapFree:       %8d kB\nShmem:          %8d kB\n", 0, 0, 0);
       break;
@@ -646,7 +697,7 @@ int64_t generate(const Entry& e, char*& text) {
       if (p->state != proc::State::kZombie)
         add_user_bytes(t, p->space, p->layout.arguments_begin, p->layout.arguments_end);
       break;
-    case Kind::kProcessComm: t.add("%.15s\n", p->name); break;
+    case Kind::kProcessComm: t.add("%s\n", comm_of(*p).name); break;
     case Kind::kProcessMaps: add_maps(t, *p); break;
     default: return -abi::kEISDIR;
   }

@@ -21,8 +21,8 @@ inline constexpr size_t kMaxPathBytes = 256;  // a whole path, with its NUL
 inline constexpr uint64_t kRamBytesLimit = 16ull << 20;
 
 // st_mode's type bits.
-inline constexpr uint32_t kModeTypeMask = 0170000, kModeDirectory = 0040000,
-                          kModeRegular = 0100000, kModeSymlink = 0120000;
+inline constexpr uint32_t kModeTypeMask = 0170000, kModeDirectory = 0040000, kModeRegular = 0100000,
+                          kModeSymlink = 0120000;
 
 struct Node {
   char name[kMaxNameBytes];
@@ -33,12 +33,12 @@ struct Node {
   Node* next_sibling;
   const uint8_t* data;  // contents (a link: its target); null when empty
   uint64_t size;
-  uint64_t capacity;       // bytes owned at `data` (RAM file system), 0 if read in place
-  bool writable;           // in the RAM file system
-  bool proc_mount;         // /proc: fs/procfs.h answers below it
-  bool unlinked;           // removed from the tree while still open
-  uint32_t open_count;     // open files that refer to it
-  int64_t modified_ns;     // REALTIME of the last change
+  uint64_t capacity;    // bytes owned at `data` (RAM file system), 0 if read in place
+  bool writable;        // in the RAM file system
+  bool proc_mount;      // /proc: fs/procfs.h answers below it
+  bool unlinked;        // removed from the tree while still open
+  uint32_t open_count;  // open files that refer to it
+  int64_t modified_ns;  // REALTIME of the last change
 };
 
 Spinlock& tree_lock();

@@ -39,8 +39,8 @@ struct UserLayout {
   uint64_t mmap_next;   // mmap allocates top-down below this
   uint64_t mmap_floor;  // ... and not below this
   uint64_t stack_top;
-  uint64_t stack_floor;  // the stack grows on demand down to here
-  uint64_t vdso_base;    // the chain page; AT_SYSINFO_EHDR is +2 pages
+  uint64_t stack_floor;                     // the stack grows on demand down to here
+  uint64_t vdso_base;                       // the chain page; AT_SYSINFO_EHDR is +2 pages
   uint64_t arguments_begin, arguments_end;  // argv's strings (/proc/PID/cmdline)
 };
 

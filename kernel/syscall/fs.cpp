@@ -136,8 +136,7 @@ int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
     r = fs::resolve_parent(path, directory, name);
     if (r != 0)
       return r == -abi::kEEXIST ? -abi::kEISDIR : r;
-    const uint32_t permissions =
-        static_cast<uint32_t>(mode) & 07777 & ~proc::current().fs.umask;
+    const uint32_t permissions = static_cast<uint32_t>(mode) & 07777 & ~proc::current().fs.umask;
     fs::Node* created;
     r = fs::create(*directory, name, fs::kModeRegular | permissions, created);
     if (r != 0)
@@ -428,7 +427,7 @@ int64_t sys_getdents64(Frame& f) {
       inode = child->inode;
       type = fs::is_directory(*child) ? kDtDirectory
              : fs::is_symlink(*child) ? kDtLink
-                                       : kDtRegular;
+                                      : kDtRegular;
       if (child->proc_mount)
         inode = fs::procfs::inode(fs::procfs::root());
     } else {
@@ -438,7 +437,7 @@ int64_t sys_getdents64(Frame& f) {
       inode = fs::procfs::inode(entry);
       type = fs::procfs::is_directory(entry) ? kDtDirectory
              : fs::procfs::is_symlink(entry) ? kDtLink
-                                              : kDtRegular;
+                                             : kDtRegular;
     }
     (void)kDtCharacter;
     (void)kDtFifo;

@@ -5,11 +5,11 @@
 // when marked so. Blocking reads and writes wait in kWaiting and retry when
 // a pipe changes; a signal cuts them short (EINTR).
 #include "fs/file.h"
-#include "syscall/descriptors.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
+#include "syscall/descriptors.h"
 #include "syscall/syscall.h"
 #include "vdso/abi/linux.h"
 

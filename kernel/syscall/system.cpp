@@ -31,8 +31,8 @@ struct Rlimit {
 
 Rlimit limit_of(uint64_t resource) {
   switch (resource) {
-    case kRlimitStack: return {8ull << 20, kRlimInfinity};  // the on-demand stack
-    case kRlimitNofile: return {1024, 4096};                // Linux defaults
+    case kRlimitStack: return {8ull << 20, kRlimInfinity};      // the on-demand stack
+    case kRlimitNofile: return {proc::kMaxFds, proc::kMaxFds};  // the descriptor table's size
     default: return {kRlimInfinity, kRlimInfinity};
   }
 }

@@ -19,9 +19,7 @@ class NewcWriter {
     out_.insert(out_.end(), contents.begin(), contents.end());
     pad();
   }
-  void add_directory(const std::string& name, uint32_t mode = 040755) {
-    header(name, 0, mode);
-  }
+  void add_directory(const std::string& name, uint32_t mode = 040755) { header(name, 0, mode); }
   // A symbolic link: its data is the target.
   void add_symlink(const std::string& name, const std::string& target) {
     header(name, static_cast<uint32_t>(target.size()), 0120777);

@@ -304,7 +304,7 @@ int main(int argc, char** argv) {
   }
   for (size_t i = 0; i < o.extra_files.size(); ++i) {
     std::vector<uint8_t> bytes;
-    struct stat st{};
+    struct stat st {};
     if (stat(o.extra_files[i].c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
         !vdso_kernel_tools::read_file(o.extra_files[i], bytes)) {
       cannot_run("--add " + o.extra_files[i] + ": " +
