@@ -108,6 +108,11 @@ Node* make_directories(const char* path, size_t length) {
   return at;
 }
 
+struct DeviceName {
+  const char* name;
+  Device device;
+};
+
 }  // namespace
 
 Spinlock& tree_lock() {
@@ -168,6 +173,17 @@ void build() {
   if (proc != nullptr) {
     proc->mode = kModeDirectory | 0555;
     proc->proc_mount = true;
+  }
+  Node* dev = make_directories("dev", 3);
+  if (dev != nullptr) {
+    static constexpr DeviceName kDevices[] = {{"null", Device::kNull}, {"zero", Device::kZero}};
+    for (const DeviceName& d : kDevices) {
+      if (child(*dev, d.name, length_of(d.name)) != nullptr)
+        continue;
+      Node* node = allocate(dev, d.name, length_of(d.name), kModeCharacterDevice | 0666);
+      if (node != nullptr)
+        node->device = d.device;
+    }
   }
   if (skipped != 0)
     kprint("fs: %d initramfs entries not in the tree (name too long, clash or no room)\n", skipped);
@@ -329,6 +345,12 @@ int64_t read_at(Node& file, uint8_t* buffer, uint64_t size, uint64_t offset) {
   LockGuard guard(lock);
   if (is_directory(file))
     return -abi::kEISDIR;
+  if (file.device == Device::kNull)
+    return 0;
+  if (file.device == Device::kZero) {
+    memset(buffer, 0, size);
+    return static_cast<int64_t>(size);
+  }
   if (offset >= file.size)
     return 0;
   const uint64_t n = size < file.size - offset ? size : file.size - offset;
@@ -340,6 +362,8 @@ int64_t write_at(Node& file, const uint8_t* buffer, uint64_t size, uint64_t offs
   LockGuard guard(lock);
   if (is_directory(file))
     return -abi::kEISDIR;
+  if (file.device != Device::kNone)
+    return static_cast<int64_t>(size);  // swallowed
   if (!file.writable)
     return -abi::kEROFS;
   if (offset > kRamBytesLimit || size > kRamBytesLimit - offset)

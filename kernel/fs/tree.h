@@ -1,7 +1,8 @@
 // The file tree: directories, regular files and symbolic links. Built at
 // boot from the initramfs (read-only: its files are read in place), with a
-// small writable RAM file system at /tmp and the mount point of /proc
-// (fs/procfs.h serves what lies below it). Nodes come from a static pool.
+// small writable RAM file system at /tmp, the mount point of /proc
+// (fs/procfs.h serves what lies below it), and /dev/null and /dev/zero.
+// Nodes come from a static pool.
 //
 // Locking: tree_lock() protects every node (the tree's shape, names, the
 // RAM file system's data and sizes, open counts). Each function here takes
@@ -22,7 +23,10 @@ inline constexpr uint64_t kRamBytesLimit = 16ull << 20;
 
 // st_mode's type bits.
 inline constexpr uint32_t kModeTypeMask = 0170000, kModeDirectory = 0040000, kModeRegular = 0100000,
-                          kModeSymlink = 0120000;
+                          kModeSymlink = 0120000, kModeCharacterDevice = 0020000;
+
+// The character devices of /dev (Linux's mem devices 1:3 and 1:5).
+enum class Device : uint8_t { kNone, kNull, kZero };
 
 struct Node {
   char name[kMaxNameBytes];
@@ -36,6 +40,7 @@ struct Node {
   uint64_t capacity;    // bytes owned at `data` (RAM file system), 0 if read in place
   bool writable;        // in the RAM file system
   bool proc_mount;      // /proc: fs/procfs.h answers below it
+  Device device;        // /dev/null, /dev/zero: reads and writes go to it
   bool unlinked;        // removed from the tree while still open
   uint32_t open_count;  // open files that refer to it
   int64_t modified_ns;  // REALTIME of the last change

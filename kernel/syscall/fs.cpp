@@ -23,7 +23,7 @@ constexpr int kAtFdCwd = -100;
 constexpr uint64_t kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtEmptyPath = 0x1000;
 constexpr uint64_t kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2;
 constexpr uint64_t kAccessExecute = 1, kAccessWrite = 2, kAccessRead = 4;
-constexpr uint8_t kDtDirectory = 4, kDtRegular = 8, kDtLink = 10, kDtCharacter = 2, kDtFifo = 1;
+constexpr uint8_t kDtDirectory = 4, kDtRegular = 8, kDtLink = 10, kDtCharacter = 2;
 // st_dev of each file system: the initramfs, the RAM file system, /proc.
 constexpr uint64_t kDevRoot = 1, kDevRam = 2, kDevProc = 3;
 
@@ -55,6 +55,11 @@ Stat stat_of(const fs::Location& where) {
     st.nlink = fs::is_directory(n) ? 2 : 1;
     st.size = fs::is_directory(n) ? 4096 : static_cast<int64_t>(n.size);
     st.blocks = (st.size + 511) / 512;
+    if (n.device != fs::Device::kNone) {
+      st.dev = kDevRoot;
+      st.size = st.blocks = 0;
+      st.rdev = (1 << 8) | (n.device == fs::Device::kNull ? 3 : 5);  // mem's null, zero
+    }
     set_times(st, n.modified_ns);
     return st;
   }
@@ -156,10 +161,11 @@ int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
       return -abi::kEISDIR;
     if (where.node == nullptr)
       return -abi::kEACCES;  // /proc's files are read-only (0444)
-    if (!where.node->writable)
+    if (!where.node->writable && where.node->device == fs::Device::kNone)
       return -abi::kEROFS;
   }
-  if ((flags & fs::kOpenTruncate) && writes && where.node != nullptr) {
+  if ((flags & fs::kOpenTruncate) && writes && where.node != nullptr &&
+      where.node->device == fs::Device::kNone) {
     r = fs::truncate(*where.node, 0);
     if (r != 0)
       return r;
@@ -250,7 +256,8 @@ int64_t do_access(int dirfd, uint64_t user_path, uint64_t mode, uint64_t flags) 
   const Stat st = stat_of(where);
   // Root passes read and write checks; execute needs an x bit (or a
   // directory), and writing needs a writable file system.
-  if ((mode & kAccessWrite) && where.node != nullptr && !where.node->writable)
+  if ((mode & kAccessWrite) && where.node != nullptr && !where.node->writable &&
+      where.node->device == fs::Device::kNone)
     return -abi::kEROFS;
   if ((mode & kAccessExecute) && (st.mode & 0111) == 0)
     return -abi::kEACCES;
@@ -439,8 +446,6 @@ int64_t sys_getdents64(Frame& f) {
              : fs::procfs::is_symlink(entry) ? kDtLink
                                              : kDtRegular;
     }
-    (void)kDtCharacter;
-    (void)kDtFifo;
     // struct linux_dirent64: ino, off, reclen, type, name, padded to 8.
     size_t name_length = 0;
     while (name[name_length] != '\0')

@@ -41,6 +41,7 @@ echo "== redirections"
 echo a > /tmp/f; echo b >> /tmp/f; cat /tmp/f; wc -l < /tmp/f
 sort -r /tmp/f > /tmp/g && mv /tmp/g /tmp/h && rm /tmp/f && ls /tmp && cat /tmp/h
 mkdir /tmp/d && cd /tmp/d && pwd && cd /proc && pwd
+echo "== devices"; echo gone > /dev/null; cat /dev/null | wc -c; head -c 3 /dev/zero | od -An -tx1
 echo "== errors"
 echo x > /bin/x; cat /nonexistent; cd /bin/busybox; cat /tmp; mkdir /tmp/d/e; rmdir /tmp/d
 echo "== added"; cat /srv/data.txt
@@ -88,6 +89,8 @@ has by-name "found echo"
 has by-name slept
 check "redirections: >, >>, <, sort, mv, rm, mkdir, cd" \
   [ "$(section redirections | tr '\n' ' ')" = "a b 2 h b a /tmp/d /proc " ]
+check "devices: /dev/null swallows, /dev/zero gives zeros" \
+  [ "$(section devices | tr -s ' \n' ' ')" = "0 00 00 00 " ]
 has errors "can't create /bin/x: Read-only file system"
 has errors "can't open '/nonexistent': No such file or directory"
 has errors "can't cd to /bin/busybox: Not a directory"
