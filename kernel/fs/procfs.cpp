@@ -106,7 +106,7 @@ proc::Process* process(int pid) {
 proc::Process* process_at(uint64_t index) {
   for (int i = 1; i < proc::kMaxProcesses; ++i) {
     proc::Process* p = proc::slot(i);
-    if (p->state == proc::State::kFree)
+    if (p->state == proc::ProcessState::kFree)
       continue;
     if (index-- == 0)
       return p;
@@ -176,15 +176,36 @@ void add_load(Text& t, uint64_t load) {
         ((rounded & ((1u << proc::kLoadFractionBits) - 1)) * 100) >> proc::kLoadFractionBits);
 }
 
+// R when one of its threads may run, S when all sleep or wait, Z for a
+// zombie.
 char state_letter(const proc::Process& p) {
   switch (p.state) {
-    case proc::State::kRunnable: return 'R';
-    case proc::State::kSleeping:
-    case proc::State::kWaiting: return 'S';
-    case proc::State::kZombie: return 'Z';
-    case proc::State::kFree: return 'X';
+    case proc::ProcessState::kZombie: return 'Z';
+    case proc::ProcessState::kFree: return 'X';
+    case proc::ProcessState::kLive: break;
   }
-  return '?';
+  for (int i = 1; i < proc::kMaxThreads; ++i) {
+    const proc::Thread& t = *proc::thread_slot(i);
+    if (t.process == &p && t.state == proc::State::kRunnable)
+      return 'R';
+  }
+  return 'S';
+}
+
+// The signal mask and pending set of its first thread (tid == pid), as
+// Linux's status shows the thread the file belongs to.
+struct SignalView {
+  uint64_t pending, blocked;
+};
+SignalView signals_of(const proc::Process& p) {
+  const proc::Thread* main = proc::find_thread(p.pid);
+  if (main == nullptr || main->process != &p)
+    return {p.signals.pending, 0};
+  return {p.signals.pending | main->signals.pending, main->signals.blocked};
+}
+
+bool is_zombie(const proc::Process& p) {
+  return p.state == proc::ProcessState::kZombie;
 }
 
 const char* state_name(const proc::Process& p) {
@@ -239,19 +260,19 @@ void add_process_stat(Text& t, const proc::Process& p) {
   // Fields 1-52 of proc(5); those this kernel does not have are 0.
   t.add("%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 ", p.pid, comm.name, state_letter(p),
         p.parent_pid, 1, 1);
-  t.add("%ld %ld %ld %ld 20 0 1 0 %ld %lu %lu 18446744073709551615 ",
+  t.add("%ld %ld %ld %ld 20 0 %d 0 %ld %lu %lu 18446744073709551615 ",
         proc::clock_ticks(times.user_ns), proc::clock_ticks(times.system_ns),
         proc::clock_ticks(times.children_user_ns), proc::clock_ticks(times.children_system_ns),
-        proc::clock_ticks(p.accounting.started_ns), m.mapped_bytes,
+        p.live_threads, proc::clock_ticks(p.accounting.started_ns), m.mapped_bytes,
         m.resident_bytes / layout::kPageSize);
   // 26-52: startcode endcode startstack kstkesp kstkeip signal blocked
   // sigignore sigcatch wchan nswap cnswap exit_signal processor
   // rt_priority policy delayacct guest cguest start_data end_data
   // start_brk arg_start arg_end env_start env_end exit_code.
   t.add("0 0 %lu 0 0 %lu %lu 0 0 0 0 0 17 0 0 0 0 0 0 0 0 %lu %lu %lu %lu %lu %d\n",
-        p.layout.stack_top, p.signals.pending, p.signals.blocked, p.layout.brk_start,
+        p.layout.stack_top, signals_of(p).pending, signals_of(p).blocked, p.layout.brk_start,
         p.layout.arguments_begin, p.layout.arguments_end, p.layout.arguments_end,
-        p.layout.arguments_end, p.state == proc::State::kZombie ? p.wait_status : 0);
+        p.layout.arguments_end, is_zombie(p) ? p.wait_status : 0);
 }
 
 void add_process_status(Text& t, const proc::Process& p) {
@@ -268,10 +289,10 @@ void add_process_status(Text& t, const proc::Process& p) {
         comm_of(p).name, state_name(p), p.pid, p.pid, p.parent_pid);
   t.add("TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t0 \n",
         proc::kMaxFds);
-  t.add("VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssShmem:\t%8lu kB\nThreads:\t1\n",
-        m.mapped_bytes >> 10, m.resident_bytes >> 10, m.shared_bytes >> 10);
+  t.add("VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssShmem:\t%8lu kB\nThreads:\t%d\n",
+        m.mapped_bytes >> 10, m.resident_bytes >> 10, m.shared_bytes >> 10, p.live_threads);
   t.add("SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
-        p.signals.pending, uint64_t{0}, p.signals.blocked, ignored, caught);
+        signals_of(p).pending, p.signals.pending, signals_of(p).blocked, ignored, caught);
   t.add("Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
 }
 
@@ -644,7 +665,7 @@ int64_t generate(const Entry& e, char*& text) {
       proc::load_averages(loads);
       int total = 0;
       for (int i = 1; i < proc::kMaxProcesses; ++i)
-        total += proc::slot(i)->state != proc::State::kFree ? 1 : 0;
+        total += proc::slot(i)->state != proc::ProcessState::kFree ? 1 : 0;
       for (uint64_t load : loads) {
         add_load(t, load);
         t.add(" ");
@@ -694,7 +715,7 @@ int64_t generate(const Entry& e, char*& text) {
     }
     case Kind::kProcessStatus: add_process_status(t, *p); break;
     case Kind::kProcessCmdline:
-      if (p->state != proc::State::kZombie)
+      if (!is_zombie(*p))
         add_user_bytes(t, p->space, p->layout.arguments_begin, p->layout.arguments_end);
       break;
     case Kind::kProcessComm: t.add("%s\n", comm_of(*p).name); break;

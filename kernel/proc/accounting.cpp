@@ -24,8 +24,17 @@ constexpr int64_t kLoadIntervalNs = 5'000'000'000;
 uint64_t loads[3] = {};
 int64_t next_sample_ns = 0;
 
-int64_t running_ns(const Process& p) {
-  return &p == &current() ? tick::monotonic_ns() - p.ran_since_ns : 0;
+// A thread's system time, with the stretch it is in now if it is the
+// caller, in a system call.
+uint64_t system_tsc_of(const Thread& t) {
+  uint64_t cycles = t.accounting.system_tsc;
+  if (&t == &current_thread() && t.accounting.in_system_call)
+    cycles += read_tsc() - t.accounting.entered_kernel_tsc;
+  return cycles;
+}
+
+bool is_live(const Thread& t) {
+  return t.state != State::kFree && t.state != State::kDead;
 }
 
 }  // namespace
@@ -35,21 +44,26 @@ void start_accounting(Process& p) {
   p.accounting.started_ns = tick::monotonic_ns();
 }
 
-void entered_system_call(Process& p) {
-  p.accounting.in_system_call = true;
-  p.accounting.entered_kernel_tsc = read_tsc();
+void entered_system_call(Thread& t) {
+  t.accounting.in_system_call = true;
+  t.accounting.entered_kernel_tsc = read_tsc();
 }
 
-void left_system_call(Process& p) {
-  const uint64_t spent = read_tsc() - p.accounting.entered_kernel_tsc;
-  p.accounting.system_tsc += spent;
+void left_system_call(Thread& t) {
+  const uint64_t spent = read_tsc() - t.accounting.entered_kernel_tsc;
+  t.accounting.system_tsc += spent;
   machine_system_tsc += spent;
-  p.accounting.in_system_call = false;
+  t.accounting.in_system_call = false;
 }
 
-void accounted_switch(Process& prev, Process& next, int64_t, int64_t ran_ns) {
+void retire_accounting(Thread& t) {
+  t.process->accounting.exited_system_tsc += system_tsc_of(t);
+  t.accounting = ThreadAccounting{};
+}
+
+void accounted_switch(Thread& prev, Thread& next, int64_t ran_ns) {
   const uint64_t now = read_tsc();
-  if (prev.pid != 0) {
+  if (prev.tid != 0) {
     machine_busy_ns += ran_ns;
     if (prev.accounting.in_system_call) {
       const uint64_t spent = now - prev.accounting.entered_kernel_tsc;
@@ -61,12 +75,26 @@ void accounted_switch(Process& prev, Process& next, int64_t, int64_t ran_ns) {
 }
 
 CpuTimes times_of(const Process& p) {
-  const int64_t cpu_ns = p.cpu_time_ns + running_ns(p);
-  int64_t system_ns = clocksource::ns_from_tsc(p.accounting.system_tsc);
+  const int64_t cpu_ns = process_cpu_time_ns(p);
+  uint64_t system_tsc = p.accounting.exited_system_tsc;
+  for (int i = 1; i < kMaxThreads; ++i) {
+    const Thread& t = *thread_slot(i);
+    if (t.process == &p && is_live(t))
+      system_tsc += system_tsc_of(t);
+  }
+  int64_t system_ns = clocksource::ns_from_tsc(system_tsc);
   if (system_ns > cpu_ns)
     system_ns = cpu_ns;  // two clocks' rounding
   return {cpu_ns - system_ns, system_ns, p.accounting.children_user_ns,
           p.accounting.children_system_ns};
+}
+
+CpuTimes times_of_thread(const Thread& t) {
+  const int64_t cpu_ns = thread_cpu_time_ns(t);
+  int64_t system_ns = clocksource::ns_from_tsc(system_tsc_of(t));
+  if (system_ns > cpu_ns)
+    system_ns = cpu_ns;
+  return {cpu_ns - system_ns, system_ns, 0, 0};
 }
 
 void add_child_times(Process& parent, const Process& child) {
@@ -76,11 +104,15 @@ void add_child_times(Process& parent, const Process& child) {
 }
 
 MachineTimes machine_times() {
-  const Process& running = current();
-  const int64_t busy_ns = machine_busy_ns + (running.pid != 0 ? running_ns(running) : 0);
-  const Process& idle = *slot(0);
-  const int64_t idle_ns = idle.cpu_time_ns + (running.pid == 0 ? running_ns(idle) : 0);
-  int64_t system_ns = clocksource::ns_from_tsc(machine_system_tsc);
+  const Thread& running = current_thread();
+  const int64_t running_ns = tick::monotonic_ns() - running.ran_since_ns;
+  const int64_t busy_ns = machine_busy_ns + (running.tid != 0 ? running_ns : 0);
+  const Thread& idle = *thread_slot(0);
+  const int64_t idle_ns = idle.cpu_time_ns + (running.tid == 0 ? running_ns : 0);
+  uint64_t system_tsc = machine_system_tsc;
+  if (running.tid != 0 && running.accounting.in_system_call)
+    system_tsc += read_tsc() - running.accounting.entered_kernel_tsc;
+  int64_t system_ns = clocksource::ns_from_tsc(system_tsc);
   if (system_ns > busy_ns)
     system_ns = busy_ns;
   return {busy_ns - system_ns, system_ns, idle_ns};
@@ -88,8 +120,8 @@ MachineTimes machine_times() {
 
 int runnable_count() {
   int n = 0;
-  for (int i = 1; i < kMaxProcesses; ++i) {
-    if (slot(i)->state == State::kRunnable)
+  for (int i = 1; i < kMaxThreads; ++i) {
+    if (thread_slot(i)->state == State::kRunnable)
       ++n;
   }
   return n;
