@@ -8,6 +8,7 @@
 #include "vdso/abi/linux.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
+extern "C" size_t strlen(const char*);
 
 namespace abi = vdso::abi;
 namespace kernel::fs {
@@ -42,9 +43,7 @@ File* allocate_file(File::Kind kind, Pipe* pipe) {
 }
 
 char* copy_string(const char* s) {
-  size_t n = 0;
-  while (s[n] != '\0')
-    ++n;
+  const size_t n = strlen(s);
   auto* copy = static_cast<char*>(heap::allocate(n + 1));
   if (copy != nullptr)
     memcpy(copy, s, n + 1);

@@ -3,6 +3,7 @@
 #include "vdso/abi/linux.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
+extern "C" size_t strlen(const char*);
 
 namespace abi = vdso::abi;
 namespace kernel::fs {
@@ -10,13 +11,6 @@ namespace {
 
 // Linux's limit on links followed in one lookup (MAXSYMLINKS).
 constexpr int kMaxLinks = 40;
-
-size_t length_of(const char* s) {
-  size_t n = 0;
-  while (s[n] != '\0')
-    ++n;
-  return n;
-}
 
 Node* proc_mount() {
   LockGuard guard(tree_lock());
@@ -60,14 +54,14 @@ bool is_symlink(const Location& where) {
 }
 
 int join(const char* base, const char* path, char* out) {
-  const size_t path_length = length_of(path);
+  const size_t path_length = strlen(path);
   if (path[0] == '/') {
     if (path_length + 1 > kMaxPathBytes)
       return -abi::kENAMETOOLONG;
     memcpy(out, path, path_length + 1);
     return 0;
   }
-  const size_t base_length = length_of(base);
+  const size_t base_length = strlen(base);
   if (base_length + 1 + path_length + 1 > kMaxPathBytes)
     return -abi::kENAMETOOLONG;
   memcpy(out, base, base_length);
@@ -78,9 +72,9 @@ int join(const char* base, const char* path, char* out) {
 
 int resolve(const char* path, Follow follow, Location& out, char* canonical) {
   char work[kMaxPathBytes];
-  if (length_of(path) + 1 > kMaxPathBytes)
+  if (strlen(path) + 1 > kMaxPathBytes)
     return -abi::kENAMETOOLONG;
-  memcpy(work, path, length_of(path) + 1);
+  memcpy(work, path, strlen(path) + 1);
   int links = 0;
 restart:
   Location at{root(), {}};
@@ -147,7 +141,7 @@ restart:
       // relative), then what followed the link.
       char rebuilt[kMaxPathBytes];
       size_t n = 0;
-      const size_t rest_length = length_of(work + end);
+      const size_t rest_length = strlen(work + end);
       const size_t needed = (target[0] == '/' ? 0 : canon_length + 1) +
                             static_cast<size_t>(target_length) + rest_length + 1;
       if (needed > kMaxPathBytes)
@@ -184,7 +178,7 @@ restart:
 }
 
 int resolve_parent(const char* path, Node*& directory, char (&last)[kMaxNameBytes]) {
-  size_t length = length_of(path);
+  size_t length = strlen(path);
   while (length > 1 && path[length - 1] == '/')
     --length;
   size_t slash = length;

@@ -17,6 +17,7 @@
 #include "vdso/vdso_pages.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
+extern "C" size_t strlen(const char*);
 
 namespace abi = vdso::abi;
 namespace kernel::fs::procfs {
@@ -52,23 +53,6 @@ constexpr Named kProcessEntries[] = {
 template <size_t N>
 constexpr int count_of(const Named (&)[N]) {
   return static_cast<int>(N);
-}
-
-size_t length_of(const char* s) {
-  size_t n = 0;
-  while (s[n] != '\0')
-    ++n;
-  return n;
-}
-
-bool same(const char* a, const char* b, size_t b_length) {
-  return length_of(a) == b_length && [&] {
-    for (size_t i = 0; i < b_length; ++i) {
-      if (a[i] != b[i])
-        return false;
-    }
-    return true;
-  }();
 }
 
 // The fixed entries of a directory (the per-process ones of /proc/PID).
@@ -548,7 +532,7 @@ int lookup(const Entry& directory, const char* name, size_t length, Entry& out) 
   int count;
   fixed_entries(directory.kind, entries, count);
   for (int i = 0; i < count; ++i) {
-    if (same(entries[i].name, name, length)) {
+    if (same_name(entries[i].name, name, length)) {
       out = {entries[i].kind, directory.pid, 0};
       return 0;
     }

@@ -7,6 +7,7 @@
 #include "vdso/abi/linux.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
+extern "C" size_t strlen(const char*);
 extern "C" void* memset(void*, int, size_t);
 
 namespace abi = vdso::abi;
@@ -21,21 +22,6 @@ uint64_t next_inode = 2;  // the root is 1
 uint64_t ram_bytes = 0;   // what the RAM file system's files hold
 Node* root_node = nullptr;
 Spinlock lock;
-
-size_t length_of(const char* s) {
-  size_t n = 0;
-  while (s[n] != '\0')
-    ++n;
-  return n;
-}
-
-bool same(const char* a, const char* b, size_t b_length) {
-  for (size_t i = 0; i < b_length; ++i) {
-    if (a[i] != b[i])
-      return false;
-  }
-  return a[b_length] == '\0';
-}
 
 // A new node linked as the first child of `parent` (null: the root).
 Node* allocate(Node* parent, const char* name, size_t length, uint32_t mode) {
@@ -178,9 +164,9 @@ void build() {
   if (dev != nullptr) {
     static constexpr DeviceName kDevices[] = {{"null", Device::kNull}, {"zero", Device::kZero}};
     for (const DeviceName& d : kDevices) {
-      if (child(*dev, d.name, length_of(d.name)) != nullptr)
+      if (child(*dev, d.name, strlen(d.name)) != nullptr)
         continue;
-      Node* node = allocate(dev, d.name, length_of(d.name), kModeCharacterDevice | 0666);
+      Node* node = allocate(dev, d.name, strlen(d.name), kModeCharacterDevice | 0666);
       if (node != nullptr)
         node->device = d.device;
     }
@@ -209,9 +195,17 @@ bool is_regular(const Node& node) {
   return (node.mode & kModeTypeMask) == kModeRegular;
 }
 
+bool same_name(const char* name, const char* other, size_t other_length) {
+  for (size_t i = 0; i < other_length; ++i) {
+    if (name[i] != other[i])
+      return false;
+  }
+  return name[other_length] == '\0';
+}
+
 Node* child(Node& directory, const char* name, size_t length) {
   for (Node* c = directory.first_child; c != nullptr; c = c->next_sibling) {
-    if (same(c->name, name, length))
+    if (same_name(c->name, name, length))
       return c;
   }
   return nullptr;
@@ -226,7 +220,7 @@ Node* child_at(Node& directory, uint64_t index) {
 
 int create(Node& directory, const char* name, uint32_t mode, Node*& out) {
   LockGuard guard(lock);
-  const size_t length = length_of(name);
+  const size_t length = strlen(name);
   if (child(directory, name, length) != nullptr)
     return -abi::kEEXIST;  // before EROFS, as Linux
   if (!directory.writable)
@@ -242,7 +236,7 @@ int create(Node& directory, const char* name, uint32_t mode, Node*& out) {
 
 int unlink(Node& directory, const char* name, bool directory_wanted) {
   LockGuard guard(lock);
-  Node* node = child(directory, name, length_of(name));
+  Node* node = child(directory, name, strlen(name));
   if (node == nullptr)
     return -abi::kENOENT;
   if (!directory.writable)
@@ -263,12 +257,12 @@ int unlink(Node& directory, const char* name, bool directory_wanted) {
 
 int rename(Node& from_directory, const char* from_name, Node& to_directory, const char* to_name) {
   LockGuard guard(lock);
-  Node* node = child(from_directory, from_name, length_of(from_name));
+  Node* node = child(from_directory, from_name, strlen(from_name));
   if (node == nullptr)
     return -abi::kENOENT;
   if (!from_directory.writable || !to_directory.writable)
     return -abi::kEROFS;  // also across the RAM file system's edge, where Linux says EXDEV
-  const size_t to_length = length_of(to_name);
+  const size_t to_length = strlen(to_name);
   if (to_length + 1 > kMaxNameBytes)
     return -abi::kENAMETOOLONG;
   for (const Node* up = &to_directory;; up = up->parent) {
@@ -400,7 +394,7 @@ void path_of(const Node& node, char* out) {
   if (depth == 0)
     out[at++] = '/';
   for (int i = depth - 1; i >= 0; --i) {
-    const size_t n = length_of(chain[i]->name);
+    const size_t n = strlen(chain[i]->name);
     if (at + 1 + n + 1 > kMaxPathBytes)
       break;
     out[at++] = '/';

@@ -58,6 +58,9 @@ bool is_directory(const Node& node);
 bool is_symlink(const Node& node);
 bool is_regular(const Node& node);
 
+// Whether NUL-terminated `name` is the `other_length` bytes at `other`.
+bool same_name(const char* name, const char* other, size_t other_length);
+
 // The child of `directory` called `name` (length `length`), or null. The
 // caller holds tree_lock().
 Node* child(Node& directory, const char* name, size_t length);

@@ -14,6 +14,7 @@
 #include "vdso/system_info.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
+extern "C" size_t strlen(const char*);
 
 namespace abi = vdso::abi;
 namespace kernel::syscall {
@@ -447,9 +448,7 @@ int64_t sys_getdents64(Frame& f) {
                                              : kDtRegular;
     }
     // struct linux_dirent64: ino, off, reclen, type, name, padded to 8.
-    size_t name_length = 0;
-    while (name[name_length] != '\0')
-      ++name_length;
+    const size_t name_length = strlen(name);
     const uint64_t record = (19 + name_length + 1 + 7) & ~uint64_t{7};
     if (used + record > size) {
       if (used == 0)
@@ -598,9 +597,7 @@ int64_t sys_fchdir(Frame& f) {
 
 int64_t sys_getcwd(Frame& f) {
   const char* cwd = proc::current().fs.working_directory;
-  size_t length = 0;
-  while (cwd[length] != '\0')
-    ++length;
+  const size_t length = strlen(cwd);
   if (arg1(f) < length + 1)
     return -abi::kERANGE;
   return proc::copy_to_user(arg0(f), cwd, length + 1) == 0 ? static_cast<int64_t>(length + 1)
