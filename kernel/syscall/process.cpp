@@ -1,5 +1,6 @@
-// Process life: fork/vfork/clone (a new process, never a thread), execve
-// from the initramfs, exit, wait4, identity and yielding.
+// Process life: fork/vfork/clone, execve of a file of the tree, exit,
+// wait4 (with the child's CPU times), times, getrusage, identity
+// (getgroups too) and yielding.
 #include "proc/process.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/heap.h"
