@@ -42,6 +42,7 @@ inline constexpr int kEAGAIN = 11;
 inline constexpr int kENOMEM = 12;
 inline constexpr int kEACCES = 13;
 inline constexpr int kEFAULT = 14;
+inline constexpr int kEBUSY = 16;
 inline constexpr int kEEXIST = 17;
 inline constexpr int kENODEV = 19;
 inline constexpr int kENOTDIR = 20;
@@ -50,11 +51,16 @@ inline constexpr int kEINVAL = 22;
 inline constexpr int kENFILE = 23;
 inline constexpr int kEMFILE = 24;
 inline constexpr int kENOTTY = 25;
+inline constexpr int kEFBIG = 27;
+inline constexpr int kENOSPC = 28;
 inline constexpr int kESPIPE = 29;
+inline constexpr int kEROFS = 30;
 inline constexpr int kEPIPE = 32;
 inline constexpr int kERANGE = 34;
 inline constexpr int kENAMETOOLONG = 36;
 inline constexpr int kENOSYS = 38;
+inline constexpr int kENOTEMPTY = 39;
+inline constexpr int kELOOP = 40;
 inline constexpr int kENODATA = 61;
 // The kernel's restart codes (include/linux/errno.h): never seen by a
 // program, but by a tracer at a system call's exit.
