@@ -87,6 +87,12 @@ struct Thread {
   int64_t cpu_time_ns;   // time on the CPU before the current run
   int64_t ran_since_ns;  // MONOTONIC when it last got the CPU
   uint64_t clear_child_tid;
+  uint64_t futex_address;  // the word it waits on (futex.h), or 0
+  uint32_t futex_bitset;
+  // The system call a signal cut short with -ERESTARTSYS, until the return
+  // to user mode decides: restarted (SA_RESTART, or no handler ran) or
+  // -EINTR. -1: none.
+  int64_t interrupted_syscall;
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
 
   alignas(16) uint8_t kernel_stack[kKernelStackBytes];

@@ -54,7 +54,7 @@ int64_t read_file(fs::File& file, uint64_t buffer, uint64_t count) {
       if (file.status_flags & fs::kOpenNonblock)
         return -abi::kEAGAIN;
       if (!wait_for_change())
-        return -abi::kEINTR;
+        return -abi::kERESTARTSYS;  // nothing read yet: SA_RESTART resumes it
       continue;
     }
     if (r <= 0)
@@ -82,7 +82,7 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
         if (file.status_flags & fs::kOpenNonblock)
           return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEAGAIN;
         if (!wait_for_change())
-          return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEINTR;
+          return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kERESTARTSYS;
         continue;
       }
       if (r == -abi::kEPIPE) {

@@ -1,6 +1,6 @@
 // System calls: the Linux x86_64 ABI (numbers, registers, -errno returns).
 // One file per family (io.cpp, memory.cpp, clock.cpp, process.cpp,
-// signal.cpp, system.cpp); table.cpp maps numbers to handlers, counts
+// futex.cpp, signal.cpp, system.cpp); table.cpp maps numbers to handlers, counts
 // every call per process and answers anything else with -ENOSYS, logged
 // once per number.
 #pragma once
@@ -86,6 +86,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(gettid, 186)                \
   X(tkill, 200)                 \
   X(time, 201)                  \
+  X(futex, 202)                 \
   X(sched_getaffinity, 204)     \
   X(set_tid_address, 218)       \
   X(clock_gettime, 228)         \
@@ -101,7 +102,8 @@ using Handler = int64_t (*)(Frame& frame);
   X(prlimit64, 302)             \
   X(getcpu, 309)                \
   X(getrandom, 318)             \
-  X(rseq, 334)
+  X(rseq, 334)                  \
+  X(clone3, 435)
 
 #define VDSO_KERNEL_DECLARE(name, number) int64_t sys_##name(Frame& frame);
 VDSO_KERNEL_SYSCALLS(VDSO_KERNEL_DECLARE)

@@ -72,7 +72,11 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
     ++p.syscall_counts[number];
   const syscall::Handler handler =
       number < syscall::kTableSize ? syscall::kTable.handlers[number] : nullptr;
-  frame->rax = static_cast<uint64_t>(handler != nullptr ? handler(*frame)
-                                                        : syscall::not_implemented(number));
-  proc::deliver_pending_signals(proc::current_thread());
+  const int64_t result = handler != nullptr ? handler(*frame) : syscall::not_implemented(number);
+  frame->rax = static_cast<uint64_t>(result);
+  proc::Thread& t = proc::current_thread();
+  // A blocking call a signal cut short: SA_RESTART decides (signal.cpp).
+  if (result == -abi::kERESTARTSYS)
+    t.interrupted_syscall = static_cast<int64_t>(number);
+  proc::deliver_pending_signals(t);
 }

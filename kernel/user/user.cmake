@@ -62,6 +62,8 @@ user_program(pipes glibc musl)
 user_program(fine_clocks glibc musl)
 # Reads the configuration through the public <vdso/sysinfo.h>.
 user_program(configuration glibc musl)
+# Threads: pthreads, futexes, signals with threads (kernel/user/threads.c).
+user_program(threads glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)
