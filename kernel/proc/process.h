@@ -33,7 +33,8 @@ enum class State {
   kFree,
   kRunnable,  // includes the one running
   kSleeping,  // nanosleep, futex with a timeout: until wake_at_ns or a wake
-  kWaiting,   // wait4, a pipe, futex: until woken or a signal
+  kWaiting,   // wait4, a pipe, futex, epoll: until woken or a signal (or
+              // wake_at_ns, if not 0)
   kDead,      // exited; its slot is free once no CPU runs on its stack
 };
 

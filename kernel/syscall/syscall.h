@@ -88,15 +88,20 @@ using Handler = int64_t (*)(Frame& frame);
   X(time, 201)                  \
   X(futex, 202)                 \
   X(sched_getaffinity, 204)     \
+  X(epoll_create, 213)          \
   X(set_tid_address, 218)       \
   X(clock_gettime, 228)         \
   X(clock_getres, 229)          \
   X(clock_nanosleep, 230)       \
   X(exit_group, 231)            \
+  X(epoll_wait, 232)            \
+  X(epoll_ctl, 233)             \
   X(tgkill, 234)                \
   X(newfstatat, 262)            \
   X(readlinkat, 267)            \
   X(set_robust_list, 273)       \
+  X(epoll_pwait, 281)           \
+  X(epoll_create1, 291)         \
   X(dup3, 292)                  \
   X(pipe2, 293)                 \
   X(prlimit64, 302)             \

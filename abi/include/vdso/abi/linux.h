@@ -47,6 +47,7 @@ inline constexpr int kEINVAL = 22;
 inline constexpr int kENFILE = 23;
 inline constexpr int kEMFILE = 24;
 inline constexpr int kENOTTY = 25;
+inline constexpr int kENOSPC = 28;
 inline constexpr int kESPIPE = 29;
 inline constexpr int kEPIPE = 32;
 inline constexpr int kERANGE = 34;
