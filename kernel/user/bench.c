@@ -89,19 +89,22 @@ static double measure(void (*body)(clockid_t), clockid_t id, int64_t budget_ns) 
 }
 
 struct ReaderRun {
-  int64_t end_ns;
   long reads;
 };
+/* Set once every reader exists, so that thread creation is not timed. */
+static volatile int64_t readers_end_ns;
 
 static void* read_clock_until_end(void* arg) {
   struct ReaderRun* run = arg;
+  while (readers_end_ns == 0)
+    sched_yield();
   struct timespec ts;
   long reads = 0;
   do {
     for (int i = 0; i < kBatch; ++i)
       clock_gettime(CLOCK_MONOTONIC, &ts);
     reads += kBatch;
-  } while ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec < run->end_ns);
+  } while ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec < readers_end_ns);
   run->reads = reads;
   return NULL;
 }
@@ -111,11 +114,13 @@ static void* read_clock_until_end(void* arg) {
 static double reads_per_second(int threads, int64_t budget_ns) {
   pthread_t ids[8];
   struct ReaderRun runs[8];
-  const int64_t begin = now_ns();
+  readers_end_ns = 0;
   for (int i = 0; i < threads; ++i) {
-    runs[i] = (struct ReaderRun){begin + budget_ns, 0};
+    runs[i].reads = 0;
     pthread_create(&ids[i], NULL, read_clock_until_end, &runs[i]);
   }
+  const int64_t begin = now_ns();
+  readers_end_ns = begin + budget_ns;
   long total = 0;
   for (int i = 0; i < threads; ++i) {
     pthread_join(ids[i], NULL);
