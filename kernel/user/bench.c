@@ -154,9 +154,10 @@ int main(int argc, char** argv) {
   printf("%-24s %12.1f   (the fine path's counter read, alone)\n", "lfence; rdtsc",
          measure(counter_reads, 0, budget));
   const double one = reads_per_second(1, budget), four = reads_per_second(4, budget);
-  printf("CLOCK_MONOTONIC reads per second through the VDSO: 1 thread %.0f, 4 threads %.0f "
-         "(%.2fx)\n",
-         one, four, four / one);
+  printf(
+      "CLOCK_MONOTONIC reads per second through the VDSO: 1 thread %.0f, 4 threads %.0f "
+      "(%.2fx)\n",
+      one, four, four / one);
   printf(
       "(the fine clocks' VDSO path is the fallback system call where the kernel gives user\n"
       " space no TSC, and getcpu's where the CPU has neither RDTSCP nor RDPID: see the\n"

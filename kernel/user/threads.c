@@ -135,8 +135,9 @@ static void test_condition_variables(void) {
   int result = pthread_cond_timedwait(&queue_changed, &queue_lock, &deadline);
   int64_t waited_ms = (monotonic_ns() - start) / 1000000;
   pthread_mutex_unlock(&queue_lock);
-  CHECK(result == ETIMEDOUT && waited_ms >= 49, "pthread_cond_timedwait (REALTIME): %s after %lld ms",
-        strerror(result), (long long)waited_ms);
+  CHECK(result == ETIMEDOUT && waited_ms >= 49,
+        "pthread_cond_timedwait (REALTIME): %s after %lld ms", strerror(result),
+        (long long)waited_ms);
 
   pthread_condattr_t attributes;
   pthread_cond_t monotonic_cond;
@@ -172,6 +173,86 @@ static void test_condition_variables(void) {
   CHECK(result == ETIMEDOUT || result == EDEADLK, "pthread_mutex_timedlock on a held mutex: %s",
         strerror(result));
   pthread_mutex_unlock(&held);
+}
+
+/* --- futex(2) itself -------------------------------------------------- */
+
+/* <linux/futex.h>'s values (musl-gcc has no kernel headers). */
+enum {
+  kFutexWaitPrivate = 128 | 0,
+  kFutexWakePrivate = 128 | 1,
+  kFutexCmpRequeuePrivate = 128 | 4,
+  kFutexWaitBitsetPrivate = 128 | 9,
+  kFutexClockRealtime = 256,
+};
+#define kFutexBitsetMatchAny 0xffffffffu
+
+static long futex(volatile uint32_t* word, int op, uint32_t value, const struct timespec* timeout,
+                  volatile uint32_t* word2, uint32_t value3) {
+  return syscall(SYS_futex, word, op, value, timeout, word2, value3);
+}
+
+static volatile uint32_t word_a, word_b;
+static volatile int waiters_started, waiters_woken;
+static void* wait_on_a(void* arg) {
+  (void)arg;
+  __atomic_add_fetch(&waiters_started, 1, __ATOMIC_SEQ_CST);
+  while (word_a == 0)
+    futex(&word_a, kFutexWaitPrivate, 0, NULL, NULL, 0);
+  __atomic_add_fetch(&waiters_woken, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+static void test_futex(void) {
+  uint32_t word = 1;
+  CHECK(futex(&word, kFutexWaitPrivate, 2, NULL, NULL, 0) == -1 && errno == EAGAIN,
+        "FUTEX_WAIT on a word that changed: EAGAIN");
+  struct timespec relative = {0, 20 * 1000000};
+  int64_t start = monotonic_ns();
+  long r = futex(&word, kFutexWaitPrivate, 1, &relative, NULL, 0);
+  int64_t waited_ms = (monotonic_ns() - start) / 1000000;
+  CHECK(r == -1 && errno == ETIMEDOUT && waited_ms >= 19,
+        "FUTEX_WAIT with a relative 20 ms timeout: ETIMEDOUT after %lld ms", (long long)waited_ms);
+  struct timespec absolute;
+  clock_gettime(CLOCK_REALTIME, &absolute);
+  absolute.tv_nsec += 15 * 1000000;
+  if (absolute.tv_nsec >= 1000000000) {
+    absolute.tv_nsec -= 1000000000;
+    ++absolute.tv_sec;
+  }
+  start = monotonic_ns();
+  r = futex(&word, kFutexWaitBitsetPrivate | kFutexClockRealtime, 1, &absolute, NULL,
+            kFutexBitsetMatchAny);
+  waited_ms = (monotonic_ns() - start) / 1000000;
+  CHECK(r == -1 && errno == ETIMEDOUT && waited_ms >= 14,
+        "FUTEX_WAIT_BITSET on an absolute REALTIME deadline: ETIMEDOUT after %lld ms",
+        (long long)waited_ms);
+  CHECK(futex(&word, kFutexWaitBitsetPrivate, 1, NULL, NULL, 0) == -1 && errno == EINVAL,
+        "FUTEX_WAIT_BITSET with an empty bitset: EINVAL");
+  CHECK(futex(&word, kFutexWakePrivate, 1, NULL, NULL, 0) == 0, "FUTEX_WAKE with no waiter: 0");
+
+  /* Two waiters on A moved to B by CMP_REQUEUE, then woken on B. */
+  pthread_t waiters[2];
+  word_a = 0;
+  waiters_started = waiters_woken = 0;
+  for (int i = 0; i < 2; ++i)
+    pthread_create(&waiters[i], NULL, wait_on_a, NULL);
+  while (waiters_started < 2)
+    sched_yield();
+  struct timespec settle = {0, 20 * 1000000};
+  nanosleep(&settle, NULL);  // both block in FUTEX_WAIT
+  CHECK(futex(&word_a, kFutexCmpRequeuePrivate, 0, (void*)1, &word_b, 7) == -1 && errno == EAGAIN,
+        "FUTEX_CMP_REQUEUE with a stale value: EAGAIN");
+  r = futex(&word_a, kFutexCmpRequeuePrivate, 0, (void*)2, &word_b, 0);
+  CHECK(r == 2, "FUTEX_CMP_REQUEUE moved both waiters to another word (%ld)", r);
+  CHECK(futex(&word_a, kFutexWakePrivate, 2, NULL, NULL, 0) == 0,
+        "no one waits on the first word any more");
+  word_a = 1;
+  r = futex(&word_b, kFutexWakePrivate, 2, NULL, NULL, 0);
+  CHECK(r == 2, "FUTEX_WAKE on the second word woke them (%ld)", r);
+  for (int i = 0; i < 2; ++i)
+    pthread_join(waiters[i], NULL);
+  CHECK(waiters_woken == 2, "both waiters returned");
 }
 
 /* --- signals to one thread and to the process ------------------------ */
@@ -322,8 +403,7 @@ static void* use_alternate_stack(void* arg) {
   raise(SIGUSR2);
   stack_t now;
   sigaltstack(NULL, &now);
-  return now.ss_sp == alternate_base && now.ss_size == 65536 && now.ss_flags == 0 ? NULL
-                                                                                 : (void*)2;
+  return now.ss_sp == alternate_base && now.ss_size == 65536 && now.ss_flags == 0 ? NULL : (void*)2;
 }
 
 static void test_alternate_stack(void) {
@@ -399,8 +479,7 @@ static void test_exits(void) {
         "exit ends one thread, exit_group from another ends all: status %d", status);
   status = child_status(main_leaves_first);
   CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 5,
-        "the main thread's pthread_exit leaves the process to its last thread: status %d",
-        status);
+        "the main thread's pthread_exit leaves the process to its last thread: status %d", status);
 }
 
 /* --- frame accounting ------------------------------------------------ */
@@ -444,6 +523,7 @@ int main(int argc, char** argv) {
         "one clock_gettime system call on purpose (the count shows exactly one)");
   test_mutex_and_join();
   test_condition_variables();
+  test_futex();
   test_signals();
   test_restart();
   test_alternate_stack();
