@@ -20,6 +20,11 @@ constexpr int32_t kSiUser = 0, kSiTkill = -6;
 
 int64_t signal_one(int pid, int signal, int32_t code) {
   proc::Process* target = proc::find(pid);
+  // As Linux, kill() of a thread's id signals its whole process.
+  if (target == nullptr && pid > 0) {
+    if (proc::Thread* thread = proc::find_thread(pid))
+      target = thread->process;
+  }
   if (target == nullptr || pid == 0)
     return -abi::kESRCH;
   if (target->state != proc::ProcessState::kLive)

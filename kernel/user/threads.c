@@ -316,6 +316,13 @@ static void test_signals(void) {
     sched_yield();
   CHECK(handled_by == sleeper_tid, "kill(getpid()) went to the thread not blocking it (tid %d)",
         (int)handled_by);
+  handled_by = 0;
+  handled_count = 0;
+  CHECK(kill(sleeper_tid, SIGUSR2) == 0, "kill() of a thread's id signals its process");
+  for (int i = 0; i < 1000 && handled_count == 0; ++i)
+    sched_yield();
+  CHECK(handled_by == sleeper_tid, "... taken by the thread not blocking it (tid %d)",
+        (int)handled_by);
   pthread_sigmask(SIG_UNBLOCK, &usr2, NULL);
 
   CHECK(syscall(SYS_tgkill, getpid(), 999999, SIGUSR1) == -1 && errno == ESRCH,
