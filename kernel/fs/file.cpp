@@ -3,6 +3,7 @@
 #include "console/print.h"
 #include "console/user_console.h"
 #include "mm/heap.h"
+#include "fs/epoll.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "vdso/abi/linux.h"
@@ -127,6 +128,36 @@ int open_location(Node* node, const procfs::Entry& proc, const char* path, uint3
   return 0;
 }
 
+File* allocate_epoll_file(Epoll* epoll) {
+  File* file = allocate_file(File::Kind::kEpoll, nullptr);
+  if (file != nullptr)
+    file->epoll = epoll;
+  return file;
+}
+
+uint32_t poll_events(const File& file) {
+  switch (file.kind) {
+    case File::Kind::kConsoleIn: return kEpollIn;  // end of file
+    case File::Kind::kConsoleOut:
+    case File::Kind::kConsoleErr: return kEpollOut;
+    case File::Kind::kPipeRead: {
+      const Pipe& pipe = *file.pipe;
+      return (pipe.size > 0 ? kEpollIn : 0) | (pipe.writers == 0 ? kEpollHup : 0);
+    }
+    case File::Kind::kPipeWrite: {
+      const Pipe& pipe = *file.pipe;
+      if (pipe.readers == 0)
+        return kEpollErr;
+      return pipe.size < kPipeBytes ? kEpollOut : 0;
+    }
+    case File::Kind::kNode:
+    case File::Kind::kProc: return kEpollIn | kEpollOut;  // never blocks
+    case File::Kind::kEpoll: return 0;  // FIXME: an epoll inside epoll never reports ready
+    case File::Kind::kFree: return 0;
+  }
+  return 0;
+}
+
 File* retain(File* file) {
   LockGuard guard(lock);
   ++file->refs;
@@ -155,6 +186,8 @@ void release(File* file) {
       pipe->used = false;
     wake_waiters();  // end of file for readers, EPIPE for writers
   }
+  if (file->kind == File::Kind::kEpoll)
+    epoll_release(*file->epoll);
   file->kind = File::Kind::kFree;
 }
 
@@ -214,6 +247,7 @@ int64_t read(File& file, uint8_t* buffer, size_t size) {
     case File::Kind::kConsoleOut:
     case File::Kind::kConsoleErr:
     case File::Kind::kPipeWrite:
+    case File::Kind::kEpoll:
     case File::Kind::kFree: return -abi::kEBADF;
   }
   return -abi::kEBADF;
@@ -255,6 +289,7 @@ int64_t write(File& file, const uint8_t* buffer, size_t size) {
       return static_cast<int64_t>(n);
     }
     case File::Kind::kPipeRead:
+    case File::Kind::kEpoll:
     case File::Kind::kFree: return -abi::kEBADF;
   }
   return -abi::kEBADF;

@@ -6,8 +6,10 @@
 #include "lib/panic.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
+#include "proc/futex.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/user_memory.h"
 #include "time/tick.h"
 #include "vdso/vdso_pages.h"
 
@@ -158,6 +160,9 @@ void reset_thread(Thread& t, Process& p, int tid) {
   t.cpu_time_ns = 0;
   t.ran_since_ns = 0;
   t.clear_child_tid = 0;
+  t.futex_address = 0;
+  t.futex_bitset = 0;
+  t.interrupted_syscall = -1;
   t.signals = ThreadSignals{};
   t.signals.alternate_stack.flags = kSsDisable;
   t.accounting = ThreadAccounting{};
@@ -301,6 +306,11 @@ void exit_current_thread(int wait_status) {
   Thread& t = current_thread();
   KASSERT(t.tid != 0);
   Process& p = *t.process;
+  // pthread_join waits on this word: clear it and wake the joiner (an
+  // unwritable word is ignored, as Linux does).
+  if (t.clear_child_tid != 0 && p.live_threads > 1 &&
+      write_user(t.clear_child_tid, uint32_t{0}) == 0)
+    futex_wake(p, t.clear_child_tid, kFutexBitsetAny, 1);
   if (retire(t))
     end_process(p, wait_status);
   sched::schedule();

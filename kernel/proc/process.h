@@ -35,7 +35,8 @@ enum class State {
   kFree,
   kRunnable,  // includes the one running
   kSleeping,  // nanosleep, futex with a timeout: until wake_at_ns or a wake
-  kWaiting,   // wait4, a pipe, futex: until woken or a signal
+  kWaiting,   // wait4, a pipe, futex, epoll: until woken or a signal (or
+              // wake_at_ns, if not 0)
   kDead,      // exited; its slot is free once no CPU runs on its stack
 };
 
@@ -92,6 +93,12 @@ struct Thread {
   int64_t cpu_time_ns;   // time on the CPU before the current run
   int64_t ran_since_ns;  // MONOTONIC when it last got the CPU
   uint64_t clear_child_tid;
+  uint64_t futex_address;  // the word it waits on (futex.h), or 0
+  uint32_t futex_bitset;
+  // The system call a signal cut short with -ERESTARTSYS, until the return
+  // to user mode decides: restarted (SA_RESTART, or no handler ran) or
+  // -EINTR. -1: none.
+  int64_t interrupted_syscall;
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
   ThreadAccounting accounting;
 

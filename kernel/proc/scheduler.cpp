@@ -74,7 +74,10 @@ bool wake_sleepers() {
   bool any = false;
   for (int i = 1; i < proc::kMaxThreads; ++i) {
     proc::Thread* t = proc::thread_slot(i);
-    if (t->state == proc::State::kSleeping && t->wake_at_ns <= now) {
+    // A waiter may have a deadline too (epoll_wait's timeout).
+    const bool timed = t->state == proc::State::kSleeping ||
+                       (t->state == proc::State::kWaiting && t->wake_at_ns > 0);
+    if (timed && t->wake_at_ns <= now) {
       wake(*t);
       any = true;
     }
@@ -116,6 +119,7 @@ void wake(proc::Thread& t) {
   if (t.state == proc::State::kSleeping || t.state == proc::State::kWaiting) {
     t.state = proc::State::kRunnable;
     t.woken = true;
+    t.wake_at_ns = 0;
   }
 }
 

@@ -1,11 +1,14 @@
 // Signals: Linux numbers and default actions, per-process dispositions
-// (rt_sigaction), per-thread blocked masks (rt_sigprocmask), and handlers run on a
-// Linux-layout rt_sigframe (siginfo, ucontext, FXSAVE area) with the
-// libc's SA_RESTORER trampoline calling rt_sigreturn. A signal whose
-// action is "terminate" ends the process with that signal in its wait
-// status, as Linux does. FIXME: no SA_ONSTACK (sigaltstack), no SA_RESTART
-// (an interrupted call returns EINTR), no queued real-time signals, no
-// stop/continue (job control).
+// (rt_sigaction), per-thread blocked masks (rt_sigprocmask), signals to
+// the process (taken by any thread that does not block them) and to one
+// thread, and handlers run on a Linux-layout rt_sigframe (siginfo,
+// ucontext, FXSAVE area), on the thread's sigaltstack under SA_ONSTACK,
+// with the libc's SA_RESTORER trampoline calling rt_sigreturn. A call cut
+// short with -ERESTARTSYS resumes after an SA_RESTART handler. A signal
+// whose action is "terminate" ends the process with that signal in its
+// wait status, as Linux does. FIXME: no queued real-time signals, no
+// stop/continue (job control); rt_sigreturn does not restore the
+// alternate stack from the frame.
 #pragma once
 
 #include <stdint.h>

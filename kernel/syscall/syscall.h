@@ -1,6 +1,6 @@
 // System calls: the Linux x86_64 ABI (numbers, registers, -errno returns).
 // One file per family (io.cpp, fs.cpp, memory.cpp, clock.cpp, process.cpp,
-// signal.cpp, system.cpp); table.cpp maps numbers to handlers, counts
+// futex.cpp, signal.cpp, system.cpp); table.cpp maps numbers to handlers, counts
 // every call per process and answers anything else with -ENOSYS, logged
 // once per number.
 #pragma once
@@ -107,13 +107,17 @@ using Handler = int64_t (*)(Frame& frame);
   X(gettid, 186)                \
   X(tkill, 200)                 \
   X(time, 201)                  \
+  X(futex, 202)                 \
   X(sched_getaffinity, 204)     \
+  X(epoll_create, 213)          \
   X(getdents64, 217)            \
   X(set_tid_address, 218)       \
   X(clock_gettime, 228)         \
   X(clock_getres, 229)          \
   X(clock_nanosleep, 230)       \
   X(exit_group, 231)            \
+  X(epoll_wait, 232)            \
+  X(epoll_ctl, 233)             \
   X(tgkill, 234)                \
   X(openat, 257)                \
   X(mkdirat, 258)               \
@@ -123,6 +127,8 @@ using Handler = int64_t (*)(Frame& frame);
   X(readlinkat, 267)            \
   X(faccessat, 269)             \
   X(set_robust_list, 273)       \
+  X(epoll_pwait, 281)           \
+  X(epoll_create1, 291)         \
   X(dup3, 292)                  \
   X(pipe2, 293)                 \
   X(prlimit64, 302)             \
@@ -131,6 +137,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(getrandom, 318)             \
   X(statx, 332)                 \
   X(rseq, 334)                  \
+  X(clone3, 435)                \
   X(faccessat2, 439)
 
 #define VDSO_KERNEL_DECLARE(name, number) int64_t sys_##name(Frame& frame);
