@@ -206,6 +206,8 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
   const paging::AddressSpace old = p.space;
   p.space = space;
   p.layout = layout;
+  p.mappings.clear();
+  p.mappings.add(layout.stack_floor, layout.stack_top, kProtRead | kProtWrite, false);
   if (&p == &current()) {
     paging::activate(space);
     cpu::wrmsr(cpu::kMsrFsBase, 0);

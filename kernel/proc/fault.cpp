@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "console/print.h"
+#include "proc/mappings.h"
 #include "proc/process.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
@@ -47,13 +48,27 @@ void on_user_exception(interrupts::InterruptFrame& frame) {
   if (frame.vector == interrupts::kPageFault) {
     const uint64_t address = cpu::read_cr2();
     const bool not_present = (frame.error_code & 1) == 0;
-    if (not_present && fault_in_stack_page(address))
-      return;
+    const bool write = (frame.error_code & 2) != 0, fetch = (frame.error_code & 16) != 0;
+    FaultResolution resolution = FaultResolution::kNotMapped;
+    if (not_present) {
+      resolution = resolve_user_fault(address, write, fetch);
+      if (resolution == FaultResolution::kResolved)
+        return;
+    }
     info.address = address;
+    if (resolution == FaultResolution::kOutOfMemory) {
+      // Linux's VM_FAULT_OOM on a user fault that cannot be satisfied; we
+      // have no OOM killer, so the process that asked pays.
+      constexpr int32_t kBusAdrerr = 2;
+      info.code = kBusAdrerr;
+      kprint("proc: pid %d (%s): page fault at 0x%lx: no free frame: SIGBUS\n", p.pid, p.name,
+             address);
+      force_fault_signal(p, kSigBus, info);
+      return;
+    }
     kprint("proc: pid %d (%s): page fault at 0x%lx (%s %s) rip=0x%lx: SIGSEGV\n", p.pid, p.name,
            address, not_present ? "non-present page," : "protection violation,",
-           (frame.error_code & 16) ? "fetch" : ((frame.error_code & 2) ? "write" : "read"),
-           frame.rip);
+           fetch ? "fetch" : (write ? "write" : "read"), frame.rip);
   } else {
     const char* name = interrupts::exception_name(frame.vector);
     kprint("proc: pid %d (%s): %s (vector %lu) rip=0x%lx: %s\n", p.pid, p.name,

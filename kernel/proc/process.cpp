@@ -103,6 +103,7 @@ Process* allocate(int parent_pid, const char* name) {
     copy_name(p.name, name);
     p.space = paging::AddressSpace{0};
     p.layout = UserLayout{};
+    p.mappings.clear();
     p.saved_kernel_rsp = 0;
     p.user_frame = nullptr;
     p.fs_base = 0;
@@ -164,6 +165,7 @@ void exit_current(int wait_status) {
   paging::activate(paging::kernel_space());
   paging::destroy_address_space(p.space, is_shared_frame);
   p.space = paging::AddressSpace{0};
+  p.mappings.clear();
   p.wait_status = wait_status;
   p.state = State::kZombie;
 

@@ -10,6 +10,7 @@
 #include "arch/x86_64/interrupts.h"
 #include "fs/file.h"
 #include "mm/paging.h"
+#include "proc/mappings.h"
 #include "proc/signal.h"
 
 namespace kernel::proc {
@@ -33,11 +34,11 @@ enum class State {
 // Where the pieces of a program's address space are (set by exec).
 struct UserLayout {
   uint64_t brk_start;   // end of the highest ELF segment, page aligned
-  uint64_t brk;         // current break (brk_start..brk mapped)
-  uint64_t mmap_next;   // mmap allocates top-down below this
+  uint64_t brk;         // current break (brk_start..brk is a mapping)
+  uint64_t mmap_next;   // mmap searches top-down for room below this
   uint64_t mmap_floor;  // ... and not below this
   uint64_t stack_top;
-  uint64_t stack_floor;  // the stack grows on demand down to here
+  uint64_t stack_floor;  // the stack's mapping: stack_floor..stack_top
   uint64_t vdso_base;    // the chain page; AT_SYSINFO_EHDR is +2 pages
 };
 
@@ -48,6 +49,7 @@ struct Process {
   char name[32];
   paging::AddressSpace space;
   UserLayout layout;
+  Mappings mappings;  // of `space`; its lock guards both
 
   uint64_t saved_kernel_rsp;               // switch_context's save slot
   interrupts::InterruptFrame* user_frame;  // top of the kernel stack

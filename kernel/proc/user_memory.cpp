@@ -5,6 +5,7 @@
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
+#include "proc/mappings.h"
 #include "proc/process.h"
 #include "vdso/abi/linux.h"
 
@@ -21,7 +22,7 @@ using layout::kPageSize;
 uint8_t* kernel_view(uint64_t virt, bool write) {
   const paging::AddressSpace space = current().space;
   paging::Translation t = paging::translate(space, virt);
-  if (!t.present && fault_in_stack_page(virt))
+  if (!t.present && resolve_user_fault(virt, write, false) == FaultResolution::kResolved)
     t = paging::translate(space, virt);
   if (!t.present || !t.user || (write && !t.writable))
     return nullptr;
@@ -87,16 +88,6 @@ int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from) {
       return static_cast<int64_t>(i);
   }
   return -abi::kENAMETOOLONG;
-}
-
-bool fault_in_stack_page(uint64_t virt) {
-  Process& p = current();
-  const uint64_t page = layout::page_round_down(virt);
-  if (p.pid == 0 || page < p.layout.stack_floor || page >= p.layout.stack_top)
-    return false;
-  if (paging::translate(p.space, page).present)
-    return true;
-  return map_zeroed_page(p.space, page, paging::kUser | paging::kWritable | paging::kNoExecute);
 }
 
 bool map_zeroed_page(paging::AddressSpace space, uint64_t virt, uint64_t flags) {

@@ -1,8 +1,9 @@
 // Access to the current process's memory from a system call. Every user
 // pointer is checked against the page tables before it is touched (present,
 // user, and writable for writes), and the bytes are moved through the
-// direct map: a bad pointer is an -EFAULT, never a kernel page fault. The
-// stack's on-demand pages are faulted in here as the CPU would.
+// direct map: a bad pointer is an -EFAULT, never a kernel page fault. A page
+// of a mapping not touched yet is faulted in here as the CPU would
+// (resolve_user_fault).
 #pragma once
 
 #include <stddef.h>
@@ -41,9 +42,5 @@ bool user_range_ok(uint64_t begin, uint64_t bytes);
 // Maps a fresh zeroed frame at `virt` in `space` (not mapped yet) with
 // `flags`; false when memory is short (may_allocate_user_frames).
 bool map_zeroed_page(paging::AddressSpace space, uint64_t virt, uint64_t flags);
-
-// Maps a zeroed page at `virt` if it is an on-demand stack page of the
-// current process that is not mapped yet. True if the page is now mapped.
-bool fault_in_stack_page(uint64_t virt);
 
 }  // namespace kernel::proc

@@ -49,6 +49,7 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
     return -abi::kENOMEM;
   }
   child->layout = parent.layout;
+  child->mappings.copy_from(parent.mappings);
   child->fs_base = (flags & kCloneSettls) ? tls : parent.fs_base;
   fpu::save(parent.fpu);  // the live registers, not the last switch's copy
   child->fpu = parent.fpu;
