@@ -3,6 +3,7 @@
 #include "console/user_console.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
+#include "proc/timers.h"
 #include "vdso/abi/linux.h"
 
 namespace abi = vdso::abi;
@@ -25,14 +26,16 @@ Pipe pipes[kMaxPipes];
 File* allocate_file(File::Kind kind, Pipe* pipe) {
   for (File& f : files) {
     if (f.kind == File::Kind::kFree) {
-      f = File{kind, 1, 0, pipe};
+      f = File{kind, 1, 0, pipe, -1};
       return &f;
     }
   }
   return nullptr;
 }
 
-// Processes blocked on a pipe wait in kWaiting and retry when woken: wake
+}  // namespace
+
+// Processes blocked on a file wait in kWaiting and retry when woken: wake
 // them all (a handful at most; each re-checks its own condition).
 void wake_waiters() {
   for (int i = 1; i < proc::kMaxProcesses; ++i) {
@@ -42,7 +45,17 @@ void wake_waiters() {
   }
 }
 
-}  // namespace
+File* open_timer(int clock_id) {
+  File* file = allocate_file(File::Kind::kTimer, nullptr);
+  if (file == nullptr)
+    return nullptr;
+  file->timer_slot = proc::timers::create_for_file(clock_id);
+  if (file->timer_slot < 0) {
+    file->kind = File::Kind::kFree;
+    return nullptr;
+  }
+  return file;
+}
 
 File* open_console(int fd) {
   const File::Kind kind = fd == 0   ? File::Kind::kConsoleIn
@@ -94,6 +107,8 @@ void release(File* file) {
       pipe->used = false;
     wake_waiters();  // end of file for readers, EPIPE for writers
   }
+  if (file->kind == File::Kind::kTimer)
+    proc::timers::release_for_file(file->timer_slot);
   file->kind = File::Kind::kFree;
 }
 
@@ -112,6 +127,15 @@ int64_t read(File& file, uint8_t* buffer, size_t size) {
       }
       wake_waiters();  // room for writers
       return static_cast<int64_t>(n);
+    }
+    case File::Kind::kTimer: {
+      if (size < sizeof(uint64_t))
+        return -abi::kEINVAL;
+      const uint64_t expirations = proc::timers::take_expirations(file.timer_slot);
+      if (expirations == 0)
+        return -abi::kEAGAIN;
+      __builtin_memcpy(buffer, &expirations, sizeof(expirations));
+      return sizeof(expirations);
     }
     case File::Kind::kConsoleOut:
     case File::Kind::kConsoleErr:
@@ -147,6 +171,7 @@ int64_t write(File& file, const uint8_t* buffer, size_t size) {
       wake_waiters();  // data for readers
       return static_cast<int64_t>(n);
     }
+    case File::Kind::kTimer: return -abi::kEINVAL;  // as Linux: a timerfd is read only
     case File::Kind::kPipeRead:
     case File::Kind::kFree: return -abi::kEBADF;
   }

@@ -11,6 +11,7 @@
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
+#include "proc/timers.h"
 #include "proc/user_memory.h"
 #include "vdso/abi/data_page.h"
 #include "vdso/abi/linux.h"
@@ -215,6 +216,7 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
   if (old.pml4_phys != 0)
     paging::destroy_address_space(old, is_shared_frame);
   close_on_exec(p);
+  timers::on_exec(p);
   p.fs_base = 0;
   fpu::reset(p.fpu);
   if (&p == &current())

@@ -8,6 +8,7 @@
 #include "mm/layout.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
 #include "vdso/vdso_pages.h"
 
 extern "C" char interrupt_return[];
@@ -162,6 +163,7 @@ void exit_current(int wait_status) {
     stop_machine(wait_status);
 
   close_all_files(p);
+  timers::on_exit(p);
   paging::activate(paging::kernel_space());
   paging::destroy_address_space(p.space, is_shared_frame);
   p.space = paging::AddressSpace{0};

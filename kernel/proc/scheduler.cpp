@@ -4,6 +4,7 @@
 #include "arch/x86_64/gdt.h"
 #include "lib/panic.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
 #include "time/tick.h"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
@@ -79,7 +80,8 @@ bool wake_sleepers() {
 }
 
 void on_tick(interrupts::InterruptFrame& frame) {
-  const bool woke = wake_sleepers();
+  const bool woke_sleeper = wake_sleepers();
+  const bool woke = proc::timers::expire_due(tick::monotonic_ns()) || woke_sleeper;
   // Only a process interrupted in user mode is preempted: the kernel is
   // not preemptible, and the idle task reschedules after its hlt anyway.
   if (!interrupts::from_user_mode(frame))

@@ -4,6 +4,7 @@
 #include "mm/layout.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
 #include "proc/user_memory.h"
 
 namespace kernel::proc {
@@ -143,7 +144,12 @@ bool enter_handler(Process& p, int signal, const SignalAction& action, const Sig
   frame.uc.stack_flags = 2;  // SS_DISABLE: no alternate stack
   frame.info.signo = signal;
   frame.info.code = info.code;
-  if (info.address != 0) {
+  if (info.code == timers::kSiTimer) {
+    // si_timerid, si_overrun, then si_value (union __sifields._timer).
+    frame.info.fields[0] = static_cast<uint32_t>(info.timer_id) |
+                           static_cast<uint64_t>(static_cast<uint32_t>(info.overrun)) << 32;
+    frame.info.fields[1] = info.value;
+  } else if (info.address != 0) {
     frame.info.fields[0] = info.address;  // si_addr
   } else {
     frame.info.fields[0] = static_cast<uint32_t>(info.sender);  // si_pid, si_uid = 0
@@ -187,6 +193,7 @@ void deliver_pending_signals(Process& p) {
     const uint64_t deliverable = p.signals.pending & (~p.signals.blocked | kUnblockable);
     const int signal = __builtin_ctzll(deliverable) + 1;
     p.signals.pending &= ~signal_bit(signal);
+    timers::on_signal_delivered(p, p.signals.info[signal]);
     if (disposition_ignores(p, signal))
       continue;
     const SignalAction action = p.signals.actions[signal];

@@ -141,6 +141,11 @@ Stat stat_of(const fs::File& file) {
     st.ino = reinterpret_cast<uint64_t>(file.pipe) & 0xffff'ffff;
     st.mode = 0010600;  // S_IFIFO | rw-------
     st.blksize = fs::kPipeBytes;
+  } else if (file.kind == fs::File::Kind::kTimer) {
+    st.dev = 13;  // an anonymous inode, as Linux's timerfd: no file type
+    st.ino = static_cast<uint64_t>(file.timer_slot) + 1;
+    st.mode = 0600;
+    st.blksize = 4096;
   } else {
     st.dev = 5;
     st.ino = 1;

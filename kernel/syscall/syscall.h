@@ -61,6 +61,9 @@ using Handler = int64_t (*)(Frame& frame);
   X(dup, 32)                    \
   X(dup2, 33)                   \
   X(nanosleep, 35)              \
+  X(getitimer, 36)              \
+  X(alarm, 37)                  \
+  X(setitimer, 38)              \
   X(getpid, 39)                 \
   X(clone, 56)                  \
   X(fork, 57)                   \
@@ -83,11 +86,17 @@ using Handler = int64_t (*)(Frame& frame);
   X(getppid, 110)               \
   X(sigaltstack, 131)           \
   X(arch_prctl, 158)            \
+  X(adjtimex, 159)              \
   X(gettid, 186)                \
   X(tkill, 200)                 \
   X(time, 201)                  \
   X(sched_getaffinity, 204)     \
   X(set_tid_address, 218)       \
+  X(timer_create, 222)          \
+  X(timer_settime, 223)         \
+  X(timer_gettime, 224)         \
+  X(timer_getoverrun, 225)      \
+  X(timer_delete, 226)          \
   X(clock_gettime, 228)         \
   X(clock_getres, 229)          \
   X(clock_nanosleep, 230)       \
@@ -96,9 +105,13 @@ using Handler = int64_t (*)(Frame& frame);
   X(newfstatat, 262)            \
   X(readlinkat, 267)            \
   X(set_robust_list, 273)       \
+  X(timerfd_create, 283)        \
+  X(timerfd_settime, 286)       \
+  X(timerfd_gettime, 287)       \
   X(dup3, 292)                  \
   X(pipe2, 293)                 \
   X(prlimit64, 302)             \
+  X(clock_adjtime, 305)         \
   X(getcpu, 309)                \
   X(getrandom, 318)             \
   X(rseq, 334)

@@ -63,6 +63,7 @@ user_program(fine_clocks glibc musl)
 # Reads the configuration through the public <vdso/sysinfo.h>.
 user_program(configuration glibc musl)
 user_program(mappings glibc musl)
+user_program(timers glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)

@@ -52,6 +52,7 @@ inline constexpr int kEPIPE = 32;
 inline constexpr int kERANGE = 34;
 inline constexpr int kENAMETOOLONG = 36;
 inline constexpr int kENOSYS = 38;
+inline constexpr int kEOPNOTSUPP = 95;  // ENOTSUP in user space
 // The kernel's restart codes (include/linux/errno.h): never seen by a
 // program, but by a tracer at a system call's exit.
 inline constexpr int kERESTARTSYS = 512;
