@@ -1,155 +1,24 @@
 #include "seccomp_listener.h"
 
 #include <fcntl.h>
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <tuple>
-#include <vector>
 
 #include "clock_calls.h"
-#include "deadlines.h"
+#include "seccomp_filter.h"
 #include "stub_abi.h"
 #include "thread_signals.h"
 
 namespace vdso::run {
-namespace {
-
-// A classic BPF program with forward jumps to named places, resolved once
-// every instruction is in (the offsets are relative and 8 bits wide).
-class FilterBuilder {
- public:
-  enum Label {
-    kNotify,
-    kAllow,
-    kCheckGettimeId,
-    kCheckGetresId,
-    kCheckOwnClockRead,
-    kCheckOwnRead,
-    kCheckCookie,
-    kTrace,
-    kLabels
-  };
-
-  void load(uint32_t offset) { code_.push_back(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offset)); }
-  // If the accumulator equals `value` go to `match`, else to `other`
-  // (kNext: the next instruction).
-  void jump_if_equal(uint32_t value, int match, int other) {
-    jumps_.push_back({code_.size(), match, other});
-    code_.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, 0, 0));
-  }
-  void ret(uint32_t action) { code_.push_back(BPF_STMT(BPF_RET | BPF_K, action)); }
-  void place(Label label) { where_[label] = code_.size(); }
-
-  static constexpr int kNext = -1;
-
-  std::vector<sock_filter> finish() {
-    for (const Jump& jump : jumps_) {
-      code_[jump.at].jt = offset(jump.at, jump.match);
-      code_[jump.at].jf = offset(jump.at, jump.other);
-    }
-    return code_;
-  }
-
- private:
-  struct Jump {
-    size_t at;
-    int match, other;
-  };
-  uint8_t offset(size_t from, int label) const {
-    return label == kNext ? 0 : static_cast<uint8_t>(where_[label] - (from + 1));
-  }
-  std::vector<sock_filter> code_;
-  std::vector<Jump> jumps_;
-  size_t where_[kLabels] = {};
-};
-
-// x86_64 only: a 32-bit (int 0x80, its own numbers) or x32 call (number
-// with __X32_SYSCALL_BIT, so it matches none below) goes to the host.
-// Without virtual time the filter is what it always was; with it,
-// clock_gettime matches every id virtual time moves, gettimeofday is
-// answered too, and both let the supervisor's own host reads through (the
-// cookie in their third argument); the sleeps and timers go to the tracer.
-// Only a traced tree reaches these calls: the supervisor's own threads make
-// none of them (the ticker, which sleeps, started before the filter).
-std::vector<sock_filter> build_filter(uint32_t cookie_low, bool virtual_time) {
-  using B = FilterBuilder;
-  constexpr uint32_t kArgLow = offsetof(seccomp_data, args[0]);  // little-endian: low half
-  constexpr uint32_t kArg2Low = offsetof(seccomp_data, args[2]);
-  const auto gettime = static_cast<uint64_t>(abi::kSysClockGettime);
-  const auto getres = static_cast<uint64_t>(abi::kSysClockGetres);
-  const AnsweredClockIds gettime_ids = answered_clock_ids(gettime, virtual_time);
-  const AnsweredClockIds getres_ids = answered_clock_ids(getres, virtual_time);
-  B filter;
-  filter.load(offsetof(seccomp_data, arch));
-  filter.jump_if_equal(AUDIT_ARCH_X86_64, B::kNext, B::kAllow);
-  filter.load(offsetof(seccomp_data, nr));
-  filter.jump_if_equal(VDSO_RUN_FD_SYSCALL, B::kCheckCookie, B::kNext);
-  filter.jump_if_equal(static_cast<uint32_t>(kSysTime), B::kNotify, B::kNext);
-  if (virtual_time) {
-    // The sleeps and timers whose time the tracer translates (deadlines.h).
-    for (long nr : {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime, kSysTimerfdSettime})
-      filter.jump_if_equal(static_cast<uint32_t>(nr), B::kTrace, B::kNext);
-    filter.jump_if_equal(static_cast<uint32_t>(abi::kSysGettimeofday), B::kCheckOwnRead, B::kNext);
-    filter.jump_if_equal(static_cast<uint32_t>(gettime), B::kCheckOwnClockRead, B::kNext);
-  } else {
-    filter.jump_if_equal(static_cast<uint32_t>(gettime),
-                         gettime_ids.count > 0 ? B::kCheckGettimeId : B::kAllow, B::kNext);
-  }
-  filter.jump_if_equal(static_cast<uint32_t>(getres),
-                       getres_ids.count > 0 ? B::kCheckGetresId : B::kAllow, B::kAllow);
-  // The kernel reads a clockid_t, the low 32 bits of the argument.
-  const auto match_ids = [&](const AnsweredClockIds& ids) {
-    filter.load(kArgLow);
-    for (size_t i = 0; i < ids.count; ++i) {
-      const bool last = i + 1 == ids.count;
-      filter.jump_if_equal(static_cast<uint32_t>(ids.ids[i]), B::kNotify,
-                           last ? B::kAllow : B::kNext);
-    }
-  };
-  if (virtual_time) {
-    filter.place(B::kCheckOwnClockRead);
-    filter.load(kArg2Low);
-    filter.jump_if_equal(cookie_low, B::kAllow, B::kCheckGettimeId);
-    filter.place(B::kCheckOwnRead);
-    filter.load(kArg2Low);
-    filter.jump_if_equal(cookie_low, B::kAllow, B::kNotify);
-  }
-  filter.place(B::kCheckGettimeId);
-  match_ids(gettime_ids);
-  filter.place(B::kCheckGetresId);
-  match_ids(getres_ids);
-  filter.place(B::kCheckCookie);
-  filter.load(kArgLow);
-  filter.jump_if_equal(cookie_low, B::kNotify, B::kAllow);
-  filter.place(B::kTrace);
-  filter.ret(SECCOMP_RET_TRACE);
-  filter.place(B::kNotify);
-  filter.ret(SECCOMP_RET_USER_NOTIF);
-  filter.place(B::kAllow);
-  filter.ret(SECCOMP_RET_ALLOW);
-  return filter.finish();
-}
-
-int install_filter(uint32_t cookie_low, bool virtual_time) {
-  std::vector<sock_filter> filter = build_filter(cookie_low, virtual_time);
-  sock_fprog program{.len = static_cast<unsigned short>(filter.size()), .filter = filter.data()};
-  return static_cast<int>(
-      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
-}
-
-}  // namespace
 
 // SECCOMP_IOCTL_NOTIF_SET_FLAGS and SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, from
 // Linux 6.6 (Debian 12's headers predate them).
@@ -159,13 +28,13 @@ constexpr uint64_t kSeccompUserNotifFdSyncWakeUp = 1;
 bool SeccompListener::start(std::string* error, std::string* note) {
   const auto cookie_low = static_cast<uint32_t>(cookie_);
   virtual_time_ = abi::virtual_time_on(timekeeper_.page());
-  listener_ = install_filter(cookie_low, virtual_time_);
+  listener_ = install_seccomp_filter(cookie_low, virtual_time_);
   if (listener_ < 0 && errno == EACCES) {
     // An unprivileged filter requires no_new_privs. Under ptrace a setuid
     // program gains nothing anyway, so the tree loses nothing it had.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
       *note = "no_new_privs set (needed for an unprivileged seccomp filter)";
-      listener_ = install_filter(cookie_low, virtual_time_);
+      listener_ = install_seccomp_filter(cookie_low, virtual_time_);
     }
   }
   if (listener_ < 0) {

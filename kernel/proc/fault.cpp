@@ -1,6 +1,7 @@
 #include "proc/fault.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/user_access.h"
 #include "console/print.h"
 #include "proc/mappings.h"
 #include "proc/process.h"
@@ -9,6 +10,8 @@
 
 namespace kernel::proc {
 namespace {
+
+constexpr uint64_t kPageFaultPresent = 1;  // error code: a protection violation, not a missing page
 
 int signal_for(uint64_t vector) {
   switch (vector) {
@@ -47,18 +50,14 @@ void on_user_exception(interrupts::InterruptFrame& frame) {
   SignalInfo info{code_for(frame.vector, frame.error_code), 0, frame.rip};
   if (frame.vector == interrupts::kPageFault) {
     const uint64_t address = cpu::read_cr2();
-    const bool not_present = (frame.error_code & 1) == 0;
-    const bool write = (frame.error_code & 2) != 0, fetch = (frame.error_code & 16) != 0;
-    FaultResolution resolution = FaultResolution::kNotMapped;
-    if (not_present) {
-      resolution = resolve_user_fault(address, write, fetch);
-      if (resolution == FaultResolution::kResolved)
-        return;
-    }
+    const bool not_present = (frame.error_code & kPageFaultPresent) == 0;
+    const FaultResolution resolution = resolve_user_fault(address, frame.error_code);
+    if (resolution == FaultResolution::kResolved)
+      return;
     info.address = address;
     if (resolution == FaultResolution::kOutOfMemory) {
-      // Linux's VM_FAULT_OOM on a user fault that cannot be satisfied; we
-      // have no OOM killer, so the process that asked pays.
+      // Linux's VM_FAULT_OOM on a user fault that cannot be satisfied; with
+      // no OOM killer here, the process that touched the page pays.
       constexpr int32_t kBusAdrerr = 2;
       info.code = kBusAdrerr;
       kprint("proc: pid %d (%s): page fault at 0x%lx: no free frame: SIGBUS\n", p.pid, p.name,
@@ -68,7 +67,8 @@ void on_user_exception(interrupts::InterruptFrame& frame) {
     }
     kprint("proc: pid %d (%s): page fault at 0x%lx (%s %s) rip=0x%lx: SIGSEGV\n", p.pid, p.name,
            address, not_present ? "non-present page," : "protection violation,",
-           fetch ? "fetch" : (write ? "write" : "read"), frame.rip);
+           (frame.error_code & 16) ? "fetch" : ((frame.error_code & 2) ? "write" : "read"),
+           frame.rip);
   } else {
     const char* name = interrupts::exception_name(frame.vector);
     kprint("proc: pid %d (%s): %s (vector %lu) rip=0x%lx: %s\n", p.pid, p.name,
@@ -77,10 +77,35 @@ void on_user_exception(interrupts::InterruptFrame& frame) {
   force_fault_signal(p, signal, info);
 }
 
+// A kernel-mode fault: only a page fault at a user-access instruction on
+// a user address is the process's. A fault on the kernel's side of a copy
+// (cr2 in the kernel half) is a kernel bug and still panics.
+bool on_user_access_fault(interrupts::InterruptFrame& frame) {
+  if (frame.vector != interrupts::kPageFault || !user_access::is_listed(frame.rip))
+    return false;
+  const uint64_t address = cpu::read_cr2();
+  if (!user_range_ok(address, 1))
+    return false;
+  if (resolve_user_fault(address, frame.error_code) != FaultResolution::kResolved)
+    user_access::resume_at_fixup(frame);
+  return true;
+}
+
 }  // namespace
+
+FaultResolution resolve_user_fault(uint64_t address, uint64_t error_code) {
+  constexpr uint64_t kPageFaultWrite = 2, kPageFaultFetch = 16;
+  // A present page that refused the access stays refused: protection is
+  // the mapping's, already in the page table.
+  if ((error_code & kPageFaultPresent) != 0)
+    return FaultResolution::kNotMapped;
+  return map_on_first_touch(address, (error_code & kPageFaultWrite) != 0,
+                            (error_code & kPageFaultFetch) != 0);
+}
 
 void install_user_fault_handler() {
   interrupts::set_user_exception_handler(on_user_exception);
+  interrupts::set_kernel_fault_handler(on_user_access_fault);
 }
 
 }  // namespace kernel::proc

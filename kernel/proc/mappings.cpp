@@ -155,7 +155,7 @@ uint64_t page_flags_for(uint32_t prot) {
          ((prot & kProtExec) ? 0 : paging::kNoExecute);
 }
 
-FaultResolution resolve_user_fault(uint64_t virt, bool write, bool execute) {
+FaultResolution map_on_first_touch(uint64_t virt, bool write, bool execute) {
   Process& p = current();
   if (p.pid == 0 || virt >= layout::kUserTop)
     return FaultResolution::kNotMapped;

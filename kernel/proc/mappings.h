@@ -1,7 +1,8 @@
 // A process's mappings (VMAs): the ranges of its address space that may
 // get memory on demand, each with its protection. The break, the stack
 // and anonymous mmap memory are mappings; their pages get frames on first
-// touch (resolve_user_fault), so a reservation costs nothing until used.
+// touch (proc::resolve_user_fault), so a reservation costs nothing until
+// used.
 // The program's segments and the VDSO are not: they are mapped at exec,
 // whole, and the page tables alone describe them.
 //
@@ -14,6 +15,7 @@
 
 #include "lib/spin_lock.h"
 #include "mm/paging.h"
+#include "proc/fault.h"
 
 namespace kernel::proc {
 
@@ -72,15 +74,9 @@ class Mappings {
 // The page-table flags for a protection (PROT_NONE: present to nobody).
 uint64_t page_flags_for(uint32_t prot);
 
-// Makes the current process's page at `virt` present for the access, as
-// the CPU's fault would need it: a page of a mapping gets a zeroed frame
-// on first touch. The one path for the user-mode page fault and for a
-// system call's access to user memory.
-enum class FaultResolution {
-  kResolved,     // the page is present now; retry the access
-  kNotMapped,    // no mapping there, or its protection refuses the access: SIGSEGV / EFAULT
-  kOutOfMemory,  // a mapping, but no frame for it: SIGBUS / EFAULT
-};
-FaultResolution resolve_user_fault(uint64_t virt, bool write, bool execute);
+// Gives the current process's page at `virt` its frame if it is a page of
+// a mapping not touched yet and the mapping allows the access: the demand
+// paging behind resolve_user_fault (proc/fault.h), its only caller.
+FaultResolution map_on_first_touch(uint64_t virt, bool write, bool execute);
 
 }  // namespace kernel::proc
