@@ -180,7 +180,7 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
       vdso::abi::kPagesBeforeImage * kPageSize + layout::page_round_up(vdso_pages::image_size());
   layout.vdso_base =
       layout.stack_floor - kPageSize * 16 - vdso_bytes - random_pages(kRandomRangePages);
-  layout.mmap_next = layout.vdso_base - (1ull << 20);
+  layout.mmap_top = layout.vdso_base - (1ull << 20);
   layout.mmap_floor = kMmapFloor;
 
   elf_loader::Loaded loaded{};

@@ -35,7 +35,7 @@ enum class State {
 struct UserLayout {
   uint64_t brk_start;   // end of the highest ELF segment, page aligned
   uint64_t brk;         // current break (brk_start..brk is a mapping)
-  uint64_t mmap_next;   // mmap searches top-down for room below this
+  uint64_t mmap_top;    // mmap searches top-down for room below this
   uint64_t mmap_floor;  // ... and not below this
   uint64_t stack_top;
   uint64_t stack_floor;  // the stack's mapping: stack_floor..stack_top

@@ -80,7 +80,7 @@ bool may_reserve(uint64_t prot, uint64_t flags, uint64_t pages) {
 
 // The highest free range of `size` bytes below the layout's mmap top, or 0.
 uint64_t find_free_range(const proc::Process& p, uint64_t size) {
-  uint64_t top = p.layout.mmap_next;
+  uint64_t top = p.layout.mmap_top;
   for (;;) {
     if (top < p.layout.mmap_floor + size)
       return 0;
