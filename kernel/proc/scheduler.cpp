@@ -65,9 +65,8 @@ void switch_to(proc::Process& next) {
   switch_context(&prev.saved_kernel_rsp, next.saved_kernel_rsp);
 }
 
-// True if it woke anyone.
-bool wake_sleepers() {
-  const int64_t now = tick::monotonic_ns();
+// True if it woke anyone whose sleep ended by MONOTONIC `now`.
+bool wake_sleepers(int64_t now) {
   bool any = false;
   for (int i = 1; i < proc::kMaxProcesses; ++i) {
     proc::Process* p = proc::slot(i);
@@ -80,8 +79,9 @@ bool wake_sleepers() {
 }
 
 void on_tick(interrupts::InterruptFrame& frame) {
-  const bool woke_sleeper = wake_sleepers();
-  const bool woke = proc::timers::expire_due(tick::monotonic_ns()) || woke_sleeper;
+  const int64_t now = tick::monotonic_ns();
+  const bool woke_sleeper = wake_sleepers(now);
+  const bool woke = proc::timers::expire_due(now) || woke_sleeper;
   // Only a process interrupted in user mode is preempted: the kernel is
   // not preemptible, and the idle task reschedules after its hlt anyway.
   if (!interrupts::from_user_mode(frame))
@@ -120,7 +120,7 @@ void run_idle() {
   KASSERT(proc::current().pid == 0);
   for (;;) {
     cpu::disable_interrupts();
-    wake_sleepers();
+    wake_sleepers(tick::monotonic_ns());
     schedule();
     // Nothing runnable: sleep until the next interrupt (the tick wakes
     // sleepers; sti;hlt cannot miss it).

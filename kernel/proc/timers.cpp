@@ -34,6 +34,10 @@ struct Timer {
 
 SpinLock timers_lock{"timers"};
 Timer table[kMaxTimers];
+// No armed timer is due before this (0: none armed), so that a tick with
+// nothing due does not walk the table. May be early (a timer was disarmed
+// since): the walk then finds nothing and sets it again.
+int64_t earliest_expiry_ns = 0;
 
 Timer* find_posix(const Process& owner, int id) {
   for (Timer& t : table) {
@@ -83,6 +87,8 @@ void arm(Timer& t, bool absolute, const Setting& setting, int64_t now_ns) {
   // An absolute time already past expires at the next tick; 0 means
   // disarmed, so keep the deadline positive.
   t.expires_ns = deadline > 0 ? deadline : 1;
+  if (earliest_expiry_ns == 0 || t.expires_ns < earliest_expiry_ns)
+    earliest_expiry_ns = t.expires_ns;
 }
 
 // The process a timer's signal goes to, or null when it has gone.
@@ -350,10 +356,17 @@ void on_signal_delivered(const Process& p, const SignalInfo& info) {
 
 bool expire_due(int64_t now_ns) {
   LockGuard guard(timers_lock);
+  if (earliest_expiry_ns == 0 || earliest_expiry_ns > now_ns)
+    return false;  // the common tick: nothing due
   bool woke = false;
+  earliest_expiry_ns = 0;
   for (Timer& t : table) {
-    if (t.kind != Kind::kFree && t.expires_ns != 0 && t.expires_ns <= now_ns)
+    if (t.kind == Kind::kFree || t.expires_ns == 0)
+      continue;
+    if (t.expires_ns <= now_ns)
       woke = expire(t, now_ns) || woke;
+    if (t.expires_ns != 0 && (earliest_expiry_ns == 0 || t.expires_ns < earliest_expiry_ns))
+      earliest_expiry_ns = t.expires_ns;
   }
   return woke;
 }
