@@ -6,6 +6,7 @@
 // panic naming the lock.
 #pragma once
 
+#include "arch/x86_64/cpu.h"
 #include "lib/panic.h"
 
 namespace kernel {
@@ -16,13 +17,17 @@ class SpinLock {
   SpinLock(const SpinLock&) = delete;
   SpinLock& operator=(const SpinLock&) = delete;
 
-  void lock() {
-    if (__atomic_load_n(&held_, __ATOMIC_RELAXED))
-      PANIC("spin lock %s taken while held (one CPU: a recursive take)", name_);
+  // Inlined into LockGuard, so the taker named in a panic is its caller.
+  __attribute__((always_inline)) void lock() {
+    if (__atomic_load_n(&held_, __ATOMIC_RELAXED)) {
+      PANIC("spin lock %s taken while held (one CPU: a recursive take); taken at %p", name_,
+            taken_at_);
+    }
     while (__atomic_exchange_n(&held_, true, __ATOMIC_ACQUIRE)) {
       while (__atomic_load_n(&held_, __ATOMIC_RELAXED))
         __builtin_ia32_pause();
     }
+    taken_at_ = __builtin_return_address(0);
   }
   void unlock() { __atomic_store_n(&held_, false, __ATOMIC_RELEASE); }
   bool held() const { return __atomic_load_n(&held_, __ATOMIC_RELAXED); }
@@ -30,18 +35,44 @@ class SpinLock {
  private:
   const char* name_;
   bool held_ = false;
+  void* taken_at_ = nullptr;  // the return address of the holder's caller
 };
 
 // Holds a lock for a scope.
 class LockGuard {
  public:
-  explicit LockGuard(SpinLock& lock) : lock_(lock) { lock_.lock(); }
+  __attribute__((always_inline)) explicit LockGuard(SpinLock& lock) : lock_(lock) { lock_.lock(); }
   ~LockGuard() { lock_.unlock(); }
   LockGuard(const LockGuard&) = delete;
   LockGuard& operator=(const LockGuard&) = delete;
 
  private:
   SpinLock& lock_;
+};
+
+// Holds a lock that an interrupt handler also takes (the tick's): local
+// interrupts stay off while it is held, as Linux's spin_lock_irqsave, or
+// the handler would spin on its own CPU's lock. The lock is what guards
+// the state; turning interrupts off only keeps this CPU from deadlocking
+// on itself (boot code runs with interrupts on).
+class InterruptSafeLockGuard {
+ public:
+  __attribute__((always_inline)) explicit InterruptSafeLockGuard(SpinLock& lock)
+      : lock_(lock), interrupts_were_on_(cpu::interrupts_enabled()) {
+    cpu::disable_interrupts();
+    lock_.lock();
+  }
+  ~InterruptSafeLockGuard() {
+    lock_.unlock();
+    if (interrupts_were_on_)
+      cpu::enable_interrupts();
+  }
+  InterruptSafeLockGuard(const InterruptSafeLockGuard&) = delete;
+  InterruptSafeLockGuard& operator=(const InterruptSafeLockGuard&) = delete;
+
+ private:
+  SpinLock& lock_;
+  bool interrupts_were_on_;
 };
 
 }  // namespace kernel

@@ -209,7 +209,7 @@ int64_t create(const Process& owner, int clock_id, const Notification& how, int&
     if (target == nullptr || target->pid != owner.pid)
       return -abi::kEINVAL;
   }
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   int free_id = 0;
   while (find_posix(owner, free_id) != nullptr)
     ++free_id;
@@ -227,7 +227,7 @@ int64_t create(const Process& owner, int clock_id, const Notification& how, int&
 }
 
 int64_t set(const Process& owner, int id, bool absolute, const Setting& setting, Setting* old) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   Timer* t = find_posix(owner, id);
   if (t == nullptr)
     return -abi::kEINVAL;
@@ -239,7 +239,7 @@ int64_t set(const Process& owner, int id, bool absolute, const Setting& setting,
 }
 
 int64_t get(const Process& owner, int id, Setting& out) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   const Timer* t = find_posix(owner, id);
   if (t == nullptr)
     return -abi::kEINVAL;
@@ -248,7 +248,7 @@ int64_t get(const Process& owner, int id, Setting& out) {
 }
 
 int64_t overrun(const Process& owner, int id) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   const Timer* t = find_posix(owner, id);
   if (t == nullptr)
     return -abi::kEINVAL;
@@ -257,7 +257,7 @@ int64_t overrun(const Process& owner, int id) {
 }
 
 int64_t remove(const Process& owner, int id) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   Timer* t = find_posix(owner, id);
   if (t == nullptr)
     return -abi::kEINVAL;
@@ -266,7 +266,7 @@ int64_t remove(const Process& owner, int id) {
 }
 
 void set_real(const Process& owner, const Setting& setting, Setting& old) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   const int64_t now = tick::monotonic_ns();
   Timer* t = find_real(owner);
   old = t != nullptr ? setting_of(*t, now) : Setting{0, 0};
@@ -286,13 +286,13 @@ void set_real(const Process& owner, const Setting& setting, Setting& old) {
 }
 
 Setting get_real(const Process& owner) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   const Timer* t = find_real(owner);
   return t != nullptr ? setting_of(*t, tick::monotonic_ns()) : Setting{0, 0};
 }
 
 int create_for_file(int clock_id) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   Timer* t = allocate(Kind::kFile);
   if (t == nullptr)
     return -1;
@@ -301,12 +301,12 @@ int create_for_file(int clock_id) {
 }
 
 void release_for_file(int slot) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   table[slot].kind = Kind::kFree;
 }
 
 int64_t set_for_file(int slot, bool absolute, const Setting& setting, Setting& old) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   Timer& t = table[slot];
   const int64_t now = tick::monotonic_ns();
   old = setting_of(t, now);
@@ -316,19 +316,19 @@ int64_t set_for_file(int slot, bool absolute, const Setting& setting, Setting& o
 }
 
 Setting get_for_file(int slot) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   return setting_of(table[slot], tick::monotonic_ns());
 }
 
 uint64_t take_expirations(int slot) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   const uint64_t count = table[slot].expirations;
   table[slot].expirations = 0;
   return count;
 }
 
 void on_exec(const Process& p) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   for (Timer& t : table) {
     if (t.kind == Kind::kPosix && t.owner_pid == p.pid)
       t.kind = Kind::kFree;
@@ -336,7 +336,7 @@ void on_exec(const Process& p) {
 }
 
 void on_exit(const Process& p) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   for (Timer& t : table) {
     if ((t.kind == Kind::kPosix || t.kind == Kind::kRealInterval) && t.owner_pid == p.pid)
       t.kind = Kind::kFree;
@@ -346,7 +346,7 @@ void on_exit(const Process& p) {
 void on_signal_delivered(const Process& p, const SignalInfo& info) {
   if (info.code != kSiTimer)
     return;
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   if (Timer* t = find_posix(p, info.timer_id)) {
     t->overrun_delivered = info.overrun;
     t->overrun_queued = 0;
@@ -355,7 +355,7 @@ void on_signal_delivered(const Process& p, const SignalInfo& info) {
 }
 
 bool expire_due(int64_t now_ns) {
-  LockGuard guard(timers_lock);
+  InterruptSafeLockGuard guard(timers_lock);
   if (earliest_expiry_ns == 0 || earliest_expiry_ns > now_ns)
     return false;  // the common tick: nothing due
   bool woke = false;

@@ -9,8 +9,9 @@
 // ITIMER_REAL, a count for timerfd's read.
 //
 // Locking: `timers_lock` (timers.cpp) guards the table. The tick takes it
-// to expire timers, system calls to change them; it is never held while
-// a signal is delivered or a user copy runs.
+// to expire timers, system calls to change them, so every holder keeps
+// its CPU's interrupts off meanwhile (InterruptSafeLockGuard); it is never
+// held while a signal is delivered or a user copy runs.
 #pragma once
 
 #include <stdint.h>
