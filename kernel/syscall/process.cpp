@@ -42,14 +42,18 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   proc::Process* child = proc::allocate(parent.pid, parent.name);
   if (child == nullptr)
     return -abi::kEAGAIN;
-  child->space = paging::create_address_space();
-  if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
-    paging::destroy_address_space(child->space, proc::is_shared_frame);
-    child->state = proc::State::kFree;
-    return -abi::kENOMEM;
+  {
+    // The parent's page tables and mappings, copied as one state.
+    LockGuard guard(parent.mappings.lock);
+    child->space = paging::create_address_space();
+    if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
+      paging::destroy_address_space(child->space, proc::is_shared_frame);
+      child->state = proc::State::kFree;
+      return -abi::kENOMEM;
+    }
+    child->mappings.copy_from(parent.mappings);
   }
   child->layout = parent.layout;
-  child->mappings.copy_from(parent.mappings);
   child->fs_base = (flags & kCloneSettls) ? tls : parent.fs_base;
   fpu::save(parent.fpu);  // the live registers, not the last switch's copy
   child->fpu = parent.fpu;
