@@ -91,39 +91,56 @@ void arm(Timer& t, bool absolute, const Setting& setting, int64_t now_ns) {
     earliest_expiry_ns = t.expires_ns;
 }
 
-// The process a timer's signal goes to, or null when it has gone.
-Process* signal_target(const Timer& t) {
-  const int pid = t.how.notify == kSigevThreadId ? t.how.target_tid : t.owner_pid;
-  Process* p = find(pid);
-  return p != nullptr && p->state != State::kZombie ? p : nullptr;
+// The pending signals a timer's signal joins: its thread's
+// (SIGEV_THREAD_ID) or its process's. Null when the target has gone.
+struct SignalTarget {
+  Process* process;
+  Thread* thread;  // SIGEV_THREAD_ID only
+  uint64_t* pending;
+  SignalInfo* info;
+};
+SignalTarget signal_target(const Timer& t) {
+  if (t.how.notify == kSigevThreadId) {
+    Thread* thread = find_thread(t.how.target_tid);
+    if (thread == nullptr || thread->process->pid != t.owner_pid)
+      return {};
+    return {thread->process, thread, &thread->signals.pending, thread->signals.info};
+  }
+  Process* p = find(t.owner_pid);
+  if (p == nullptr || p->state != ProcessState::kLive)
+    return {};
+  return {p, nullptr, &p->signals.pending, p->signals.info};
 }
 
 // Sends a POSIX timer's signal, or counts an overrun when the last one is
-// still pending (Linux queues one signal per timer). True if it woke the
-// target.
+// still pending (Linux queues one signal per timer). True if it sent one.
 bool notify(Timer& t, int64_t missed) {
   if (t.how.notify == kSigevNone)
     return false;
-  Process* target = signal_target(t);
-  if (target == nullptr)
+  const SignalTarget target = signal_target(t);
+  if (target.process == nullptr)
     return false;
-  if (t.signal_queued && (target->signals.pending & signal_bit(t.how.signal)) != 0 &&
-      target->signals.info[t.how.signal].code == kSiTimer &&
-      target->signals.info[t.how.signal].timer_id == t.id) {
+  const int signal = t.how.signal;
+  SignalInfo& pending_info = target.info[signal];
+  if (t.signal_queued && (*target.pending & signal_bit(signal)) != 0 &&
+      pending_info.code == kSiTimer && pending_info.timer_id == t.id) {
     t.overrun_queued += 1 + missed;
-    target->signals.info[t.how.signal].overrun = static_cast<int32_t>(t.overrun_queued);
+    pending_info.overrun = static_cast<int32_t>(t.overrun_queued);
     return false;
   }
-  const State before = target->state;
   t.overrun_queued = missed;
   SignalInfo info{};
   info.code = kSiTimer;
   info.timer_id = t.id;
   info.overrun = static_cast<int32_t>(missed);
   info.value = t.how.value;
-  send_signal(*target, t.how.signal, info);
-  t.signal_queued = (target->signals.pending & signal_bit(t.how.signal)) != 0;
-  return before != target->state;
+  if (target.thread != nullptr) {
+    send_thread_signal(*target.thread, signal, info);
+  } else {
+    send_signal(*target.process, signal, info);
+  }
+  t.signal_queued = (*target.pending & signal_bit(signal)) != 0;
+  return t.signal_queued;
 }
 
 bool expire(Timer& t, int64_t now_ns) {
@@ -140,13 +157,12 @@ bool expire(Timer& t, int64_t now_ns) {
     case Kind::kPosix: return notify(t, missed);
     case Kind::kRealInterval: {
       Process* owner = find(t.owner_pid);
-      if (owner == nullptr || owner->state == State::kZombie)
+      if (owner == nullptr || owner->state != ProcessState::kLive)
         return false;
-      const State before = owner->state;
       SignalInfo info{};
       info.code = kSiKernel;
       send_signal(*owner, kSigAlrm, info);
-      return before != owner->state;
+      return true;
     }
     case Kind::kFile:
       t.expirations += static_cast<uint64_t>(1 + missed);
@@ -203,10 +219,10 @@ int64_t create(const Process& owner, int clock_id, const Notification& how, int&
     default: return -abi::kEINVAL;  // SIGEV_THREAD is the libc's, never the kernel's
   }
   if (how.notify == kSigevThreadId) {
-    // The thread must be in the caller's thread group: the caller itself
-    // while a process is one thread.
-    const Process* target = find(how.target_tid);
-    if (target == nullptr || target->pid != owner.pid)
+    // The thread must be one of the caller's process (Linux: same thread
+    // group).
+    const Thread* target = find_thread(how.target_tid);
+    if (target == nullptr || target->process != &owner)
       return -abi::kEINVAL;
   }
   InterruptSafeLockGuard guard(timers_lock);

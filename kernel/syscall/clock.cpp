@@ -21,10 +21,6 @@ namespace {
 constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
 constexpr uint64_t kTimerAbstime = 1;
 
-int64_t cpu_time_ns(const proc::Process& p) {
-  return p.cpu_time_ns + (tick::monotonic_ns() - p.ran_since_ns);
-}
-
 // The clock an id is read as: the alarm clocks are their clocks.
 int page_clock_of(int id) {
   switch (id) {
@@ -40,8 +36,12 @@ bool is_cpu_time_clock(int id) {
 
 // 0 and the time, or -EINVAL for an id we do not know.
 int read_clock(int id, abi::Timespec& out) {
-  if (is_cpu_time_clock(id)) {
-    out = vdso::timespec_from_ns(cpu_time_ns(proc::current()));
+  if (id == abi::kClockProcessCputimeId) {
+    out = vdso::timespec_from_ns(proc::process_cpu_time_ns(proc::current()));
+    return 0;
+  }
+  if (id == abi::kClockThreadCputimeId) {
+    out = vdso::timespec_from_ns(proc::thread_cpu_time_ns(proc::current_thread()));
     return 0;
   }
   return tick::timekeeper().clock_gettime(page_clock_of(id), &out);
@@ -54,7 +54,7 @@ bool valid(const abi::Timespec& ts) {
 // Sleeps until MONOTONIC reaches `deadline_ns` (rounded up to a tick: the
 // tick wakes sleepers). -EINTR if a signal comes first.
 int64_t sleep_until(int64_t deadline_ns) {
-  proc::Process& p = proc::current();
+  proc::Thread& p = proc::current_thread();
   while (tick::monotonic_ns() < deadline_ns) {
     if (proc::has_deliverable_signal(p))
       return -abi::kEINTR;
@@ -102,19 +102,21 @@ int64_t cpu_time_sleep(bool absolute, uint64_t request, uint64_t remaining) {
     return -abi::kEFAULT;
   if (!valid(ts))
     return -abi::kEINVAL;
+  proc::Thread& self = proc::current_thread();
   proc::Process& p = proc::current();
-  const int64_t deadline = vdso::ns_from_timespec(ts) + (absolute ? 0 : cpu_time_ns(p));
-  while (cpu_time_ns(p) < deadline) {
-    if (proc::has_deliverable_signal(p)) {
+  const int64_t deadline =
+      vdso::ns_from_timespec(ts) + (absolute ? 0 : proc::process_cpu_time_ns(p));
+  while (proc::process_cpu_time_ns(p) < deadline) {
+    if (proc::has_deliverable_signal(self)) {
       if (!absolute && remaining != 0) {
-        const abi::Timespec rem = vdso::timespec_from_ns(deadline - cpu_time_ns(p));
+        const abi::Timespec rem = vdso::timespec_from_ns(deadline - proc::process_cpu_time_ns(p));
         if (proc::write_user(remaining, rem) != 0)
           return -abi::kEFAULT;
       }
       return -abi::kEINTR;
     }
-    p.wake_at_ns = tick::monotonic_ns() + static_cast<int64_t>(tick::timekeeper().tick_ns());
-    p.state = proc::State::kSleeping;
+    self.wake_at_ns = tick::monotonic_ns() + static_cast<int64_t>(tick::timekeeper().tick_ns());
+    self.state = proc::State::kSleeping;
     sched::schedule();
   }
   return 0;
