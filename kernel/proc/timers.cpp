@@ -281,7 +281,7 @@ int64_t remove(const Process& owner, int id) {
   return 0;
 }
 
-void set_real(const Process& owner, const Setting& setting, Setting& old) {
+int64_t set_real(const Process& owner, const Setting& setting, Setting& old) {
   InterruptSafeLockGuard guard(timers_lock);
   const int64_t now = tick::monotonic_ns();
   Timer* t = find_real(owner);
@@ -289,16 +289,17 @@ void set_real(const Process& owner, const Setting& setting, Setting& old) {
   if (setting.value_ns == 0) {
     if (t != nullptr)
       t->kind = Kind::kFree;
-    return;
+    return 0;
   }
   if (t == nullptr) {
     t = allocate(Kind::kRealInterval);
     if (t == nullptr)
-      return;  // FIXME: setitimer cannot fail on Linux; a full table drops it
+      return -abi::kEAGAIN;
     t->owner_pid = owner.pid;
     t->clock_id = abi::kClockMonotonic;
   }
   arm(*t, false, setting, now);
+  return 0;
 }
 
 Setting get_real(const Process& owner) {

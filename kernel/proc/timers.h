@@ -60,8 +60,9 @@ int64_t overrun(const Process& owner, int id);  // the count, or -EINVAL
 int64_t remove(const Process& owner, int id);
 
 // ITIMER_REAL of `owner` (SIGALRM at each expiry); `old` gets the setting
-// it replaces.
-void set_real(const Process& owner, const Setting& setting, Setting& old);
+// it replaces. 0, or -EAGAIN when the table is full (Linux's cannot fail:
+// its timer lives in the process).
+int64_t set_real(const Process& owner, const Setting& setting, Setting& old);
 Setting get_real(const Process& owner);
 
 // timerfd's timers: a table slot per descriptor's file, or -1 when full.

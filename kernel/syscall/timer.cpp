@@ -168,7 +168,8 @@ int64_t sys_setitimer(Frame& f) {
   const Setting setting{ns_from_timeval(requested.value), ns_from_timeval(requested.interval)};
   Setting old{};
   if (which == kItimerReal) {
-    proc::timers::set_real(proc::current(), setting, old);
+    if (const int64_t r = proc::timers::set_real(proc::current(), setting, old); r != 0)
+      return r;
   } else if (setting.value_ns != 0) {
     return -abi::kEINVAL;  // FIXME: no CPU-time interval timers (disarming them is accepted)
   }
@@ -181,6 +182,8 @@ int64_t sys_setitimer(Frame& f) {
 int64_t sys_alarm(Frame& f) {
   const uint64_t seconds = static_cast<uint32_t>(arg0(f));
   Setting old{};
+  // FIXME: with the timer table full the alarm is not set (alarm cannot
+  // fail); setitimer says EAGAIN then.
   proc::timers::set_real(proc::current(), Setting{static_cast<int64_t>(seconds) * kNsPerSecond, 0},
                          old);
   // The seconds that were left, rounded to the nearest, and never 0 for
