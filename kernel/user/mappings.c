@@ -143,6 +143,28 @@ static void first_touch(void) {
         "unmapping the rest (over the hole) gives every frame back");
 }
 
+/* fork copies the pages touched so far; the rest stay untouched in both,
+ * and each touches its own. */
+static void fork_keeps_pages_apart(void) {
+  char* memory = map(NULL, 4 * kPage, PROT_READ | PROT_WRITE, 0);
+  memory[0] = 'p';
+  const long before = free_pages();
+  const pid_t child = fork();
+  if (child == 0) {
+    memory[0] = 'c';
+    memory[kPage] = 'c';
+    _exit(memory[2 * kPage] == 0 ? 0 : 1);
+  }
+  int status = -1;
+  CHECK(child > 0 && waitpid(child, &status, 0) == child && status == 0,
+        "a forked child touches its own copy of the mapping");
+  const long after = free_pages();
+  CHECK(after == before, "the child's frames are back once it is reaped (%ld -> %ld)", before,
+        after);
+  CHECK(memory[0] == 'p' && memory[kPage] == 0, "the parent's pages are its own");
+  munmap(memory, 4 * kPage);
+}
+
 static void hints(void) {
   char* const wanted = (char*)0x200000000000ul;
   char* first = map(wanted, 8 * kPage, PROT_READ | PROT_WRITE, 0);
@@ -226,6 +248,7 @@ int main(int argc, char** argv) {
   warm_stack();
   reservations();
   first_touch();
+  fork_keeps_pages_apart();
   hints();
   out_of_frames();
   rounds(round_count);
