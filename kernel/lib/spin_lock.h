@@ -13,6 +13,9 @@ namespace kernel {
 
 class SpinLock {
  public:
+  // A lock in a static table (a process's) is left unnamed: a name would
+  // need a constructor, and the kernel runs none for static objects.
+  constexpr SpinLock() = default;
   explicit constexpr SpinLock(const char* name) : name_(name) {}
   SpinLock(const SpinLock&) = delete;
   SpinLock& operator=(const SpinLock&) = delete;
@@ -20,8 +23,8 @@ class SpinLock {
   // Inlined into LockGuard, so the taker named in a panic is its caller.
   __attribute__((always_inline)) void lock() {
     if (__atomic_load_n(&held_, __ATOMIC_RELAXED)) {
-      PANIC("spin lock %s taken while held (one CPU: a recursive take); taken at %p", name_,
-            taken_at_);
+      PANIC("spin lock %s at %p taken while held (one CPU: a recursive take); taken at %p",
+            name_ != nullptr ? name_ : "(unnamed)", static_cast<void*>(this), taken_at_);
     }
     while (__atomic_exchange_n(&held_, true, __ATOMIC_ACQUIRE)) {
       while (__atomic_load_n(&held_, __ATOMIC_RELAXED))
@@ -33,7 +36,7 @@ class SpinLock {
   bool held() const { return __atomic_load_n(&held_, __ATOMIC_RELAXED); }
 
  private:
-  const char* name_;
+  const char* name_ = nullptr;
   bool held_ = false;
   void* taken_at_ = nullptr;  // the return address of the holder's caller
 };

@@ -47,7 +47,7 @@ int32_t code_for(uint64_t vector, uint64_t error_code) {
 void on_user_exception(interrupts::InterruptFrame& frame) {
   Process& p = current();
   const int signal = signal_for(frame.vector);
-  SignalInfo info{code_for(frame.vector, frame.error_code), 0, frame.rip};
+  SignalInfo info{code_for(frame.vector, frame.error_code), 0, frame.rip, 0, 0, 0};
   if (frame.vector == interrupts::kPageFault) {
     const uint64_t address = cpu::read_cr2();
     const bool not_present = (frame.error_code & kPageFaultPresent) == 0;

@@ -36,7 +36,7 @@ inline constexpr int kMaxMappings = 256;
 
 class Mappings {
  public:
-  SpinLock lock{"mappings"};
+  SpinLock lock;
 
   // The mapping holding `virt`, or null.
   const Mapping* find(uint64_t virt) const;
