@@ -35,8 +35,9 @@ struct Timer {
 SpinLock timers_lock{"timers"};
 Timer table[kMaxTimers];
 // No armed timer is due before this (0: none armed), so that a tick with
-// nothing due does not walk the table. May be early (a timer was disarmed
-// since): the walk then finds nothing and sets it again.
+// nothing due neither locks nor walks the table. Written under the lock,
+// read without it by the tick. May be early (a timer was disarmed since):
+// the walk then finds nothing and sets it again.
 int64_t earliest_expiry_ns = 0;
 
 Timer* find_posix(const Process& owner, int id) {
@@ -88,7 +89,7 @@ void arm(Timer& t, bool absolute, const Setting& setting, int64_t now_ns) {
   // disarmed, so keep the deadline positive.
   t.expires_ns = deadline > 0 ? deadline : 1;
   if (earliest_expiry_ns == 0 || t.expires_ns < earliest_expiry_ns)
-    earliest_expiry_ns = t.expires_ns;
+    __atomic_store_n(&earliest_expiry_ns, t.expires_ns, __ATOMIC_RELAXED);
 }
 
 // The pending signals a timer's signal joins: its thread's
@@ -372,19 +373,23 @@ void on_signal_delivered(const Process& p, const SignalInfo& info) {
 }
 
 bool expire_due(int64_t now_ns) {
+  // The common tick, with nothing due, takes no lock: one load. A timer
+  // armed meanwhile on another CPU is seen by the next tick at the latest.
+  const int64_t earliest = __atomic_load_n(&earliest_expiry_ns, __ATOMIC_RELAXED);
+  if (earliest == 0 || earliest > now_ns)
+    return false;
   InterruptSafeLockGuard guard(timers_lock);
-  if (earliest_expiry_ns == 0 || earliest_expiry_ns > now_ns)
-    return false;  // the common tick: nothing due
   bool woke = false;
-  earliest_expiry_ns = 0;
+  int64_t next = 0;
   for (Timer& t : table) {
     if (t.kind == Kind::kFree || t.expires_ns == 0)
       continue;
     if (t.expires_ns <= now_ns)
       woke = expire(t, now_ns) || woke;
-    if (t.expires_ns != 0 && (earliest_expiry_ns == 0 || t.expires_ns < earliest_expiry_ns))
-      earliest_expiry_ns = t.expires_ns;
+    if (t.expires_ns != 0 && (next == 0 || t.expires_ns < next))
+      next = t.expires_ns;
   }
+  __atomic_store_n(&earliest_expiry_ns, next, __ATOMIC_RELAXED);
   return woke;
 }
 
