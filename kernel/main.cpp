@@ -165,7 +165,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   // HPET driver yet); user space gets it only where it is trusted.
   const clocksource::UserAccess fine_access = clocksource::user_access(boot_options().fine_clocks);
   kprint("clock: user-space fine clocks: %s (%s)\n",
-         fine_access.mode == vdso::abi::ClockMode::kTsc ? "TSC" : "off, system call",
+         fine_access.mode == vdso::abi::ClockMode::kUserCounter ? "TSC" : "off, system call",
          fine_access.reason);
   // The boot stages are timed from the kernel's entry: the TSC's origin is
   // the machine's reset only under TCG, and a hypervisor may start it

@@ -13,13 +13,11 @@
 #include "syscall/syscall.h"
 #include "time/tick.h"
 #include "vdso/abi/linux.h"
+#include "vdso/abi/time.h"
 
 namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
-
-constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
-constexpr uint64_t kTimerAbstime = 1;
 
 // The clock an id is read as: the alarm clocks are their clocks.
 int page_clock_of(int id) {
@@ -47,10 +45,6 @@ int read_clock(int id, abi::Timespec& out) {
   return tick::timekeeper().clock_gettime(page_clock_of(id), &out);
 }
 
-bool valid(const abi::Timespec& ts) {
-  return ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < kNsPerSecond;
-}
-
 // Sleeps until MONOTONIC reaches `deadline_ns` (rounded up to a tick: the
 // tick wakes sleepers). -EINTR if a signal comes first.
 int64_t sleep_until(int64_t deadline_ns) {
@@ -69,7 +63,7 @@ int64_t relative_sleep(uint64_t request, uint64_t remaining) {
   abi::Timespec ts;
   if (proc::read_user(request, ts) != 0)
     return -abi::kEFAULT;
-  if (!valid(ts))
+  if (!abi::timespec_valid(ts))
     return -abi::kEINVAL;
   const int64_t deadline = tick::monotonic_ns() + vdso::ns_from_timespec(ts);
   const int64_t result = sleep_until(deadline);
@@ -100,7 +94,7 @@ int64_t cpu_time_sleep(bool absolute, uint64_t request, uint64_t remaining) {
   abi::Timespec ts;
   if (proc::read_user(request, ts) != 0)
     return -abi::kEFAULT;
-  if (!valid(ts))
+  if (!abi::timespec_valid(ts))
     return -abi::kEINVAL;
   proc::Thread& self = proc::current_thread();
   proc::Process& p = proc::current();
@@ -175,7 +169,8 @@ int64_t read_adjtimex(uint64_t user_timex) {
   abi::Timespec tai;
   read_clock(abi::kClockTai, tai);
   const int64_t tai_offset_ns = vdso::ns_from_timespec(tai) - vdso::ns_from_timespec(now);
-  tx.tai = static_cast<int32_t>((tai_offset_ns + kNsPerSecond / 2) / kNsPerSecond);
+  tx.tai = static_cast<int32_t>((tai_offset_ns + abi::kNanosecondsPerSecond / 2) /
+                                abi::kNanosecondsPerSecond);
   if (proc::write_user(user_timex, tx) != 0)
     return -abi::kEFAULT;
   return kTimeError;
@@ -240,7 +235,7 @@ int64_t sys_nanosleep(Frame& f) {
 int64_t sys_clock_nanosleep(Frame& f) {
   // clock_nanosleep returns the error instead of setting errno: same ABI.
   const int id = static_cast<int>(arg0(f));
-  const bool absolute = (arg1(f) & kTimerAbstime) != 0;
+  const bool absolute = (arg1(f) & abi::kTimerAbstime) != 0;
   if (id == abi::kClockProcessCputimeId || is_own_process_cpu_clock(id))
     return cpu_time_sleep(absolute, arg2(f), arg3(f));
   if (!proc::timers::is_wall_clock(id))
@@ -250,7 +245,7 @@ int64_t sys_clock_nanosleep(Frame& f) {
   abi::Timespec ts;
   if (proc::read_user(arg2(f), ts) != 0)
     return -abi::kEFAULT;
-  if (!valid(ts))
+  if (!abi::timespec_valid(ts))
     return -abi::kEINVAL;
   return sleep_until(proc::timers::monotonic_deadline(id, vdso::ns_from_timespec(ts)));
 }

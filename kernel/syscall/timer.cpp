@@ -9,6 +9,7 @@
 #include "syscall/syscall.h"
 #include "timekeeper.h"
 #include "vdso/abi/linux.h"
+#include "vdso/abi/time.h"
 
 namespace abi = vdso::abi;
 namespace kernel::syscall {
@@ -17,8 +18,7 @@ namespace {
 using proc::timers::Setting;
 
 constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
-constexpr uint64_t kTimerAbstime = 1;
-constexpr uint64_t kTfdTimerAbstime = 1, kTfdTimerCancelOnSet = 2;
+constexpr uint64_t kTfdTimerCancelOnSet = 2;
 constexpr int kItimerReal = 0, kItimerVirtual = 1, kItimerProf = 2;
 
 // struct itimerspec and struct itimerval: the period first.
@@ -42,9 +42,6 @@ struct SigEvent {
 };
 static_assert(sizeof(SigEvent) == 64);
 
-bool valid(const abi::Timespec& ts) {
-  return ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < kNsPerSecond;
-}
 bool valid(const abi::Timeval& tv) {
   return tv.sec >= 0 && tv.usec >= 0 && tv.usec < 1'000'000;
 }
@@ -54,7 +51,7 @@ int64_t read_setting(uint64_t user_spec, Setting& out) {
   ItimerSpec spec;
   if (proc::read_user(user_spec, spec) != 0)
     return -abi::kEFAULT;
-  if (!valid(spec.value) || !valid(spec.interval))
+  if (!abi::timespec_valid(spec.value) || !abi::timespec_valid(spec.interval))
     return -abi::kEINVAL;
   out = Setting{vdso::ns_from_timespec(spec.value), vdso::ns_from_timespec(spec.interval)};
   return 0;
@@ -123,7 +120,7 @@ int64_t sys_timer_settime(Frame& f) {
     return r;
   Setting old;
   if (const int64_t r =
-          proc::timers::set(proc::current(), id, (flags & kTimerAbstime) != 0, setting, &old);
+          proc::timers::set(proc::current(), id, (flags & abi::kTimerAbstime) != 0, setting, &old);
       r != 0)
     return r;
   return write_setting(arg3(f), old);
@@ -224,14 +221,14 @@ int64_t sys_timerfd_settime(Frame& f) {
   if (const int64_t r = timer_file(arg0(f), file); r != 0)
     return r;
   const uint64_t flags = arg1(f);
-  if ((flags & ~(kTfdTimerAbstime | kTfdTimerCancelOnSet)) != 0)
+  if ((flags & ~(abi::kTimerAbstime | kTfdTimerCancelOnSet)) != 0)
     return -abi::kEINVAL;
   Setting setting;
   if (const int64_t r = read_setting(arg2(f), setting); r != 0)
     return r;
   // TFD_TIMER_CANCEL_ON_SET never cancels: no program can set the clock.
   Setting old;
-  proc::timers::set_for_file(file->timer_slot, (flags & kTfdTimerAbstime) != 0, setting, old);
+  proc::timers::set_for_file(file->timer_slot, (flags & abi::kTimerAbstime) != 0, setting, old);
   return write_setting(arg3(f), old);
 }
 
