@@ -1,5 +1,6 @@
 #include "proc/mappings.h"
 
+#include "lib/panic.h"
 #include "mm/layout.h"
 #include "proc/process.h"
 #include "proc/user_memory.h"

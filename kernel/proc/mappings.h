@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#include "lib/spin_lock.h"
+#include "lib/spinlock.h"
 #include "mm/paging.h"
 #include "proc/fault.h"
 
@@ -36,7 +36,7 @@ inline constexpr int kMaxMappings = 256;
 
 class Mappings {
  public:
-  SpinLock lock;
+  Spinlock lock;
 
   // The mapping holding `virt`, or null.
   const Mapping* find(uint64_t virt) const;

@@ -1,7 +1,7 @@
 #include "proc/timers.h"
 
 #include "fs/file.h"
-#include "lib/spin_lock.h"
+#include "lib/spinlock.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "time/tick.h"
@@ -32,7 +32,7 @@ struct Timer {
   uint64_t expirations;       // kFile: since the last read
 };
 
-SpinLock timers_lock{"timers"};
+Spinlock timers_lock;
 Timer table[kMaxTimers];
 // No armed timer is due before this (0: none armed), so that a tick with
 // nothing due neither locks nor walks the table. Written under the lock,

@@ -68,6 +68,8 @@ user_program(fine_clocks glibc musl)
 user_program(configuration glibc musl)
 user_program(mappings glibc musl)
 user_program(timers glibc musl)
+# Files, directories, /tmp, /proc against the page, CPU-time accounting.
+user_program(files glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)
