@@ -6,6 +6,7 @@
 #include "fs/epoll.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
+#include "proc/timers.h"
 #include "vdso/abi/linux.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
@@ -37,6 +38,7 @@ File* allocate_file(File::Kind kind, Pipe* pipe) {
       f.kind = kind;
       f.refs = 1;
       f.pipe = pipe;
+      f.timer_slot = -1;
       return &f;
     }
   }
@@ -61,7 +63,9 @@ int64_t refresh_text(File& file) {
   return file.text_length < 0 ? file.text_length : 0;
 }
 
-// Threads blocked on a pipe wait in kWaiting and retry when woken: wake
+}  // namespace
+
+// Threads blocked on a file wait in kWaiting and retry when woken: wake
 // them all (a handful at most; each re-checks its own condition).
 void wake_waiters() {
   for (int i = 1; i < proc::kMaxThreads; ++i) {
@@ -71,7 +75,17 @@ void wake_waiters() {
   }
 }
 
-}  // namespace
+File* open_timer(int clock_id) {
+  File* file = allocate_file(File::Kind::kTimer, nullptr);
+  if (file == nullptr)
+    return nullptr;
+  file->timer_slot = proc::timers::create_for_file(clock_id);
+  if (file->timer_slot < 0) {
+    file->kind = File::Kind::kFree;
+    return nullptr;
+  }
+  return file;
+}
 
 File* open_console(int fd) {
   const File::Kind kind = fd == 0   ? File::Kind::kConsoleIn
@@ -152,6 +166,8 @@ uint32_t poll_events(const File& file) {
     }
     case File::Kind::kNode:
     case File::Kind::kProc: return kEpollIn | kEpollOut;  // never blocks
+    case File::Kind::kTimer:
+      return proc::timers::has_expirations(file.timer_slot) ? kEpollIn : 0;
     case File::Kind::kEpoll: return 0;  // FIXME: an epoll inside epoll never reports ready
     case File::Kind::kFree: return 0;
   }
@@ -188,6 +204,8 @@ void release(File* file) {
   }
   if (file->kind == File::Kind::kEpoll)
     epoll_release(*file->epoll);
+  if (file->kind == File::Kind::kTimer)
+    proc::timers::release_for_file(file->timer_slot);
   file->kind = File::Kind::kFree;
 }
 
@@ -244,6 +262,15 @@ int64_t read(File& file, uint8_t* buffer, size_t size) {
       wake_waiters();  // room for writers
       return static_cast<int64_t>(n);
     }
+    case File::Kind::kTimer: {
+      if (size < sizeof(uint64_t))
+        return -abi::kEINVAL;
+      const uint64_t expirations = proc::timers::take_expirations(file.timer_slot);
+      if (expirations == 0)
+        return -abi::kEAGAIN;
+      __builtin_memcpy(buffer, &expirations, sizeof(expirations));
+      return sizeof(expirations);
+    }
     case File::Kind::kConsoleOut:
     case File::Kind::kConsoleErr:
     case File::Kind::kPipeWrite:
@@ -288,6 +315,7 @@ int64_t write(File& file, const uint8_t* buffer, size_t size) {
       wake_waiters();  // data for readers
       return static_cast<int64_t>(n);
     }
+    case File::Kind::kTimer: return -abi::kEINVAL;  // as Linux: a timerfd is read only
     case File::Kind::kPipeRead:
     case File::Kind::kEpoll:
     case File::Kind::kFree: return -abi::kEBADF;

@@ -2,7 +2,8 @@
 // console (stdin reads as end of file; stdout and stderr are the user
 // console's two streams), the ends of a pipe, epoll instances, and what a
 // path names: a node of the file tree (fs/tree.h) or an entry of /proc
-// (fs/procfs.h).
+// (fs/procfs.h); and timerfds (a read answers the expirations since the
+// last one, 8 bytes).
 // Files and pipes come from static pools and are reference counted: fork
 // and dup share a File (and its offset), its last close releases it.
 //
@@ -45,7 +46,8 @@ struct File {
     kPipeWrite,
     kNode,
     kProc,
-    kEpoll
+    kEpoll,
+    kTimer
   };
   Kind kind;
   uint32_t refs;
@@ -56,8 +58,9 @@ struct File {
   uint64_t offset;     // read/write position; a directory's: the next entry's index
   char* text;          // a /proc file's contents, made at a read from offset 0
   int64_t text_length;
-  char* path;  // kNode, kProc: the canonical path (fchdir, openat, /proc/PID/fd)
-  Epoll* epoll;  // kEpoll (fs/epoll.h)
+  char* path;      // kNode, kProc: the canonical path (fchdir, openat, /proc/PID/fd)
+  int timer_slot;  // kTimer: its timer (proc/timers.h)
+  Epoll* epoll;    // kEpoll (fs/epoll.h)
 };
 
 Spinlock& files_lock();
@@ -76,6 +79,8 @@ bool open_pipe(File*& read_end, File*& write_end);
 
 // A file for a new epoll instance (fs/epoll.cpp's open_epoll).
 File* allocate_epoll_file(Epoll* epoll);
+// A timerfd on `clock_id`; null when a pool or the timer table is full.
+File* open_timer(int clock_id);
 
 File* retain(File* file);
 void release(File* file);
@@ -87,6 +92,9 @@ void release(File* file);
 int64_t read(File& file, uint8_t* buffer, size_t size);
 int64_t write(File& file, const uint8_t* buffer, size_t size);
 
+// Wakes every process blocked on a file (each re-checks its own
+// condition): a pipe changed, or a timerfd's timer expired.
+void wake_waiters();
 // At an explicit offset (pread64/pwrite64), for files of the tree and
 // /proc; the byte count or -errno.
 int64_t read_at(File& file, uint8_t* buffer, size_t size, uint64_t offset);

@@ -9,6 +9,7 @@
 #include "proc/futex.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
 #include "proc/user_memory.h"
 #include "time/tick.h"
 #include "vdso/vdso_pages.h"
@@ -190,6 +191,7 @@ Thread* allocate(int parent_pid, const char* name) {
     copy_name(p.name, name);
     p.space = paging::AddressSpace{0};
     p.layout = UserLayout{};
+    p.mappings.clear();
     p.live_threads = 0;
     p.exited_cpu_ns = 0;
     p.wait_status = 0;
@@ -266,9 +268,11 @@ void end_process(Process& p, int wait_status) {
     stop_machine(wait_status);
 
   close_all_files(p);
+  timers::on_exit(p);
   paging::activate(paging::kernel_space());
   paging::destroy_address_space(p.space, is_shared_frame);
   p.space = paging::AddressSpace{0};
+  p.mappings.clear();
   p.wait_status = wait_status;
   p.state = ProcessState::kZombie;
 

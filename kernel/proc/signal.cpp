@@ -4,6 +4,7 @@
 #include "mm/layout.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
 #include "proc/user_memory.h"
 #include "vdso/abi/linux.h"
 
@@ -164,7 +165,12 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
   frame.uc.stack_size = alternate.size;
   frame.info.signo = signal;
   frame.info.code = info.code;
-  if (info.address != 0) {
+  if (info.code == timers::kSiTimer) {
+    // si_timerid, si_overrun, then si_value (union __sifields._timer).
+    frame.info.fields[0] = static_cast<uint32_t>(info.timer_id) |
+                           static_cast<uint64_t>(static_cast<uint32_t>(info.overrun)) << 32;
+    frame.info.fields[1] = info.value;
+  } else if (info.address != 0) {
     frame.info.fields[0] = info.address;  // si_addr
   } else {
     frame.info.fields[0] = static_cast<uint32_t>(info.sender);  // si_pid, si_uid = 0
@@ -264,6 +270,7 @@ void deliver_pending_signals(Thread& t) {
     const int signal = __builtin_ctzll(pending & open) + 1;
     pending &= ~signal_bit(signal);
     const SignalInfo info = own ? t.signals.info[signal] : p.signals.info[signal];
+    timers::on_signal_delivered(p, info);
     if (disposition_ignores(p, signal))
       continue;
     const SignalAction action = p.signals.actions[signal];

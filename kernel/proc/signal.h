@@ -39,9 +39,12 @@ inline constexpr uint64_t kSaSiginfo = 0x4, kSaOnstack = 0x0800'0000, kSaRestart
 
 // What a handler is told about the signal (the start of siginfo_t).
 struct SignalInfo {
-  int32_t code;      // si_code: SI_USER 0, SI_TKILL -6, SEGV_MAPERR 1, ...
+  int32_t code;      // si_code: SI_USER 0, SI_TKILL -6, SEGV_MAPERR 1, SI_TIMER -2, ...
   int32_t sender;    // si_pid for kill
   uint64_t address;  // si_addr for faults
+  int32_t timer_id;  // SI_TIMER: si_timerid, si_overrun, si_value
+  int32_t overrun;
+  uint64_t value;
 };
 
 // What the threads of a process share: the dispositions and the signals

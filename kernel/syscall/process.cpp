@@ -79,12 +79,17 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   if (child_thread == nullptr)
     return -abi::kEAGAIN;
   proc::Process* child = child_thread->process;
-  child->space = paging::create_address_space();
-  if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
-    paging::destroy_address_space(child->space, proc::is_shared_frame);
-    child->state = proc::ProcessState::kFree;
-    child_thread->state = proc::State::kFree;
-    return -abi::kENOMEM;
+  {
+    // The parent's page tables and mappings, copied as one state.
+    LockGuard guard(parent.mappings.lock);
+    child->space = paging::create_address_space();
+    if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
+      paging::destroy_address_space(child->space, proc::is_shared_frame);
+      child->state = proc::ProcessState::kFree;
+      child_thread->state = proc::State::kFree;
+      return -abi::kENOMEM;
+    }
+    child->mappings.copy_from(parent.mappings);
   }
   child->layout = parent.layout;
   child_thread->fs_base = (flags & kCloneSettls) ? tls : parent_thread.fs_base;

@@ -29,7 +29,7 @@ int64_t signal_one(int pid, int signal, int32_t code) {
     return -abi::kESRCH;
   if (target->state != proc::ProcessState::kLive)
     return 0;  // a zombie takes no signals, but exists (Linux: 0)
-  proc::send_signal(*target, signal, proc::SignalInfo{code, proc::current().pid, 0});
+  proc::send_signal(*target, signal, proc::SignalInfo{code, proc::current().pid, 0, 0, 0, 0});
   return 0;
 }
 
@@ -38,7 +38,8 @@ int64_t signal_thread(int tgid, int tid, int signal) {
   proc::Thread* target = proc::find_thread(tid);
   if (target == nullptr || (tgid != 0 && target->process->pid != tgid))
     return -abi::kESRCH;
-  proc::send_thread_signal(*target, signal, proc::SignalInfo{kSiTkill, proc::current().pid, 0});
+  proc::send_thread_signal(*target, signal,
+                           proc::SignalInfo{kSiTkill, proc::current().pid, 0, 0, 0, 0});
   return 0;
 }
 
@@ -59,7 +60,7 @@ int64_t sys_kill(Frame& f) {
       if (p.state != proc::ProcessState::kLive || p.pid == 1 || &p == &proc::current())
         continue;
       any = true;
-      proc::send_signal(p, signal, proc::SignalInfo{kSiUser, proc::current().pid, 0});
+      proc::send_signal(p, signal, proc::SignalInfo{kSiUser, proc::current().pid, 0, 0, 0, 0});
     }
     return any ? 0 : -abi::kESRCH;
   }

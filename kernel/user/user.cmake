@@ -69,6 +69,8 @@ user_program(pipes glibc musl)
 user_program(fine_clocks glibc musl)
 # Reads the configuration through the public <vdso/sysinfo.h>.
 user_program(configuration glibc musl)
+user_program(mappings glibc musl)
+user_program(timers glibc musl)
 # Files, directories, /tmp, /proc against the page, CPU-time accounting.
 user_program(files glibc musl)
 
