@@ -157,8 +157,8 @@ int Tracer::run() {
         if (signal == (SIGTRAP | 0x80)) {
           // A syscall-exit-stop (PTRACE_O_TRACESYSGOOD): only ever asked
           // for after a translated sleep or timer; never a signal to deliver.
-          if (tracee.deadline.pending)
-            finish_deadline(pid, *virtual_time_, &tracee.deadline);
+          if (tracee.time_fixup.pending)
+            finish_time_arguments(pid, *virtual_time_, &tracee.time_fixup);
           resume(pid, 0);
         } else {
           on_signal_stop(pid, tracee, signal);
@@ -206,7 +206,9 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
 }
 
 void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
-  if (virtual_time_ != nullptr && translate_deadline(pid, *virtual_time_, &tracee.deadline)) {
+  ++stats_.seccomp_stops;
+  if (virtual_time_ != nullptr &&
+      translate_time_arguments(pid, *virtual_time_, &tracee.time_fixup)) {
     ++stats_.deadlines_translated;
     ptrace(PTRACE_SYSCALL, pid, nullptr, 0);
     return;

@@ -69,6 +69,21 @@ inline constexpr long kSysNanosleep = 35;
 inline constexpr long kSysTimerSettime = 223;
 inline constexpr long kSysClockNanosleep = 230;
 inline constexpr long kSysTimerfdSettime = 286;
+// ... and the timed waits whose timeouts it translates.
+inline constexpr long kSysPoll = 7;
+inline constexpr long kSysSelect = 23;
+inline constexpr long kSysRtSigtimedwait = 128;
+inline constexpr long kSysFutex = 202;
+inline constexpr long kSysSemtimedop = 220;
+inline constexpr long kSysEpollWait = 232;
+inline constexpr long kSysMqTimedsend = 242;
+inline constexpr long kSysMqTimedreceive = 243;
+inline constexpr long kSysPselect6 = 270;
+inline constexpr long kSysPpoll = 271;
+inline constexpr long kSysEpollPwait = 281;
+inline constexpr long kSysRecvmmsg = 299;
+inline constexpr long kSysEpollPwait2 = 441;
+inline constexpr long kSysFutexWaitv = 449;
 
 inline constexpr int64_t kNanosecondsPerSecond = 1'000'000'000;
 
