@@ -1,8 +1,9 @@
 // The supervisor's one seccomp user-notification listener (a filter chain
 // allows only one). Installed on the supervisor's main thread before the
-// first fork, so every process of the tree inherits the filter, which turns
-// two kinds of system call into notifications; for every other call it
-// returns ALLOW (the kernel caches that, so it costs nothing).
+// first fork, so every process of the tree inherits the filter
+// (seccomp_filter.h), which turns two kinds of system call into
+// notifications; for every other call it returns ALLOW (the kernel caches
+// that, so it costs nothing).
 //
 // 1. The data memfd at exec: the injected stub makes one system call
 //    (VDSO_RUN_FD_SYSCALL) that the listener answers by installing the memfd
