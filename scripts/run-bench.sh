@@ -8,6 +8,10 @@
 # Virtual time: the same clocks under vdso-run --at against the host's vDSO
 # and against libfaketime (Debian's faketime, LD_PRELOAD) at the same start,
 # and the raw system call vdso-run answers under --at against the host's.
+# Timed waits: a futex without a timeout and one with a REALTIME deadline
+# (both returning at once) on the host, under vdso-run, and under
+# vdso-run --at, where the filter looks at every futex and the tracer
+# translates the timed one.
 #
 # Usage: scripts/run-bench.sh [--quick] [BUILD_DIR]   (after cmake --build)
 # --quick: the clocks and the exec cost only, fewer rounds (for make demo).
@@ -27,7 +31,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 for tool in "$vdso_run" "$bench/libc_clock_bench" "$bench/exec_loop" "$bench/timer_baseline" \
-  "$programs/lagprobe"; do
+  "$bench/wait_cost" "$programs/lagprobe"; do
   [ -x "$tool" ] || { echo "run-bench: $tool is missing: build first" >&2; exit 1; }
 done
 
@@ -56,6 +60,13 @@ for round in $(seq "$rounds"); do
 done
 
 if [ $quick = 0 ]; then
+for round in $(seq "$rounds"); do
+  echo "  futexes, untimed and timed, x2000 x5, round $round" >&2
+  "$bench/wait_cost" 2000 >>"$work/waits.host"
+  "$vdso_run" "$bench/wait_cost" 2000 >>"$work/waits.ours"
+  "$vdso_run" --at $start_time "$bench/wait_cost" 2000 >>"$work/waits.at"
+done
+
 echo "  supervisor CPU at --hz 1000, idle tree, 10 s (and a bare 1000 Hz timer)" >&2
 "$bench/timer_baseline" 1000 10 | sed -n 's/cpu_percent=//p' >"$work/cpu.baseline"
 "$vdso_run" --hz 1000 --stats sleep 10 2>&1 |
@@ -158,4 +169,17 @@ reader = int(re.search(r"max_lag_ns=(\d+)", lag).group(1)) / 1e6
 ticker = float(re.search(r"worst lag ([0-9.]+) ms", lag).group(1))
 print(f"| worst lag at 250 Hz over 10 s, all cores busy (reader / ticker's longest gap) | "
       f"4.000 ms tick | {reader:.3f} ms / {ticker:.3f} ms | | <= 8 ms (2 ticks) |")
+def wait_medians(kind):
+    text = (work / f"waits.{kind}").read_text()
+    return {key: statistics.median(int(v) for v in re.findall(rf"{key}=(\d+)", text))
+            for key in ("untimed_futex_ns", "timed_futex_ns")}
+waits = {kind: wait_medians(kind) for kind in ("host", "ours", "at")}
+print()
+print(f"| futex returning at once, per call ({rounds} alternating rounds, medians) | host kernel | "
+      "vdso-run | ratio | vdso-run --at | ratio |")
+print("|---|---|---|---|---|---|")
+for label, key in [("untimed (FUTEX_WAIT, no timeout): the filter looks, never stops", "untimed_futex_ns"),
+                   ("timed (FUTEX_WAIT_BITSET, REALTIME deadline): translated under --at", "timed_futex_ns")]:
+    h, o, a = waits["host"][key], waits["ours"][key], waits["at"][key]
+    print(f"| {label} | {h / 1e3:.2f} us | {o / 1e3:.2f} us | {o / h:.2f}x | {a / 1e3:.2f} us | {a / h:.2f}x |")
 PY
