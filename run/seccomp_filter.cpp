@@ -12,6 +12,7 @@
 #include "bpf_assembler.h"
 #include "clock_calls.h"
 #include "deadlines.h"
+#include "file_times.h"
 #include "stub_abi.h"
 #include "timed_wait_filter.h"
 
@@ -28,6 +29,7 @@ enum Label : BpfAssembler::Label {
   kCheckOwnRead,
   kCheckCookie,
   kTrace,
+  kCheckOwnFstat,
   kNamedLabels
 };
 
@@ -43,7 +45,7 @@ enum Label : BpfAssembler::Label {
 // Only a traced tree reaches these calls: the supervisor's own threads make
 // none of them (the ticker, which sleeps, started before the filter).
 std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_time,
-                                              const MovedWaits& moved_waits) {
+                                              const MovedWaits& moved_waits, bool file_times) {
   using B = BpfAssembler;
   constexpr uint32_t kArgLow = offsetof(seccomp_data, args[0]);  // little-endian: low half
   constexpr uint32_t kArg2Low = offsetof(seccomp_data, args[2]);
@@ -57,6 +59,13 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
   filter.jump_if_equal(AUDIT_ARCH_X86_64, B::kNext, kAllow);
   filter.load(offsetof(seccomp_data, nr));
   timed_waits.dispatch();  // first: futex is the busiest of all calls
+  if (file_times) {
+    // Every call that reads or sets a file's times goes to the tracer,
+    // but the supervisor's own fstat (the cookie in its third argument).
+    filter.jump_if_equal(static_cast<uint32_t>(abi::kSysFstat), kCheckOwnFstat, B::kNext);
+    for (long nr : kFileTimeCalls)
+      filter.jump_if_equal(static_cast<uint32_t>(nr), kTrace, B::kNext);
+  }
   filter.jump_if_equal(VDSO_RUN_FD_SYSCALL, kCheckCookie, B::kNext);
   filter.jump_if_equal(static_cast<uint32_t>(kSysTime), kNotify, B::kNext);
   if (virtual_time) {
@@ -95,6 +104,11 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
   filter.load(kArgLow);
   filter.jump_if_equal(cookie_low, kNotify, kAllow);
   timed_waits.blocks();
+  if (file_times) {
+    filter.place(kCheckOwnFstat);
+    filter.load(kArg2Low);
+    filter.jump_if_equal(cookie_low, kAllow, kTrace);
+  }
   filter.place(kTrace);
   filter.ret(SECCOMP_RET_TRACE);
   filter.place(kNotify);
@@ -104,8 +118,10 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
   return filter.finish();
 }
 
-int install_seccomp_filter(uint32_t cookie_low, bool virtual_time, const MovedWaits& moved_waits) {
-  std::vector<sock_filter> filter = build_seccomp_filter(cookie_low, virtual_time, moved_waits);
+int install_seccomp_filter(uint32_t cookie_low, bool virtual_time, const MovedWaits& moved_waits,
+                           bool file_times) {
+  std::vector<sock_filter> filter =
+      build_seccomp_filter(cookie_low, virtual_time, moved_waits, file_times);
   if (filter.empty()) {
     errno = E2BIG;
     return -1;

@@ -7,6 +7,7 @@
 
 #include "clock_calls.h"
 #include "deadlines.h"
+#include "file_times.h"
 #include "timed_waits.h"
 #include "timekeeper.h"
 
@@ -50,6 +51,12 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       write_to_process(tid, fixup.reported_at, old, sizeof(old));
       return;
     }
+    case ReportedTime::kStatTimes:
+    case ReportedTime::kStatxTimes:
+      if (result == 0)
+        give_back_stat_times(tid, vt, fixup.reported_at,
+                             fixup.reported == ReportedTime::kStatxTimes);
+      return;
     case ReportedTime::kWrittenBackTimespec: {
       abi::Timespec left;
       if (read_from_process(tid, fixup.scratch, &left, sizeof(left)) && valid(left)) {
@@ -130,15 +137,20 @@ bool translate_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* 
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0)
     return false;
   TimeRewrite rewrite;
-  if (!deadline_rewrite(tid, regs, vt, &rewrite) && !timed_wait_rewrite(tid, regs, vt, &rewrite))
+  if (!deadline_rewrite(tid, regs, vt, &rewrite) && !timed_wait_rewrite(tid, regs, vt, &rewrite) &&
+      !file_time_rewrite(tid, regs, vt, &rewrite))
     return false;
-  unsigned long long& register_value = argument(regs, rewrite.argument);
-  const uint64_t scratch = (regs.rsp - kScratchBelowSp) & ~uint64_t{15};
   *fixup = {};
   fixup->argument = rewrite.argument;
-  fixup->original = register_value;
   fixup->reported = rewrite.reported;
   fixup->reported_at = rewrite.reported_at;
+  if (rewrite.argument < 0) {  // only the exit's work
+    fixup->pending = true;
+    return true;
+  }
+  unsigned long long& register_value = argument(regs, rewrite.argument);
+  const uint64_t scratch = (regs.rsp - kScratchBelowSp) & ~uint64_t{15};
+  fixup->original = register_value;
   if (rewrite.in_register) {
     register_value = rewrite.value;
   } else {
@@ -158,8 +170,10 @@ void finish_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* fix
   user_regs_struct regs;
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0)
     return;
-  argument(regs, fixup->argument) = fixup->original;
-  ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+  if (fixup->argument >= 0) {
+    argument(regs, fixup->argument) = fixup->original;
+    ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+  }
   give_back_reported_time(tid, vt, *fixup, static_cast<long>(regs.rax));
 }
 

@@ -1,6 +1,7 @@
 // A system call's time argument rewritten in the tree's time, at the
 // tracer's PTRACE_EVENT_SECCOMP stop: the one mechanism under the sleeps
-// and absolute timers (deadlines.h) and the timed waits (timed_waits.h).
+// and absolute timers (deadlines.h), the timed waits (timed_waits.h) and
+// the file times (file_times.h).
 //
 // A user notification cannot change a call's arguments, and a wait
 // answered by the listener would hold the thread that serves everybody
@@ -38,11 +39,15 @@ enum class ReportedTime : uint8_t {
   // timerfd_settime's and timer_settime's `old_value`: a host itimerspec
   // at `reported_at`, written on success.
   kOldItimerspec,
+  // A struct stat or struct statx at `reported_at`, filled on success:
+  // its times in the tree's (file_times.h).
+  kStatTimes,
+  kStatxTimes,
 };
 
 // One rewrite, as decided at the seccomp stop.
 struct TimeRewrite {
-  int argument = -1;         // 0..5: rdi, rsi, rdx, r10, r8, r9
+  int argument = -1;         // 0..5: rdi, rsi, rdx, r10, r8, r9; -1: none
   bool in_register = false;  // the new value is `value` itself (an int ms)
   uint64_t value = 0;
   unsigned char bytes[32] = {};  // else: what the argument points at
@@ -54,21 +59,21 @@ struct TimeRewrite {
 // What the syscall-exit-stop must undo or finish.
 struct TimeFixup {
   bool pending = false;
-  int argument = 0;
+  int argument = -1;      // -1: no register to restore
   uint64_t original = 0;  // the program's register value
   uint64_t scratch = 0;   // where the translated copy is (0: a register)
   ReportedTime reported = ReportedTime::kNone;
   uint64_t reported_at = 0;
 };
 
-// At the PTRACE_EVENT_SECCOMP stop of `tid`: rewrites a sleep, timer or
-// timed wait in host time. True if it did: resume with PTRACE_SYSCALL and
+// At the PTRACE_EVENT_SECCOMP stop of `tid`: rewrites a sleep, timer,
+// timed wait or file time in host time. True if it did: resume with PTRACE_SYSCALL and
 // call finish_time_arguments at the syscall-exit-stop. False: nothing to
 // translate (or the kernel's own error to come), resume as is.
 bool translate_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* fixup);
 void finish_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* fixup);
 
-// ---- For the translators (deadlines.cpp, timed_waits.cpp) -----------------
+// ---- For the translators (deadlines, timed_waits, file_times) --------------
 
 // The rate is neither 1 nor 0: durations scale.
 bool rate_scales(const abi::VirtualTime& vt);

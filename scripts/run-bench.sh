@@ -11,7 +11,10 @@
 # Timed waits: a futex without a timeout and one with a REALTIME deadline
 # (both returning at once) on the host, under vdso-run, and under
 # vdso-run --at, where the filter looks at every futex and the tracer
-# translates the timed one.
+# translates the timed one. File times: `git status` in a clone of this
+# repository and a make with nothing to do (1000 targets) on the host,
+# under vdso-run --offset -1d with and without --file-times, and under
+# libfaketime at the same offset.
 #
 # Usage: scripts/run-bench.sh [--quick] [BUILD_DIR]   (after cmake --build)
 # --quick: the clocks and the exec cost only, fewer rounds (for make demo).
@@ -65,6 +68,38 @@ for round in $(seq "$rounds"); do
   "$bench/wait_cost" 2000 >>"$work/waits.host"
   "$vdso_run" "$bench/wait_cost" 2000 >>"$work/waits.ours"
   "$vdso_run" --at $start_time "$bench/wait_cost" 2000 >>"$work/waits.at"
+done
+
+echo "  file times: git status and a no-op make of 1000 targets, $rounds rounds" >&2
+git clone -q "$(dirname "$0")/.." "$work/repo"
+mkdir "$work/make"
+python3 - "$work/make" <<'PY'
+import pathlib, sys
+directory, n = pathlib.Path(sys.argv[1]), 1000
+rules = ["all: " + " ".join(f"o{i}.o" for i in range(n))]
+rules += [f"o{i}.o: s{i}.c\n\tcp $< $@" for i in range(n)]
+(directory / "Makefile").write_text("\n".join(rules) + "\n")
+for i in range(n):
+    (directory / f"s{i}.c").write_text("x")
+PY
+make -s -C "$work/make" >/dev/null
+# elapsed_ms KIND COMMAND...: appends KIND=ms to $work/files.
+elapsed_ms() {
+  local kind=$1 start
+  shift
+  start=$(date +%s%N)
+  "$@" >/dev/null 2>&1
+  echo "$kind=$((($(date +%s%N) - start) / 1000000))" >>"$work/files"
+}
+for round in $(seq "$rounds"); do
+  for what in "git status:git -C $work/repo status" "make:make -C $work/make"; do
+    name=${what%%:*}
+    read -ra command <<<"${what#*:}"
+    elapsed_ms "$name/host" "${command[@]}"
+    elapsed_ms "$name/ours" "$vdso_run" --offset -1d "${command[@]}"
+    elapsed_ms "$name/file-times" "$vdso_run" --offset -1d --file-times "${command[@]}"
+    elapsed_ms "$name/faketime" env LD_PRELOAD=$libfaketime FAKETIME=-1d "${command[@]}"
+  done
 done
 
 echo "  supervisor CPU at --hz 1000, idle tree, 10 s (and a bare 1000 Hz timer)" >&2
@@ -182,4 +217,16 @@ for label, key in [("untimed (FUTEX_WAIT, no timeout): the filter looks, never s
                    ("timed (FUTEX_WAIT_BITSET, REALTIME deadline): translated under --at", "timed_futex_ns")]:
     h, o, a = waits["host"][key], waits["ours"][key], waits["at"][key]
     print(f"| {label} | {h / 1e3:.2f} us | {o / 1e3:.2f} us | {o / h:.2f}x | {a / 1e3:.2f} us | {a / h:.2f}x |")
+files = {}
+for line in (work / "files").read_text().split():
+    key, value = line.rsplit("=", 1)
+    files.setdefault(key, []).append(int(value))
+print()
+print(f"| stat-heavy, whole run ({rounds} alternating rounds, medians) | host | vdso-run --offset -1d | ratio | "
+      "... --file-times | ratio | libfaketime FAKETIME=-1d | ratio |")
+print("|---|---|---|---|---|---|---|---|")
+for name, label in [("git status", "git status (a clone of this repository)"),
+                    ("make", "make, nothing to do (1000 targets)")]:
+    h, o, f, l = (statistics.median(files[f"{name}/{kind}"]) for kind in ("host", "ours", "file-times", "faketime"))
+    print(f"| {label} | {h:.0f} ms | {o:.0f} ms | {o / h:.2f}x | {f:.0f} ms | {f / h:.2f}x | {l:.0f} ms | {l / h:.2f}x |")
 PY

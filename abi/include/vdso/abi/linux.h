@@ -84,6 +84,16 @@ inline constexpr long kSysEpollPwait = 281;
 inline constexpr long kSysRecvmmsg = 299;
 inline constexpr long kSysEpollPwait2 = 441;
 inline constexpr long kSysFutexWaitv = 449;
+// ... and the calls that read or set file times (vdso-run --file-times).
+inline constexpr long kSysStat = 4;
+inline constexpr long kSysFstat = 5;
+inline constexpr long kSysLstat = 6;
+inline constexpr long kSysUtime = 132;
+inline constexpr long kSysUtimes = 235;
+inline constexpr long kSysFutimesat = 261;
+inline constexpr long kSysNewfstatat = 262;
+inline constexpr long kSysUtimensat = 280;
+inline constexpr long kSysStatx = 332;
 
 inline constexpr int64_t kNanosecondsPerSecond = 1'000'000'000;
 
