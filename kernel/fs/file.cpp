@@ -32,13 +32,13 @@ File* allocate_file(File::Kind kind, Pipe* pipe) {
   return nullptr;
 }
 
-// Processes blocked on a pipe wait in kWaiting and retry when woken: wake
+// Threads blocked on a pipe wait in kWaiting and retry when woken: wake
 // them all (a handful at most; each re-checks its own condition).
 void wake_waiters() {
-  for (int i = 1; i < proc::kMaxProcesses; ++i) {
-    proc::Process& p = *proc::slot(i);
-    if (p.state == proc::State::kWaiting)
-      sched::wake(p);
+  for (int i = 1; i < proc::kMaxThreads; ++i) {
+    proc::Thread& t = *proc::thread_slot(i);
+    if (t.state == proc::State::kWaiting)
+      sched::wake(t);
   }
 }
 

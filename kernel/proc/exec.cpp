@@ -160,8 +160,9 @@ uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
 
 }  // namespace
 
-int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
+int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
              interrupts::InterruptFrame& frame) {
+  Process& p = *t.process;
   initramfs::File file;
   if (!initramfs::find(path, file))
     return -abi::kENOENT;
@@ -202,21 +203,27 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
     return -abi::kENOMEM;
   }
 
-  // Past the point of no return: install the new image.
+  // Past the point of no return: the other threads end (as Linux's
+  // de_thread), the caller takes the process's id, and the new image goes in.
+  if (p.live_threads > 1)
+    end_other_threads();
+  t.tid = p.pid;
+  t.clear_child_tid = 0;
   const paging::AddressSpace old = p.space;
   p.space = space;
   p.layout = layout;
-  if (&p == &current()) {
+  if (&t == &current_thread()) {
     paging::activate(space);
     cpu::wrmsr(cpu::kMsrFsBase, 0);
   }
   if (old.pml4_phys != 0)
     paging::destroy_address_space(old, is_shared_frame);
   close_on_exec(p);
-  p.fs_base = 0;
-  fpu::reset(p.fpu);
-  if (&p == &current())
-    fpu::restore(p.fpu);
+  t.fs_base = 0;
+  fpu::reset(t.fpu);
+  if (&t == &current_thread())
+    fpu::restore(t.fpu);
+  t.signals.alternate_stack = AlternateStack{0, kSsDisable, 0, 0};
   for (SignalAction& action : p.signals.actions) {
     if (action.handler != kSigIgnore)
       action = SignalAction{};
@@ -237,23 +244,25 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
 }
 
 bool start_init(const char* path, const ProgramArguments& arguments) {
-  Process* p = allocate(0, "init");
-  if (p == nullptr)
+  Thread* t = allocate(0, "init");
+  if (t == nullptr)
     return false;
+  Process* p = t->process;
   for (int fd = 0; fd < 3; ++fd) {
     p->files[fd] = fs::open_console(fd);
     KASSERT(p->files[fd] != nullptr);
   }
   interrupts::InterruptFrame frame{};
-  const int64_t result = exec(*p, path, arguments, frame);
+  const int64_t result = exec(*t, path, arguments, frame);
   if (result != 0) {
     kprint("init: cannot run %s: error %ld\n", path, -result);
     close_all_files(*p);
-    p->state = State::kFree;
+    p->state = ProcessState::kFree;
+    t->state = State::kFree;
     return false;
   }
-  prepare_first_entry(*p, frame);
-  p->state = State::kRunnable;
+  prepare_first_entry(*t, frame);
+  t->state = State::kRunnable;
   return true;
 }
 

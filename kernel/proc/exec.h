@@ -30,10 +30,11 @@ struct ProgramArguments {
 };
 
 // Loads `path` from the initramfs into a new address space with its stack
-// and the VDSO; on success installs it in `p` (freeing the old one) and
-// rewrites `frame` to enter the program. Returns 0 or -errno (ENOENT,
-// ENOEXEC, E2BIG, ENOMEM); on failure `p` is untouched.
-int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
+// and the VDSO; on success installs it in the process of `t` (freeing the
+// old one; any other thread of it ends) and rewrites `frame` to enter the
+// program. Returns 0 or -errno (ENOENT, ENOEXEC, E2BIG, ENOMEM); on
+// failure nothing is changed.
+int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
              interrupts::InterruptFrame& frame);
 
 // Creates pid 1 from `path`. False (with a message) when it cannot.

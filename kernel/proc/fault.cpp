@@ -62,7 +62,7 @@ void on_user_exception(interrupts::InterruptFrame& frame) {
     kprint("proc: pid %d (%s): %s (vector %lu) rip=0x%lx: %s\n", p.pid, p.name,
            name != nullptr ? name : "exception", frame.vector, frame.rip, signal_name(signal));
   }
-  force_fault_signal(p, signal, info);
+  force_fault_signal(current_thread(), signal, info);
 }
 
 // A kernel-mode fault: only a page fault at a user-access instruction on

@@ -20,10 +20,6 @@ namespace {
 constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
 constexpr uint64_t kTimerAbstime = 1;
 
-int64_t cpu_time_ns(const proc::Process& p) {
-  return p.cpu_time_ns + (tick::monotonic_ns() - p.ran_since_ns);
-}
-
 // The clock an id is read as: the alarm clocks are their clocks.
 int page_clock_of(int id) {
   switch (id) {
@@ -39,8 +35,12 @@ bool is_cpu_time_clock(int id) {
 
 // 0 and the time, or -EINVAL for an id we do not know.
 int read_clock(int id, abi::Timespec& out) {
-  if (is_cpu_time_clock(id)) {
-    out = vdso::timespec_from_ns(cpu_time_ns(proc::current()));
+  if (id == abi::kClockProcessCputimeId) {
+    out = vdso::timespec_from_ns(proc::process_cpu_time_ns(proc::current()));
+    return 0;
+  }
+  if (id == abi::kClockThreadCputimeId) {
+    out = vdso::timespec_from_ns(proc::thread_cpu_time_ns(proc::current_thread()));
     return 0;
   }
   return tick::timekeeper().clock_gettime(page_clock_of(id), &out);
@@ -53,7 +53,7 @@ bool valid(const abi::Timespec& ts) {
 // Sleeps until MONOTONIC reaches `deadline_ns` (rounded up to a tick: the
 // tick wakes sleepers). -EINTR if a signal comes first.
 int64_t sleep_until(int64_t deadline_ns) {
-  proc::Process& p = proc::current();
+  proc::Thread& p = proc::current_thread();
   while (tick::monotonic_ns() < deadline_ns) {
     if (proc::has_deliverable_signal(p))
       return -abi::kEINTR;

@@ -30,7 +30,7 @@ fs::File* file_of(uint64_t fd) {
 // Blocks the caller until something changes (a pipe, a child, a signal).
 // False if a signal is pending: the caller returns EINTR.
 bool wait_for_change() {
-  proc::Process& self = proc::current();
+  proc::Thread& self = proc::current_thread();
   if (proc::has_deliverable_signal(self))
     return false;
   self.state = proc::State::kWaiting;
@@ -86,7 +86,7 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
         continue;
       }
       if (r == -abi::kEPIPE) {
-        proc::send_signal(proc::current(), proc::kSigPipe);
+        proc::send_thread_signal(proc::current_thread(), proc::kSigPipe);
         return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEPIPE;
       }
       if (r < 0)

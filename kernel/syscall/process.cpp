@@ -39,23 +39,27 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
       [](const paging::Leaf&, void* count) { ++*static_cast<uint64_t*>(count); }, &pages);
   if (!proc::may_allocate_user_frames(pages))
     return -abi::kENOMEM;
-  proc::Process* child = proc::allocate(parent.pid, parent.name);
-  if (child == nullptr)
+  proc::Thread& parent_thread = proc::current_thread();
+  proc::Thread* child_thread = proc::allocate(parent.pid, parent.name);
+  if (child_thread == nullptr)
     return -abi::kEAGAIN;
+  proc::Process* child = child_thread->process;
   child->space = paging::create_address_space();
   if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
     paging::destroy_address_space(child->space, proc::is_shared_frame);
-    child->state = proc::State::kFree;
+    child->state = proc::ProcessState::kFree;
+    child_thread->state = proc::State::kFree;
     return -abi::kENOMEM;
   }
   child->layout = parent.layout;
-  child->fs_base = (flags & kCloneSettls) ? tls : parent.fs_base;
-  fpu::save(parent.fpu);  // the live registers, not the last switch's copy
-  child->fpu = parent.fpu;
+  child_thread->fs_base = (flags & kCloneSettls) ? tls : parent_thread.fs_base;
+  fpu::save(parent_thread.fpu);  // the live registers, not the last switch's copy
+  child_thread->fpu = parent_thread.fpu;
   child->signals.actions[0] = {};
   for (int s = 1; s <= proc::kSignalCount; ++s)
     child->signals.actions[s] = parent.signals.actions[s];
-  child->signals.blocked = parent.signals.blocked;
+  child_thread->signals.blocked = parent_thread.signals.blocked;
+  child_thread->signals.alternate_stack = parent_thread.signals.alternate_stack;
   for (int fd = 0; fd < proc::kMaxFds; ++fd) {
     if (parent.files[fd] != nullptr)
       child->files[fd] = fs::retain(parent.files[fd]);
@@ -66,17 +70,17 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   child_frame.rax = 0;
   if (new_stack != 0)
     child_frame.rsp = new_stack;
-  proc::prepare_first_entry(*child, child_frame);
+  proc::prepare_first_entry(*child_thread, child_frame);
 
   if (flags & kCloneChildSettid)
     poke_child(child->space, child_tid, child->pid);
   if (flags & kCloneChildCleartid)
-    child->clear_child_tid = child_tid;
+    child_thread->clear_child_tid = child_tid;
   if (flags & kCloneParentSettid) {
     poke_child(child->space, parent_tid, child->pid);
     proc::write_user(parent_tid, static_cast<int32_t>(child->pid));
   }
-  child->state = proc::State::kRunnable;
+  child_thread->state = proc::State::kRunnable;
   return child->pid;
 }
 
@@ -167,11 +171,11 @@ int64_t sys_execve(Frame& f) {
     return result;
   const proc::ProgramArguments arguments{strings.pointers, strings.argc,
                                          strings.pointers + strings.argc, strings.envc};
-  return proc::exec(proc::current(), path, arguments, f);
+  return proc::exec(proc::current_thread(), path, arguments, f);
 }
 
 int64_t sys_exit(Frame& f) {
-  proc::exit_current(static_cast<int>((arg0(f) & 0xff) << 8));
+  proc::exit_current_thread(static_cast<int>((arg0(f) & 0xff) << 8));
 }
 
 int64_t sys_exit_group(Frame& f) {
@@ -186,13 +190,13 @@ int64_t sys_wait4(Frame& f) {
     bool have_child = false;
     for (int i = 1; i < proc::kMaxProcesses; ++i) {
       proc::Process& child = *proc::slot(i);
-      if (child.state == proc::State::kFree || child.parent_pid != self.pid)
+      if (child.state == proc::ProcessState::kFree || child.parent_pid != self.pid)
         continue;
       // FIXME: no process groups: pid 0 and -pgid wait for any child.
       if (wanted > 0 && child.pid != wanted)
         continue;
       have_child = true;
-      if (child.state != proc::State::kZombie)
+      if (child.state != proc::ProcessState::kZombie)
         continue;
       // As Linux: the child is reaped even if its status cannot be stored.
       const int pid = child.pid, status = child.wait_status;
@@ -210,9 +214,10 @@ int64_t sys_wait4(Frame& f) {
       return -abi::kECHILD;
     if (options & kWnohang)
       return 0;
-    if (proc::has_deliverable_signal(self))
+    proc::Thread& waiter = proc::current_thread();
+    if (proc::has_deliverable_signal(waiter))
       return -abi::kEINTR;
-    self.state = proc::State::kWaiting;
+    waiter.state = proc::State::kWaiting;
     sched::schedule();
   }
 }
@@ -221,7 +226,7 @@ int64_t sys_getpid(Frame&) {
   return proc::current().pid;
 }
 int64_t sys_gettid(Frame&) {
-  return proc::current().pid;  // one thread per process
+  return proc::current_thread().tid;
 }
 int64_t sys_getppid(Frame&) {
   return proc::current().parent_pid;

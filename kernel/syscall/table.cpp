@@ -74,5 +74,5 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
       number < syscall::kTableSize ? syscall::kTable.handlers[number] : nullptr;
   frame->rax = static_cast<uint64_t>(handler != nullptr ? handler(*frame)
                                                         : syscall::not_implemented(number));
-  proc::deliver_pending_signals(p);
+  proc::deliver_pending_signals(proc::current_thread());
 }

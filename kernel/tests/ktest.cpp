@@ -81,7 +81,7 @@ void refuse_corrupted_image() {
 // A process whose kernel stack ran past its bottom: the canary the
 // scheduler checks at every switch is gone.
 void overflow_process_stack() {
-  proc::Process* victim = proc::allocate(0, "victim");
+  proc::Thread* victim = proc::allocate(0, "victim");
   KASSERT(victim != nullptr);
   kprint("scenario: a process's kernel stack overflowed\n");
   victim->kernel_stack[0] ^= 0xff;
