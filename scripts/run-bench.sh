@@ -218,7 +218,7 @@ for label, key in [("untimed (FUTEX_WAIT, no timeout): the filter looks, never s
     h, o, a = waits["host"][key], waits["ours"][key], waits["at"][key]
     print(f"| {label} | {h / 1e3:.2f} us | {o / 1e3:.2f} us | {o / h:.2f}x | {a / 1e3:.2f} us | {a / h:.2f}x |")
 files = {}
-for line in (work / "files").read_text().split():
+for line in (work / "files").read_text().splitlines():
     key, value = line.rsplit("=", 1)
     files.setdefault(key, []).append(int(value))
 print()
