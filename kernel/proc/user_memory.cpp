@@ -54,6 +54,15 @@ int copy_to_user(uint64_t user_to, const void* from, size_t bytes) {
              : -abi::kEFAULT;
 }
 
+size_t copy_to_user_partial(uint64_t user_to, const void* from, size_t bytes) {
+  if (!user_range_ok(user_to, 1))
+    return 0;
+  // Up to the user top at most: the byte there would fault anyway.
+  const uint64_t in_user_half = layout::kUserTop - user_to;
+  const size_t tried = bytes < in_user_half ? bytes : in_user_half;
+  return tried - user_access_copy(const_cast<void*>(user_address(user_to)), from, tried);
+}
+
 int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from) {
   if (capacity == 0)
     return -abi::kENAMETOOLONG;

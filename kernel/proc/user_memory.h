@@ -22,6 +22,11 @@ namespace kernel::proc {
 int copy_from_user(void* to, uint64_t user_from, size_t bytes);
 int copy_to_user(uint64_t user_to, const void* from, size_t bytes);
 
+// Copies [user_to, user_to + bytes) in order until a fault stops it: the
+// bytes copied. For the calls that answer with a count of what reached
+// the process (getrandom), as Linux's do.
+size_t copy_to_user_partial(uint64_t user_to, const void* from, size_t bytes);
+
 // A NUL-terminated string of at most `capacity - 1` bytes: its length, or
 // -EFAULT, or -ENAMETOOLONG when it does not fit.
 int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from);

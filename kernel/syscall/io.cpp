@@ -375,12 +375,24 @@ int64_t sys_newfstatat(Frame& f) {
   return proc::write_user(arg2(f), st) == 0 ? 0 : -abi::kEFAULT;
 }
 
-int64_t sys_readlink(Frame&) {
-  return -abi::kENOENT;  // no symbolic links (and no /proc)
+namespace {
+
+// No symbolic links (and no /proc): any path that can be read names none,
+// but a path that cannot be read is -EFAULT, as on Linux.
+int64_t no_link_at(uint64_t user_path) {
+  char path[256];
+  const int64_t length = proc::copy_string_from_user(path, sizeof(path), user_path);
+  return length < 0 ? length : -abi::kENOENT;
 }
 
-int64_t sys_readlinkat(Frame&) {
-  return -abi::kENOENT;
+}  // namespace
+
+int64_t sys_readlink(Frame& f) {
+  return no_link_at(arg0(f));
+}
+
+int64_t sys_readlinkat(Frame& f) {
+  return no_link_at(arg1(f));
 }
 
 int64_t sys_getcwd(Frame& f) {

@@ -168,9 +168,11 @@ int64_t sys_getrandom(Frame& f) {
   while (done < capped) {
     const uint64_t n = capped - done < sizeof(chunk) ? capped - done : sizeof(chunk);
     random::fill(chunk, n);
-    if (proc::copy_to_user(buffer + done, chunk, n) != 0)
+    // A fault part way counts what arrived, as Linux's getrandom does.
+    const size_t copied = proc::copy_to_user_partial(buffer + done, chunk, n);
+    done += copied;
+    if (copied < n)
       return done == 0 ? -abi::kEFAULT : static_cast<int64_t>(done);
-    done += n;
   }
   return static_cast<int64_t>(done);
 }
