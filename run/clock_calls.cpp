@@ -3,7 +3,6 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
 
@@ -34,7 +33,7 @@ void set_bytes(ClockReply* reply, uint64_t address, const T& value) {
 }
 
 bool answers_clock_id(uint64_t nr, int clock_id, bool virtual_time) {
-  if (abi::page_serves(clock_id))
+  if (abi::page_serves_coarse(clock_id))
     return true;
   return virtual_time && nr == static_cast<uint64_t>(abi::kSysClockGettime) &&
          abi::virtual_time_moves(clock_id);
@@ -54,7 +53,7 @@ int host_clock_gettime(int clock_id, abi::Timespec* ts, uint64_t cookie) {
 // the page (virtual already), the others the host's reading, transformed.
 int virtual_clock_gettime(const Timekeeper& timekeeper, int clock_id, abi::Timespec* ts,
                           uint64_t cookie) {
-  if (abi::page_serves(clock_id))
+  if (abi::page_serves_coarse(clock_id))
     return timekeeper.clock_gettime(clock_id, ts);
   const int rc = host_clock_gettime(clock_id, ts, cookie);
   if (rc == 0)
@@ -130,7 +129,7 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
     return reply;
   }
   // clock_gettime: a null tp is written like any other, and faults.
-  if (abi::page_serves(clock_id)) {
+  if (abi::page_serves_coarse(clock_id)) {
     timekeeper.clock_gettime(clock_id, &ts);
   } else {
     reply.error = -virtual_clock_gettime(timekeeper, clock_id, &ts, cookie);
@@ -139,19 +138,6 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
   }
   set_bytes(&reply, args[1], ts);
   return reply;
-}
-
-int write_to_process(pid_t tid, uint64_t address, const void* bytes, size_t size) {
-  iovec local{const_cast<void*>(bytes), size};
-  iovec remote{reinterpret_cast<void*>(address), size};
-  const ssize_t written = process_vm_writev(tid, &local, 1, &remote, 1, 0);
-  if (written == static_cast<ssize_t>(size))
-    return 0;
-  // A short write crossed into a page that cannot be written: the kernel's
-  // copy_to_user fails the same way, having written the first part.
-  if (written >= 0)
-    return -EFAULT;
-  return -errno;
 }
 
 bool restart_interrupted_clock_call(pid_t tid, bool virtual_time) {

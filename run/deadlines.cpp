@@ -66,7 +66,7 @@ bool deadline_rewrite(pid_t tid, const user_regs_struct& registers, const abi::V
       return false;
     abi::Timespec request;
     if (!read_from_process(tid, argument(regs, index), &request, sizeof(request)) ||
-        !valid(request))
+        !abi::timespec_valid(request))
       return false;  // the kernel's own EFAULT or EINVAL
     const abi::Timespec host =
         absolute ? host_deadline(vt, clock, request) : host_duration(vt, request);
@@ -89,8 +89,8 @@ bool deadline_rewrite(pid_t tid, const user_regs_struct& registers, const abi::V
     if (!abi::virtual_time_moves(clock))
       return false;
     abi::Timespec spec[2];  // it_interval, it_value
-    if (!read_from_process(tid, regs.rdx, spec, sizeof(spec)) || !valid(spec[0]) ||
-        !valid(spec[1]) || is_zero(spec[1]))
+    if (!read_from_process(tid, regs.rdx, spec, sizeof(spec)) || !abi::timespec_valid(spec[0]) ||
+        !abi::timespec_valid(spec[1]) || is_zero(spec[1]))
       return false;  // the kernel's own error, or a disarm: nothing to translate
     spec[1] = absolute ? host_deadline(vt, clock, spec[1]) : host_duration(vt, spec[1]);
     if (rate_scales(vt) && !is_zero(spec[0]))

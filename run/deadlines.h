@@ -19,6 +19,7 @@
 #include <sys/user.h>
 
 #include "time_arguments.h"
+#include "vdso/abi/virtual_time.h"
 
 namespace vdso::run {
 
@@ -26,6 +27,10 @@ using abi::kSysClockNanosleep;
 using abi::kSysNanosleep;
 using abi::kSysTimerfdSettime;
 using abi::kSysTimerSettime;
+
+// The calls the filter traces for their deadlines.
+inline constexpr long kDeadlineCalls[] = {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime,
+                                          kSysTimerfdSettime};
 
 // At the PTRACE_EVENT_SECCOMP stop of `tid`, whose registers are `regs`:
 // true if the call is a sleep or absolute timer to translate, with the

@@ -1,9 +1,10 @@
 #include "time_arguments.h"
 
 #include <sys/ptrace.h>
-#include <sys/uio.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "clock_calls.h"
 #include "deadlines.h"
@@ -36,7 +37,8 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       if (result != -abi::kEINTR && result != -abi::kERESTART_RESTARTBLOCK)
         return;
       abi::Timespec left;
-      if (read_from_process(tid, fixup.reported_at, &left, sizeof(left)) && valid(left)) {
+      if (read_from_process(tid, fixup.reported_at, &left, sizeof(left)) &&
+          abi::timespec_valid(left)) {
         const abi::Timespec tree = tree_duration(vt, left);
         write_to_process(tid, fixup.reported_at, &tree, sizeof(tree));
       }
@@ -47,7 +49,7 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       if (result != 0 || !read_from_process(tid, fixup.reported_at, old, sizeof(old)))
         return;
       for (abi::Timespec& ts : old)
-        ts = valid(ts) ? tree_duration(vt, ts) : ts;
+        ts = abi::timespec_valid(ts) ? tree_duration(vt, ts) : ts;
       write_to_process(tid, fixup.reported_at, old, sizeof(old));
       return;
     }
@@ -59,7 +61,7 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       return;
     case ReportedTime::kWrittenBackTimespec: {
       abi::Timespec left;
-      if (read_from_process(tid, fixup.scratch, &left, sizeof(left)) && valid(left)) {
+      if (read_from_process(tid, fixup.scratch, &left, sizeof(left)) && abi::timespec_valid(left)) {
         const abi::Timespec tree = tree_duration(vt, left);
         write_to_process(tid, fixup.original, &tree, sizeof(tree));
       }
@@ -80,6 +82,13 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
 
 }  // namespace
 
+bool is_translated_call(long nr) {
+  const auto in = [nr](const auto& calls) {
+    return std::find(std::begin(calls), std::end(calls), nr) != std::end(calls);
+  };
+  return in(kDeadlineCalls) || timed_wait(nr) != nullptr || in(kFileTimeCalls);
+}
+
 bool rate_scales(const abi::VirtualTime& vt) {
   return vt.rate_mult != 0 && vt.rate_mult != abi::kVirtualRateOne;
 }
@@ -97,16 +106,6 @@ unsigned long long& argument(user_regs_struct& regs, int index) {
     case 4: return regs.r8;
     default: return regs.r9;
   }
-}
-
-bool read_from_process(pid_t tid, uint64_t address, void* to, size_t size) {
-  iovec local{to, size};
-  iovec remote{reinterpret_cast<void*>(address), size};
-  return process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
-}
-
-bool valid(const abi::Timespec& ts) {
-  return ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < abi::kNanosecondsPerSecond;
 }
 
 bool is_zero(const abi::Timespec& ts) {

@@ -22,7 +22,9 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
+#include "remote_memory.h"
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/virtual_time.h"
 
 namespace vdso::run {
 
@@ -73,6 +75,12 @@ struct TimeFixup {
 bool translate_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* fixup);
 void finish_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* fixup);
 
+// Whether the filter may trace `nr` for translation (a sleep, timer, timed
+// wait or file-time call). A SECCOMP_RET_TRACE stop of any other call, or
+// with SECCOMP_RET_DATA set (ours is 0), comes from a filter of the
+// program's own.
+bool is_translated_call(long nr);
+
 // ---- For the translators (deadlines, timed_waits, file_times) --------------
 
 // The rate is neither 1 nor 0: durations scale.
@@ -81,8 +89,6 @@ bool rate_scales(const abi::VirtualTime& vt);
 bool monotonic_moves(const abi::VirtualTime& vt);
 
 unsigned long long& argument(user_regs_struct& regs, int index);  // as the struct types it
-bool read_from_process(pid_t tid, uint64_t address, void* to, size_t size);
-bool valid(const abi::Timespec& ts);
 bool is_zero(const abi::Timespec& ts);
 
 // A duration of the tree's in host time (rounded up: never short), and

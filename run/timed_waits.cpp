@@ -109,7 +109,7 @@ bool timed_wait_rewrite(pid_t tid, const user_regs_struct& registers, const abi:
   } else if (!read_from_process(tid, timeout, &tree, sizeof(tree))) {
     return false;
   }
-  if (!valid(tree) || (measure.kind == Measure::kDuration && is_zero(tree)))
+  if (!abi::timespec_valid(tree) || (measure.kind == Measure::kDuration && is_zero(tree)))
     return false;  // the kernel's own EINVAL, or a poll that does not wait
   const abi::Timespec host = measure.kind == Measure::kDuration
                                  ? host_duration(vt, tree)

@@ -6,7 +6,7 @@
 #include "arch/x86_64/gdt.h"
 #include "console/print.h"
 #include "elf_loader/elf_loader.h"
-#include "fs/initramfs.h"
+#include "fs/lookup.h"
 #include "lib/panic.h"
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
@@ -78,7 +78,7 @@ uint64_t random_pages(uint64_t range_pages) {
 // create_elf_tables lay it out: argc, argv[], NULL, envp[], NULL, auxv
 // pairs ending in AT_NULL, then the strings and AT_RANDOM's bytes above.
 // Returns the initial rsp, or 0 when memory runs out.
-uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
+uint64_t build_stack(paging::AddressSpace space, UserLayout& layout,
                      const elf_loader::Loaded& loaded, uint64_t vdso_ehdr, const char* path,
                      const ProgramArguments& args) {
   static constexpr char kPlatform[] = "x86_64";
@@ -122,8 +122,10 @@ uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
     slot += 8;
   };
   put_word(static_cast<uint64_t>(args.argc));
+  layout.arguments_begin = cursor;
   for (int i = 0; i < args.argc; ++i)
     put_word(put_string(args.argv[i]));
+  layout.arguments_end = cursor;
   put_word(0);
   for (int i = 0; i < args.envc; ++i)
     put_word(put_string(args.envp[i]));
@@ -163,9 +165,24 @@ uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
 int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
              interrupts::InterruptFrame& frame) {
   Process& p = *t.process;
-  initramfs::File file;
-  if (!initramfs::find(path, file))
-    return -abi::kENOENT;
+  // The program: a regular file of the tree (links followed, a relative
+  // path from the working directory). Its bytes are read in place: an
+  // initramfs file's, or a RAM file's (which stays open meanwhile).
+  char absolute[fs::kMaxPathBytes], canonical[fs::kMaxPathBytes];
+  int found = fs::join(p.fs.working_directory, path, absolute);
+  fs::Location where{};
+  if (found == 0)
+    found = fs::resolve(absolute, fs::Follow::kAll, where, canonical);
+  if (found != 0)
+    return found;
+  if (where.node == nullptr || !fs::is_regular(*where.node))
+    return -abi::kEACCES;
+  struct {
+    const uint8_t* data;
+    uint64_t size;
+  } file{where.node->data, where.node->size};
+  if ((where.node->mode & 0111) == 0)
+    return -abi::kEACCES;
   const elf_loader::Refusal early = elf_loader::check(file.data, file.size);
   if (early != elf_loader::Refusal::kOk) {
     kprint("exec: %s: %s\n", path, elf_loader::describe(early));
@@ -227,6 +244,11 @@ int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
   for (SignalAction& action : p.signals.actions) {
     if (action.handler != kSigIgnore)
       action = SignalAction{};
+  }
+  for (size_t k = 0; k < sizeof(canonical); ++k) {
+    p.fs.executable[k] = canonical[k];
+    if (canonical[k] == '\0')
+      break;
   }
   const char* name = base_name(path);
   size_t i = 0;

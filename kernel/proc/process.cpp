@@ -160,11 +160,16 @@ void reset_thread(Thread& t, Process& p, int tid) {
   t.clear_child_tid = 0;
   t.signals = ThreadSignals{};
   t.signals.alternate_stack.flags = kSsDisable;
+  t.accounting = ThreadAccounting{};
   *reinterpret_cast<uint64_t*>(t.kernel_stack) = kStackCanary;
   ++p.live_threads;
 }
 
 }  // namespace
+
+int last_pid() {
+  return next_pid - 1;
+}
 
 Thread* allocate(int parent_pid, const char* name) {
   Thread* t = free_thread_slot();
@@ -187,6 +192,11 @@ Thread* allocate(int parent_pid, const char* name) {
     for (fs::File*& file : p.files)
       file = nullptr;
     p.close_on_exec = 0;
+    p.fs.working_directory[0] = '/';
+    p.fs.working_directory[1] = '\0';
+    p.fs.executable[0] = '\0';
+    p.fs.umask = 022;
+    start_accounting(p);
     p.syscall_total = 0;
     for (uint32_t& count : p.syscall_counts)
       count = 0;
@@ -238,6 +248,7 @@ namespace {
 bool retire(Thread& t) {
   Process& p = *t.process;
   p.exited_cpu_ns += thread_cpu_time_ns(t);
+  retire_accounting(t);
   t.cpu_time_ns = 0;
   t.state = State::kDead;
   return --p.live_threads == 0;
@@ -323,6 +334,8 @@ void close_all_files(Process& p) {
 
 void reap(Process& zombie) {
   KASSERT(zombie.state == ProcessState::kZombie);
+  if (Process* parent = find(zombie.parent_pid))
+    add_child_times(*parent, zombie);
   zombie.state = ProcessState::kFree;
 }
 

@@ -14,7 +14,9 @@
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/interrupts.h"
 #include "fs/file.h"
+#include "fs/process_fs.h"
 #include "mm/paging.h"
+#include "proc/accounting.h"
 #include "proc/signal.h"
 
 namespace kernel::proc {
@@ -50,8 +52,9 @@ struct UserLayout {
   uint64_t mmap_next;   // mmap allocates top-down below this
   uint64_t mmap_floor;  // ... and not below this
   uint64_t stack_top;
-  uint64_t stack_floor;  // the stack grows on demand down to here
-  uint64_t vdso_base;    // the chain page; AT_SYSINFO_EHDR is +2 pages
+  uint64_t stack_floor;                     // the stack grows on demand down to here
+  uint64_t vdso_base;                       // the chain page; AT_SYSINFO_EHDR is +2 pages
+  uint64_t arguments_begin, arguments_end;  // argv's strings (/proc/PID/cmdline)
 };
 
 struct Process {
@@ -68,6 +71,8 @@ struct Process {
   ProcessSignals signals;    // dispositions and process-directed signals
   fs::File* files[kMaxFds];  // by descriptor; null when closed
   uint32_t close_on_exec;    // bit fd
+  fs::ProcessFs fs;          // working directory, executable
+  CpuAccounting accounting;  // system time of exited threads, children's times
   uint64_t syscall_total;
   uint32_t syscall_counts[kSyscallCountSlots];
 };
@@ -88,6 +93,7 @@ struct Thread {
   int64_t ran_since_ns;  // MONOTONIC when it last got the CPU
   uint64_t clear_child_tid;
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
+  ThreadAccounting accounting;
 
   alignas(16) uint8_t kernel_stack[kKernelStackBytes];
 };
@@ -109,6 +115,7 @@ Process* find(int pid);          // a live or zombie process, or null
 Thread* find_thread(int tid);    // a thread that has not exited, or null
 Process* slot(int index);        // process table slot 0..kMaxProcesses-1
 Thread* thread_slot(int index);  // thread table slot 0..kMaxThreads-1
+int last_pid();                  // the pid (or tid) allocate gave last
 
 // A free process slot with a new pid, an empty address space and parent
 // set, and its first thread (tid == pid, not yet runnable), or null when

@@ -45,6 +45,7 @@ void switch_to(proc::Thread& next) {
   next.woken = false;
   const int64_t now = tick::monotonic_ns();
   prev.cpu_time_ns += now - prev.ran_since_ns;
+  proc::accounted_switch(prev, next, now - prev.ran_since_ns);
   next.ran_since_ns = now;
   if (prev.tid != 0)
     fpu::save(prev.fpu);
@@ -83,6 +84,7 @@ bool wake_sleepers() {
 
 void on_tick(interrupts::InterruptFrame& frame) {
   const bool woke = wake_sleepers();
+  proc::sample_load(tick::last_interrupt_ns());
   // Only a thread interrupted in user mode is preempted: the kernel is
   // not preemptible, and the idle task reschedules after its hlt anyway.
   if (!interrupts::from_user_mode(frame))

@@ -12,13 +12,11 @@
 #include "syscall/syscall.h"
 #include "time/tick.h"
 #include "vdso/abi/linux.h"
+#include "vdso/abi/time.h"
 
 namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
-
-constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
-constexpr uint64_t kTimerAbstime = 1;
 
 // The clock an id is read as: the alarm clocks are their clocks.
 int page_clock_of(int id) {
@@ -46,10 +44,6 @@ int read_clock(int id, abi::Timespec& out) {
   return tick::timekeeper().clock_gettime(page_clock_of(id), &out);
 }
 
-bool valid(const abi::Timespec& ts) {
-  return ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < kNsPerSecond;
-}
-
 // Sleeps until MONOTONIC reaches `deadline_ns` (rounded up to a tick: the
 // tick wakes sleepers). -EINTR if a signal comes first.
 int64_t sleep_until(int64_t deadline_ns) {
@@ -68,7 +62,7 @@ int64_t relative_sleep(uint64_t request, uint64_t remaining) {
   abi::Timespec ts;
   if (proc::read_user(request, ts) != 0)
     return -abi::kEFAULT;
-  if (!valid(ts))
+  if (!abi::timespec_valid(ts))
     return -abi::kEINVAL;
   const int64_t deadline = tick::monotonic_ns() + vdso::ns_from_timespec(ts);
   const int64_t result = sleep_until(deadline);
@@ -144,12 +138,12 @@ int64_t sys_clock_nanosleep(Frame& f) {
   const bool realtime = id == abi::kClockRealtime;
   if (!realtime && id != abi::kClockMonotonic && id != abi::kClockBoottime)
     return -abi::kEINVAL;
-  if ((flags & kTimerAbstime) == 0)
+  if ((flags & abi::kTimerAbstime) == 0)
     return relative_sleep(arg2(f), arg3(f));
   abi::Timespec ts;
   if (proc::read_user(arg2(f), ts) != 0)
     return -abi::kEFAULT;
-  if (!valid(ts))
+  if (!abi::timespec_valid(ts))
     return -abi::kEINVAL;
   int64_t deadline = vdso::ns_from_timespec(ts);
   if (realtime)

@@ -31,8 +31,8 @@ struct Rlimit {
 
 Rlimit limit_of(uint64_t resource) {
   switch (resource) {
-    case kRlimitStack: return {8ull << 20, kRlimInfinity};  // the on-demand stack
-    case kRlimitNofile: return {1024, 4096};                // Linux defaults
+    case kRlimitStack: return {8ull << 20, kRlimInfinity};      // the on-demand stack
+    case kRlimitNofile: return {proc::kMaxFds, proc::kMaxFds};  // the descriptor table's size
     default: return {kRlimInfinity, kRlimInfinity};
   }
 }
@@ -154,6 +154,10 @@ int64_t sys_sysinfo(Frame& f) {
       ++info.procs;
   }
   info.mem_unit = 1;
+  // The load average /proc/loadavg shows, in sysinfo's 16 fractional bits.
+  proc::load_averages(info.loads);
+  for (uint64_t& load : info.loads)
+    load <<= 16 - proc::kLoadFractionBits;
   return proc::write_user(arg0(f), info) == 0 ? 0 : -abi::kEFAULT;
 }
 

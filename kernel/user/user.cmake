@@ -66,6 +66,8 @@ user_program(pipes glibc musl)
 user_program(fine_clocks glibc musl)
 # Reads the configuration through the public <vdso/sysinfo.h>.
 user_program(configuration glibc musl)
+# Files, directories, /tmp, /proc against the page, CPU-time accounting.
+user_program(files glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)

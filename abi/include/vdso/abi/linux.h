@@ -1,9 +1,12 @@
-// The few numbers of the Linux x86_64 user ABI that the VDSO, its hosts and
-// their tests rely on. Freestanding: usable from the image and the kernel,
-// which cannot include <time.h> or <errno.h>.
+// The few numbers of the Linux user ABI that the VDSO, its hosts and their
+// tests rely on. Freestanding: usable from the image and the kernel, which
+// cannot include <time.h> or <errno.h>. The system-call numbers differ per
+// architecture: they are the architecture's (vdso/arch/syscall.h).
 #pragma once
 
 #include <stdint.h>
+
+#include "vdso/arch/syscall.h"
 
 namespace vdso::abi {
 
@@ -39,6 +42,7 @@ inline constexpr int kEAGAIN = 11;
 inline constexpr int kENOMEM = 12;
 inline constexpr int kEACCES = 13;
 inline constexpr int kEFAULT = 14;
+inline constexpr int kEBUSY = 16;
 inline constexpr int kEEXIST = 17;
 inline constexpr int kENODEV = 19;
 inline constexpr int kENOTDIR = 20;
@@ -47,57 +51,26 @@ inline constexpr int kEINVAL = 22;
 inline constexpr int kENFILE = 23;
 inline constexpr int kEMFILE = 24;
 inline constexpr int kENOTTY = 25;
+inline constexpr int kEFBIG = 27;
+inline constexpr int kENOSPC = 28;
 inline constexpr int kESPIPE = 29;
+inline constexpr int kEROFS = 30;
 inline constexpr int kEPIPE = 32;
 inline constexpr int kERANGE = 34;
 inline constexpr int kENAMETOOLONG = 36;
 inline constexpr int kENOSYS = 38;
+inline constexpr int kENOTEMPTY = 39;
+inline constexpr int kELOOP = 40;
+inline constexpr int kENODATA = 61;
 // The kernel's restart codes (include/linux/errno.h): never seen by a
 // program, but by a tracer at a system call's exit.
 inline constexpr int kERESTARTSYS = 512;
 inline constexpr int kERESTARTNOINTR = 513;
 inline constexpr int kERESTART_RESTARTBLOCK = 516;
-inline constexpr int kENODATA = 61;
-
-// x86_64 system-call numbers used by the image's fallback paths.
-inline constexpr long kSysGettimeofday = 96;
-inline constexpr long kSysClockGettime = 228;
-inline constexpr long kSysClockGetres = 229;
-inline constexpr long kSysGetcpu = 309;
-// ... and those whose deadlines vdso-run translates under virtual time.
-inline constexpr long kSysNanosleep = 35;
-inline constexpr long kSysTimerSettime = 223;
-inline constexpr long kSysClockNanosleep = 230;
-inline constexpr long kSysTimerfdSettime = 286;
-// ... and the timed waits whose timeouts it translates.
-inline constexpr long kSysPoll = 7;
-inline constexpr long kSysSelect = 23;
-inline constexpr long kSysRtSigtimedwait = 128;
-inline constexpr long kSysFutex = 202;
-inline constexpr long kSysSemtimedop = 220;
-inline constexpr long kSysEpollWait = 232;
-inline constexpr long kSysMqTimedsend = 242;
-inline constexpr long kSysMqTimedreceive = 243;
-inline constexpr long kSysPselect6 = 270;
-inline constexpr long kSysPpoll = 271;
-inline constexpr long kSysEpollPwait = 281;
-inline constexpr long kSysRecvmmsg = 299;
-inline constexpr long kSysEpollPwait2 = 441;
-inline constexpr long kSysFutexWaitv = 449;
-// ... and the calls that read or set file times (vdso-run --file-times).
-inline constexpr long kSysStat = 4;
-inline constexpr long kSysFstat = 5;
-inline constexpr long kSysLstat = 6;
-inline constexpr long kSysUtime = 132;
-inline constexpr long kSysUtimes = 235;
-inline constexpr long kSysFutimesat = 261;
-inline constexpr long kSysNewfstatat = 262;
-inline constexpr long kSysUtimensat = 280;
-inline constexpr long kSysStatx = 332;
 
 inline constexpr int64_t kNanosecondsPerSecond = 1'000'000'000;
 
-// struct timespec / struct timeval / struct timezone on x86_64.
+// struct timespec / struct timeval / struct timezone of a 64-bit Linux.
 struct Timespec {
   int64_t sec;
   int64_t nsec;
