@@ -25,6 +25,17 @@ class BpfAssembler {
     jumps_.push_back({code_.size(), match, other});
     code_.push_back(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, value, 0, 0));
   }
+  // If the accumulator has any bit of `mask` set go to `match`, else `other`.
+  void jump_if_any_set(uint32_t mask, Label match, Label other) {
+    jumps_.push_back({code_.size(), match, other});
+    code_.push_back(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, mask, 0, 0));
+  }
+  // If the accumulator is at least `value` (unsigned) go to `match`, else
+  // `other`.
+  void jump_if_at_least(uint32_t value, Label match, Label other) {
+    jumps_.push_back({code_.size(), match, other});
+    code_.push_back(BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, value, 0, 0));
+  }
   void ret(uint32_t action) { code_.push_back(BPF_STMT(BPF_RET | BPF_K, action)); }
   void place(Label label) {
     if (static_cast<size_t>(label) >= where_.size())

@@ -31,6 +31,17 @@ namespace vdso::run {
 // two clock calls; time(2) matters only here).
 inline constexpr uint64_t kSysTime = 201;
 
+// The calls that set the time, answered by time_setting.h for the tree.
+inline constexpr uint64_t kSysAdjtimex = 159;
+inline constexpr uint64_t kSysSettimeofday = 164;
+inline constexpr uint64_t kSysClockSettime = 227;
+inline constexpr uint64_t kSysClockAdjtime = 305;
+
+// Whether the filter hands system call `nr` with first argument `arg0` to
+// the listener as a call that sets the time: settimeofday, adjtimex, and
+// clock_settime/clock_adjtime of CLOCK_REALTIME.
+bool sets_time(uint64_t nr, uint64_t arg0);
+
 // Whether the supervisor answers system call `nr` with first argument
 // `arg0`: the test the seccomp filter makes, in C++. The clock id is the
 // low 32 bits, as the kernel reads a clockid_t.
@@ -71,6 +82,9 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
 // read-only mappings). 0, or -errno: -EFAULT, or -ESRCH / -EPERM when the
 // process is gone or cannot be written by us.
 int write_to_process(pid_t tid, uint64_t address, const void* bytes, size_t size);
+// Reads from it as copy_from_user would: 0, or -errno (-EFAULT for an
+// unreadable source).
+int read_from_process(pid_t tid, uint64_t address, void* bytes, size_t size);
 
 // At a signal-delivery-stop of `tid`: if the signal interrupted an answered
 // call while it waited for the listener (the seccomp wait returns

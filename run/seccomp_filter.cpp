@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstddef>
 
 #include "bpf_assembler.h"
@@ -20,50 +21,78 @@ namespace {
 enum Label : BpfAssembler::Label {
   kNotify,
   kAllow,
+  kTrace,
+  kRefuse,
   kCheckGettimeId,
   kCheckGetresId,
   kCheckOwnClockRead,
   kCheckOwnRead,
   kCheckCookie,
-  kTrace,
+  kCheckRealtimeId,
+  kCheckAbsoluteSleep,
+  kCheckAbsoluteTimer,
+  kCheckX32,
+  kCheckI386,
 };
+
+constexpr uint32_t kAuditArchI386 = AUDIT_ARCH_I386;
+constexpr uint32_t kX32SyscallBit = 0x4000'0000;
+constexpr uint32_t kAbstime = 1;  // TIMER_ABSTIME, TFD_TIMER_ABSTIME
+// i386's calls that set the time: stime, settimeofday, adjtimex,
+// clock_settime, clock_adjtime and their 64-bit-time twins.
+constexpr uint32_t kI386SetsTime[] = {25, 79, 124, 264, 343, 404, 405};
 
 }  // namespace
 
-// x86_64 only: a 32-bit (int 0x80, its own numbers) or x32 call (number
-// with __X32_SYSCALL_BIT, so it matches none below) goes to the host.
-// Without virtual time the filter is what it always was; with it,
-// clock_gettime matches every id virtual time moves, gettimeofday is
-// answered too, and both let the supervisor's own host reads through (the
-// cookie in their third argument); the sleeps and timers go to the tracer.
-// Only a traced tree reaches these calls: the supervisor's own threads make
-// none of them (the ticker, which sleeps, started before the filter).
+// x86_64's calls: the fd request (with its cookie), time(2), the calls that
+// set the time (clock_settime/clock_adjtime only for CLOCK_REALTIME: the
+// host answers the other clocks as Linux does), and the clock reads:
+//   - with virtual time from the start, clock_gettime of every id it moves
+//     and gettimeofday, and the sleeps and timers go to the tracer;
+//   - without it, clock_gettime of the ids the page serves and of the
+//     REALTIME family, gettimeofday, and the absolute sleeps and timers
+//     (those on the REALTIME family for clock_nanosleep; every absolute
+//     timer, whose clock the filter cannot see): the tree may set its
+//     clock at any time, and the filter cannot change once it runs. A
+//     program's libc reads these clocks through the VDSO, so a plain run
+//     pays only for raw system calls (see the README's figures).
+// Both clock reads let the supervisor's own host reads through (the cookie
+// in their third argument). A 32-bit (int 0x80) or x32 call that would set
+// the time is refused (EPERM): the tree's clock cannot take it, and the
+// host's must not. Every other 32-bit or x32 call goes to the host.
 std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_time) {
   using B = BpfAssembler;
   constexpr uint32_t kArgLow = offsetof(seccomp_data, args[0]);  // little-endian: low half
+  constexpr uint32_t kArg1Low = offsetof(seccomp_data, args[1]);
   constexpr uint32_t kArg2Low = offsetof(seccomp_data, args[2]);
   const auto gettime = static_cast<uint64_t>(abi::kSysClockGettime);
   const auto getres = static_cast<uint64_t>(abi::kSysClockGetres);
   const AnsweredClockIds gettime_ids = answered_clock_ids(gettime, virtual_time);
   const AnsweredClockIds getres_ids = answered_clock_ids(getres, virtual_time);
+  const auto nr32 = [](uint64_t nr) { return static_cast<uint32_t>(nr); };
   B filter;
   filter.load(offsetof(seccomp_data, arch));
-  filter.jump_if_equal(AUDIT_ARCH_X86_64, B::kNext, kAllow);
+  filter.jump_if_equal(AUDIT_ARCH_X86_64, B::kNext, kCheckI386);
   filter.load(offsetof(seccomp_data, nr));
   filter.jump_if_equal(VDSO_RUN_FD_SYSCALL, kCheckCookie, B::kNext);
-  filter.jump_if_equal(static_cast<uint32_t>(kSysTime), kNotify, B::kNext);
+  filter.jump_if_equal(nr32(kSysTime), kNotify, B::kNext);
+  filter.jump_if_equal(nr32(kSysSettimeofday), kNotify, B::kNext);
+  filter.jump_if_equal(nr32(kSysAdjtimex), kNotify, B::kNext);
+  filter.jump_if_equal(nr32(kSysClockSettime), kCheckRealtimeId, B::kNext);
+  filter.jump_if_equal(nr32(kSysClockAdjtime), kCheckRealtimeId, B::kNext);
+  filter.jump_if_at_least(kX32SyscallBit, kCheckX32, B::kNext);
   if (virtual_time) {
     // The sleeps and timers whose time the tracer translates (deadlines.h).
     for (long nr : {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime, kSysTimerfdSettime})
       filter.jump_if_equal(static_cast<uint32_t>(nr), kTrace, B::kNext);
-    filter.jump_if_equal(static_cast<uint32_t>(abi::kSysGettimeofday), kCheckOwnRead, B::kNext);
-    filter.jump_if_equal(static_cast<uint32_t>(gettime), kCheckOwnClockRead, B::kNext);
   } else {
-    filter.jump_if_equal(static_cast<uint32_t>(gettime),
-                         gettime_ids.count > 0 ? kCheckGettimeId : kAllow, B::kNext);
+    filter.jump_if_equal(static_cast<uint32_t>(kSysClockNanosleep), kCheckAbsoluteSleep, B::kNext);
+    for (long nr : {kSysTimerSettime, kSysTimerfdSettime})
+      filter.jump_if_equal(static_cast<uint32_t>(nr), kCheckAbsoluteTimer, B::kNext);
   }
-  filter.jump_if_equal(static_cast<uint32_t>(getres),
-                       getres_ids.count > 0 ? kCheckGetresId : kAllow, kAllow);
+  filter.jump_if_equal(static_cast<uint32_t>(abi::kSysGettimeofday), kCheckOwnRead, B::kNext);
+  filter.jump_if_equal(nr32(gettime), kCheckOwnClockRead, B::kNext);
+  filter.jump_if_equal(nr32(getres), getres_ids.count > 0 ? kCheckGetresId : kAllow, kAllow);
   // The kernel reads a clockid_t, the low 32 bits of the argument.
   const auto match_ids = [&](const AnsweredClockIds& ids) {
     filter.load(kArgLow);
@@ -72,23 +101,48 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
       filter.jump_if_equal(static_cast<uint32_t>(ids.ids[i]), kNotify, last ? kAllow : B::kNext);
     }
   };
-  if (virtual_time) {
-    filter.place(kCheckOwnClockRead);
-    filter.load(kArg2Low);
-    filter.jump_if_equal(cookie_low, kAllow, kCheckGettimeId);
-    filter.place(kCheckOwnRead);
-    filter.load(kArg2Low);
-    filter.jump_if_equal(cookie_low, kAllow, kNotify);
-  }
+  filter.place(kCheckOwnClockRead);
+  filter.load(kArg2Low);
+  filter.jump_if_equal(cookie_low, kAllow, kCheckGettimeId);
+  filter.place(kCheckOwnRead);
+  filter.load(kArg2Low);
+  filter.jump_if_equal(cookie_low, kAllow, kNotify);
   filter.place(kCheckGettimeId);
   match_ids(gettime_ids);
   filter.place(kCheckGetresId);
   match_ids(getres_ids);
+  filter.place(kCheckRealtimeId);
+  filter.load(kArgLow);
+  filter.jump_if_equal(abi::kClockRealtime, kNotify, kAllow);
+  if (!virtual_time) {
+    filter.place(kCheckAbsoluteSleep);
+    filter.load(kArg1Low);
+    filter.jump_if_any_set(kAbstime, B::kNext, kAllow);
+    filter.load(kArgLow);
+    filter.jump_if_equal(abi::kClockRealtime, kTrace, B::kNext);
+    filter.jump_if_equal(abi::kClockRealtimeAlarm, kTrace, B::kNext);
+    filter.jump_if_equal(abi::kClockTai, kTrace, kAllow);
+    filter.place(kCheckAbsoluteTimer);
+    filter.load(kArg1Low);
+    filter.jump_if_any_set(kAbstime, kTrace, kAllow);
+  }
+  filter.place(kCheckX32);
+  for (uint64_t nr : {kSysSettimeofday, kSysAdjtimex, kSysClockSettime, kSysClockAdjtime})
+    filter.jump_if_equal(kX32SyscallBit | nr32(nr), kRefuse, B::kNext);
+  filter.ret(SECCOMP_RET_ALLOW);
+  filter.place(kCheckI386);
+  filter.jump_if_equal(kAuditArchI386, B::kNext, kAllow);
+  filter.load(offsetof(seccomp_data, nr));
+  for (uint32_t nr : kI386SetsTime)
+    filter.jump_if_equal(nr, kRefuse, B::kNext);
+  filter.ret(SECCOMP_RET_ALLOW);
   filter.place(kCheckCookie);
   filter.load(kArgLow);
   filter.jump_if_equal(cookie_low, kNotify, kAllow);
   filter.place(kTrace);
   filter.ret(SECCOMP_RET_TRACE);
+  filter.place(kRefuse);
+  filter.ret(SECCOMP_RET_ERRNO | EPERM);
   filter.place(kNotify);
   filter.ret(SECCOMP_RET_USER_NOTIF);
   filter.place(kAllow);

@@ -27,7 +27,6 @@ constexpr uint64_t kSeccompUserNotifFdSyncWakeUp = 1;
 
 bool SeccompListener::start(std::string* error, std::string* note) {
   const auto cookie_low = static_cast<uint32_t>(cookie_);
-  virtual_time_ = abi::virtual_time_on(timekeeper_.page());
   listener_ = install_seccomp_filter(cookie_low, virtual_time_);
   if (listener_ < 0 && errno == EACCES) {
     // An unprivileged filter requires no_new_privs. Under ptrace a setuid
@@ -95,6 +94,8 @@ void SeccompListener::serve() {
       deliver_fd(request.id);
     } else if (answers_clock_call(nr, args[0], virtual_time_)) {
       answer_clock_call(request.id, request.pid, nr, args);
+    } else if (sets_time(nr, args[0])) {
+      answer_time_setting(request.id, request.pid, nr, args);
     } else {
       reply(request.id, ENOSYS, 0, false);  // a wrong cookie: the call does not exist
     }
@@ -169,6 +170,20 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
       faults_.fetch_sub(1, std::memory_order_relaxed);
     gone_.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+void SeccompListener::answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr,
+                                          const uint64_t args[6]) {
+  // Asked before the clock moves: a caller gone meanwhile (its thread id
+  // perhaps reused) changes nothing.
+  const auto still_waiting = [&] {
+    return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+  };
+  const int64_t result = time_setting_.answer(static_cast<pid_t>(pid), nr, args, still_waiting);
+  if (result < 0)
+    reply(id, static_cast<int>(-result), 0, false);
+  else
+    reply(id, 0, result, false);
 }
 
 bool SeccompListener::reply(uint64_t id, int error, int64_t value, bool host_answers) {

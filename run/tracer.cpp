@@ -65,11 +65,10 @@ void note_job_control_signal(int signal) {
 }
 
 bool Tracer::seize(pid_t pid, std::string* error) {
-  // The seccomp stops exist only under virtual time (the filter asks for
-  // them for the sleeps and timers it translates).
-  const long options =
-      kTraceOptions |
-      (virtual_time_ != nullptr ? PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD : 0);
+  // The seccomp stops: the filter asks for them for the sleeps and timers
+  // translated under virtual time (which the tree may turn on by setting
+  // its clock).
+  const long options = kTraceOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD;
   if (ptrace(PTRACE_SEIZE, pid, nullptr, options) != 0) {
     *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(errno);
     return false;
@@ -158,7 +157,7 @@ int Tracer::run() {
           // A syscall-exit-stop (PTRACE_O_TRACESYSGOOD): only ever asked
           // for after a translated sleep or timer; never a signal to deliver.
           if (tracee.deadline.pending)
-            finish_deadline(pid, *virtual_time_, &tracee.deadline);
+            finish_deadline(pid, abi::read_virtual_time(page_), &tracee.deadline);
           resume(pid, 0);
         } else {
           on_signal_stop(pid, tracee, signal);
@@ -206,7 +205,10 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
 }
 
 void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
-  if (virtual_time_ != nullptr && translate_deadline(pid, *virtual_time_, &tracee.deadline)) {
+  // Off until the tree sets its clock, if it did not start on virtual time.
+  const abi::VirtualTime vt = abi::read_virtual_time(page_);
+  if (vt.mode == static_cast<uint32_t>(abi::VirtualTimeMode::kOn) &&
+      translate_deadline(pid, vt, &tracee.deadline)) {
     ++stats_.deadlines_translated;
     ptrace(PTRACE_SYSCALL, pid, nullptr, 0);
     return;
@@ -217,7 +219,7 @@ void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
 void Tracer::on_signal_stop(pid_t pid, Tracee& tracee, int signal) {
   if (!Injector::is_stub_stop(pid, tracee.injection, signal)) {
     ++stats_.signals_delivered;
-    if (restart_interrupted_clock_call(pid, virtual_time_ != nullptr))
+    if (restart_interrupted_clock_call(pid, virtual_time_))
       ++stats_.clock_calls_restarted;
     resume(pid, signal);
     return;

@@ -186,8 +186,13 @@ static_assert(__builtin_offsetof(SystemInfo, uts) == 48);
 // --rate, --freeze). The one transform, host time to virtual time, is
 //   virtual = virtual_base + (host - host_base) * rate
 // per clock id, with rate = rate_mult / 2^kVirtualRateShift (0 freezes).
-// It is written once, before any program runs, and never changes, so a
-// reader needs no seqcount for it. The coarse clocks in the page are
+// It is written before any program runs (--at, --offset, --rate), and the
+// REALTIME family's clocks change when a program of the tree sets the time
+// (vdso-run answers clock_settime and its kin; that also turns virtual time
+// on for a tree that started without it). Every write is under the
+// seqcount, so a reader takes the transform with read_virtual() or
+// read_virtual_time(); the mode and the rate never change once on, and a
+// reader may test virtual_time_on() outside the seqcount. The coarse clocks in the page are
 // already virtual (the timekeeper publishes them transformed: the coarse
 // path costs nothing more); a fine clock read from a host (chained, or by
 // the supervisor) is transformed with to_virtual(). A clock and its coarse
@@ -209,6 +214,17 @@ inline constexpr uint32_t kVirtualClockMask =
 constexpr bool virtual_time_moves(int clock_id) {
   return static_cast<uint32_t>(clock_id) < kFineClockSlots &&
          ((kVirtualClockMask >> static_cast<uint32_t>(clock_id)) & 1) != 0;
+}
+
+// The clocks a tree's clock_settime(CLOCK_REALTIME) moves: REALTIME, its
+// coarse and alarm twins, and TAI (which keeps its distance).
+inline constexpr uint32_t kRealtimeFamilyMask = (1u << kClockRealtime) |
+                                                (1u << kClockRealtimeCoarse) |
+                                                (1u << kClockRealtimeAlarm) | (1u << kClockTai);
+
+constexpr bool realtime_family(int clock_id) {
+  return static_cast<uint32_t>(clock_id) < kFineClockSlots &&
+         ((kRealtimeFamilyMask >> static_cast<uint32_t>(clock_id)) & 1) != 0;
 }
 
 struct VirtualClock {
@@ -245,8 +261,8 @@ static_assert(__builtin_offsetof(VirtualTime, clocks) == 16);
 //   timezone               what gettimeofday fills into a non-null tz.
 //   fine[12]               per clock id: its base at cycle_last.
 //   system                 the system's configuration.
-//   virtual_time           the virtual-time transform (written once, before
-//                          any reader, so outside the seqcount's care).
+//   virtual_time           the virtual-time transform (its REALTIME family
+//                          changes when the tree sets the time).
 // Everything after magic and layout_version is written under the seqcount.
 struct alignas(kPageSize) DataPage {
   uint64_t magic;
@@ -560,6 +576,44 @@ inline Timespec to_virtual(const VirtualTime& vt, int clock_id, const Timespec& 
       static_cast<int64_t>((static_cast<__int128>(elapsed) * mult) >> kVirtualRateShift);
   return normalised(load_relaxed(clock.virtual_base.sec) + scaled / kNanosecondsPerSecond,
                     load_relaxed(clock.virtual_base.nsec) + scaled % kNanosecondsPerSecond);
+}
+
+// to_virtual() under the seqcount: the REALTIME family's transform changes
+// when the tree sets its clock, and a torn copy of it could be a second off.
+inline Timespec read_virtual(const DataPage& page, int clock_id, const Timespec& host) {
+  for (;;) {
+    uint32_t seq;
+    if (read_begin_once(page, &seq)) {
+      const Timespec virt = to_virtual(page.virtual_time, clock_id, host);
+      if (!read_retry(page, seq))
+        return virt;
+    }
+    cpu_relax();
+  }
+}
+
+// A consistent copy of the whole transform, for a reader that uses it
+// several times (the supervisor's deadline translation).
+inline VirtualTime read_virtual_time(const DataPage& page) {
+  for (;;) {
+    uint32_t seq;
+    if (read_begin_once(page, &seq)) {
+      VirtualTime copy;
+      copy.mode = load_relaxed(page.virtual_time.mode);
+      copy.reserved = 0;
+      copy.rate_mult = load_relaxed(page.virtual_time.rate_mult);
+      for (uint32_t id = 0; id < kFineClockSlots; ++id) {
+        const VirtualClock& from = page.virtual_time.clocks[id];
+        copy.clocks[id] = {
+            load_relaxed(from.host_base_ns),
+            {load_relaxed(from.virtual_base.sec), load_relaxed(from.virtual_base.nsec)},
+            {load_relaxed(from.offset.sec), load_relaxed(from.offset.nsec)}};
+      }
+      if (!read_retry(page, seq))
+        return copy;
+    }
+    cpu_relax();
+  }
 }
 
 // Virtual time -> the earliest host time whose to_virtual() is at least
