@@ -2,9 +2,15 @@
 // the probe of the tree owning its REALTIME (settime.sh). Prints KEY=VALUE
 // lines; times in whole seconds unless the key says otherwise.
 //
-//   settime TARGET_SEC   clock_settime(CLOCK_REALTIME, TARGET_SEC), then
-//                        settimeofday to TARGET_SEC + 1000, then adjtimex
-//                        ADJ_SETOFFSET by +1000 s, reading after each.
+//   settime TARGET_SEC     clock_settime(CLOCK_REALTIME, TARGET_SEC), then
+//                          settimeofday to TARGET_SEC + 1000, then adjtimex
+//                          ADJ_SETOFFSET by +1000 s, reading after each.
+//   settime --host-offset  (on the host) REALTIME - BOOTTIME in ns: what a
+//                          test compares before and after to prove the
+//                          host's clock did not move.
+//   settime --restore-host OFFSET_NS
+//                          (on the host, as root) puts REALTIME back at
+//                          BOOTTIME + OFFSET_NS, should a test have moved it.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
@@ -56,9 +62,29 @@ static void print_result(const char* name, long rc) {
   printf("%s=%s\n", name, rc >= 0 ? "ok" : strerrorname_np(errno));
 }
 
+static long long ns_of(clockid_t clock) {
+  struct timespec ts;
+  clock_gettime(clock, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "--host-offset") == 0) {
+    printf("%lld\n", ns_of(CLOCK_REALTIME) - ns_of(CLOCK_BOOTTIME));
+    return 0;
+  }
+  if (argc == 3 && strcmp(argv[1], "--restore-host") == 0) {
+    const long long realtime = ns_of(CLOCK_BOOTTIME) + atoll(argv[2]);
+    const struct timespec back = {.tv_sec = realtime / 1000000000LL,
+                                  .tv_nsec = realtime % 1000000000LL};
+    if (clock_settime(CLOCK_REALTIME, &back) != 0) {
+      perror("settime: cannot restore the host's clock");
+      return 1;
+    }
+    return 0;
+  }
   if (argc != 2) {
-    fprintf(stderr, "usage: settime TARGET_SEC\n");
+    fprintf(stderr, "usage: settime TARGET_SEC | --host-offset | --restore-host OFFSET_NS\n");
     return 2;
   }
   const long long target = atoll(argv[1]);
