@@ -43,8 +43,14 @@ class BpfAssembler {
     where_[static_cast<size_t>(label)] = code_.size();
   }
 
+  // The program, or nothing if a jump is farther than 8 bits reach (the
+  // kernel would then refuse an empty program, rather than run a wrong one).
   std::vector<sock_filter> finish() {
     for (const Jump& jump : jumps_) {
+      for (const Label label : {jump.match, jump.other}) {
+        if (label != kNext && where_[static_cast<size_t>(label)] - (jump.at + 1) > 255)
+          return {};
+      }
       code_[jump.at].jt = offset(jump.at, jump.match);
       code_[jump.at].jf = offset(jump.at, jump.other);
     }

@@ -20,6 +20,7 @@
 #include "injector.h"
 #include "launch.h"
 #include "options.h"
+#include "seccomp_filter.h"
 #include "seccomp_listener.h"
 #include "ticker.h"
 #include "tracer.h"
@@ -257,7 +258,9 @@ int run_main(int argc, char** argv) {
   tracer.set_reporter(
       [&] { print_stats(options, ticker, tracer.stats(), listener, memory.data_page(), start); });
   Launch launch;
-  const pid_t first = launch.fork_child(options.program_argv);
+  // Every thread of ours exists by now (main, ticker, listener).
+  const std::vector<sock_filter> reach_filter = build_reach_filter(own_thread_ids());
+  const pid_t first = launch.fork_child(options.program_argv, reach_filter);
   if (first < 0)
     die(std::string("cannot fork: ") + strerror(errno));
   if (!tracer.seize(first, &error)) {

@@ -1,6 +1,7 @@
 // The filter's policy: see seccomp_filter.h.
 #include "seccomp_filter.h"
 
+#include <dirent.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
 #include <sys/syscall.h>
@@ -8,10 +9,12 @@
 
 #include <cerrno>
 #include <cstddef>
+#include <cstdlib>
 
 #include "bpf_assembler.h"
 #include "clock_calls.h"
 #include "deadlines.h"
+#include "group_signals.h"
 #include "stub_abi.h"
 
 namespace vdso::run {
@@ -33,6 +36,7 @@ enum Label : BpfAssembler::Label {
   kCheckAbsoluteTimer,
   kCheckX32,
   kCheckI386,
+  kCheckGroupSignal,
 };
 
 constexpr uint32_t kAuditArchI386 = AUDIT_ARCH_I386;
@@ -46,7 +50,8 @@ constexpr uint32_t kI386SetsTime[] = {25, 79, 124, 264, 343, 404, 405};
 
 // x86_64's calls: the fd request (with its cookie), time(2), the calls that
 // set the time (clock_settime/clock_adjtime only for CLOCK_REALTIME: the
-// host answers the other clocks as Linux does), and the clock reads:
+// host answers the other clocks as Linux does), kill() of a process group
+// or of everyone (group_signals.h), and the clock reads:
 //   - with virtual time from the start, clock_gettime of every id it moves
 //     and gettimeofday, and the sleeps and timers go to the tracer;
 //   - without it, clock_gettime of the ids the page serves and of the
@@ -81,6 +86,7 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
   filter.jump_if_equal(nr32(kSysClockSettime), kCheckRealtimeId, B::kNext);
   filter.jump_if_equal(nr32(kSysClockAdjtime), kCheckRealtimeId, B::kNext);
   filter.jump_if_at_least(kX32SyscallBit, kCheckX32, B::kNext);
+  filter.jump_if_equal(static_cast<uint32_t>(kSysKill), kCheckGroupSignal, B::kNext);
   if (virtual_time) {
     // The sleeps and timers whose time the tracer translates (deadlines.h).
     for (long nr : {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime, kSysTimerfdSettime})
@@ -126,6 +132,12 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
     filter.load(kArg1Low);
     filter.jump_if_any_set(kAbstime, kTrace, kAllow);
   }
+  // kill() of a process group or of everyone (group_signals.h): a pid_t
+  // of 0 or below.
+  filter.place(kCheckGroupSignal);
+  filter.load(kArgLow);
+  filter.jump_if_equal(0, kNotify, B::kNext);
+  filter.jump_if_any_set(0x8000'0000, kNotify, kAllow);
   filter.place(kCheckX32);
   for (uint64_t nr : {kSysSettimeofday, kSysAdjtimex, kSysClockSettime, kSysClockAdjtime})
     filter.jump_if_equal(kX32SyscallBit | nr32(nr), kRefuse, B::kNext);
@@ -148,6 +160,117 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
   filter.place(kAllow);
   filter.ret(SECCOMP_RET_ALLOW);
   return filter.finish();
+}
+
+namespace {
+
+// x86_64 numbers of the calls that name a process or thread to signal,
+// reschedule or limit (the target in the first argument unless noted).
+constexpr uint32_t kSysRtSigqueueinfo = 129;
+constexpr uint32_t kSysSetpriority = 141;  // (which, who)
+constexpr uint32_t kSysSchedSetparam = 142;
+constexpr uint32_t kSysSchedSetscheduler = 144;
+constexpr uint32_t kSysTkill = 200;
+constexpr uint32_t kSysSchedSetaffinity = 203;
+constexpr uint32_t kSysTgkill = 234;            // (tgid, tid)
+constexpr uint32_t kSysIoprioSet = 251;         // (which, who)
+constexpr uint32_t kSysRtTgsigqueueinfo = 297;  // (tgid, tid)
+constexpr uint32_t kSysPrlimit64 = 302;         // (pid, resource, new, old)
+constexpr uint32_t kSysSchedSetattr = 314;
+constexpr uint32_t kPrioProcess = 0;       // setpriority's PRIO_PROCESS
+constexpr uint32_t kIoprioWhoProcess = 1;  // ioprio_set's IOPRIO_WHO_PROCESS
+
+enum ReachLabel : BpfAssembler::Label {
+  kReachAllow,
+  kReachRefuse,
+  kCheckTarget0,
+  kCheckTargets01,
+  kCheckTarget1,
+  kCheckPrlimit,
+  kCheckPrlimitNew,
+  kCheckPriority,
+  kCheckIoprio,
+};
+
+}  // namespace
+
+std::vector<sock_filter> build_reach_filter(const std::vector<uint32_t>& supervisor_ids) {
+  using B = BpfAssembler;
+  constexpr uint32_t kArgLow = offsetof(seccomp_data, args[0]);  // a pid_t: the low half
+  constexpr uint32_t kArg1Low = offsetof(seccomp_data, args[1]);
+  constexpr uint32_t kArg2Low = offsetof(seccomp_data, args[2]);
+  constexpr uint32_t kArg2High = kArg2Low + 4;
+  B filter;
+  filter.load(offsetof(seccomp_data, arch));
+  filter.jump_if_equal(AUDIT_ARCH_X86_64, B::kNext, kReachAllow);
+  filter.load(offsetof(seccomp_data, nr));
+  for (uint32_t nr :
+       {static_cast<uint32_t>(kSysKill), kSysTkill, kSysRtSigqueueinfo, kSysSchedSetparam,
+        kSysSchedSetscheduler, kSysSchedSetaffinity, kSysSchedSetattr})
+    filter.jump_if_equal(nr, kCheckTarget0, B::kNext);
+  for (uint32_t nr : {kSysTgkill, kSysRtTgsigqueueinfo})
+    filter.jump_if_equal(nr, kCheckTargets01, B::kNext);
+  filter.jump_if_equal(kSysPrlimit64, kCheckPrlimit, B::kNext);
+  filter.jump_if_equal(kSysSetpriority, kCheckPriority, B::kNext);
+  filter.jump_if_equal(kSysIoprioSet, kCheckIoprio, kReachAllow);
+  // Whether the argument at `offset` names the supervisor: kReachRefuse,
+  // else `other`.
+  const auto match_supervisor = [&](uint32_t offset, B::Label other) {
+    filter.load(offset);
+    for (uint32_t id : supervisor_ids)
+      filter.jump_if_equal(id, kReachRefuse, B::kNext);
+    filter.jump_if_equal(0, other, other);  // an unconditional jump
+  };
+  filter.place(kCheckTarget0);
+  match_supervisor(kArgLow, kReachAllow);
+  filter.place(kCheckTargets01);
+  match_supervisor(kArgLow, kCheckTarget1);
+  filter.place(kCheckTarget1);
+  match_supervisor(kArg1Low, kReachAllow);
+  // prlimit64 with a new limit (a non-null third argument).
+  filter.place(kCheckPrlimit);
+  filter.load(kArg2Low);
+  filter.jump_if_equal(0, B::kNext, kCheckPrlimitNew);
+  filter.load(kArg2High);
+  filter.jump_if_equal(0, kReachAllow, kCheckPrlimitNew);
+  filter.place(kCheckPrlimitNew);
+  match_supervisor(kArgLow, kReachAllow);
+  filter.place(kCheckPriority);
+  filter.load(kArgLow);
+  filter.jump_if_equal(kPrioProcess, B::kNext, kReachAllow);
+  match_supervisor(kArg1Low, kReachAllow);
+  filter.place(kCheckIoprio);
+  filter.load(kArgLow);
+  filter.jump_if_equal(kIoprioWhoProcess, B::kNext, kReachAllow);
+  match_supervisor(kArg1Low, kReachAllow);
+  filter.place(kReachRefuse);
+  filter.ret(SECCOMP_RET_ERRNO | EPERM);
+  filter.place(kReachAllow);
+  filter.ret(SECCOMP_RET_ALLOW);
+  return filter.finish();
+}
+
+int install_reach_filter(const std::vector<sock_filter>& program) {
+  if (program.empty()) {
+    errno = E2BIG;  // a jump out of reach: see BpfAssembler::finish
+    return -1;
+  }
+  const sock_fprog fprog{.len = static_cast<unsigned short>(program.size()),
+                         .filter = const_cast<sock_filter*>(program.data())};
+  return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog));
+}
+
+std::vector<uint32_t> own_thread_ids() {
+  std::vector<uint32_t> ids;
+  if (DIR* tasks = opendir("/proc/self/task")) {
+    while (const dirent* entry = readdir(tasks)) {
+      const long id = std::strtol(entry->d_name, nullptr, 10);
+      if (id > 0)
+        ids.push_back(static_cast<uint32_t>(id));
+    }
+    closedir(tasks);
+  }
+  return ids;
 }
 
 int install_seccomp_filter(uint32_t cookie_low, bool virtual_time) {

@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "clock_calls.h"
+#include "group_signals.h"
 #include "seccomp_filter.h"
 #include "stub_abi.h"
 #include "thread_signals.h"
@@ -96,6 +97,11 @@ void SeccompListener::serve() {
       answer_clock_call(request.id, request.pid, nr, args);
     } else if (sets_time(nr, args[0])) {
       answer_time_setting(request.id, request.pid, nr, args);
+    } else if (is_group_signal(nr, args[0])) {
+      const GroupSignalAnswer answer =
+          answer_group_signal(static_cast<pid_t>(request.pid), args[0], args[1]);
+      reply(request.id, answer.error, 0, answer.host_answers);
+      send_group_signal(answer);
     } else {
       reply(request.id, ENOSYS, 0, false);  // a wrong cookie: the call does not exist
     }

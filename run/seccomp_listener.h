@@ -15,6 +15,8 @@
 //    every clock read virtual time moves.
 // 3. The calls that set the time (time_setting.h): the tree's REALTIME is
 //    the tree's.
+// 4. kill() of a process group or of everyone (group_signals.h): never the
+//    supervisor.
 //
 // One thread answers both, and never waits on a process of the tree: each
 // answer is a few non-blocking calls, and a process that went away meanwhile
