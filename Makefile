@@ -26,8 +26,11 @@ install: build
 demo: build
 	@scripts/demo.sh $(BUILD_DIR)
 
+# A test that skipped a check says why on a SKIP line; ctest shows only
+# "Skipped", so the reasons follow its summary.
 test: build
-	@cd $(BUILD_DIR) && ctest $(CTEST_FLAGS)
+	@cd $(BUILD_DIR) && { ctest $(CTEST_FLAGS); status=$$?; \
+	  grep -h '^SKIP: ' Testing/Temporary/LastTest*.log 2>/dev/null | sort -u; exit $$status; }
 
 bench: build
 	@scripts/bench.sh $(BUILD_DIR)

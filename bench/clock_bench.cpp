@@ -29,6 +29,8 @@
 #include "instruction_count.h"
 #include "mapped_vdso.h"
 #include "timekeeper.h"
+#include "vdso/arch/counter.h"
+#include "vdso/arch/x86_64/cpu_features.h"
 #include "vdso/elf/host_vdso_image.h"
 #include "vdso/elf/loaded_image.h"
 
@@ -52,7 +54,7 @@ struct OurVdso {
   static int64_t now_ns(clockid_t id) {
     timespec ts;
     ::clock_gettime(id, &ts);
-    return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
+    return vdso::abi::ns_from_timespec({ts.tv_sec, ts.tv_nsec});
   }
   OurVdso() {
     timekeeper = std::make_unique<vdso::Timekeeper>(
@@ -85,7 +87,7 @@ struct OurFineVdso {
   std::thread ticker;
   int64_t started_ns = 0;
 
-  static uint64_t read_tsc() { return vdso::abi::rdtsc_ordered(); }
+  static uint64_t read_tsc() { return vdso::arch::read_counter(); }
 
   static vdso::CounterCalibration measure_tsc() {
     const int64_t t0 = OurVdso::now_ns(CLOCK_MONOTONIC);
@@ -96,7 +98,7 @@ struct OurFineVdso {
     constexpr uint32_t kShift = 24;
     const double ns_per_cycle = static_cast<double>(t1 - t0) / static_cast<double>(c1 - c0);
     return {static_cast<uint32_t>(ns_per_cycle * (1u << kShift)), kShift,
-            vdso::abi::ClockMode::kTsc};
+            vdso::abi::ClockMode::kUserCounter};
   }
 
   OurFineVdso() {
@@ -108,7 +110,7 @@ struct OurFineVdso {
     timekeeper =
         std::make_unique<vdso::Timekeeper>(mapped->data_page(), 4'000'000, calibration, counter_now,
                                            started_ns, realtime_now, read_tsc);
-    timekeeper->set_getcpu_mode(vdso::abi::getcpu_mode_for(vdso::abi::tsc_aux_readers()));
+    timekeeper->set_getcpu_mode(vdso::arch::getcpu_mode_for(vdso::arch::tsc_aux_readers()));
     vdso::abi::SystemInfo info{};
     utsname host{};
     ::uname(&host);

@@ -17,6 +17,7 @@
 #include "instruction_count.h"
 #include "mapped_vdso.h"
 #include "timekeeper.h"
+#include "vdso/arch/counter.h"
 #include "vdso/elf/host_vdso_image.h"
 
 namespace {
@@ -24,10 +25,10 @@ namespace {
 using ClockFn = int (*)(int, void*);
 
 // Any calibration will do for counting: about 3 GHz.
-constexpr vdso::CounterCalibration kTscLike{(1u << 24) / 3, 24, vdso::abi::ClockMode::kTsc};
+constexpr vdso::CounterCalibration kTscLike{(1u << 24) / 3, 24, vdso::abi::ClockMode::kUserCounter};
 
 uint64_t read_tsc() {
-  return vdso::abi::rdtsc_ordered();
+  return vdso::arch::read_counter();
 }
 
 }  // namespace

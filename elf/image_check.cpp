@@ -1,5 +1,6 @@
 #include "vdso/elf/image_check.h"
 
+#include "vdso/arch/elf.h"
 #include "vdso/elf/loaded_image.h"
 
 namespace vdso::elf {
@@ -118,7 +119,7 @@ ImageReport check_vdso_image(const void* bytes, uint64_t size) {
   ImageReport report;
   LoadedImage image;
   if (!LoadedImage::parse(bytes, size, &image) || image.header().type != kTypeDyn ||
-      image.header().machine != kMachineX86_64) {
+      image.header().machine != arch::kElfMachine) {
     report.add(ImageDefect::kNotElf64);
     return report;
   }
@@ -132,7 +133,9 @@ ImageReport check_vdso_image(const void* bytes, uint64_t size) {
 const char* describe(ImageDefect defect) {
   switch (defect) {
     case ImageDefect::kNotElf64:
-      return "not a little-endian x86_64 ELF64 shared object (or its headers are out of bounds)";
+      return "not a little-endian ELF64 shared object of this architecture (or its headers are out "
+             "of "
+             "bounds)";
     case ImageDefect::kLoadCount:
       return "not exactly one PT_LOAD segment: the image is mapped as one block";
     case ImageDefect::kLoadNotAtZero:

@@ -1,14 +1,20 @@
 // The code page: vdso.so. Serves the coarse clocks from the data page with
-// no system call (seed steps 6-9), the fine clocks from the TSC and the
+// no system call, the fine clocks from the architecture's counter and the
 // page's bases when its clock mode allows, and completes every other clock
 // through the fallback: the chain target the host published, else the
-// system call.
+// system call. Generic: the instructions are the architecture's hooks
+// (vdso/arch/).
 //
 // Built freestanding, position-independent, with image/vdso.lds; the build
 // then runs vdso-check on the result, which refuses any relocation or
 // writable data. Returns 0 or -errno, as the kernel ABI does: glibc does not
 // retry a failed VDSO call, so every valid clock id must be completed here.
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/readers.h"
+#include "vdso/abi/virtual_time.h"
+#include "vdso/arch/counter.h"
+#include "vdso/arch/getcpu.h"
+#include "vdso/arch/syscall.h"
 
 namespace {
 
@@ -35,15 +41,6 @@ using ClockFn = int (*)(int, Timespec*);
 using GettimeofdayFn = int (*)(Timeval*, Timezone*);
 using GetcpuFn = int (*)(unsigned*, unsigned*, void*);
 
-long raw_syscall2(long number, long arg0, long arg1) {
-  long result;
-  asm volatile("syscall"
-               : "=a"(result)
-               : "a"(number), "D"(arg0), "S"(arg1)
-               : "rcx", "r11", "memory");
-  return result;
-}
-
 // The fallback of clock_gettime and clock_getres: the host's chain target
 // when it published one, else the system call. Out of line, so that the
 // coarse path stays short and free of the chain's spills.
@@ -52,7 +49,8 @@ __attribute__((noinline)) int chain_or_syscall(const uint64_t& chain_slot, long 
   const uint64_t chain = vdso::abi::load_relaxed(chain_slot);
   if (chain != 0)
     return reinterpret_cast<ClockFn>(chain)(clock_id, ts);
-  return static_cast<int>(raw_syscall2(syscall_number, clock_id, reinterpret_cast<long>(ts)));
+  return static_cast<int>(
+      vdso::arch::syscall2(syscall_number, clock_id, reinterpret_cast<long>(ts)));
 }
 
 // Host time in *ts -> the tree's virtual time; returns 0. Out of line: its
@@ -70,7 +68,7 @@ __attribute__((noinline)) int fine_fallback(int clock_id, Timespec* ts) {
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.clock_gettime);
   if (chain == 0) {
     return static_cast<int>(
-        raw_syscall2(vdso::abi::kSysClockGettime, clock_id, reinterpret_cast<long>(ts)));
+        vdso::arch::syscall2(vdso::abi::kSysClockGettime, clock_id, reinterpret_cast<long>(ts)));
   }
   // Without virtual time a tail call, as before virtual time existed.
   if (__builtin_expect(!vdso::abi::virtual_time_on(vdso_data_page), 1))
@@ -84,24 +82,21 @@ __attribute__((noinline)) int getcpu_fallback(unsigned* cpu, unsigned* node, voi
   const uint64_t chain = vdso::abi::load_relaxed(vdso_chain_page.getcpu);
   if (chain != 0)
     return reinterpret_cast<GetcpuFn>(chain)(cpu, node, unused);
-  long result;
-  asm volatile("syscall"
-               : "=a"(result)
-               : "a"(vdso::abi::kSysGetcpu), "D"(cpu), "S"(node), "d"(unused)
-               : "rcx", "r11", "memory");
-  return static_cast<int>(result);
+  return static_cast<int>(vdso::arch::syscall3(vdso::abi::kSysGetcpu, reinterpret_cast<long>(cpu),
+                                               reinterpret_cast<long>(node),
+                                               reinterpret_cast<long>(unused)));
 }
 
-// A fine clock from the TSC, in host time, or false when the page's clock
+// A fine clock from the counter, in host time, or false when the page's clock
 // mode sends it to the fallback.
 inline bool read_fine(int clock_id, Timespec* ts) {
   return vdso::abi::read_fine<vdso::abi::CounterAccess::kUser>(vdso_data_page, clock_id, ts,
-                                                               vdso::abi::rdtsc_ordered);
+                                                               vdso::arch::read_counter);
 }
 
 bool fine_clocks_usable() {
   return vdso::abi::load_relaxed(vdso_data_page.clock_mode) ==
-         static_cast<uint32_t>(vdso::abi::ClockMode::kTsc);
+         static_cast<uint32_t>(vdso::abi::ClockMode::kUserCounter);
 }
 
 }  // namespace
@@ -110,7 +105,7 @@ extern "C" {
 
 int __vdso_clock_gettime(int clock_id, Timespec* ts) {
   // One branch per coarse clock: each reads fields at constant PC-relative
-  // addresses, which is shorter than computing an index (13 instructions
+  // addresses, which is shorter than computing an index (14 instructions
   // for REALTIME_COARSE, 16 for MONOTONIC_COARSE; see bench/).
   if (__builtin_expect(clock_id == vdso::abi::kClockRealtimeCoarse, 1)) {
     *ts = vdso::abi::read_coarse(vdso_data_page,
@@ -122,7 +117,7 @@ int __vdso_clock_gettime(int clock_id, Timespec* ts) {
                                  static_cast<uint32_t>(vdso::abi::CoarseClock::kMonotonic));
     return 0;
   }
-  // The fine clocks: from the TSC when the page's clock mode allows it,
+  // The fine clocks: from the counter when the page's clock mode allows it,
   // else from the host.
   if (__builtin_expect(vdso::abi::page_serves_fine(clock_id), 1)) {
     if (__builtin_expect(read_fine(clock_id, ts), 1)) {
@@ -137,7 +132,7 @@ int __vdso_clock_gettime(int clock_id, Timespec* ts) {
 
 int __vdso_clock_getres(int clock_id, Timespec* res) {
   int64_t resolution_ns = -1;
-  if (vdso::abi::page_serves(clock_id))
+  if (vdso::abi::page_serves_coarse(clock_id))
     resolution_ns = static_cast<int64_t>(vdso::abi::load_relaxed(vdso_data_page.tick_ns));
   else if (vdso::abi::page_serves_fine(clock_id) && fine_clocks_usable())
     resolution_ns = vdso::abi::kFineClockResolutionNs;
@@ -183,8 +178,8 @@ int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
   }
   if (chain != 0)
     return reinterpret_cast<GettimeofdayFn>(chain)(tv, tz);
-  return static_cast<int>(raw_syscall2(vdso::abi::kSysGettimeofday, reinterpret_cast<long>(tv),
-                                       reinterpret_cast<long>(tz)));
+  return static_cast<int>(vdso::arch::syscall2(
+      vdso::abi::kSysGettimeofday, reinterpret_cast<long>(tv), reinterpret_cast<long>(tz)));
 }
 
 // time(2) is the coarse REALTIME's seconds, as on Linux: one atomic load, so
@@ -197,25 +192,20 @@ int64_t __vdso_time(int64_t* t) {
   return sec;
 }
 
-// getcpu(2) from TSC_AUX (cpu | node << 12, as the kernel stores it) with
-// the instruction the host published, else the fallback. As Linux's: either
-// pointer may be null, the third argument is unused.
+// getcpu(2) with the architecture's read the host published in the page,
+// else the fallback. As Linux's: either pointer may be null, the third
+// argument is unused.
 int __vdso_getcpu(unsigned* cpu, unsigned* node, void* unused) {
-  const uint32_t mode = vdso::abi::load_relaxed(vdso_data_page.getcpu_mode);
-  uint64_t aux;
-  if (__builtin_expect(mode == static_cast<uint32_t>(vdso::abi::GetcpuMode::kRdpid), 1)) {
-    asm volatile("rdpid %0" : "=r"(aux));
-  } else if (mode == static_cast<uint32_t>(vdso::abi::GetcpuMode::kRdtscp)) {
-    uint32_t low, high, tsc_aux;
-    asm volatile("rdtscp" : "=a"(low), "=d"(high), "=c"(tsc_aux));
-    aux = tsc_aux;
-  } else {
+  vdso::arch::CpuAndNode where;
+  if (__builtin_expect(!vdso::arch::read_cpu_and_node(
+                           vdso::abi::load_relaxed(vdso_data_page.getcpu_mode), &where),
+                       0)) {
     return getcpu_fallback(cpu, node, unused);
   }
   if (cpu != nullptr)
-    *cpu = static_cast<unsigned>(aux & vdso::abi::kTscAuxCpuMask);
+    *cpu = where.cpu;
   if (node != nullptr)
-    *node = static_cast<unsigned>((aux & 0xffffffff) >> vdso::abi::kTscAuxNodeShift);
+    *node = where.node;
   return 0;
 }
 

@@ -14,6 +14,7 @@
 #include "console/serial.h"
 #include "console/user_console.h"
 #include "fs/initramfs.h"
+#include "fs/tree.h"
 #include "lib/panic.h"
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
@@ -62,7 +63,10 @@ proc::ProgramArguments init_arguments(const BootOptions& options) {
   constexpr int kMaxWords = 64;
   static char words[sizeof(options.init_arguments)];
   static const char* argv[kMaxWords + 1];
-  static const char* const envp[] = {"HOME=/", "TERM=linux", "PATH=/"};
+  // PATH: a userland's directories first, then the root, where the test
+  // programs and vdso-kernel-run's PROGRAM live.
+  static const char* const envp[] = {"HOME=/", "TERM=linux",
+                                     "PATH=/sbin:/usr/sbin:/bin:/usr/bin:/"};
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9')
       return c - '0';
@@ -115,6 +119,7 @@ void init_user_space(const multiboot::BootInfo& boot_info) {
     initramfs::init(layout::phys_to_virt<uint8_t>(module.start_phys),
                     module.end_phys - module.start_phys);
   }
+  fs::build();
 }
 
 // Runs init until it exits (proc::exit_current stops the machine then).
@@ -165,7 +170,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   // HPET driver yet); user space gets it only where it is trusted.
   const clocksource::UserAccess fine_access = clocksource::user_access(boot_options().fine_clocks);
   kprint("clock: user-space fine clocks: %s (%s)\n",
-         fine_access.mode == vdso::abi::ClockMode::kTsc ? "TSC" : "off, system call",
+         fine_access.mode == vdso::abi::ClockMode::kUserCounter ? "TSC" : "off, system call",
          fine_access.reason);
   // The boot stages are timed from the kernel's entry: the TSC's origin is
   // the machine's reset only under TCG, and a hypervisor may start it

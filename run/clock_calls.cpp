@@ -3,7 +3,6 @@
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
-#include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
 
@@ -37,7 +36,7 @@ void set_bytes(ClockReply* reply, uint64_t address, const T& value) {
 // family too: the tree may set its clock later, and the filter cannot
 // change then.
 bool answers_clock_id(uint64_t nr, int clock_id, bool virtual_time) {
-  if (abi::page_serves(clock_id))
+  if (abi::page_serves_coarse(clock_id))
     return true;
   return nr == static_cast<uint64_t>(abi::kSysClockGettime) &&
          (virtual_time ? abi::virtual_time_moves(clock_id) : abi::realtime_family(clock_id));
@@ -57,7 +56,7 @@ int host_clock_gettime(int clock_id, abi::Timespec* ts, uint64_t cookie) {
 // the page (virtual already), the others the host's reading, transformed.
 int virtual_clock_gettime(const Timekeeper& timekeeper, int clock_id, abi::Timespec* ts,
                           uint64_t cookie) {
-  if (abi::page_serves(clock_id))
+  if (abi::page_serves_coarse(clock_id))
     return timekeeper.clock_gettime(clock_id, ts);
   const int rc = host_clock_gettime(clock_id, ts, cookie);
   if (rc == 0 && abi::virtual_time_on(timekeeper.page()))
@@ -79,14 +78,10 @@ ClockReply reply_to_gettimeofday(const Timekeeper& timekeeper, const uint64_t ar
   if (args[1] != 0) {
     // The page's, as the image gives it (the tree's own after settimeofday).
     const abi::DataPage& page = timekeeper.page();
-    abi::Timezone ours{};
-    for (;;) {
-      const uint32_t seq = abi::read_begin(page);
-      ours = {abi::load_relaxed(page.timezone.minuteswest),
-              abi::load_relaxed(page.timezone.dsttime)};
-      if (!abi::read_retry(page, seq))
-        break;
-    }
+    const abi::Timezone ours = abi::read_consistent(page, [&] {
+      return abi::Timezone{abi::load_relaxed(page.timezone.minuteswest),
+                           abi::load_relaxed(page.timezone.dsttime)};
+    });
     static_assert(sizeof(ours) <= sizeof(reply.second_bytes));
     reply.second_address = args[1];
     reply.second_size = sizeof(ours);
@@ -144,7 +139,7 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
     return reply;
   }
   // clock_gettime: a null tp is written like any other, and faults.
-  if (abi::page_serves(clock_id)) {
+  if (abi::page_serves_coarse(clock_id)) {
     timekeeper.clock_gettime(clock_id, &ts);
   } else {
     reply.error = -virtual_clock_gettime(timekeeper, clock_id, &ts, cookie);
@@ -153,28 +148,6 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
   }
   set_bytes(&reply, args[1], ts);
   return reply;
-}
-
-int write_to_process(pid_t tid, uint64_t address, const void* bytes, size_t size) {
-  iovec local{const_cast<void*>(bytes), size};
-  iovec remote{reinterpret_cast<void*>(address), size};
-  const ssize_t written = process_vm_writev(tid, &local, 1, &remote, 1, 0);
-  if (written == static_cast<ssize_t>(size))
-    return 0;
-  // A short write crossed into a page that cannot be written: the kernel's
-  // copy_to_user fails the same way, having written the first part.
-  if (written >= 0)
-    return -EFAULT;
-  return -errno;
-}
-
-int read_from_process(pid_t tid, uint64_t address, void* bytes, size_t size) {
-  iovec local{bytes, size};
-  iovec remote{reinterpret_cast<void*>(address), size};
-  const ssize_t read = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-  if (read == static_cast<ssize_t>(size))
-    return 0;
-  return read >= 0 ? -EFAULT : -errno;
 }
 
 bool restart_interrupted_clock_call(pid_t tid, bool virtual_time) {

@@ -22,6 +22,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "remote_memory.h"  // the listener writes a ClockReply with write_to_process
 #include "timekeeper.h"
 #include "vdso/abi/linux.h"
 
@@ -75,16 +76,6 @@ struct ClockReply {
 // `cookie`: what the supervisor's own host reads pass (see above).
 ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t args[6],
                     uint64_t cookie);
-
-// Writes into the memory of thread `tid` as the kernel's copy_to_user
-// would: a read-only or unmapped destination fails with EFAULT (which is
-// why this is process_vm_writev, not /proc/PID/mem, which writes through
-// read-only mappings). 0, or -errno: -EFAULT, or -ESRCH / -EPERM when the
-// process is gone or cannot be written by us.
-int write_to_process(pid_t tid, uint64_t address, const void* bytes, size_t size);
-// Reads from it as copy_from_user would: 0, or -errno (-EFAULT for an
-// unreadable source).
-int read_from_process(pid_t tid, uint64_t address, void* bytes, size_t size);
 
 // At a signal-delivery-stop of `tid`: if the signal interrupted an answered
 // call while it waited for the listener (the seccomp wait returns

@@ -1,29 +1,21 @@
 #include "deadlines.h"
 
 #include <sys/ptrace.h>
-#include <sys/uio.h>
 #include <sys/user.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 
-#include "clock_calls.h"
+#include "remote_memory.h"
 #include "timekeeper.h"
 
 namespace vdso::run {
 namespace {
 
-constexpr uint64_t kAbstime = 1;  // TIMER_ABSTIME, TFD_TIMER_ABSTIME
 // Below the 128-byte red zone, 16-byte aligned: room for an itimerspec.
 constexpr uint64_t kScratchBelowSp = 512;
 constexpr int64_t kNever = 0x7fff'ffff'ffff'ffff;
-
-bool read_from(pid_t tid, uint64_t address, void* to, size_t size) {
-  iovec local{to, size};
-  iovec remote{reinterpret_cast<void*>(address), size};
-  return process_vm_readv(tid, &local, 1, &remote, 1, 0) == static_cast<ssize_t>(size);
-}
 
 unsigned long long& arg(user_regs_struct& regs, int index) {
   switch (index) {
@@ -34,9 +26,7 @@ unsigned long long& arg(user_regs_struct& regs, int index) {
   }
 }
 
-bool valid(const abi::Timespec& ts) {
-  return ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < abi::kNanosecondsPerSecond;
-}
+using abi::timespec_valid;
 
 bool is_rate(const abi::VirtualTime& vt) {
   const uint64_t mult = vt.rate_mult;
@@ -119,13 +109,14 @@ bool translate_deadline(pid_t tid, const abi::VirtualTime& vt, DeadlineFixup* fi
     const bool clocked = nr == kSysClockNanosleep;
     const int clock =
         clocked ? static_cast<int>(static_cast<uint32_t>(regs.rdi)) : abi::kClockMonotonic;
-    const bool absolute = clocked && (regs.rsi & kAbstime) != 0;
+    const bool absolute = clocked && (regs.rsi & abi::kTimerAbstime) != 0;
     index = clocked ? 2 : 0;
     if (arg(regs, index) == scratch || !abi::virtual_time_moves(clock) ||
         (!absolute && !is_rate(vt)))
       return false;
     abi::Timespec request;
-    if (!read_from(tid, arg(regs, index), &request, sizeof(request)) || !valid(request))
+    if (!read_from_process(tid, arg(regs, index), &request, sizeof(request)) ||
+        !timespec_valid(request))
       return false;  // the kernel's own EFAULT or EINVAL
     const abi::Timespec host =
         absolute ? host_deadline(vt, clock, request) : host_duration(vt, request);
@@ -133,19 +124,19 @@ bool translate_deadline(pid_t tid, const abi::VirtualTime& vt, DeadlineFixup* fi
     size = sizeof(host);
     remaining = absolute ? 0 : arg(regs, clocked ? 3 : 1);
   } else if (nr == kSysTimerfdSettime || nr == kSysTimerSettime) {
-    if ((regs.rsi & kAbstime) == 0 || regs.rdx == scratch || regs.rdx == 0)
+    if ((regs.rsi & abi::kTimerAbstime) == 0 || regs.rdx == scratch || regs.rdx == 0)
       return false;
     const int clock =
         nr == kSysTimerfdSettime ? timerfd_clock(tid, regs.rdi) : posix_timer_clock(tid, regs.rdi);
     if (!abi::virtual_time_moves(clock))
       return false;
     abi::Timespec spec[2];  // it_interval, it_value
-    if (!read_from(tid, regs.rdx, spec, sizeof(spec)) || !valid(spec[1]))
+    if (!read_from_process(tid, regs.rdx, spec, sizeof(spec)) || !timespec_valid(spec[1]))
       return false;
     if (spec[1].sec == 0 && spec[1].nsec == 0)
       return false;  // disarms: nothing to translate
     spec[1] = host_deadline(vt, clock, spec[1]);
-    if (is_rate(vt) && valid(spec[0]) && (spec[0].sec != 0 || spec[0].nsec != 0))
+    if (is_rate(vt) && timespec_valid(spec[0]) && (spec[0].sec != 0 || spec[0].nsec != 0))
       spec[0] = host_duration(vt, spec[0]);
     std::memcpy(value, spec, sizeof(spec));
     size = sizeof(spec);
@@ -179,7 +170,7 @@ void finish_deadline(pid_t tid, const abi::VirtualTime& vt, DeadlineFixup* fixup
     return;
   // The kernel wrote the remaining host time: the program reads virtual.
   abi::Timespec left;
-  if (!read_from(tid, fixup->remaining, &left, sizeof(left)) || !valid(left))
+  if (!read_from_process(tid, fixup->remaining, &left, sizeof(left)) || !timespec_valid(left))
     return;
   const __int128 ns = static_cast<__int128>(left.sec) * abi::kNanosecondsPerSecond + left.nsec;
   const __int128 scaled = (ns * vt.rate_mult) >> abi::kVirtualRateShift;

@@ -23,6 +23,7 @@
 #include <sys/types.h>
 
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/virtual_time.h"
 
 namespace vdso::run {
 
@@ -30,6 +31,12 @@ using abi::kSysClockNanosleep;
 using abi::kSysNanosleep;
 using abi::kSysTimerfdSettime;
 using abi::kSysTimerSettime;
+
+// The calls the filter traces for translation. A SECCOMP_RET_TRACE stop of
+// any other call, or with SECCOMP_RET_DATA set (ours is 0), comes from a
+// filter of the program's own.
+inline constexpr long kTranslatedCalls[] = {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime,
+                                            kSysTimerfdSettime};
 
 // What the syscall-exit-stop must undo or finish.
 struct DeadlineFixup {

@@ -6,32 +6,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <cstring>
+#include "vdso/arch/x86_64/cpu_features.h"
 
 namespace vdso::run {
 namespace {
 
-void copy_field(char (&to)[abi::kUtsnameFieldSize], const char* from) {
-  // Both are utsname fields of the same size: the terminator fits.
-  std::memcpy(to, from, std::min(std::strlen(from) + 1, sizeof(to)));
-  to[sizeof(to) - 1] = '\0';
-}
-
 uint32_t sysconf_count(int name) {
   const long value = sysconf(name);
   return value > 0 ? static_cast<uint32_t>(value) : 0;
-}
-
-uint64_t tsc_aux_by(abi::GetcpuMode mode) {
-  if (mode == abi::GetcpuMode::kRdpid) {
-    uint64_t aux;
-    asm volatile("rdpid %0" : "=r"(aux));
-    return aux;
-  }
-  uint32_t low, high, aux;
-  asm volatile("rdtscp" : "=a"(low), "=d"(high), "=c"(aux));
-  return aux;
 }
 
 // TSC_AUX read by `mode` is the CPU getcpu(2) reports on both sides of it.
@@ -39,12 +21,12 @@ bool tsc_aux_holds_the_cpu(abi::GetcpuMode mode) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     unsigned before = 0, after = 0, node = 0;
     syscall(SYS_getcpu, &before, &node, nullptr);
-    const uint64_t aux = tsc_aux_by(mode);
+    arch::CpuAndNode read{};
+    arch::read_cpu_and_node(static_cast<uint32_t>(mode), &read);
     syscall(SYS_getcpu, &after, nullptr, nullptr);
     if (before != after)
       continue;  // migrated in between: try again
-    return (aux & abi::kTscAuxCpuMask) == before &&
-           ((aux & 0xffffffff) >> abi::kTscAuxNodeShift) == node;
+    return read.cpu == before && read.node == node;
   }
   return false;
 }
@@ -52,7 +34,7 @@ bool tsc_aux_holds_the_cpu(abi::GetcpuMode mode) {
 }  // namespace
 
 abi::GetcpuMode detect_getcpu_mode() {
-  const abi::TscAuxReaders readers = abi::tsc_aux_readers();
+  const arch::TscAuxReaders readers = arch::tsc_aux_readers();
   if (readers.rdpid && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdpid))
     return abi::GetcpuMode::kRdpid;
   if (readers.rdtscp && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdtscp))
@@ -61,12 +43,8 @@ abi::GetcpuMode detect_getcpu_mode() {
 }
 
 const char* getcpu_mode_name(abi::GetcpuMode mode) {
-  switch (mode) {
-    case abi::GetcpuMode::kRdpid: return "RDPID";
-    case abi::GetcpuMode::kRdtscp: return "RDTSCP";
-    case abi::GetcpuMode::kNone: return "none (chained to the host vDSO)";
-  }
-  return "unknown";
+  const char* instruction = arch::getcpu_instruction_name(mode);
+  return instruction != nullptr ? instruction : "none (chained to the host vDSO)";
 }
 
 HostConfiguration read_host_configuration() {
@@ -88,10 +66,10 @@ HostConfiguration read_host_configuration() {
   info.boot_time = {boot_ns / abi::kNanosecondsPerSecond, boot_ns % abi::kNanosecondsPerSecond};
   utsname uts{};
   if (uname(&uts) == 0) {
-    copy_field(info.uts.sysname, uts.sysname);
-    copy_field(info.uts.release, uts.release);
-    copy_field(info.uts.version, uts.version);
-    copy_field(info.uts.machine, uts.machine);
+    abi::set_utsname_field(info.uts.sysname, uts.sysname);
+    abi::set_utsname_field(info.uts.release, uts.release);
+    abi::set_utsname_field(info.uts.version, uts.version);
+    abi::set_utsname_field(info.uts.machine, uts.machine);
   }
   config.getcpu = detect_getcpu_mode();
   return config;

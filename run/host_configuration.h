@@ -4,6 +4,7 @@
 #pragma once
 
 #include "vdso/abi/data_page.h"
+#include "vdso/arch/getcpu.h"
 
 namespace vdso::run {
 

@@ -1,17 +1,15 @@
 #include "injector.h"
 
 #include <elf.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "auxv.h"
+#include "executable.h"
 #include "stub_abi.h"
 
 extern "C" {
@@ -29,68 +27,6 @@ constexpr uint64_t kStubAlign = 16;
 uint64_t stub_size() {
   return static_cast<uint64_t>(vdso_run_stub_end - vdso_run_stub_start);
 }
-uint64_t page_end(uint64_t address) {
-  return (address + kPage - 1) & ~(kPage - 1);
-}
-
-bool read_memory(pid_t pid, uint64_t address, void* buffer, size_t size, size_t* got) {
-  iovec local{buffer, size};
-  iovec remote{reinterpret_cast<void*>(address), size};
-  const ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-  if (n < 0)
-    return false;
-  *got = static_cast<size_t>(n);
-  return true;
-}
-
-bool read_exactly(pid_t pid, uint64_t address, void* buffer, size_t size) {
-  size_t got = 0;
-  return read_memory(pid, address, buffer, size, &got) && got == size;
-}
-
-// What the new program's auxiliary vector says, and where its
-// AT_SYSINFO_EHDR value lives on the stack. At the exec stop rsp points at
-// argc, then argv[], NULL, envp[], NULL, auxv pairs up to AT_NULL.
-struct Auxv {
-  uint64_t start = 0, size = 0;  // the vector, AT_NULL included
-  uint64_t sysinfo_slot = 0;     // 0: no AT_SYSINFO_EHDR
-  uint64_t sysinfo_ehdr = 0;     // the host vDSO
-  uint64_t base = 0;             // the interpreter, 0 for a static program
-  uint64_t phdr = 0, phnum = 0, entry = 0;
-};
-
-bool read_auxv(pid_t pid, uint64_t rsp, Auxv* auxv) {
-  std::vector<uint64_t> words;
-  // A page holds the vectors of most programs; a big environment needs more.
-  for (size_t bytes = 4096; bytes <= 64 * 1024 * 1024; bytes *= 8) {
-    words.assign(bytes / 8, 0);
-    size_t got = 0;
-    if (!read_memory(pid, rsp, words.data(), bytes, &got))
-      return false;
-    const size_t count = got / 8;
-    size_t i = 1 + words[0] + 1;  // past argc, argv[] and its NULL
-    while (i < count && words[i] != 0)
-      ++i;
-    ++i;  // past envp's NULL
-    for (; i + 1 < count; i += 2) {
-      const uint64_t value = words[i + 1];
-      switch (words[i]) {
-        case AT_NULL: return true;
-        case AT_SYSINFO_EHDR:
-          auxv->sysinfo_slot = rsp + (i + 1) * 8;
-          auxv->sysinfo_ehdr = value;
-          break;
-        case AT_BASE: auxv->base = value; break;
-        case AT_PHDR: auxv->phdr = value; break;
-        case AT_PHNUM: auxv->phnum = value; break;
-        case AT_ENTRY: auxv->entry = value; break;
-      }
-    }
-    if (got < bytes)
-      return false;  // the stack ended before AT_NULL
-  }
-  return false;
-}
 
 bool get_regs(pid_t pid, user_regs_struct* regs, size_t* size) {
   iovec iov{regs, sizeof(*regs)};
@@ -105,87 +41,6 @@ bool set_regs(pid_t pid, const user_regs_struct& regs) {
   return ptrace(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov) == 0;
 }
 
-// The exec'd file: set-id bits, ELF class and entry point (from the file,
-// since the program's own headers are found through it).
-struct Executable {
-  bool readable = false;
-  bool setid = false;
-  bool x32 = false;
-  uint64_t entry = 0;  // e_entry, before relocation
-};
-
-Executable read_executable(pid_t pid) {
-  Executable exe;
-  const std::string path = "/proc/" + std::to_string(pid) + "/exe";
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return exe;
-  struct stat st;
-  if (fstat(fd, &st) == 0)
-    exe.setid = (st.st_mode & (S_ISUID | S_ISGID)) != 0;
-  Elf64_Ehdr header;
-  if (pread(fd, &header, sizeof(header), 0) == static_cast<ssize_t>(sizeof(header)) &&
-      std::memcmp(header.e_ident, ELFMAG, SELFMAG) == 0) {
-    exe.readable = true;
-    // A 64-bit register set with a 32-bit ELF: the x32 ABI.
-    exe.x32 = header.e_ident[EI_CLASS] == ELFCLASS32;
-    if (!exe.x32)
-      exe.entry = header.e_entry;
-  }
-  close(fd);
-  return exe;
-}
-
-// The unused tail of the last page of the executable segment that holds
-// `rip`: bytes of the file past the segment (or zero fill), mapped with it
-// but never executed. 0 if there is none big enough for the stub.
-uint64_t find_text_tail(pid_t pid, const Auxv& auxv, const Executable& exe, uint64_t rip) {
-  uint64_t phdr_address = 0, phnum = 0, bias = 0;
-  Elf64_Phdr phdrs[64];
-  if (auxv.base != 0) {
-    // Dynamic: rip is the interpreter's entry; its headers are mapped, the
-    // program headers (nearly always) right after the ELF header: one read.
-    struct {
-      Elf64_Ehdr header;
-      Elf64_Phdr phdrs[16];
-    } head;
-    if (!read_exactly(pid, auxv.base, &head, sizeof(head)))
-      return 0;
-    if (std::memcmp(head.header.e_ident, ELFMAG, SELFMAG) != 0)
-      return 0;
-    phnum = head.header.e_phnum;
-    bias = auxv.base;  // an ET_DYN interpreter is linked at 0
-    if (head.header.e_phoff == sizeof(Elf64_Ehdr) && phnum <= 16) {
-      std::memcpy(phdrs, head.phdrs, phnum * sizeof(Elf64_Phdr));
-    } else {
-      phdr_address = auxv.base + head.header.e_phoff;
-    }
-  } else {
-    if (!exe.readable || auxv.entry < exe.entry)
-      return 0;
-    phdr_address = auxv.phdr;
-    phnum = auxv.phnum;
-    bias = auxv.entry - exe.entry;
-  }
-  if (phnum == 0 || phnum > 64)
-    return 0;
-  if (phdr_address != 0 && !read_exactly(pid, phdr_address, phdrs, phnum * sizeof(Elf64_Phdr))) {
-    return 0;
-  }
-  for (uint64_t i = 0; i < phnum; ++i) {
-    const Elf64_Phdr& ph = phdrs[i];
-    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_X) == 0)
-      continue;
-    const uint64_t start = bias + ph.p_vaddr;
-    const uint64_t end = start + std::max(ph.p_filesz, ph.p_memsz);
-    if (rip < start || rip >= end)
-      continue;
-    const uint64_t tail = (end + kStubAlign - 1) & ~(kStubAlign - 1);
-    return tail + stub_size() <= page_end(end) ? tail : 0;
-  }
-  return 0;
-}
-
 const char* step_name(uint64_t step) {
   switch (step) {
     case VDSO_RUN_STEP_FD: return "receiving the data page's fd";
@@ -198,36 +53,6 @@ const char* step_name(uint64_t step) {
 }
 
 }  // namespace
-
-bool Injector::write_memory(pid_t pid, uint64_t address, const void* bytes, size_t size) {
-  if (proc_mem_writes_) {
-    // One write instead of a system call per word; the kernel lets a
-    // tracer write read-only text through it (FOLL_FORCE), as with POKETEXT.
-    const std::string path = "/proc/" + std::to_string(pid) + "/mem";
-    const int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      const ssize_t n = pwrite(fd, bytes, size, static_cast<off_t>(address));
-      close(fd);
-      if (n == static_cast<ssize_t>(size))
-        return true;
-    }
-    proc_mem_writes_ = false;  // disabled on this kernel: poke from now on
-  }
-  const auto* source = static_cast<const uint8_t*>(bytes);
-  for (size_t offset = 0; offset < size; offset += 8) {
-    uint64_t word = 0;
-    if (size - offset < 8) {  // keep the bytes past the end
-      errno = 0;
-      word = static_cast<uint64_t>(ptrace(PTRACE_PEEKTEXT, pid, address + offset, nullptr));
-      if (errno != 0)
-        return false;
-    }
-    std::memcpy(&word, source + offset, std::min<size_t>(8, size - offset));
-    if (ptrace(PTRACE_POKETEXT, pid, address + offset, word) != 0)
-      return false;
-  }
-  return true;
-}
 
 bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* kind,
                      std::string* error) {
@@ -244,7 +69,7 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
     return false;
   }
   const Executable exe = read_executable(pid);
-  kind->setuid = exe.setid;
+  kind->setid_privilege_withheld = setid_privilege_withheld(pid, exe);
   if (exe.x32) {
     kind->served = false;
     kind->why_not = "x32 program (32-bit pointers): our VDSO is x86_64 only";
@@ -257,7 +82,7 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
     return false;
   }
 
-  uint64_t address = trap ? 0 : find_text_tail(pid, auxv, exe, regs.rip);
+  uint64_t address = trap ? 0 : find_free_tail(pid, auxv, exe, regs.rip, stub_size(), kStubAlign);
   injection->traps = address == 0;
   if (injection->traps) {
     // Over live code: the start of the entry page (mapped and executable
@@ -265,7 +90,7 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
     static_assert(kPage >= 1024);
     address = regs.rip & ~(kPage - 1);
     injection->original_bytes.resize(stub_size());
-    if (!read_exactly(pid, address, injection->original_bytes.data(), stub_size())) {
+    if (!read_from_process(pid, address, injection->original_bytes.data(), stub_size())) {
       *error = std::string("cannot read the entry page: ") + strerror(errno);
       return false;
     }
@@ -298,10 +123,10 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
   put(VDSO_RUN_PARAM_AUXV, auxv.start);
   put(VDSO_RUN_PARAM_AUXV_SIZE, auxv.size);
 
-  if (!write_memory(pid, address, stub.data(), stub.size())) {
+  if (!text_.write(pid, address, stub.data(), stub.size())) {
     *error = std::string("cannot write the stub: ") + strerror(errno);
     if (injection->traps) {
-      write_memory(pid, address, injection->original_bytes.data(), stub_size());
+      text_.write(pid, address, injection->original_bytes.data(), stub_size());
     }
     return false;
   }
@@ -318,7 +143,7 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
   if (!set_regs(pid, stub_regs)) {
     *error = std::string("PTRACE_SETREGSET: ") + strerror(errno);
     if (injection->traps) {
-      write_memory(pid, address, injection->original_bytes.data(), stub_size());
+      text_.write(pid, address, injection->original_bytes.data(), stub_size());
     }
     ptrace(PTRACE_SETSIGMASK, pid, sizeof(uint64_t), &injection->saved_sigmask);
     return false;
@@ -365,8 +190,8 @@ InjectionResult Injector::finish(pid_t pid, Injection* injection) {
     }
   }
   if (injection->traps) {
-    write_memory(pid, injection->stub_address, injection->original_bytes.data(),
-                 injection->original_bytes.size());
+    text_.write(pid, injection->stub_address, injection->original_bytes.data(),
+                injection->original_bytes.size());
   }
   user_regs_struct program = injection->saved_regs;
   program.rax = 0;                               // what execve returned

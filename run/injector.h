@@ -15,13 +15,14 @@
 //
 // Where the stub goes decides how it ends. Usually the last page of the
 // entry segment has an unused tail (file bytes past the segment, mapped but
-// never executed): the stub goes there and, once done, restores the signal
-// mask, clears the registers and jumps to the entry point itself. One
-// ptrace stop per exec: the exec event. Otherwise (or with --verbose, to
-// learn the address) the stub goes over the start of the entry page and
-// traps; finish() puts back the page's bytes, the registers and the mask.
-// Two stops. A stub that fails traps in either case, and finish() restores
-// the program, which then runs with the host's vDSO.
+// never executed, in a page no other PT_LOAD maps): the stub goes there
+// and, once done, restores the signal mask, clears the registers and jumps
+// to the entry point itself. One ptrace stop per exec: the exec event.
+// Otherwise (or with --verbose, to learn the address) the stub goes over
+// the start of the entry page and traps; finish() puts back the page's
+// bytes, the registers and the mask. Two stops. A stub that fails traps in
+// either case, and finish() restores the program, which then runs with the
+// host's vDSO.
 #pragma once
 
 #include <stdint.h>
@@ -32,6 +33,7 @@
 #include <vector>
 
 #include "host_vdso.h"
+#include "remote_memory.h"
 #include "vdso_memory.h"
 
 namespace vdso::run {
@@ -55,8 +57,10 @@ struct InjectionResult {
 
 // What the exec'd program is, as far as serving it is concerned.
 struct ProgramKind {
-  bool served = true;   // 64-bit x86_64 with an AT_SYSINFO_EHDR to replace
-  bool setuid = false;  // setuid or setgid file: runs without that privilege
+  bool served = true;  // 64-bit x86_64 with an AT_SYSINFO_EHDR to replace
+  // A set-user-ID or set-group-ID file that exec did not give its
+  // privilege (withheld from a program traced without privilege).
+  bool setid_privilege_withheld = false;
   std::string why_not;  // !served: a short reason ("32-bit program")
 };
 
@@ -90,11 +94,7 @@ class Injector {
   const HostVdso& host_;
   const uint64_t cookie_;
   bool drop_fine_clock_chain_ = false;
-  // Writes `size` bytes into the process, read-only text included.
-  bool write_memory(pid_t pid, uint64_t address, const void* bytes, size_t size);
-
-  // Whether /proc/PID/mem accepts our writes (else PTRACE_POKETEXT).
-  bool proc_mem_writes_ = true;
+  TextWriter text_;  // the stub goes into read-only text
 };
 
 }  // namespace vdso::run

@@ -16,8 +16,6 @@ inline constexpr uint32_t kMaxHz = 10000;
 // The latest start --at accepts, in seconds since the epoch: a 64-bit
 // time_t, less room for the clock to run on (2^40 s, some 34 800 years).
 inline constexpr int64_t kLatestStartSec = 0x7fff'ffff'ffff'ffff - (int64_t{1} << 40);
-// --rate's bounds: above 0 (a rate of 0 is --freeze), at most this.
-inline constexpr double kMaxRate = 1000.0;
 
 struct VirtualTimeOptions {
   bool at_given = false;
@@ -45,15 +43,5 @@ struct Options {
 bool parse_options(int argc, char** argv, Options* options, std::string* error);
 
 const char* usage_text();
-
-// The option parsers, for tests: false on anything but a valid value.
-// TIME: ISO 8601 (2038-01-19T03:14:07Z, 2038-01-19T03:14:07.5+01:00,
-// 2038-01-19 03:14:07, 2038-01-19; no zone is UTC) or @SECONDS[.FRACTION].
-bool parse_time(const char* text, int64_t* sec, int64_t* nsec);
-// DURATION: [+|-] then one or more NUMBER UNIT, UNIT one of d h m s ms us ns
-// (+3d, -1h30m, +90s, 1.5s).
-bool parse_duration(const char* text, int64_t* ns);
-// R: a decimal number, 0 < R <= kMaxRate; *mult = R << kVirtualRateShift.
-bool parse_rate(const char* text, uint64_t* mult);
 
 }  // namespace vdso::run

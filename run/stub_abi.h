@@ -1,5 +1,5 @@
 /* The contract between the injection stub (inject_stub.S) and the
- * supervisor (inject.cpp): the system call that asks for the data fd, the
+ * supervisor (injector.cpp): the system call that asks for the data fd, the
  * layout of the stub's parameter block and the stub's failure steps.
  * Plain macros, because the assembler includes this file too. */
 #pragma once

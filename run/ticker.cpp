@@ -25,12 +25,12 @@ constexpr int kFallbackNice = -10;
 int64_t now_ns(clockid_t clock) {
   timespec ts;
   clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * abi::kNanosecondsPerSecond + ts.tv_nsec;
+  return abi::ns_from_timespec({ts.tv_sec, ts.tv_nsec});
 }
 
 timespec timespec_of(int64_t ns) {
-  return {static_cast<time_t>(ns / abi::kNanosecondsPerSecond),
-          static_cast<long>(ns % abi::kNanosecondsPerSecond)};
+  const abi::Timespec ts = abi::timespec_from_ns(ns);
+  return {static_cast<time_t>(ts.sec), static_cast<long>(ts.nsec)};
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "remote_memory.h"
+
 namespace vdso::run {
 namespace {
 
@@ -48,9 +50,10 @@ bool after_boot(const abi::DataPage& page, const abi::Timespec& realtime) {
   return ns_from_timespec(realtime) >= ns_from_timespec(monotonic);
 }
 
+// As copy_from_user: 0, or -EFAULT.
 template <typename T>
 int read_struct(pid_t tid, uint64_t address, T* value) {
-  return read_from_process(tid, address, value, sizeof(*value));
+  return read_from_process(tid, address, value, sizeof(*value)) ? 0 : -EFAULT;
 }
 
 }  // namespace

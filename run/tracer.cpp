@@ -2,9 +2,12 @@
 
 #include <signal.h>
 #include <sys/ptrace.h>
+#include <sys/time.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -26,6 +29,18 @@ volatile sig_atomic_t g_pending_signals = 0;  // bit n: signal n
 // vdso-run with its job, 0 after a SIGCONT.
 volatile sig_atomic_t g_job_stop_signal = 0;
 volatile sig_atomic_t g_report_requested = 0;
+// The last terminating signal forwarded (SIGINT, SIGTERM, SIGHUP), 0 if
+// none: once the first program has ended, the rest of the tree gets it.
+volatile sig_atomic_t g_terminating_signal = 0;
+volatile sig_atomic_t g_grace_over = 0;
+
+// How long the rest of the tree has, once it was sent the terminating
+// signal, before vdso-run exits and PTRACE_O_EXITKILL ends what is left.
+constexpr long kTerminationGraceSec = 2;
+
+void note_grace_over(int) {
+  g_grace_over = 1;
+}
 
 std::string executable_of(pid_t pid) {
   char path[64];
@@ -35,6 +50,21 @@ std::string executable_of(pid_t pid) {
   if (n <= 0)
     return "(unknown program)";
   return std::string(target, static_cast<size_t>(n));
+}
+
+// Our own tracer's pid (TracerPid in /proc/self/status), 0 if none.
+pid_t own_tracer() {
+  FILE* status = std::fopen("/proc/self/status", "re");
+  if (status == nullptr)
+    return 0;
+  char line[256];
+  int tracer = 0;
+  while (std::fgets(line, sizeof(line), status) != nullptr) {
+    if (std::sscanf(line, "TracerPid: %d", &tracer) == 1)
+      break;
+  }
+  std::fclose(status);
+  return tracer;
 }
 
 void resume(pid_t pid, int signal) {
@@ -48,6 +78,7 @@ bool is_group_stop_signal(int signal) {
 }  // namespace
 
 void forward_signal_to_tree(int signal) {
+  g_terminating_signal = signal;
   const pid_t first = g_first_pid;
   if (first > 0) {
     kill(first, signal);
@@ -70,7 +101,16 @@ bool Tracer::seize(pid_t pid, std::string* error) {
   // its clock).
   const long options = kTraceOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD;
   if (ptrace(PTRACE_SEIZE, pid, nullptr, options) != 0) {
-    *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(errno);
+    const int seize_errno = errno;
+    *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(seize_errno);
+    const pid_t tracer = own_tracer();
+    if (seize_errno == EPERM && tracer > 0) {
+      // strace -f, gdb with follow-fork: the child is already theirs.
+      *error += ": vdso-run is itself traced (by pid " + std::to_string(tracer) + ", " +
+                executable_of(tracer) +
+                ") and its tracer follows its children; a process has only one tracer, so "
+                "trace vdso-run without following its children (strace without -f)";
+    }
     return false;
   }
   first_ = pid;
@@ -89,6 +129,8 @@ void Tracer::handle_interruption() {
   if (pending == 0)
     return;
   g_pending_signals = 0;
+  if (!ending_tree_)
+    return;  // the first signal since the first program ended: end_tree_after_termination
   for (int signal = 1; signal < 32; ++signal) {
     if ((pending & (1 << signal)) == 0)
       continue;
@@ -97,13 +139,58 @@ void Tracer::handle_interruption() {
   }
 }
 
+// A terminating signal was forwarded and the first program has ended: what
+// `timeout` or a service manager expects is the end of the whole tree,
+// not vdso-run waiting on for an orphan (on the host, an orphan in another
+// session would live on; here it cannot outlive its kernel). Every process
+// left gets the signal, and a grace to act on it; after that vdso-run
+// kills what remains (the first program keeps as long as it likes: it
+// got the signal itself and decides).
+void Tracer::end_tree_after_termination() {
+  const int signal = g_terminating_signal;
+  if (signal == 0 || g_first_pid != 0 || ending_tree_)
+    return;
+  ending_tree_ = true;
+  if (tracees_.empty())
+    return;
+  for (const auto& [pid, tracee] : tracees_)
+    kill(pid, signal);
+  struct sigaction action {};
+  action.sa_handler = note_grace_over;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGALRM, &action, nullptr);  // no SA_RESTART: waitpid returns
+  // Repeating after the grace, so an expiry that lands between the check
+  // and waitpid() cannot leave the loop waiting forever.
+  itimerval timer{};
+  timer.it_value.tv_sec = kTerminationGraceSec;
+  timer.it_interval.tv_usec = 200'000;
+  setitimer(ITIMER_REAL, &timer, nullptr);
+}
+
+void Tracer::kill_tree_after_grace() {
+  if (g_grace_over == 0)
+    return;
+  g_grace_over = 0;
+  if (!tracees_.empty() && !killed_tree_) {
+    std::fprintf(stderr,
+                 "vdso-run: %zu task(s) of the tree still ran %ld s after signal %d: killed\n",
+                 tracees_.size(), kTerminationGraceSec, static_cast<int>(g_terminating_signal));
+  }
+  killed_tree_ = true;
+  for (const auto& [pid, tracee] : tracees_)
+    kill(pid, SIGKILL);
+}
+
 int Tracer::run() {
   for (;;) {
+    end_tree_after_termination();
+    kill_tree_after_grace();
     int status = 0;
     const pid_t pid = waitpid(-1, &status, __WALL);
     if (pid < 0) {
       if (errno == EINTR) {
         handle_interruption();
+        kill_tree_after_grace();
         continue;
       }
       break;  // ECHILD: the tree is gone
@@ -188,10 +275,10 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
   std::string error;
   // --verbose asks for a trapping stub: the only way to learn the address.
   const bool started = injector_.begin(pid, verbose_, &tracee.injection, &kind, &error);
-  if (kind.setuid) {
+  if (kind.setid_privilege_withheld) {
     std::fprintf(stderr,
-                 "vdso-run: warning: %s is set-user-ID or set-group-ID; under ptrace it runs "
-                 "without that privilege\n",
+                 "vdso-run: warning: %s is set-user-ID or set-group-ID; under an unprivileged "
+                 "vdso-run (ptrace, no_new_privs) it runs without that privilege\n",
                  executable_of(pid).c_str());
   }
   if (!started) {
@@ -204,7 +291,35 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
   resume(pid, 0);
 }
 
+namespace {
+
+// A SECCOMP_RET_TRACE of the program's own filter: without a tracer (as
+// on the host) the kernel fails the call with ENOSYS; so do we, rather
+// than run it.
+bool refuse_untraced_call(pid_t pid) {
+  unsigned long data = 0;
+  user_regs_struct regs;
+  if (ptrace(PTRACE_GETEVENTMSG, pid, nullptr, &data) != 0 ||
+      ptrace(PTRACE_GETREGS, pid, nullptr, &regs) != 0) {
+    return false;
+  }
+  const auto nr = static_cast<long>(regs.orig_rax);
+  if (data == 0 && std::find(std::begin(kTranslatedCalls), std::end(kTranslatedCalls), nr) !=
+                       std::end(kTranslatedCalls)) {
+    return false;  // ours
+  }
+  regs.orig_rax = static_cast<uint64_t>(-1);  // skip the call
+  regs.rax = static_cast<uint64_t>(-static_cast<int64_t>(ENOSYS));
+  return ptrace(PTRACE_SETREGS, pid, nullptr, &regs) == 0;
+}
+
+}  // namespace
+
 void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
+  if (refuse_untraced_call(pid)) {
+    resume(pid, 0);
+    return;
+  }
   // Off until the tree sets its clock, if it did not start on virtual time.
   const abi::VirtualTime vt = abi::read_virtual_time(page_);
   if (vt.mode == static_cast<uint32_t>(abi::VirtualTimeMode::kOn) &&

@@ -74,6 +74,8 @@ class Tracer {
   void on_seccomp_stop(pid_t pid, Tracee& tracee);
   void handle_interruption();
   void follow_job_stop(int signal);
+  void end_tree_after_termination();
+  void kill_tree_after_grace();
 
   Injector& injector_;
   const bool verbose_;
@@ -84,11 +86,15 @@ class Tracer {
   std::unordered_map<pid_t, Tracee> tracees_;
   TraceStats stats_;
   std::function<void()> reporter_;
+  bool ending_tree_ = false;  // the rest of the tree was sent the terminating signal
+  bool killed_tree_ = false;  // and, after the grace, SIGKILL
 };
 
 // Called from the supervisor's handlers for SIGINT, SIGTERM and SIGHUP:
 // sends the signal to the first process while it lives, else to every
-// process left in the tree. Async-signal-safe.
+// process left in the tree. Once the first process has ended, the rest of
+// the tree gets the signal too, and after a grace of 2 s whatever is left
+// is killed (Tracer::run). Async-signal-safe.
 void forward_signal_to_tree(int signal);
 
 // Called from the supervisor's handler for SIGUSR1: the loop prints the

@@ -38,16 +38,20 @@ bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt,
   if (options.at_given) {
     start = {options.at_sec, options.at_nsec};
   } else if (options.offset_given) {
+    // In 128 bits: the host's time plus up to 2^63 ns is past 2262, where
+    // 64-bit nanoseconds end, though well inside a 64-bit time_t.
     const __int128 shifted = static_cast<__int128>(realtime) + options.offset_ns;
     if (shifted < 0) {
       *error = "--offset: REALTIME would start before 1970";
       return false;
     }
-    start = timespec_from_ns(static_cast<int64_t>(shifted));
-  }
-  if (start.sec > kLatestStartSec) {
-    *error = "--offset: REALTIME would start past what a 64-bit time_t can hold";
-    return false;
+    const __int128 seconds = shifted / abi::kNanosecondsPerSecond;
+    if (seconds > kLatestStartSec) {
+      *error = "--offset: REALTIME would start past what a 64-bit time_t can hold";
+      return false;
+    }
+    start = {static_cast<int64_t>(seconds),
+             static_cast<int64_t>(shifted % abi::kNanosecondsPerSecond)};
   }
   const auto set = [&](int id, int64_t host_base, const abi::Timespec& virtual_base) {
     vt->clocks[id] = abi::make_virtual_clock(host_base, virtual_base);

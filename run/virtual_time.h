@@ -8,6 +8,7 @@
 
 #include "options.h"
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/virtual_time.h"
 
 namespace vdso::run {
 

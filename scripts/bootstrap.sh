@@ -9,6 +9,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   binutils file
   qemu-system-x86                         # vdso-kernel
+  busybox-static                          # vdso-kernel-run --userland busybox (its tests)
   musl-tools golang-go                    # programs bound by other runtimes
   python3 strace util-linux               # vdso-run tests: pty job control, a tracer in the tree
   groff-base                              # the install test checks the man pages

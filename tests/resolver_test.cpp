@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "mapped_vdso.h"
+#include "vdso/abi/time.h"
 #include "vdso/elf/host_vdso_image.h"
 #include "vdso/elf/image_check.h"
 #include "vdso/elf/loaded_image.h"
@@ -74,7 +75,9 @@ TEST(Resolver, FindsTheHostVdsoFunctionsLikeGlibcDoes) {
   clock_gettime(CLOCK_MONOTONIC, &before);
   ASSERT_EQ(host_gettime(CLOCK_MONOTONIC, &via_host), 0);
   clock_gettime(CLOCK_MONOTONIC, &after);
-  const auto to_ns = [](const timespec& t) { return t.tv_sec * 1'000'000'000LL + t.tv_nsec; };
+  const auto to_ns = [](const timespec& t) {
+    return vdso::abi::ns_from_timespec({t.tv_sec, t.tv_nsec});
+  };
   EXPECT_LE(to_ns(before), to_ns(via_host));
   EXPECT_LE(to_ns(via_host), to_ns(after));
 }

@@ -32,6 +32,7 @@
 
 #include "timekeeper.h"
 #include "vdso/abi/data_page.h"
+#include "vdso/arch/counter.h"
 #ifndef SEQCOUNT_STRESS_HEADER_ONLY
 #include "mapped_vdso.h"
 #endif
@@ -81,27 +82,26 @@ Timespec read_without_seqcount(const DataPage& page, uint32_t index) {
 // The fine reader's arithmetic on fields copied with no seqcount.
 Timespec read_fine_without_seqcount(const DataPage& page, int clock_id) {
   const auto& base = page.fine[clock_id];
-  const uint64_t cycles = vdso::abi::rdtsc_ordered();
+  const uint64_t cycles = vdso::arch::read_counter();
   const uint64_t cycle_last = vdso::abi::load_relaxed(page.cycle_last);
   uint64_t snsec = vdso::abi::load_relaxed(base.snsec);
   if (cycles > cycle_last)
     snsec += (cycles - cycle_last) * vdso::abi::load_relaxed(base.mult);
   const uint64_t ns = snsec >> vdso::abi::load_relaxed(page.counter_shift);
-  const int64_t sec = vdso::abi::load_relaxed(base.sec) + static_cast<int64_t>(ns / 1'000'000'000);
-  return {sec, static_cast<int64_t>(ns % 1'000'000'000)};
+  const int64_t sec = vdso::abi::load_relaxed(base.sec) +
+                      static_cast<int64_t>(ns / vdso::abi::kNanosecondsPerSecond);
+  return {sec, static_cast<int64_t>(ns % vdso::abi::kNanosecondsPerSecond)};
 }
 #endif
 
 // About 3 GHz; any calibration will do, since the bound uses the same one.
-constexpr vdso::CounterCalibration kTscLike{(1u << 24) / 3, 24, vdso::abi::ClockMode::kTsc};
+constexpr vdso::CounterCalibration kTscLike{(1u << 24) / 3, 24, vdso::abi::ClockMode::kUserCounter};
 
 uint64_t read_tsc() {
-  return vdso::abi::rdtsc_ordered();
+  return vdso::arch::read_counter();
 }
 
-int64_t ns_of(const Timespec& ts) {
-  return ts.sec * vdso::abi::kNanosecondsPerSecond + ts.nsec;
-}
+using vdso::abi::ns_from_timespec;
 
 // What a correct read may exceed the reader's own TSC bound by: the writer's
 // TSC (cycle_last) may run ahead of the reader's on another CPU, and this
@@ -162,7 +162,7 @@ int run_fine(DataPage& page, int (*clock_gettime_fn)(int, Timespec*), uint64_t r
 #endif
     }
     const uint64_t after = read_tsc();
-    const int64_t now = ns_of(ts);
+    const int64_t now = ns_from_timespec(ts);
     if (ts.nsec < 0 || ts.nsec >= vdso::abi::kNanosecondsPerSecond)
       ++torn;
     if (last_tsc_before[slot] != 0) {

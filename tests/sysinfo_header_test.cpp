@@ -8,9 +8,11 @@
 #include <sys/auxv.h>
 
 #include <cstring>
+#include <string_view>
 
 #include "mapped_vdso.h"
 #include "timekeeper.h"
+#include "vdso/abi/exports.h"
 #include "vdso/elf/loaded_image.h"
 
 extern "C" int sysinfo_header_find_from_c(const void* vdso_base, struct vdso_sysinfo* out);
@@ -24,6 +26,16 @@ static_assert(offsetof(vdso_sysinfo_utsname, release) == offsetof(Utsname, relea
 static_assert(offsetof(vdso_sysinfo_utsname, machine) == offsetof(Utsname, machine));
 static_assert(sizeof(vdso_sysinfo_timespec) == sizeof(Timespec));
 
+// The public header against the one list of exports: a function pointer
+// per export of VDSO_SYSINFO_1, and the same node name.
+#define VDSO_NAME(name) #name,
+constexpr const char* kSysinfoExports[] = {VDSO_EXPORTS_SYSINFO(VDSO_NAME)};
+#undef VDSO_NAME
+constexpr size_t kSysinfoExportCount = sizeof(kSysinfoExports) / sizeof(kSysinfoExports[0]);
+static_assert(sizeof(vdso_sysinfo) == kSysinfoExportCount * sizeof(void (*)()),
+              "struct vdso_sysinfo and vdso/abi/exports.h list different functions");
+static_assert(std::string_view(VDSO_SYSINFO_VERSION) == VDSO_VERSION_SYSINFO);
+
 TEST(SysinfoHeader, FindsEveryFunctionWhereOurResolverDoes) {
   auto vdso = vdso::testing::MappedVdso::map_embedded();
   for (auto find : {&vdso_sysinfo_find, &sysinfo_header_find_from_c}) {
@@ -31,15 +43,14 @@ TEST(SysinfoHeader, FindsEveryFunctionWhereOurResolverDoes) {
     ASSERT_EQ(find(vdso->image(), &si), 1);
     const auto resolved = [&](const char* name) {
       return vdso::elf::resolve_vdso_symbol(vdso->image(), vdso->image_size(), name,
-                                            "VDSO_SYSINFO_1");
+                                            VDSO_VERSION_SYSINFO);
     };
-    EXPECT_EQ(reinterpret_cast<const void*>(si.cpus), resolved("__vdso_sysinfo_cpus"));
-    EXPECT_EQ(reinterpret_cast<const void*>(si.page_size), resolved("__vdso_sysinfo_page_size"));
-    EXPECT_EQ(reinterpret_cast<const void*>(si.tick_hz), resolved("__vdso_sysinfo_tick_hz"));
-    EXPECT_EQ(reinterpret_cast<const void*>(si.physical_memory),
-              resolved("__vdso_sysinfo_physical_memory"));
-    EXPECT_EQ(reinterpret_cast<const void*>(si.boot_time), resolved("__vdso_sysinfo_boot_time"));
-    EXPECT_EQ(reinterpret_cast<const void*>(si.uname), resolved("__vdso_sysinfo_uname"));
+    // Member i of struct vdso_sysinfo is export i of the node in the one
+    // list (vdso/abi/exports.h), the list the linker script is made from.
+    void (*members[kSysinfoExportCount])();
+    std::memcpy(members, &si, sizeof(members));
+    for (size_t i = 0; i < kSysinfoExportCount; ++i)
+      EXPECT_EQ(reinterpret_cast<const void*>(members[i]), resolved(kSysinfoExports[i])) << i;
   }
 }
 

@@ -15,7 +15,7 @@ using vdso::Timekeeper;
 using namespace vdso::abi;
 
 constexpr uint64_t kTickNs = 4'000'000;  // 250 Hz
-constexpr int64_t kSecond = 1'000'000'000;
+constexpr int64_t kSecond = vdso::abi::kNanosecondsPerSecond;
 
 Timespec coarse(const DataPage& page, int clock_id) {
   return read_coarse(page, coarse_index(clock_id));
@@ -104,6 +104,21 @@ TEST(Timekeeper, SetRealtimeStepsAtOnce) {
   EXPECT_EQ(ns(coarse(page, kClockRealtimeCoarse)), 2000 * kSecond + kSecond / 2);
 }
 
+// The published REALTIME - MONOTONIC is the page's pair (one consistent
+// copy: read_consistent, tested in abi_layout_test), and follows steps at
+// once and ticks unchanged.
+TEST(Timekeeper, PublishedRealtimeOffsetIsThePagesPair) {
+  static DataPage page{};
+  Timekeeper tk(page, kTickNs, 100 * kSecond, 5000 * kSecond);
+  EXPECT_EQ(tk.published_realtime_offset_ns(), 4900 * kSecond);
+  tk.tick(101 * kSecond);
+  EXPECT_EQ(tk.published_realtime_offset_ns(), 4900 * kSecond);
+  tk.set_realtime(2000 * kSecond + 7, 101 * kSecond);
+  EXPECT_EQ(tk.published_realtime_offset_ns(), 1899 * kSecond + 7);
+  EXPECT_EQ(tk.published_realtime_offset_ns(),
+            ns(coarse(page, kClockRealtimeCoarse)) - ns(coarse(page, kClockMonotonicCoarse)));
+}
+
 TEST(Timekeeper, AdjustSlewsAtBoundedRateUntilDone) {
   static DataPage page{};
   Timekeeper tk(page, kTickNs, 0, 0);
@@ -184,7 +199,8 @@ uint64_t read_synthetic_counter() {
 
 // About 3 GHz, with a mult whose products do not divide evenly, so every
 // rounding of the arithmetic is exercised.
-constexpr vdso::CounterCalibration kCalibration{(1u << 24) / 3, 24, vdso::abi::ClockMode::kTsc};
+constexpr vdso::CounterCalibration kCalibration{(1u << 24) / 3, 24,
+                                                vdso::abi::ClockMode::kUserCounter};
 constexpr int kFineClocks[] = {kClockRealtime, kClockMonotonic, kClockMonotonicRaw, kClockBoottime,
                                kClockTai};
 
@@ -206,7 +222,7 @@ TEST(TimekeeperCounter, EveryFineClockFollowsTheCounter) {
   synthetic_counter = 1'000'000;
   Timekeeper tk(page, kTickNs, kCalibration, synthetic_counter, 5 * kSecond, 1000 * kSecond,
                 read_synthetic_counter);
-  EXPECT_EQ(page.clock_mode, static_cast<uint32_t>(ClockMode::kTsc));
+  EXPECT_EQ(page.clock_mode, static_cast<uint32_t>(ClockMode::kUserCounter));
   EXPECT_EQ(page.counter_shift, kCalibration.shift);
   for (uint64_t step : {0ull, 1ull, 3ull, 12'000'000ull, 2'999'999'999ull}) {
     synthetic_counter = 1'000'000 + step;

@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "mapped_vdso.h"
-#include "options.h"
+#include "time_values.h"
 #include "timekeeper.h"
 
 namespace {

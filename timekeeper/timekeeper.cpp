@@ -18,20 +18,6 @@ void store_fine(abi::FineBase& slot, int64_t sec, uint64_t snsec, uint32_t mult)
 
 }  // namespace
 
-abi::Timespec timespec_from_ns(int64_t ns) {
-  int64_t sec = ns / kNanosecondsPerSecond;
-  int64_t nsec = ns % kNanosecondsPerSecond;
-  if (nsec < 0) {
-    nsec += kNanosecondsPerSecond;
-    sec -= 1;
-  }
-  return {sec, nsec};
-}
-
-int64_t ns_from_timespec(const abi::Timespec& ts) {
-  return ts.sec * kNanosecondsPerSecond + ts.nsec;
-}
-
 Timekeeper::Timekeeper(abi::DataPage& page, uint64_t tick_ns, int64_t monotonic_now_ns,
                        int64_t realtime_now_ns)
     : Timekeeper(
@@ -68,9 +54,10 @@ void Timekeeper::set_calibration(const CounterCalibration& calibration) {
   mult_ = calibration.mult;
   realtime_mult_ = mult_;
   user_mode_ = calibration.user_mode;
-  // The largest step whose product with the fastest REALTIME mult, added to
-  // a normalised base, fits in 64 bits.
-  const uint64_t fastest_mult = uint64_t{mult_} + mult_ / 1000 + 1;
+  // The largest step whose product with the fastest REALTIME mult (mult_
+  // slewed by kMaxSlewPpm, as choose_realtime_rate bounds it), added to a
+  // normalised base, fits in 64 bits.
+  const uint64_t fastest_mult = uint64_t{mult_} + max_slew_delta() + 1;
   const uint64_t base_limit = static_cast<uint64_t>(kNanosecondsPerSecond) << shift_;
   max_cycles_per_step_ = (~uint64_t{0} - base_limit) / fastest_mult;
   const uint64_t tick_ns = abi::load_relaxed(page_.tick_ns);
@@ -142,7 +129,7 @@ void Timekeeper::choose_realtime_rate() {
     pending_slew_snsec_ = 0;
     return;
   }
-  const uint64_t max_delta = uint64_t{mult_} * kMaxSlewPpm / 1'000'000;
+  const uint64_t max_delta = max_slew_delta();
   const bool ahead = pending_slew_snsec_ > 0;
   const __int128 magnitude = ahead ? pending_slew_snsec_ : -pending_slew_snsec_;
   uint64_t delta = max_delta;
@@ -296,7 +283,7 @@ void Timekeeper::publish() {
 }
 
 int Timekeeper::clock_gettime(int clock_id, abi::Timespec* out) const {
-  if (abi::page_serves(clock_id)) {
+  if (abi::page_serves_coarse(clock_id)) {
     *out = abi::read_coarse(page_, abi::coarse_index(clock_id));
     return 0;
   }
@@ -310,7 +297,7 @@ int Timekeeper::clock_gettime(int clock_id, abi::Timespec* out) const {
 }
 
 int Timekeeper::clock_getres(int clock_id, abi::Timespec* out) const {
-  if (abi::page_serves(clock_id)) {
+  if (abi::page_serves_coarse(clock_id)) {
     *out = timespec_from_ns(static_cast<int64_t>(abi::load_relaxed(page_.tick_ns)));
     return 0;
   }

@@ -42,11 +42,16 @@
 #include <stdint.h>
 
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/readers.h"
+#include "vdso/abi/seqcount.h"
+#include "vdso/abi/time.h"
+#include "vdso/abi/virtual_time.h"
+#include "vdso/arch/getcpu.h"
 
 namespace vdso {
 
 // ns = (cycles * mult) >> shift. `user_mode` says whether user space may
-// read the counter (abi::ClockMode::kTsc) or must take the fallback.
+// read the counter (abi::ClockMode::kUserCounter) or must take the fallback.
 struct CounterCalibration {
   uint32_t mult;
   uint32_t shift;
@@ -56,6 +61,7 @@ struct CounterCalibration {
 class Timekeeper {
  public:
   static constexpr int64_t kMaxSlewPpm = 500;
+  static constexpr int64_t kPartsPerMillion = 1'000'000;
   // The shift of a nanosecond host's identity counter: fine enough for a
   // slew rate of 1/2^24 (0.06 ppm).
   static constexpr uint32_t kNanosecondCounterShift = 24;
@@ -123,8 +129,15 @@ class Timekeeper {
                             const abi::Timespec& realtime, const abi::Timespec& tai);
 
   // REALTIME minus MONOTONIC, in host time (what a host compares with its
-  // own clocks to keep REALTIME in step), virtual time or not.
+  // own clocks to keep REALTIME in step), virtual time or not. From the
+  // writer's own state: for the writer's thread only.
   int64_t realtime_offset_ns() const;
+  // REALTIME minus MONOTONIC as the page's coarse clocks show them (so in
+  // virtual time when it is on), from one consistent copy: safe from any
+  // reader while the writer publishes.
+  int64_t published_realtime_offset_ns() const {
+    return abi::read_coarse_realtime_offset_ns(page_);
+  }
 
   // A kernel's clock_gettime/clock_getres: the coarse ids from the page,
   // and with a counter reader every fine id through abi::read_fine (then
@@ -145,6 +158,8 @@ class Timekeeper {
   };
 
   void set_calibration(const CounterCalibration& calibration);
+  // The most REALTIME's mult may differ from MONOTONIC's: kMaxSlewPpm.
+  uint64_t max_slew_delta() const { return uint64_t{mult_} * kMaxSlewPpm / kPartsPerMillion; }
   void advance(uint64_t counter_now);
   void accumulate(uint64_t cycles);
   void choose_realtime_rate();
@@ -165,9 +180,9 @@ class Timekeeper {
   __int128 pending_slew_snsec_ = 0;  // adjustment not yet applied, shifted ns
 };
 
-// Nanoseconds since the epoch of a clock -> timespec (floor division, so
-// negative times have 0 <= nsec < 1e9 as POSIX requires).
-abi::Timespec timespec_from_ns(int64_t ns);
-int64_t ns_from_timespec(const abi::Timespec& ts);
+// The ABI's conversions (vdso/abi/time.h), under the names the hosts have
+// always used.
+using abi::ns_from_timespec;
+using abi::timespec_from_ns;
 
 }  // namespace vdso

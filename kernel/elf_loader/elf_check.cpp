@@ -1,5 +1,6 @@
 #include "elf_loader/elf_check.h"
 
+#include "vdso/arch/elf.h"
 #include "vdso/elf/elf64.h"
 
 namespace kernel::elf_loader {
@@ -69,7 +70,7 @@ Refusal check(const uint8_t* file, uint64_t size) {
     return Refusal::kBadVersion;
   if (ehdr.type != elf::kTypeExec && ehdr.type != elf::kTypeDyn)
     return Refusal::kNotExecutable;
-  if (ehdr.machine != elf::kMachineX86_64)
+  if (ehdr.machine != vdso::arch::kElfMachine)
     return Refusal::kNotX86_64;
   if (ehdr.phentsize != sizeof(elf::Phdr))
     return Refusal::kBadPhentsize;

@@ -1,9 +1,14 @@
 #include "fs/file.h"
 
+#include "console/print.h"
 #include "console/user_console.h"
+#include "mm/heap.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "vdso/abi/linux.h"
+
+extern "C" void* memcpy(void*, const void*, size_t);
+extern "C" size_t strlen(const char*);
 
 namespace abi = vdso::abi;
 namespace kernel::fs {
@@ -17,28 +22,51 @@ struct Pipe {
 
 namespace {
 
-constexpr int kMaxFiles = 128;
+constexpr int kMaxFiles = 256;
 constexpr int kMaxPipes = 32;
 File files[kMaxFiles];
 Pipe pipes[kMaxPipes];
+Spinlock lock;
 
 File* allocate_file(File::Kind kind, Pipe* pipe) {
+  LockGuard guard(lock);
   for (File& f : files) {
     if (f.kind == File::Kind::kFree) {
-      f = File{kind, 1, 0, pipe};
+      f = File{};
+      f.kind = kind;
+      f.refs = 1;
+      f.pipe = pipe;
       return &f;
     }
   }
   return nullptr;
 }
 
-// Processes blocked on a pipe wait in kWaiting and retry when woken: wake
+char* copy_string(const char* s) {
+  const size_t n = strlen(s);
+  auto* copy = static_cast<char*>(heap::allocate(n + 1));
+  if (copy != nullptr)
+    memcpy(copy, s, n + 1);
+  return copy;
+}
+
+// A /proc file's contents as of now (made at each read from offset 0, so
+// a reader that seeks back sees fresh values, as Linux's seq_file).
+int64_t refresh_text(File& file) {
+  if (file.text != nullptr)
+    heap::free(file.text);
+  file.text = nullptr;
+  file.text_length = procfs::generate(file.proc, file.text);
+  return file.text_length < 0 ? file.text_length : 0;
+}
+
+// Threads blocked on a pipe wait in kWaiting and retry when woken: wake
 // them all (a handful at most; each re-checks its own condition).
 void wake_waiters() {
-  for (int i = 1; i < proc::kMaxProcesses; ++i) {
-    proc::Process& p = *proc::slot(i);
-    if (p.state == proc::State::kWaiting)
-      sched::wake(p);
+  for (int i = 1; i < proc::kMaxThreads; ++i) {
+    proc::Thread& t = *proc::thread_slot(i);
+    if (t.state == proc::State::kWaiting)
+      sched::wake(t);
   }
 }
 
@@ -76,14 +104,47 @@ bool open_pipe(File*& read_end, File*& write_end) {
   return true;
 }
 
+Spinlock& files_lock() {
+  return lock;
+}
+
+int open_location(Node* node, const procfs::Entry& proc, const char* path, uint32_t flags,
+                  File*& out) {
+  File* file = allocate_file(node != nullptr ? File::Kind::kNode : File::Kind::kProc, nullptr);
+  if (file == nullptr)
+    return -abi::kENFILE;
+  file->node = node;
+  file->proc = proc;
+  file->status_flags = flags & (kOpenAccessMask | kOpenAppend | kOpenNonblock);
+  file->path = copy_string(path);
+  if (file->path == nullptr) {
+    file->kind = File::Kind::kFree;
+    return -abi::kENOMEM;
+  }
+  if (node != nullptr)
+    opened(*node);
+  out = file;
+  return 0;
+}
+
 File* retain(File* file) {
+  LockGuard guard(lock);
   ++file->refs;
   return file;
 }
 
 void release(File* file) {
-  if (--file->refs != 0)
-    return;
+  {
+    LockGuard guard(lock);
+    if (--file->refs != 0)
+      return;
+  }
+  if (file->node != nullptr)
+    closed(*file->node);
+  if (file->text != nullptr)
+    heap::free(file->text);
+  if (file->path != nullptr)
+    heap::free(file->path);
   if (Pipe* pipe = file->pipe) {
     if (file->kind == File::Kind::kPipeRead) {
       --pipe->readers;
@@ -97,8 +158,45 @@ void release(File* file) {
   file->kind = File::Kind::kFree;
 }
 
+int64_t read_at(File& file, uint8_t* buffer, size_t size, uint64_t offset) {
+  if ((file.status_flags & kOpenAccessMask) == kOpenWriteOnly)
+    return -abi::kEBADF;
+  if (file.kind == File::Kind::kNode)
+    return fs::read_at(*file.node, buffer, size, offset);
+  if (file.kind != File::Kind::kProc)
+    return -abi::kESPIPE;
+  if (procfs::is_directory(file.proc))
+    return -abi::kEISDIR;
+  if (offset == 0 || file.text == nullptr) {
+    const int64_t r = refresh_text(file);
+    if (r < 0)
+      return r;
+  }
+  if (offset >= static_cast<uint64_t>(file.text_length))
+    return 0;
+  const uint64_t left = static_cast<uint64_t>(file.text_length) - offset;
+  const size_t n = size < left ? size : static_cast<size_t>(left);
+  memcpy(buffer, file.text + offset, n);
+  return static_cast<int64_t>(n);
+}
+
+int64_t write_at(File& file, const uint8_t* buffer, size_t size, uint64_t offset) {
+  if ((file.status_flags & kOpenAccessMask) == 0)
+    return -abi::kEBADF;
+  if (file.kind == File::Kind::kNode)
+    return fs::write_at(*file.node, buffer, size, offset);
+  return file.kind == File::Kind::kProc ? -abi::kEACCES : -abi::kESPIPE;
+}
+
 int64_t read(File& file, uint8_t* buffer, size_t size) {
   switch (file.kind) {
+    case File::Kind::kNode:
+    case File::Kind::kProc: {
+      const int64_t r = read_at(file, buffer, size, file.offset);
+      if (r > 0)
+        file.offset += static_cast<uint64_t>(r);
+      return r;
+    }
     case File::Kind::kConsoleIn: return 0;  // FIXME: no console input: end of file
     case File::Kind::kPipeRead: {
       Pipe& pipe = *file.pipe;
@@ -123,6 +221,15 @@ int64_t read(File& file, uint8_t* buffer, size_t size) {
 
 int64_t write(File& file, const uint8_t* buffer, size_t size) {
   switch (file.kind) {
+    case File::Kind::kNode:
+    case File::Kind::kProc: {
+      if (file.kind == File::Kind::kNode && (file.status_flags & kOpenAppend))
+        file.offset = file.node->size;
+      const int64_t r = write_at(file, buffer, size, file.offset);
+      if (r > 0)
+        file.offset += static_cast<uint64_t>(r);
+      return r;
+    }
     case File::Kind::kConsoleIn:  // writing to a terminal's stdin writes the terminal
     case File::Kind::kConsoleOut:
       user_console::write(1, buffer, size);
@@ -160,6 +267,37 @@ bool is_console(const File& file) {
 
 bool is_pipe(const File& file) {
   return file.pipe != nullptr;
+}
+
+bool is_seekable(const File& file) {
+  return file.kind == File::Kind::kNode || file.kind == File::Kind::kProc;
+}
+
+bool is_directory(const File& file) {
+  return (file.kind == File::Kind::kNode && is_directory(*file.node)) ||
+         (file.kind == File::Kind::kProc && procfs::is_directory(file.proc));
+}
+
+uint32_t access_mode(const File& file) {
+  switch (file.kind) {
+    case File::Kind::kPipeRead: return 0;
+    case File::Kind::kPipeWrite: return kOpenWriteOnly;
+    case File::Kind::kNode:
+    case File::Kind::kProc: return file.status_flags & kOpenAccessMask;
+    default: return kOpenReadWrite;
+  }
+}
+
+size_t describe(const File& file, char* out, size_t size) {
+  switch (file.kind) {
+    case File::Kind::kPipeRead:
+    case File::Kind::kPipeWrite:
+      return format_to(out, size, "pipe:[%lu]",
+                       static_cast<uint64_t>(file.pipe - pipes) + kPipeInodeBase);
+    case File::Kind::kNode:
+    case File::Kind::kProc: return format_to(out, size, "%s", file.path);
+    default: return format_to(out, size, "/dev/console");
+  }
 }
 
 }  // namespace kernel::fs

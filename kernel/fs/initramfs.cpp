@@ -8,8 +8,9 @@ namespace {
 // newc header: "070701" then 13 fields of 8 hex digits (man 5 cpio).
 constexpr uint64_t kHeaderSize = 110;
 constexpr int kFieldMode = 1, kFieldFileSize = 6, kFieldNameSize = 11;
-constexpr uint32_t kTypeMask = 0170000, kTypeRegular = 0100000;
-constexpr int kMaxFiles = 256;
+constexpr uint32_t kTypeMask = 0170000, kTypeRegular = 0100000, kTypeDirectory = 0040000,
+                   kTypeSymlink = 0120000;
+constexpr int kMaxFiles = 1024;
 
 struct Entry {
   const char* name;  // without leading "/" or "./"
@@ -96,7 +97,9 @@ void init(const uint8_t* begin, uint64_t size) {
     if (same_name(name, name_length, "TRAILER!!!", 10))
       break;
     name = strip_prefix(name, name_length);
-    if ((mode & kTypeMask) == kTypeRegular) {
+    const uint32_t type = mode & kTypeMask;
+    if ((type == kTypeRegular || type == kTypeDirectory || type == kTypeSymlink) &&
+        name_length > 0) {
       if (entry_count == kMaxFiles) {
         kprint("initramfs: more than %d files; ignoring the rest\n", kMaxFiles);
         break;
@@ -114,7 +117,8 @@ bool find(const char* path, File& out) {
     ++length;
   path = strip_prefix(path, length);
   for (int i = 0; i < entry_count; ++i) {
-    if (same_name(entries[i].name, entries[i].name_length, path, length)) {
+    if ((entries[i].file.mode & kTypeMask) == kTypeRegular &&
+        same_name(entries[i].name, entries[i].name_length, path, length)) {
       out = entries[i].file;
       return true;
     }
@@ -124,6 +128,12 @@ bool find(const char* path, File& out) {
 
 int file_count() {
   return entry_count;
+}
+
+void entry(int index, const char*& name, uint64_t& name_length, File& file) {
+  name = entries[index].name;
+  name_length = entries[index].name_length;
+  file = entries[index].file;
 }
 
 }  // namespace kernel::initramfs

@@ -1,6 +1,8 @@
 // The initramfs: a cpio archive in the "newc" format (the one Linux's
 // initramfs uses), handed to the kernel as a multiboot module and read in
-// place through the direct map. Read-only; regular files only.
+// place through the direct map. Read-only: regular files, directories and
+// symbolic links (a link's data is its target); fs/tree.cpp builds the
+// file tree from these entries.
 #pragma once
 
 #include <stddef.h>
@@ -23,7 +25,10 @@ void init(const uint8_t* begin, uint64_t size);
 // Returns false when there is no such regular file.
 bool find(const char* path, File& out);
 
-// Number of files indexed (for the boot log and tests).
+// Number of entries indexed (for the boot log and tests).
 int file_count();
+// Entry `index` (0..file_count()-1): its path in the archive without a
+// leading "/" or "./" (not NUL-terminated: `name_length` bytes).
+void entry(int index, const char*& name, uint64_t& name_length, File& file);
 
 }  // namespace kernel::initramfs

@@ -6,7 +6,7 @@
 #include "arch/x86_64/gdt.h"
 #include "console/print.h"
 #include "elf_loader/elf_loader.h"
-#include "fs/initramfs.h"
+#include "fs/lookup.h"
 #include "lib/panic.h"
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
@@ -78,7 +78,7 @@ uint64_t random_pages(uint64_t range_pages) {
 // create_elf_tables lay it out: argc, argv[], NULL, envp[], NULL, auxv
 // pairs ending in AT_NULL, then the strings and AT_RANDOM's bytes above.
 // Returns the initial rsp, or 0 when memory runs out.
-uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
+uint64_t build_stack(paging::AddressSpace space, UserLayout& layout,
                      const elf_loader::Loaded& loaded, uint64_t vdso_ehdr, const char* path,
                      const ProgramArguments& args) {
   static constexpr char kPlatform[] = "x86_64";
@@ -122,8 +122,10 @@ uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
     slot += 8;
   };
   put_word(static_cast<uint64_t>(args.argc));
+  layout.arguments_begin = cursor;
   for (int i = 0; i < args.argc; ++i)
     put_word(put_string(args.argv[i]));
+  layout.arguments_end = cursor;
   put_word(0);
   for (int i = 0; i < args.envc; ++i)
     put_word(put_string(args.envp[i]));
@@ -160,11 +162,27 @@ uint64_t build_stack(paging::AddressSpace space, const UserLayout& layout,
 
 }  // namespace
 
-int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
+int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
              interrupts::InterruptFrame& frame) {
-  initramfs::File file;
-  if (!initramfs::find(path, file))
-    return -abi::kENOENT;
+  Process& p = *t.process;
+  // The program: a regular file of the tree (links followed, a relative
+  // path from the working directory). Its bytes are read in place: an
+  // initramfs file's, or a RAM file's (which stays open meanwhile).
+  char absolute[fs::kMaxPathBytes], canonical[fs::kMaxPathBytes];
+  int found = fs::join(p.fs.working_directory, path, absolute);
+  fs::Location where{};
+  if (found == 0)
+    found = fs::resolve(absolute, fs::Follow::kAll, where, canonical);
+  if (found != 0)
+    return found;
+  if (where.node == nullptr || !fs::is_regular(*where.node))
+    return -abi::kEACCES;
+  struct {
+    const uint8_t* data;
+    uint64_t size;
+  } file{where.node->data, where.node->size};
+  if ((where.node->mode & 0111) == 0)
+    return -abi::kEACCES;
   const elf_loader::Refusal early = elf_loader::check(file.data, file.size);
   if (early != elf_loader::Refusal::kOk) {
     kprint("exec: %s: %s\n", path, elf_loader::describe(early));
@@ -202,24 +220,35 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
     return -abi::kENOMEM;
   }
 
-  // Past the point of no return: install the new image.
+  // Past the point of no return: the other threads end (as Linux's
+  // de_thread), the caller takes the process's id, and the new image goes in.
+  if (p.live_threads > 1)
+    end_other_threads();
+  t.tid = p.pid;
+  t.clear_child_tid = 0;
   const paging::AddressSpace old = p.space;
   p.space = space;
   p.layout = layout;
-  if (&p == &current()) {
+  if (&t == &current_thread()) {
     paging::activate(space);
     cpu::wrmsr(cpu::kMsrFsBase, 0);
   }
   if (old.pml4_phys != 0)
     paging::destroy_address_space(old, is_shared_frame);
   close_on_exec(p);
-  p.fs_base = 0;
-  fpu::reset(p.fpu);
-  if (&p == &current())
-    fpu::restore(p.fpu);
+  t.fs_base = 0;
+  fpu::reset(t.fpu);
+  if (&t == &current_thread())
+    fpu::restore(t.fpu);
+  t.signals.alternate_stack = AlternateStack{0, kSsDisable, 0, 0};
   for (SignalAction& action : p.signals.actions) {
     if (action.handler != kSigIgnore)
       action = SignalAction{};
+  }
+  for (size_t k = 0; k < sizeof(canonical); ++k) {
+    p.fs.executable[k] = canonical[k];
+    if (canonical[k] == '\0')
+      break;
   }
   const char* name = base_name(path);
   size_t i = 0;
@@ -237,23 +266,25 @@ int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
 }
 
 bool start_init(const char* path, const ProgramArguments& arguments) {
-  Process* p = allocate(0, "init");
-  if (p == nullptr)
+  Thread* t = allocate(0, "init");
+  if (t == nullptr)
     return false;
+  Process* p = t->process;
   for (int fd = 0; fd < 3; ++fd) {
     p->files[fd] = fs::open_console(fd);
     KASSERT(p->files[fd] != nullptr);
   }
   interrupts::InterruptFrame frame{};
-  const int64_t result = exec(*p, path, arguments, frame);
+  const int64_t result = exec(*t, path, arguments, frame);
   if (result != 0) {
     kprint("init: cannot run %s: error %ld\n", path, -result);
     close_all_files(*p);
-    p->state = State::kFree;
+    p->state = ProcessState::kFree;
+    t->state = State::kFree;
     return false;
   }
-  prepare_first_entry(*p, frame);
-  p->state = State::kRunnable;
+  prepare_first_entry(*t, frame);
+  t->state = State::kRunnable;
   return true;
 }
 

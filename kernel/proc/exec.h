@@ -1,4 +1,4 @@
-// exec: a program from the initramfs replaces a process's user half.
+// exec: a program from the file tree replaces a process's user half.
 //
 // The address space it builds (top down; every base randomised per exec):
 //   stack_top          0x7fff'ff00'0000 - up to 1 GiB; the stack grows on
@@ -29,11 +29,13 @@ struct ProgramArguments {
   int envc;
 };
 
-// Loads `path` from the initramfs into a new address space with its stack
-// and the VDSO; on success installs it in `p` (freeing the old one) and
-// rewrites `frame` to enter the program. Returns 0 or -errno (ENOENT,
-// ENOEXEC, E2BIG, ENOMEM); on failure `p` is untouched.
-int64_t exec(Process& p, const char* path, const ProgramArguments& arguments,
+// Loads `path` (a file of the tree, relative to the working directory,
+// links followed: fs/lookup.h) into a new address space with its stack and
+// the VDSO; on success installs it in the process of `t` (freeing the old
+// one; any other thread of it ends) and rewrites `frame` to enter the
+// program. Returns 0 or -errno (ENOENT, ENOTDIR, ELOOP, EACCES, ENOEXEC,
+// E2BIG, ENOMEM); on failure nothing is changed.
+int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
              interrupts::InterruptFrame& frame);
 
 // Creates pid 1 from `path`. False (with a message) when it cannot.

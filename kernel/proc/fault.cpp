@@ -1,6 +1,7 @@
 #include "proc/fault.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/user_access.h"
 #include "console/print.h"
 #include "proc/process.h"
 #include "proc/signal_delivery.h"
@@ -8,6 +9,8 @@
 
 namespace kernel::proc {
 namespace {
+
+constexpr uint64_t kPageFaultPresent = 1;  // error code: a protection violation, not a missing page
 
 int signal_for(uint64_t vector) {
   switch (vector) {
@@ -46,8 +49,8 @@ void on_user_exception(interrupts::InterruptFrame& frame) {
   SignalInfo info{code_for(frame.vector, frame.error_code), 0, frame.rip};
   if (frame.vector == interrupts::kPageFault) {
     const uint64_t address = cpu::read_cr2();
-    const bool not_present = (frame.error_code & 1) == 0;
-    if (not_present && fault_in_stack_page(address))
+    const bool not_present = (frame.error_code & kPageFaultPresent) == 0;
+    if (resolve_user_fault(address, frame.error_code))
       return;
     info.address = address;
     kprint("proc: pid %d (%s): page fault at 0x%lx (%s %s) rip=0x%lx: SIGSEGV\n", p.pid, p.name,
@@ -59,13 +62,33 @@ void on_user_exception(interrupts::InterruptFrame& frame) {
     kprint("proc: pid %d (%s): %s (vector %lu) rip=0x%lx: %s\n", p.pid, p.name,
            name != nullptr ? name : "exception", frame.vector, frame.rip, signal_name(signal));
   }
-  force_fault_signal(p, signal, info);
+  force_fault_signal(current_thread(), signal, info);
+}
+
+// A kernel-mode fault: only a page fault at a user-access instruction on
+// a user address is the process's. A fault on the kernel's side of a copy
+// (cr2 in the kernel half) is a kernel bug and still panics.
+bool on_user_access_fault(interrupts::InterruptFrame& frame) {
+  if (frame.vector != interrupts::kPageFault || !user_access::is_listed(frame.rip))
+    return false;
+  const uint64_t address = cpu::read_cr2();
+  if (!user_range_ok(address, 1))
+    return false;
+  if (!resolve_user_fault(address, frame.error_code))
+    user_access::resume_at_fixup(frame);
+  return true;
 }
 
 }  // namespace
 
+bool resolve_user_fault(uint64_t address, uint64_t error_code) {
+  const bool not_present = (error_code & kPageFaultPresent) == 0;
+  return not_present && fault_in_stack_page(address);
+}
+
 void install_user_fault_handler() {
   interrupts::set_user_exception_handler(on_user_exception);
+  interrupts::set_kernel_fault_handler(on_user_access_fault);
 }
 
 }  // namespace kernel::proc

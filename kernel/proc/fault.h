@@ -4,10 +4,26 @@
 // a write to the VDSO data page; SIGILL, SIGFPE, SIGTRAP, SIGBUS): its
 // handler runs if one is installed and the signal is not blocked,
 // otherwise the process ends with that signal in its wait status.
+//
+// A page fault the kernel takes at a user-access instruction
+// (arch/x86_64/user_access.h) on a user address is the process's fault
+// too: resolved the same way, otherwise that one system call gets -EFAULT.
 #pragma once
+
+#include <stdint.h>
 
 namespace kernel::proc {
 
+// Installs both handlers: user-mode exceptions, and kernel-mode faults at
+// the user-access instructions.
 void install_user_fault_handler();
+
+// Makes the current process's access at `address` (a user address) that
+// faulted with the page-fault `error_code` possible, if a user-mode access
+// would be made possible: today a stack page not mapped yet. True when the
+// access may be retried. The one place a user fault is resolved, whether
+// the process or the kernel on its behalf took it: demand paging added
+// here serves both.
+bool resolve_user_fault(uint64_t address, uint64_t error_code);
 
 }  // namespace kernel::proc

@@ -8,6 +8,7 @@
 #include "mm/layout.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "time/tick.h"
 #include "vdso/vdso_pages.h"
 
 extern "C" char interrupt_return[];
@@ -15,10 +16,27 @@ extern "C" char interrupt_return[];
 namespace kernel::proc {
 namespace {
 
-Process table[kMaxProcesses];
+Process processes[kMaxProcesses];
+Thread threads[kMaxThreads];
 constexpr uint64_t kStackCanary = 0x5354'4143'4b45'4e44;  // "STACKEND"
 
-Process* running = &table[0];
+// What each CPU runs. One CPU today; the SMP issue indexes this by the
+// CPU's id.
+struct Cpu {
+  Thread* current;
+};
+Cpu cpus[1] = {{&threads[0]}};
+Cpu& this_cpu() {
+  return cpus[0];
+}
+bool running_on_any_cpu(const Thread& t) {
+  for (const Cpu& cpu : cpus) {
+    if (cpu.current == &t)
+      return true;
+  }
+  return false;
+}
+
 int next_pid = 1;
 bool verbose_exits = false;
 
@@ -59,85 +77,155 @@ void report_exit(const Process& p, int wait_status) {
 }  // namespace
 
 void init() {
-  for (Process& p : table)
-    p.state = State::kFree;
-  table[0].pid = 0;
-  table[0].state = State::kRunnable;
-  table[0].space = paging::kernel_space();
-  copy_name(table[0].name, "idle");
-  running = &table[0];
+  for (Process& p : processes)
+    p.state = ProcessState::kFree;
+  for (Thread& t : threads)
+    t.state = State::kFree;
+  processes[0].pid = 0;
+  processes[0].state = ProcessState::kLive;
+  processes[0].space = paging::kernel_space();
+  processes[0].live_threads = 1;
+  copy_name(processes[0].name, "idle");
+  threads[0].tid = 0;
+  threads[0].process = &processes[0];
+  threads[0].state = State::kRunnable;
+  this_cpu().current = &threads[0];
 }
 
-void check_kernel_stack(const Process& p) {
-  if (p.pid != 0 && *reinterpret_cast<const uint64_t*>(p.kernel_stack) != kStackCanary)
-    PANIC("kernel stack of pid %d (%s) overflowed", p.pid, p.name);
+void check_kernel_stack(const Thread& t) {
+  if (t.tid != 0 && *reinterpret_cast<const uint64_t*>(t.kernel_stack) != kStackCanary)
+    PANIC("kernel stack of pid %d (%s) overflowed (tid %d)", t.process->pid, t.process->name,
+          t.tid);
 }
 
+Thread& current_thread() {
+  return *this_cpu().current;
+}
 Process& current() {
-  return *running;
+  return *this_cpu().current->process;
 }
-void set_current(Process& p) {
-  running = &p;
+void set_current(Thread& t) {
+  this_cpu().current = &t;
 }
 
 Process* find(int pid) {
-  for (Process& p : table) {
-    if (p.state != State::kFree && p.pid == pid)
+  for (Process& p : processes) {
+    if (p.state != ProcessState::kFree && p.pid == pid)
       return &p;
   }
   return nullptr;
 }
 
-Process* slot(int index) {
-  return &table[index];
-}
-
-Process* allocate(int parent_pid, const char* name) {
-  for (int i = 1; i < kMaxProcesses; ++i) {
-    Process& p = table[i];
-    if (p.state != State::kFree)
-      continue;
-    p.pid = next_pid++;
-    p.parent_pid = parent_pid;
-    p.state = State::kWaiting;  // not runnable until prepared
-    copy_name(p.name, name);
-    p.space = paging::AddressSpace{0};
-    p.layout = UserLayout{};
-    p.saved_kernel_rsp = 0;
-    p.user_frame = nullptr;
-    p.fs_base = 0;
-    fpu::reset(p.fpu);
-    p.wake_at_ns = 0;
-    p.woken = false;
-    p.cpu_time_ns = 0;
-    p.ran_since_ns = 0;
-    p.wait_status = 0;
-    p.clear_child_tid = 0;
-    p.signals = SignalState{};
-    for (fs::File*& file : p.files)
-      file = nullptr;
-    p.close_on_exec = 0;
-    p.syscall_total = 0;
-    for (uint32_t& count : p.syscall_counts)
-      count = 0;
-    *reinterpret_cast<uint64_t*>(p.kernel_stack) = kStackCanary;
-    return &p;
+Thread* find_thread(int tid) {
+  for (Thread& t : threads) {
+    if (t.state != State::kFree && t.state != State::kDead && t.tid == tid)
+      return &t;
   }
   return nullptr;
 }
 
-void prepare_first_entry(Process& p, const interrupts::InterruptFrame& frame) {
-  uint8_t* top = p.kernel_stack + kKernelStackBytes;
+Process* slot(int index) {
+  return &processes[index];
+}
+
+Thread* thread_slot(int index) {
+  return &threads[index];
+}
+
+namespace {
+
+Thread* free_thread_slot() {
+  for (int i = 1; i < kMaxThreads; ++i) {
+    Thread& t = threads[i];
+    // A dead thread's stack is free once no CPU is still on it (it was
+    // switched away from after its exit).
+    if (t.state == State::kFree || (t.state == State::kDead && !running_on_any_cpu(t)))
+      return &t;
+  }
+  return nullptr;
+}
+
+void reset_thread(Thread& t, Process& p, int tid) {
+  t.tid = tid;
+  t.process = &p;
+  t.state = State::kWaiting;  // not runnable until prepared
+  t.saved_kernel_rsp = 0;
+  t.user_frame = nullptr;
+  t.fs_base = 0;
+  fpu::reset(t.fpu);
+  t.wake_at_ns = 0;
+  t.woken = false;
+  t.cpu_time_ns = 0;
+  t.ran_since_ns = 0;
+  t.clear_child_tid = 0;
+  t.signals = ThreadSignals{};
+  t.signals.alternate_stack.flags = kSsDisable;
+  t.accounting = ThreadAccounting{};
+  *reinterpret_cast<uint64_t*>(t.kernel_stack) = kStackCanary;
+  ++p.live_threads;
+}
+
+}  // namespace
+
+int last_pid() {
+  return next_pid - 1;
+}
+
+Thread* allocate(int parent_pid, const char* name) {
+  Thread* t = free_thread_slot();
+  if (t == nullptr)
+    return nullptr;
+  for (int i = 1; i < kMaxProcesses; ++i) {
+    Process& p = processes[i];
+    if (p.state != ProcessState::kFree)
+      continue;
+    p.pid = next_pid++;
+    p.parent_pid = parent_pid;
+    p.state = ProcessState::kLive;
+    copy_name(p.name, name);
+    p.space = paging::AddressSpace{0};
+    p.layout = UserLayout{};
+    p.live_threads = 0;
+    p.exited_cpu_ns = 0;
+    p.wait_status = 0;
+    p.signals = ProcessSignals{};
+    for (fs::File*& file : p.files)
+      file = nullptr;
+    p.close_on_exec = 0;
+    p.fs.working_directory[0] = '/';
+    p.fs.working_directory[1] = '\0';
+    p.fs.executable[0] = '\0';
+    p.fs.umask = 022;
+    start_accounting(p);
+    p.syscall_total = 0;
+    for (uint32_t& count : p.syscall_counts)
+      count = 0;
+    reset_thread(*t, p, p.pid);
+    return t;
+  }
+  return nullptr;
+}
+
+Thread* allocate_thread(Process& p) {
+  Thread* t = free_thread_slot();
+  if (t == nullptr)
+    return nullptr;
+  reset_thread(*t, p, next_pid++);
+  return t;
+}
+
+void prepare_first_entry(Thread& t, const interrupts::InterruptFrame& frame) {
+  uint8_t* top = t.kernel_stack + kKernelStackBytes;
   auto* user_frame = reinterpret_cast<interrupts::InterruptFrame*>(top) - 1;
   *user_frame = frame;
-  p.user_frame = user_frame;
+  t.user_frame = user_frame;
   // What switch_context pops: r15 r14 r13 r12 rbx rbp, then the return
   // address, which leaves through the interrupt return path.
   auto* switch_frame = reinterpret_cast<uint64_t*>(user_frame) - 7;
   for (int i = 0; i < 6; ++i)
     switch_frame[i] = 0;
   switch_frame[6] = reinterpret_cast<uint64_t>(interrupt_return);
-  p.saved_kernel_rsp = reinterpret_cast<uint64_t>(switch_frame);
+  t.saved_kernel_rsp = reinterpret_cast<uint64_t>(switch_frame);
 }
 
 bool is_shared_frame(uint64_t phys) {
@@ -153,9 +241,21 @@ bool may_allocate_user_frames(uint64_t pages) {
   return frames::free_count() >= kFrameReserve + pages + tables;
 }
 
-void exit_current(int wait_status) {
-  Process& p = current();
-  KASSERT(p.pid != 0);
+namespace {
+
+// The thread's end: its time goes to the process, its slot is dead (freed
+// once the CPU has left its stack). True if it was the last.
+bool retire(Thread& t) {
+  Process& p = *t.process;
+  p.exited_cpu_ns += thread_cpu_time_ns(t);
+  retire_accounting(t);
+  t.cpu_time_ns = 0;
+  t.state = State::kDead;
+  return --p.live_threads == 0;
+}
+
+// The last thread has gone: the process becomes a zombie for its parent.
+void end_process(Process& p, int wait_status) {
   report_exit(p, wait_status);
   if (p.pid == 1)
     stop_machine(wait_status);
@@ -165,23 +265,52 @@ void exit_current(int wait_status) {
   paging::destroy_address_space(p.space, is_shared_frame);
   p.space = paging::AddressSpace{0};
   p.wait_status = wait_status;
-  p.state = State::kZombie;
+  p.state = ProcessState::kZombie;
 
   Process* init = find(1);
-  for (Process& child : table) {
-    if (child.state != State::kFree && child.parent_pid == p.pid && &child != &p) {
+  bool wake_init = false;
+  for (Process& child : processes) {
+    if (child.state != ProcessState::kFree && child.parent_pid == p.pid && &child != &p) {
       child.parent_pid = 1;
-      if (child.state == State::kZombie && init != nullptr && init->state == State::kWaiting)
-        sched::wake(*init);
+      if (child.state == ProcessState::kZombie && init != nullptr)
+        wake_init = true;
     }
   }
+  if (wake_init)
+    sched::wake_waiting(*init);
   if (Process* parent = find(p.parent_pid)) {
     send_signal(*parent, kSigChld);
-    if (parent->state == State::kWaiting)
-      sched::wake(*parent);
+    sched::wake_waiting(*parent);
   }
+}
+
+}  // namespace
+
+void end_other_threads() {
+  Thread& self = current_thread();
+  for (Thread& t : threads) {
+    if (&t != &self && t.process == self.process && t.state != State::kFree &&
+        t.state != State::kDead) {
+      KASSERT(!running_on_any_cpu(t));
+      retire(t);
+    }
+  }
+}
+
+void exit_current_thread(int wait_status) {
+  Thread& t = current_thread();
+  KASSERT(t.tid != 0);
+  Process& p = *t.process;
+  if (retire(t))
+    end_process(p, wait_status);
   sched::schedule();
-  PANIC("a zombie was scheduled");
+  PANIC("a dead thread was scheduled");
+}
+
+void exit_current(int wait_status) {
+  KASSERT(current_thread().tid != 0);
+  end_other_threads();
+  exit_current_thread(wait_status);
 }
 
 void close_on_exec(Process& p) {
@@ -204,8 +333,27 @@ void close_all_files(Process& p) {
 }
 
 void reap(Process& zombie) {
-  KASSERT(zombie.state == State::kZombie);
-  zombie.state = State::kFree;
+  KASSERT(zombie.state == ProcessState::kZombie);
+  if (Process* parent = find(zombie.parent_pid))
+    add_child_times(*parent, zombie);
+  zombie.state = ProcessState::kFree;
+}
+
+int64_t thread_cpu_time_ns(const Thread& t) {
+  if (t.state == State::kFree || t.state == State::kDead)
+    return 0;
+  if (&t == &current_thread())
+    return t.cpu_time_ns + (tick::monotonic_ns() - t.ran_since_ns);
+  return t.cpu_time_ns;
+}
+
+int64_t process_cpu_time_ns(const Process& p) {
+  int64_t total = p.exited_cpu_ns;
+  for (const Thread& t : threads) {
+    if (t.process == &p)
+      total += thread_cpu_time_ns(t);
+  }
+  return total;
 }
 
 void set_verbose(bool verbose) {

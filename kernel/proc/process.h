@@ -1,7 +1,12 @@
-// A process: one address space, one thread, one kernel stack. The table is
+// Processes and their threads. A process is what threads share: the
+// address space, the open files, the signal dispositions, the pid, the
+// parent and the accounting. A thread is what runs: its id, kernel stack,
+// saved registers, FPU state, fs_base (TLS), signal mask, thread-directed
+// signals and sleep state; the scheduler runs threads. Both tables are
 // static (the kernel stacks live in .bss, where the panic backtrace can
-// walk them); slot 0 is the idle task, the boot context that runs
-// kernel_main's idle loop when no process can run.
+// walk them); process slot 0 and thread slot 0 are the idle task, the
+// boot context that runs kernel_main's idle loop when nothing can run.
+// A process's first thread has tid == pid, as on Linux.
 #pragma once
 
 #include <stdint.h>
@@ -9,12 +14,15 @@
 #include "arch/x86_64/fpu.h"
 #include "arch/x86_64/interrupts.h"
 #include "fs/file.h"
+#include "fs/process_fs.h"
 #include "mm/paging.h"
+#include "proc/accounting.h"
 #include "proc/signal.h"
 
 namespace kernel::proc {
 
 inline constexpr int kMaxProcesses = 32;
+inline constexpr int kMaxThreads = 64;
 inline constexpr uint64_t kKernelStackBytes = 16384;
 inline constexpr int kSyscallCountSlots = 512;  // counts numbers below this
 inline constexpr int kMaxFds = 32;
@@ -22,12 +30,19 @@ inline constexpr int kMaxFds = 32;
 // need them, and their allocation failing would panic.
 inline constexpr uint64_t kFrameReserve = 512;
 
+// A thread's state.
 enum class State {
   kFree,
   kRunnable,  // includes the one running
-  kSleeping,  // nanosleep: until wake_at_ns or a signal
-  kWaiting,   // wait4: until a child changes state or a signal
-  kZombie,    // exited; the parent has not reaped it
+  kSleeping,  // nanosleep, futex with a timeout: until wake_at_ns or a wake
+  kWaiting,   // wait4, a pipe, futex: until woken or a signal
+  kDead,      // exited; its slot is free once no CPU runs on its stack
+};
+
+enum class ProcessState {
+  kFree,
+  kLive,    // at least one thread has not exited
+  kZombie,  // every thread exited; the parent has not reaped it
 };
 
 // Where the pieces of a program's address space are (set by exec).
@@ -37,17 +52,35 @@ struct UserLayout {
   uint64_t mmap_next;   // mmap allocates top-down below this
   uint64_t mmap_floor;  // ... and not below this
   uint64_t stack_top;
-  uint64_t stack_floor;  // the stack grows on demand down to here
-  uint64_t vdso_base;    // the chain page; AT_SYSINFO_EHDR is +2 pages
+  uint64_t stack_floor;                     // the stack grows on demand down to here
+  uint64_t vdso_base;                       // the chain page; AT_SYSINFO_EHDR is +2 pages
+  uint64_t arguments_begin, arguments_end;  // argv's strings (/proc/PID/cmdline)
 };
 
 struct Process {
   int pid;
   int parent_pid;
-  State state;
+  ProcessState state;
   char name[32];
   paging::AddressSpace space;
   UserLayout layout;
+
+  int live_threads;          // threads not yet kDead
+  int64_t exited_cpu_ns;     // CPU time of its threads that have exited
+  int wait_status;           // Linux wait status, valid in kZombie
+  ProcessSignals signals;    // dispositions and process-directed signals
+  fs::File* files[kMaxFds];  // by descriptor; null when closed
+  uint32_t close_on_exec;    // bit fd
+  fs::ProcessFs fs;          // working directory, executable
+  CpuAccounting accounting;  // system time of exited threads, children's times
+  uint64_t syscall_total;
+  uint32_t syscall_counts[kSyscallCountSlots];
+};
+
+struct Thread {
+  int tid;
+  Process* process;
+  State state;
 
   uint64_t saved_kernel_rsp;               // switch_context's save slot
   interrupts::InterruptFrame* user_frame;  // top of the kernel stack
@@ -58,41 +91,56 @@ struct Process {
   bool woken;            // made runnable after blocking: runs before the others
   int64_t cpu_time_ns;   // time on the CPU before the current run
   int64_t ran_since_ns;  // MONOTONIC when it last got the CPU
-  int wait_status;       // Linux wait status, valid in kZombie
   uint64_t clear_child_tid;
-  SignalState signals;
-  fs::File* files[kMaxFds];  // by descriptor; null when closed
-  uint32_t close_on_exec;    // bit fd
-  uint64_t syscall_total;
-  uint32_t syscall_counts[kSyscallCountSlots];
+  ThreadSignals signals;  // mask, thread-directed signals, alternate stack
+  ThreadAccounting accounting;
 
   alignas(16) uint8_t kernel_stack[kKernelStackBytes];
 };
 
-void init();  // the table and the idle task (the caller's context)
+void init();  // the tables and the idle task (the caller's context)
 
 // Kernel stacks have no guard page (they live in .bss): a word at the
 // bottom of each holds a canary that the scheduler checks at every switch
-// away from a process, so an overflow is a panic naming the process rather
+// away from a thread, so an overflow is a panic naming the process rather
 // than silent corruption of its neighbours.
-void check_kernel_stack(const Process& p);
+void check_kernel_stack(const Thread& t);
 
+// The thread this CPU runs, and its process.
+Thread& current_thread();
 Process& current();
-void set_current(Process& p);  // the scheduler's switch only
-Process* find(int pid);        // a live or zombie process, or null
-Process* slot(int index);      // table slot 0..kMaxProcesses-1
+void set_current(Thread& t);  // the scheduler's switch only
 
-// A free slot with a new pid and an empty address space, parent set, or
-// null when the table is full. The caller fills it and calls make_runnable.
-Process* allocate(int parent_pid, const char* name);
-// Prepares the kernel stack so that the first switch to `p` enters user
+Process* find(int pid);          // a live or zombie process, or null
+Thread* find_thread(int tid);    // a thread that has not exited, or null
+Process* slot(int index);        // process table slot 0..kMaxProcesses-1
+Thread* thread_slot(int index);  // thread table slot 0..kMaxThreads-1
+int last_pid();                  // the pid (or tid) allocate gave last
+
+// A free process slot with a new pid, an empty address space and parent
+// set, and its first thread (tid == pid, not yet runnable), or null when
+// either table is full. The caller fills them, calls prepare_first_entry
+// and makes the thread kRunnable.
+Thread* allocate(int parent_pid, const char* name);
+// A new thread of `p` (not yet runnable, FPU reset, nothing blocked), or
+// null when the thread table is full.
+Thread* allocate_thread(Process& p);
+// Prepares the kernel stack so that the first switch to `t` enters user
 // mode through `frame` (copied to the top of its kernel stack).
-void prepare_first_entry(Process& p, const interrupts::InterruptFrame& frame);
+void prepare_first_entry(Thread& t, const interrupts::InterruptFrame& frame);
 
-// Ends the current process with a Linux wait status (exit code << 8, or
-// the signal number): frees its memory, reparents its children to pid 1,
-// wakes its parent, and never returns. Pid 1's end stops the machine.
+// Ends the current thread (exit): clears and wakes its clear_child_tid
+// word; the last thread to go ends the process with `wait_status` (Linux
+// wait status: exit code << 8, or the signal number). Never returns.
+[[noreturn]] void exit_current_thread(int wait_status);
+// Ends the whole process (exit_group, a fatal signal): its other threads
+// end first. Never returns. Pid 1's end stops the machine.
 [[noreturn]] void exit_current(int wait_status);
+// Ends every thread of the current process but the caller (exit_group,
+// execve in a threaded process). Safe because a thread that is not
+// running keeps all its blocked state in its own slot (nothing else
+// points at it); FIXME(SMP): other CPUs running them must be stopped.
+void end_other_threads();
 
 // Closes every descriptor marked close-on-exec (exec), or all (exit).
 void close_on_exec(Process& p);
@@ -100,6 +148,10 @@ void close_all_files(Process& p);
 
 // Frees a zombie's slot (wait4).
 void reap(Process& zombie);
+
+// CPU time of the process: its exited threads' and its live threads'.
+int64_t process_cpu_time_ns(const Process& p);
+int64_t thread_cpu_time_ns(const Thread& t);
 
 bool is_shared_frame(uint64_t phys);
 

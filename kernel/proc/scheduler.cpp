@@ -16,28 +16,28 @@ uint32_t slice = 1;
 uint32_t ticks_left = 1;
 uint64_t switches = 0;
 
-proc::Process* pick_next(proc::Process& from) {
+proc::Thread* pick_next(proc::Thread& from) {
   // Slots after the current one first, then from the start: round robin,
-  // woken processes before the others.
-  const int start = static_cast<int>(&from - proc::slot(0));
-  proc::Process* first_runnable = nullptr;
-  for (int step = 1; step <= proc::kMaxProcesses; ++step) {
-    const int slot = (start + step) % proc::kMaxProcesses;
+  // woken threads before the others.
+  const int start = static_cast<int>(&from - proc::thread_slot(0));
+  proc::Thread* first_runnable = nullptr;
+  for (int step = 1; step <= proc::kMaxThreads; ++step) {
+    const int slot = (start + step) % proc::kMaxThreads;
     if (slot == 0)
       continue;
-    proc::Process* p = proc::slot(slot);
-    if (p->state != proc::State::kRunnable)
+    proc::Thread* t = proc::thread_slot(slot);
+    if (t->state != proc::State::kRunnable)
       continue;
-    if (p->woken)
-      return p;
+    if (t->woken)
+      return t;
     if (first_runnable == nullptr)
-      first_runnable = p;
+      first_runnable = t;
   }
-  return first_runnable != nullptr ? first_runnable : proc::slot(0);
+  return first_runnable != nullptr ? first_runnable : proc::thread_slot(0);
 }
 
-void switch_to(proc::Process& next) {
-  proc::Process& prev = proc::current();
+void switch_to(proc::Thread& next) {
+  proc::Thread& prev = proc::current_thread();
   if (&next == &prev)
     return;
   ++switches;
@@ -45,16 +45,20 @@ void switch_to(proc::Process& next) {
   next.woken = false;
   const int64_t now = tick::monotonic_ns();
   prev.cpu_time_ns += now - prev.ran_since_ns;
+  proc::accounted_switch(prev, next, now - prev.ran_since_ns);
   next.ran_since_ns = now;
-  if (prev.pid != 0)
+  if (prev.tid != 0)
     fpu::save(prev.fpu);
   proc::set_current(next);
-  if (next.pid != 0) {
+  if (next.tid != 0) {
     const uint64_t stack_top =
         reinterpret_cast<uint64_t>(next.kernel_stack + proc::kKernelStackBytes);
     gdt::set_kernel_stack(stack_top);
     syscall_kernel_rsp = stack_top;
-    paging::activate(next.space);
+    // Threads of one process share the page tables: no CR3 write (and no
+    // TLB flush) between them.
+    if (prev.tid == 0 || prev.process != next.process || prev.state == proc::State::kDead)
+      paging::activate(next.process->space);
     cpu::wrmsr(cpu::kMsrFsBase, next.fs_base);
     fpu::restore(next.fpu);
   } else {
@@ -68,10 +72,10 @@ void switch_to(proc::Process& next) {
 bool wake_sleepers() {
   const int64_t now = tick::monotonic_ns();
   bool any = false;
-  for (int i = 1; i < proc::kMaxProcesses; ++i) {
-    proc::Process* p = proc::slot(i);
-    if (p->state == proc::State::kSleeping && p->wake_at_ns <= now) {
-      wake(*p);
+  for (int i = 1; i < proc::kMaxThreads; ++i) {
+    proc::Thread* t = proc::thread_slot(i);
+    if (t->state == proc::State::kSleeping && t->wake_at_ns <= now) {
+      wake(*t);
       any = true;
     }
   }
@@ -80,7 +84,8 @@ bool wake_sleepers() {
 
 void on_tick(interrupts::InterruptFrame& frame) {
   const bool woke = wake_sleepers();
-  // Only a process interrupted in user mode is preempted: the kernel is
+  proc::sample_load(tick::last_interrupt_ns());
+  // Only a thread interrupted in user mode is preempted: the kernel is
   // not preemptible, and the idle task reschedules after its hlt anyway.
   if (!interrupts::from_user_mode(frame))
     return;
@@ -89,9 +94,9 @@ void on_tick(interrupts::InterruptFrame& frame) {
     return;
   }
   schedule();
-  // Back in this process, about to return to user mode: act on signals
+  // Back in this thread, about to return to user mode: act on signals
   // that arrived while it was away.
-  proc::deliver_pending_signals(proc::current());
+  proc::deliver_pending_signals(proc::current_thread());
 }
 
 }  // namespace
@@ -104,18 +109,26 @@ void init(uint32_t slice_ticks) {
 
 void schedule() {
   KASSERT(!cpu::interrupts_enabled());
-  switch_to(*pick_next(proc::current()));
+  switch_to(*pick_next(proc::current_thread()));
 }
 
-void wake(proc::Process& p) {
-  if (p.state == proc::State::kSleeping || p.state == proc::State::kWaiting) {
-    p.state = proc::State::kRunnable;
-    p.woken = true;
+void wake(proc::Thread& t) {
+  if (t.state == proc::State::kSleeping || t.state == proc::State::kWaiting) {
+    t.state = proc::State::kRunnable;
+    t.woken = true;
+  }
+}
+
+void wake_waiting(proc::Process& p) {
+  for (int i = 1; i < proc::kMaxThreads; ++i) {
+    proc::Thread* t = proc::thread_slot(i);
+    if (t->process == &p && t->state == proc::State::kWaiting)
+      wake(*t);
   }
 }
 
 void run_idle() {
-  KASSERT(proc::current().pid == 0);
+  KASSERT(proc::current_thread().tid == 0);
   for (;;) {
     cpu::disable_interrupts();
     wake_sleepers();

@@ -93,8 +93,8 @@ bool canonical_user(uint64_t address) {
 // Builds the frame on the user stack and points the saved state at the
 // handler. False when the stack cannot take it (then the process dies of
 // SIGSEGV, as on Linux).
-bool enter_handler(Process& p, int signal, const SignalAction& action, const SignalInfo& info) {
-  interrupts::InterruptFrame& f = *p.user_frame;
+bool enter_handler(Thread& t, int signal, const SignalAction& action, const SignalInfo& info) {
+  interrupts::InterruptFrame& f = *t.user_frame;
   if ((action.flags & kSaRestorer) == 0 || !canonical_user(action.restorer))
     return false;  // x86_64 has no kernel-provided return trampoline
   uint64_t sp = f.rsp - kRedZoneBytes;
@@ -105,8 +105,8 @@ bool enter_handler(Process& p, int signal, const SignalAction& action, const Sig
   if (f.rsp < kRedZoneBytes + 4096 || !canonical_user(sp))
     return false;
 
-  fpu::save(p.fpu);
-  if (copy_to_user(fpstate, &p.fpu, sizeof(p.fpu)) != 0)
+  fpu::save(t.fpu);
+  if (copy_to_user(fpstate, &t.fpu, sizeof(t.fpu)) != 0)
     return false;
   RtSigFrame frame{};
   frame.return_address = action.restorer;
@@ -135,11 +135,11 @@ bool enter_handler(Process& p, int signal, const SignalAction& action, const Sig
                  static_cast<uint16_t>(f.ss),
                  f.error_code,
                  f.vector,
-                 p.signals.blocked,
+                 t.signals.blocked,
                  info.address,
                  fpstate,
                  {}};
-  frame.uc.sigmask = p.signals.blocked;
+  frame.uc.sigmask = t.signals.blocked;
   frame.uc.stack_flags = 2;  // SS_DISABLE: no alternate stack
   frame.info.signo = signal;
   frame.info.code = info.code;
@@ -151,10 +151,10 @@ bool enter_handler(Process& p, int signal, const SignalAction& action, const Sig
   if (copy_to_user(sp, &frame, sizeof(frame)) != 0)
     return false;
 
-  p.signals.blocked |= action.mask | ((action.flags & kSaNodefer) ? 0 : signal_bit(signal));
-  p.signals.blocked &= ~kUnblockable;
+  t.signals.blocked |= action.mask | ((action.flags & kSaNodefer) ? 0 : signal_bit(signal));
+  t.signals.blocked &= ~kUnblockable;
   if (action.flags & kSaResethand)
-    p.signals.actions[signal].handler = kSigDefault;
+    t.process->signals.actions[signal].handler = kSigDefault;
   f.rip = action.handler;
   f.rsp = sp;
   f.rdi = static_cast<uint64_t>(signal);
@@ -167,33 +167,75 @@ bool enter_handler(Process& p, int signal, const SignalAction& action, const Sig
 
 }  // namespace
 
+namespace {
+
+bool blocks(const Thread& t, int signal) {
+  return (t.signals.blocked & ~kUnblockable & signal_bit(signal)) != 0;
+}
+
+bool sleeping(const Thread& t) {
+  return t.state == State::kSleeping || t.state == State::kWaiting;
+}
+
+}  // namespace
+
 void send_signal(Process& target, int signal, const SignalInfo& info) {
-  if (signal <= 0 || signal > kSignalCount || target.state == State::kZombie)
+  if (signal <= 0 || signal > kSignalCount || target.state != ProcessState::kLive)
     return;
   if (disposition_ignores(target, signal))
     return;
   target.signals.pending |= signal_bit(signal);
   target.signals.info[signal] = info;
-  if (has_deliverable_signal(target))
+  // Wake one thread that can take it, a blocked one only if none runs.
+  Thread* sleeper = nullptr;
+  for (int i = 1; i < kMaxThreads; ++i) {
+    Thread& t = *thread_slot(i);
+    if (t.process != &target || t.state == State::kFree || t.state == State::kDead ||
+        blocks(t, signal))
+      continue;
+    if (!sleeping(t))
+      return;  // it takes the signal at its next return to user mode
+    if (sleeper == nullptr)
+      sleeper = &t;
+  }
+  if (sleeper != nullptr)
+    sched::wake(*sleeper);
+}
+
+void send_thread_signal(Thread& target, int signal, const SignalInfo& info) {
+  if (signal <= 0 || signal > kSignalCount || target.state == State::kFree ||
+      target.state == State::kDead)
+    return;
+  if (disposition_ignores(*target.process, signal))
+    return;
+  target.signals.pending |= signal_bit(signal);
+  target.signals.info[signal] = info;
+  if (!blocks(target, signal))
     sched::wake(target);
 }
 
-bool has_deliverable_signal(const Process& p) {
-  return (p.signals.pending & (~p.signals.blocked | kUnblockable)) != 0;
+bool has_deliverable_signal(const Thread& t) {
+  const uint64_t pending = t.signals.pending | t.process->signals.pending;
+  return (pending & (~t.signals.blocked | kUnblockable)) != 0;
 }
 
-void deliver_pending_signals(Process& p) {
-  while (has_deliverable_signal(p)) {
-    const uint64_t deliverable = p.signals.pending & (~p.signals.blocked | kUnblockable);
-    const int signal = __builtin_ctzll(deliverable) + 1;
-    p.signals.pending &= ~signal_bit(signal);
+void deliver_pending_signals(Thread& t) {
+  Process& p = *t.process;
+  while (has_deliverable_signal(t)) {
+    const uint64_t open = ~t.signals.blocked | kUnblockable;
+    // The thread's own signals first, as Linux's dequeue_signal.
+    const bool own = (t.signals.pending & open) != 0;
+    uint64_t& pending = own ? t.signals.pending : p.signals.pending;
+    const int signal = __builtin_ctzll(pending & open) + 1;
+    pending &= ~signal_bit(signal);
+    const SignalInfo info = own ? t.signals.info[signal] : p.signals.info[signal];
     if (disposition_ignores(p, signal))
       continue;
     const SignalAction action = p.signals.actions[signal];
     if (action.handler == kSigDefault || signal == kSigKill)
       exit_current(signal);
-    if (!enter_handler(p, signal, action, p.signals.info[signal])) {
-      kprint("signal: pid %d: cannot deliver %s to its handler: SIGSEGV\n", p.pid,
+    if (!enter_handler(t, signal, action, info)) {
+      kprint("signal: pid %d tid %d: cannot deliver %s to its handler: SIGSEGV\n", p.pid, t.tid,
              signal_name(signal));
       exit_current(kSigSegv);
     }
@@ -203,16 +245,16 @@ void deliver_pending_signals(Process& p) {
   }
 }
 
-void force_fault_signal(Process& p, int signal, const SignalInfo& info) {
-  const SignalAction action = p.signals.actions[signal];
+void force_fault_signal(Thread& t, int signal, const SignalInfo& info) {
+  const SignalAction action = t.process->signals.actions[signal];
   const bool catchable = action.handler != kSigDefault && action.handler != kSigIgnore &&
-                         (p.signals.blocked & signal_bit(signal)) == 0;
-  if (!catchable || !enter_handler(p, signal, action, info))
+                         (t.signals.blocked & signal_bit(signal)) == 0;
+  if (!catchable || !enter_handler(t, signal, action, info))
     exit_current(signal);
 }
 
-int64_t return_from_handler(Process& p) {
-  interrupts::InterruptFrame& f = *p.user_frame;
+int64_t return_from_handler(Thread& t) {
+  interrupts::InterruptFrame& f = *t.user_frame;
   RtSigFrame frame;
   // The handler's `ret` popped the return address: the frame is 8 below.
   if (copy_from_user(&frame, f.rsp - 8, sizeof(frame)) != 0)
@@ -222,16 +264,16 @@ int64_t return_from_handler(Process& p) {
   if (!canonical_user(c.rip) || !canonical_user(c.rsp))
     exit_current(kSigSegv);
   if (c.fpstate != 0) {
-    if (copy_from_user(&p.fpu, c.fpstate, sizeof(p.fpu)) != 0)
+    if (copy_from_user(&t.fpu, c.fpstate, sizeof(t.fpu)) != 0)
       exit_current(kSigSegv);
-    fpu::sanitize(p.fpu);
-    fpu::restore(p.fpu);
+    fpu::sanitize(t.fpu);
+    fpu::restore(t.fpu);
   }
   f.r8 = c.r8, f.r9 = c.r9, f.r10 = c.r10, f.r11 = c.r11, f.r12 = c.r12, f.r13 = c.r13;
   f.r14 = c.r14, f.r15 = c.r15, f.rdi = c.rdi, f.rsi = c.rsi, f.rbp = c.rbp, f.rbx = c.rbx;
   f.rdx = c.rdx, f.rcx = c.rcx, f.rsp = c.rsp, f.rip = c.rip;
   f.rflags = (f.rflags & ~kUserFlags) | (c.eflags & kUserFlags) | kFlagInterrupt;
-  p.signals.blocked = frame.uc.sigmask & ~kUnblockable;
+  t.signals.blocked = frame.uc.sigmask & ~kUnblockable;
   return static_cast<int64_t>(c.rax);
 }
 

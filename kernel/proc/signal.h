@@ -1,5 +1,5 @@
 // Signals: Linux numbers and default actions, per-process dispositions
-// (rt_sigaction), a blocked mask (rt_sigprocmask), and handlers run on a
+// (rt_sigaction), per-thread blocked masks (rt_sigprocmask), and handlers run on a
 // Linux-layout rt_sigframe (siginfo, ucontext, FXSAVE area) with the
 // libc's SA_RESTORER trampoline calling rt_sigreturn. A signal whose
 // action is "terminate" ends the process with that signal in its wait
@@ -41,11 +41,32 @@ struct SignalInfo {
   uint64_t address;  // si_addr for faults
 };
 
-struct SignalState {
+// What the threads of a process share: the dispositions and the signals
+// sent to the process as a whole (kill), which any thread that does not
+// block them may take.
+struct ProcessSignals {
   SignalAction actions[kSignalCount + 1];
-  uint64_t blocked;  // bit (n - 1) for signal n
-  uint64_t pending;
+  uint64_t pending;                   // bit (n - 1) for signal n
   SignalInfo info[kSignalCount + 1];  // of the pending instance
+};
+
+// sigaltstack's stack_t.
+struct AlternateStack {
+  uint64_t sp;
+  int32_t flags;  // SS_DISABLE when none
+  int32_t pad;
+  uint64_t size;
+};
+static_assert(sizeof(AlternateStack) == 24);
+inline constexpr int32_t kSsOnstack = 1, kSsDisable = 2;
+
+// What each thread has of its own: its mask, the signals sent to it
+// (tgkill, faults), and its alternate stack.
+struct ThreadSignals {
+  uint64_t blocked;
+  uint64_t pending;
+  SignalInfo info[kSignalCount + 1];
+  AlternateStack alternate_stack;
 };
 
 constexpr uint64_t signal_bit(int signal) {

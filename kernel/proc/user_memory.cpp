@@ -2,13 +2,13 @@
 
 #include "proc/user_memory.h"
 
+#include "arch/x86_64/user_access.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
 #include "proc/process.h"
 #include "vdso/abi/linux.h"
 
-extern "C" void* memcpy(void*, const void*, size_t);
 extern "C" void* memset(void*, int, size_t);
 
 namespace abi = vdso::abi;
@@ -17,37 +17,8 @@ namespace {
 
 using layout::kPageSize;
 
-// The kernel address of user page `virt` if it allows the access.
-uint8_t* kernel_view(uint64_t virt, bool write) {
-  const paging::AddressSpace space = current().space;
-  paging::Translation t = paging::translate(space, virt);
-  if (!t.present && fault_in_stack_page(virt))
-    t = paging::translate(space, virt);
-  if (!t.present || !t.user || (write && !t.writable))
-    return nullptr;
-  return layout::phys_to_virt<uint8_t>(t.phys);
-}
-
-template <bool kWrite>
-int copy(uint8_t* kernel, uint64_t user, size_t bytes) {
-  if (!user_range_ok(user, bytes))
-    return -abi::kEFAULT;
-  while (bytes > 0) {
-    const size_t in_page = kPageSize - (user & (kPageSize - 1));
-    const size_t chunk = bytes < in_page ? bytes : in_page;
-    uint8_t* mapped = kernel_view(user, kWrite);
-    if (mapped == nullptr)
-      return -abi::kEFAULT;
-    if (kWrite) {
-      memcpy(mapped, kernel, chunk);
-    } else {
-      memcpy(kernel, mapped, chunk);
-    }
-    kernel += chunk;
-    user += chunk;
-    bytes -= chunk;
-  }
-  return 0;
+const void* user_address(uint64_t user) {
+  return reinterpret_cast<const void*>(user);
 }
 
 }  // namespace
@@ -55,9 +26,11 @@ int copy(uint8_t* kernel, uint64_t user, size_t bytes) {
 bool user_writable(uint64_t user_to, size_t bytes) {
   if (!user_range_ok(user_to, bytes))
     return false;
-  for (uint64_t page = layout::page_round_down(user_to); page < user_to + bytes;
-       page += kPageSize) {
-    if (kernel_view(page, true) == nullptr)
+  if (bytes == 0)
+    return true;
+  // The first byte, then the first byte of every later page of the range.
+  for (uint64_t at = user_to; at < user_to + bytes; at = layout::page_round_down(at) + kPageSize) {
+    if (user_access_probe_write(at) != 0)
       return false;
   }
   return true;
@@ -68,25 +41,44 @@ bool user_range_ok(uint64_t begin, uint64_t bytes) {
 }
 
 int copy_from_user(void* to, uint64_t user_from, size_t bytes) {
-  return copy<false>(static_cast<uint8_t*>(to), user_from, bytes);
+  if (!user_range_ok(user_from, bytes))
+    return -abi::kEFAULT;
+  return user_access_copy(to, user_address(user_from), bytes) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int copy_to_user(uint64_t user_to, const void* from, size_t bytes) {
-  return copy<true>(static_cast<uint8_t*>(const_cast<void*>(from)), user_to, bytes);
+  if (!user_range_ok(user_to, bytes))
+    return -abi::kEFAULT;
+  return user_access_copy(const_cast<void*>(user_address(user_to)), from, bytes) == 0
+             ? 0
+             : -abi::kEFAULT;
+}
+
+size_t copy_to_user_partial(uint64_t user_to, const void* from, size_t bytes) {
+  if (!user_range_ok(user_to, 1))
+    return 0;
+  // Up to the user top at most: the byte there would fault anyway.
+  const uint64_t in_user_half = layout::kUserTop - user_to;
+  const size_t tried = bytes < in_user_half ? bytes : in_user_half;
+  return tried - user_access_copy(const_cast<void*>(user_address(user_to)), from, tried);
 }
 
 int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from) {
-  for (size_t i = 0; i < capacity; ++i) {
-    if (!user_range_ok(user_from + i, 1) || user_from + i < user_from)
-      return -abi::kEFAULT;
-    const uint8_t* mapped = kernel_view(layout::page_round_down(user_from + i), false);
-    if (mapped == nullptr)
-      return -abi::kEFAULT;
-    to[i] = static_cast<char>(mapped[(user_from + i) & (kPageSize - 1)]);
-    if (to[i] == '\0')
-      return static_cast<int64_t>(i);
-  }
-  return -abi::kENAMETOOLONG;
+  if (capacity == 0)
+    return -abi::kENAMETOOLONG;
+  if (!user_range_ok(user_from, 1))
+    return -abi::kEFAULT;
+  // Never past the user top: a string that runs into it faults, as the
+  // next byte would.
+  const uint64_t in_user_half = layout::kUserTop - user_from;
+  const uint64_t limit = capacity < in_user_half ? capacity : in_user_half;
+  const int64_t length =
+      user_access_copy_string(to, static_cast<const char*>(user_address(user_from)), limit);
+  if (length < 0)
+    return -abi::kEFAULT;
+  if (static_cast<uint64_t>(length) == limit)
+    return limit < capacity ? -abi::kEFAULT : -abi::kENAMETOOLONG;
+  return length;
 }
 
 bool fault_in_stack_page(uint64_t virt) {

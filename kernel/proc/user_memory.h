@@ -1,8 +1,13 @@
-// Access to the current process's memory from a system call. Every user
-// pointer is checked against the page tables before it is touched (present,
-// user, and writable for writes), and the bytes are moved through the
-// direct map: a bad pointer is an -EFAULT, never a kernel page fault. The
-// stack's on-demand pages are faulted in here as the CPU would.
+// Access to the current process's memory from a system call, for every
+// mapping a process can have. The range is checked to lie in the user half
+// (canonical, below the user top); then the CPU copies through the
+// process's own page tables with the user address, as user code would
+// (arch/x86_64/user_access.h): what the process may read, the kernel reads
+// for it, and a write needs a page the process may write. A fault on the
+// way is resolved as the process's own would be (proc::resolve_user_fault:
+// the stack's on-demand pages) or ends the copy with -EFAULT; never a
+// kernel fault. No page-table walk precedes the copy, so nothing can change
+// between a check and the access (kernel/README.md, "User memory").
 #pragma once
 
 #include <stddef.h>
@@ -17,6 +22,11 @@ namespace kernel::proc {
 int copy_from_user(void* to, uint64_t user_from, size_t bytes);
 int copy_to_user(uint64_t user_to, const void* from, size_t bytes);
 
+// Copies [user_to, user_to + bytes) in order until a fault stops it: the
+// bytes copied. For the calls that answer with a count of what reached
+// the process (getrandom), as Linux's do.
+size_t copy_to_user_partial(uint64_t user_to, const void* from, size_t bytes);
+
 // A NUL-terminated string of at most `capacity - 1` bytes: its length, or
 // -EFAULT, or -ENAMETOOLONG when it does not fit.
 int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from);
@@ -30,9 +40,12 @@ int write_user(uint64_t user_to, const T& value) {
   return copy_to_user(user_to, &value, sizeof(T));
 }
 
-// Whether the current process may write [user_to, user_to + bytes) (the
-// stack's on-demand pages faulted in): checked before consuming data that
-// would be lost if the copy failed (a pipe read).
+// Whether the current process may write [user_to, user_to + bytes) now:
+// one byte of each page is written with its own value, atomically, through
+// the same path (the stack's on-demand pages are faulted in). Checked
+// before consuming data that would be lost if the copy failed (a pipe
+// read); another thread may still unmap the range before the copy, which
+// then fails as Linux's would.
 bool user_writable(uint64_t user_to, size_t bytes);
 
 // Whether [begin, begin + bytes) lies in the user half (no overflow).

@@ -12,17 +12,11 @@
 #include "syscall/syscall.h"
 #include "time/tick.h"
 #include "vdso/abi/linux.h"
+#include "vdso/abi/time.h"
 
 namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
-
-constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
-constexpr uint64_t kTimerAbstime = 1;
-
-int64_t cpu_time_ns(const proc::Process& p) {
-  return p.cpu_time_ns + (tick::monotonic_ns() - p.ran_since_ns);
-}
 
 // The clock an id is read as: the alarm clocks are their clocks.
 int page_clock_of(int id) {
@@ -39,21 +33,21 @@ bool is_cpu_time_clock(int id) {
 
 // 0 and the time, or -EINVAL for an id we do not know.
 int read_clock(int id, abi::Timespec& out) {
-  if (is_cpu_time_clock(id)) {
-    out = vdso::timespec_from_ns(cpu_time_ns(proc::current()));
+  if (id == abi::kClockProcessCputimeId) {
+    out = vdso::timespec_from_ns(proc::process_cpu_time_ns(proc::current()));
+    return 0;
+  }
+  if (id == abi::kClockThreadCputimeId) {
+    out = vdso::timespec_from_ns(proc::thread_cpu_time_ns(proc::current_thread()));
     return 0;
   }
   return tick::timekeeper().clock_gettime(page_clock_of(id), &out);
 }
 
-bool valid(const abi::Timespec& ts) {
-  return ts.sec >= 0 && ts.nsec >= 0 && ts.nsec < kNsPerSecond;
-}
-
 // Sleeps until MONOTONIC reaches `deadline_ns` (rounded up to a tick: the
 // tick wakes sleepers). -EINTR if a signal comes first.
 int64_t sleep_until(int64_t deadline_ns) {
-  proc::Process& p = proc::current();
+  proc::Thread& p = proc::current_thread();
   while (tick::monotonic_ns() < deadline_ns) {
     if (proc::has_deliverable_signal(p))
       return -abi::kEINTR;
@@ -68,7 +62,7 @@ int64_t relative_sleep(uint64_t request, uint64_t remaining) {
   abi::Timespec ts;
   if (proc::read_user(request, ts) != 0)
     return -abi::kEFAULT;
-  if (!valid(ts))
+  if (!abi::timespec_valid(ts))
     return -abi::kEINVAL;
   const int64_t deadline = tick::monotonic_ns() + vdso::ns_from_timespec(ts);
   const int64_t result = sleep_until(deadline);
@@ -144,12 +138,12 @@ int64_t sys_clock_nanosleep(Frame& f) {
   const bool realtime = id == abi::kClockRealtime;
   if (!realtime && id != abi::kClockMonotonic && id != abi::kClockBoottime)
     return -abi::kEINVAL;
-  if ((flags & kTimerAbstime) == 0)
+  if ((flags & abi::kTimerAbstime) == 0)
     return relative_sleep(arg2(f), arg3(f));
   abi::Timespec ts;
   if (proc::read_user(arg2(f), ts) != 0)
     return -abi::kEFAULT;
-  if (!valid(ts))
+  if (!abi::timespec_valid(ts))
     return -abi::kEINVAL;
   int64_t deadline = vdso::ns_from_timespec(ts);
   if (realtime)

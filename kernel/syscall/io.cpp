@@ -1,15 +1,15 @@
-// File descriptors: the serial console (fds 0, 1 and 2 of the first
-// process, a terminal: TCGETS answers, so libc line-buffers stdout) and
-// pipes, shared across fork, closed on exec when marked so. Blocking reads
-// and writes wait in kWaiting and retry when a pipe changes; a signal cuts
-// them short (EINTR). FIXME: no open(): the initramfs is reachable only by
-// execve and stat.
+// File descriptors: reading, writing and duplicating them, whatever they
+// are (the serial console: fds 0, 1 and 2 of the first process, a terminal:
+// TCGETS answers, so libc line-buffers stdout; pipes; files of the tree and
+// /proc, which syscall/fs.cpp opens). Shared across fork, closed on exec
+// when marked so. Blocking reads and writes wait in kWaiting and retry when
+// a pipe changes; a signal cuts them short (EINTR).
 #include "fs/file.h"
-#include "fs/initramfs.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
+#include "syscall/descriptors.h"
 #include "syscall/syscall.h"
 #include "vdso/abi/linux.h"
 
@@ -19,18 +19,12 @@ namespace {
 
 constexpr uint64_t kMaxIovecs = 1024;  // IOV_MAX
 constexpr uint64_t kTcgets = 0x5401, kTiocgwinsz = 0x5413, kTiocgpgrp = 0x540f;
-constexpr uint64_t kAtEmptyPath = 0x1000;
-constexpr int kAtFdCwd = -100;
 constexpr size_t kChunkBytes = fs::kPipeBytes;  // a PIPE_BUF write moves in one piece
-
-fs::File* file_of(uint64_t fd) {
-  return fd < proc::kMaxFds ? proc::current().files[fd] : nullptr;
-}
 
 // Blocks the caller until something changes (a pipe, a child, a signal).
 // False if a signal is pending: the caller returns EINTR.
 bool wait_for_change() {
-  proc::Process& self = proc::current();
+  proc::Thread& self = proc::current_thread();
   if (proc::has_deliverable_signal(self))
     return false;
   self.state = proc::State::kWaiting;
@@ -86,7 +80,7 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
         continue;
       }
       if (r == -abi::kEPIPE) {
-        proc::send_signal(proc::current(), proc::kSigPipe);
+        proc::send_thread_signal(proc::current_thread(), proc::kSigPipe);
         return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEPIPE;
       }
       if (r < 0)
@@ -98,7 +92,17 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
   return static_cast<int64_t>(done);
 }
 
-// The lowest free descriptor at or above `from`, or -EMFILE.
+struct Iovec {
+  uint64_t base;
+  uint64_t length;
+};
+
+}  // namespace
+
+fs::File* file_of(uint64_t fd) {
+  return fd < proc::kMaxFds ? proc::current().files[fd] : nullptr;
+}
+
 int lowest_free_fd(int from) {
   const proc::Process& p = proc::current();
   for (int fd = from; fd < proc::kMaxFds; ++fd) {
@@ -108,7 +112,6 @@ int lowest_free_fd(int from) {
   return -abi::kEMFILE;
 }
 
-// Points `fd` at `file` (closing what was there), with its close-on-exec.
 void install(int fd, fs::File* file, bool cloexec) {
   proc::Process& p = proc::current();
   if (p.files[fd] != nullptr)
@@ -116,42 +119,6 @@ void install(int fd, fs::File* file, bool cloexec) {
   p.files[fd] = file;
   p.close_on_exec = cloexec ? p.close_on_exec | (1u << fd) : p.close_on_exec & ~(1u << fd);
 }
-
-struct Iovec {
-  uint64_t base;
-  uint64_t length;
-};
-
-// struct stat on x86_64 (arch/x86/include/uapi/asm/stat.h).
-struct Stat {
-  uint64_t dev, ino, nlink;
-  uint32_t mode, uid, gid, pad0;
-  uint64_t rdev;
-  int64_t size, blksize, blocks;
-  int64_t atime, atime_nsec, mtime, mtime_nsec, ctime, ctime_nsec;
-  int64_t reserved[3];
-};
-static_assert(sizeof(Stat) == 144);
-
-Stat stat_of(const fs::File& file) {
-  Stat st{};
-  st.nlink = 1;
-  if (fs::is_pipe(file)) {
-    st.dev = 12;
-    st.ino = reinterpret_cast<uint64_t>(file.pipe) & 0xffff'ffff;
-    st.mode = 0010600;  // S_IFIFO | rw-------
-    st.blksize = fs::kPipeBytes;
-  } else {
-    st.dev = 5;
-    st.ino = 1;
-    st.mode = 0020620;        // S_IFCHR | rw--w----
-    st.rdev = (4 << 8) | 64;  // ttyS0
-    st.blksize = 1024;
-  }
-  return st;
-}
-
-}  // namespace
 
 int64_t sys_read(Frame& f) {
   fs::File* file = file_of(arg0(f));
@@ -265,14 +232,9 @@ int64_t sys_dup2(Frame& f) {
   return sys_dup3(f);
 }
 
-int64_t sys_lseek(Frame& f) {
-  return file_of(arg0(f)) != nullptr ? -abi::kESPIPE : -abi::kEBADF;
-}
-
 int64_t sys_fcntl(Frame& f) {
   constexpr uint64_t kDupFd = 0, kGetFd = 1, kSetFd = 2, kGetFl = 3, kSetFl = 4,
                      kDupFdCloexec = 1030;
-  constexpr int64_t kOReadOnly = 0, kOWriteOnly = 1, kOReadWrite = 2;
   constexpr uint64_t kFdCloexec = 1;
   const uint64_t fd = arg0(f), argument = arg2(f);
   fs::File* file = file_of(fd);
@@ -294,13 +256,11 @@ int64_t sys_fcntl(Frame& f) {
       p.close_on_exec =
           (argument & kFdCloexec) ? p.close_on_exec | (1u << fd) : p.close_on_exec & ~(1u << fd);
       return 0;
-    case kGetFl: {
-      const int64_t access = file->kind == fs::File::Kind::kPipeRead    ? kOReadOnly
-                             : file->kind == fs::File::Kind::kPipeWrite ? kOWriteOnly
-                                                                        : kOReadWrite;
-      return access | file->status_flags;
-    }
-    case kSetFl: file->status_flags = static_cast<uint32_t>(argument & fs::kOpenNonblock); return 0;
+    case kGetFl: return fs::access_mode(*file) | (file->status_flags & ~fs::kOpenAccessMask);
+    case kSetFl:
+      file->status_flags = (file->status_flags & fs::kOpenAccessMask) |
+                           static_cast<uint32_t>(argument & (fs::kOpenNonblock | fs::kOpenAppend));
+      return 0;
     default: return -abi::kEINVAL;
   }
 }
@@ -337,59 +297,6 @@ int64_t sys_ioctl(Frame& f) {
     }
     default: return -abi::kENOTTY;
   }
-}
-
-int64_t sys_fstat(Frame& f) {
-  fs::File* file = file_of(arg0(f));
-  if (file == nullptr)
-    return -abi::kEBADF;
-  return proc::write_user(arg1(f), stat_of(*file)) == 0 ? 0 : -abi::kEFAULT;
-}
-
-int64_t sys_newfstatat(Frame& f) {
-  const int dirfd = static_cast<int>(arg0(f));
-  char path[256];
-  const int64_t length = proc::copy_string_from_user(path, sizeof(path), arg1(f));
-  if (length < 0)
-    return length;
-  if (length == 0) {
-    if ((arg3(f) & kAtEmptyPath) == 0)
-      return -abi::kENOENT;
-    fs::File* file = file_of(static_cast<uint64_t>(dirfd));
-    if (file == nullptr)
-      return -abi::kEBADF;
-    return proc::write_user(arg2(f), stat_of(*file)) == 0 ? 0 : -abi::kEFAULT;
-  }
-  if (path[0] != '/' && dirfd != kAtFdCwd)
-    return -abi::kEBADF;
-  initramfs::File file;
-  if (!initramfs::find(path, file))
-    return -abi::kENOENT;
-  Stat st{};
-  st.dev = 1;
-  st.nlink = 1;
-  st.mode = file.mode;
-  st.size = static_cast<int64_t>(file.size);
-  st.blksize = 4096;
-  st.blocks = static_cast<int64_t>((file.size + 511) / 512);
-  return proc::write_user(arg2(f), st) == 0 ? 0 : -abi::kEFAULT;
-}
-
-int64_t sys_readlink(Frame&) {
-  return -abi::kENOENT;  // no symbolic links (and no /proc)
-}
-
-int64_t sys_readlinkat(Frame&) {
-  return -abi::kENOENT;
-}
-
-int64_t sys_getcwd(Frame& f) {
-  static constexpr char kRoot[] = "/";
-  if (arg1(f) < sizeof(kRoot))
-    return -abi::kERANGE;
-  return proc::copy_to_user(arg0(f), kRoot, sizeof(kRoot)) == 0
-             ? static_cast<int64_t>(sizeof(kRoot))
-             : -abi::kEFAULT;
 }
 
 }  // namespace kernel::syscall

@@ -1,5 +1,6 @@
-// Process life: fork/vfork/clone (a new process, never a thread), execve
-// from the initramfs, exit, wait4, identity and yielding.
+// Process life: fork/vfork/clone, execve of a file of the tree, exit,
+// wait4 (with the child's CPU times), times, getrusage, identity
+// (getgroups too) and yielding.
 #include "proc/process.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/heap.h"
@@ -9,6 +10,7 @@
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
+#include "time/tick.h"
 #include "vdso/abi/linux.h"
 
 namespace abi = vdso::abi;
@@ -19,6 +21,24 @@ constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneSettls = 0x8000
                    kCloneParentSettid = 0x100000, kCloneChildCleartid = 0x200000,
                    kCloneChildSettid = 0x1000000, kCloneSignalMask = 0xff;
 constexpr uint64_t kWnohang = 1;
+
+// struct rusage (include/uapi/linux/resource.h): two timevals, then 14
+// counters this kernel does not keep (0).
+struct Rusage {
+  int64_t user_seconds, user_microseconds;
+  int64_t system_seconds, system_microseconds;
+  int64_t counters[14];
+};
+static_assert(sizeof(Rusage) == 144);
+
+Rusage rusage_of(int64_t user_ns, int64_t system_ns) {
+  Rusage r{};
+  r.user_seconds = user_ns / 1'000'000'000;
+  r.user_microseconds = user_ns % 1'000'000'000 / 1000;
+  r.system_seconds = system_ns / 1'000'000'000;
+  r.system_microseconds = system_ns % 1'000'000'000 / 1000;
+  return r;
+}
 
 // Writes `value` into `space` at `virt` if it is a mapped, writable user
 // address there (the child's memory, which is not the active space).
@@ -39,44 +59,49 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
       [](const paging::Leaf&, void* count) { ++*static_cast<uint64_t*>(count); }, &pages);
   if (!proc::may_allocate_user_frames(pages))
     return -abi::kENOMEM;
-  proc::Process* child = proc::allocate(parent.pid, parent.name);
-  if (child == nullptr)
+  proc::Thread& parent_thread = proc::current_thread();
+  proc::Thread* child_thread = proc::allocate(parent.pid, parent.name);
+  if (child_thread == nullptr)
     return -abi::kEAGAIN;
+  proc::Process* child = child_thread->process;
   child->space = paging::create_address_space();
   if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
     paging::destroy_address_space(child->space, proc::is_shared_frame);
-    child->state = proc::State::kFree;
+    child->state = proc::ProcessState::kFree;
+    child_thread->state = proc::State::kFree;
     return -abi::kENOMEM;
   }
   child->layout = parent.layout;
-  child->fs_base = (flags & kCloneSettls) ? tls : parent.fs_base;
-  fpu::save(parent.fpu);  // the live registers, not the last switch's copy
-  child->fpu = parent.fpu;
+  child_thread->fs_base = (flags & kCloneSettls) ? tls : parent_thread.fs_base;
+  fpu::save(parent_thread.fpu);  // the live registers, not the last switch's copy
+  child_thread->fpu = parent_thread.fpu;
   child->signals.actions[0] = {};
   for (int s = 1; s <= proc::kSignalCount; ++s)
     child->signals.actions[s] = parent.signals.actions[s];
-  child->signals.blocked = parent.signals.blocked;
+  child_thread->signals.blocked = parent_thread.signals.blocked;
+  child_thread->signals.alternate_stack = parent_thread.signals.alternate_stack;
   for (int fd = 0; fd < proc::kMaxFds; ++fd) {
     if (parent.files[fd] != nullptr)
       child->files[fd] = fs::retain(parent.files[fd]);
   }
   child->close_on_exec = parent.close_on_exec;
+  child->fs = parent.fs;
 
   Frame child_frame = frame;
   child_frame.rax = 0;
   if (new_stack != 0)
     child_frame.rsp = new_stack;
-  proc::prepare_first_entry(*child, child_frame);
+  proc::prepare_first_entry(*child_thread, child_frame);
 
   if (flags & kCloneChildSettid)
     poke_child(child->space, child_tid, child->pid);
   if (flags & kCloneChildCleartid)
-    child->clear_child_tid = child_tid;
+    child_thread->clear_child_tid = child_tid;
   if (flags & kCloneParentSettid) {
     poke_child(child->space, parent_tid, child->pid);
     proc::write_user(parent_tid, static_cast<int32_t>(child->pid));
   }
-  child->state = proc::State::kRunnable;
+  child_thread->state = proc::State::kRunnable;
   return child->pid;
 }
 
@@ -167,11 +192,11 @@ int64_t sys_execve(Frame& f) {
     return result;
   const proc::ProgramArguments arguments{strings.pointers, strings.argc,
                                          strings.pointers + strings.argc, strings.envc};
-  return proc::exec(proc::current(), path, arguments, f);
+  return proc::exec(proc::current_thread(), path, arguments, f);
 }
 
 int64_t sys_exit(Frame& f) {
-  proc::exit_current(static_cast<int>((arg0(f) & 0xff) << 8));
+  proc::exit_current_thread(static_cast<int>((arg0(f) & 0xff) << 8));
 }
 
 int64_t sys_exit_group(Frame& f) {
@@ -186,33 +211,35 @@ int64_t sys_wait4(Frame& f) {
     bool have_child = false;
     for (int i = 1; i < proc::kMaxProcesses; ++i) {
       proc::Process& child = *proc::slot(i);
-      if (child.state == proc::State::kFree || child.parent_pid != self.pid)
+      if (child.state == proc::ProcessState::kFree || child.parent_pid != self.pid)
         continue;
       // FIXME: no process groups: pid 0 and -pgid wait for any child.
       if (wanted > 0 && child.pid != wanted)
         continue;
       have_child = true;
-      if (child.state != proc::State::kZombie)
+      if (child.state != proc::ProcessState::kZombie)
         continue;
       // As Linux: the child is reaped even if its status cannot be stored.
+      // Its rusage counts its own reaped children too.
       const int pid = child.pid, status = child.wait_status;
+      const proc::CpuTimes times = proc::times_of(child);
       proc::reap(child);
       if (status_pointer != 0 && proc::write_user(status_pointer, status) != 0)
         return -abi::kEFAULT;
-      if (rusage != 0) {
-        uint8_t zeros[144] = {};  // struct rusage
-        if (proc::copy_to_user(rusage, zeros, sizeof(zeros)) != 0)
-          return -abi::kEFAULT;
-      }
+      if (rusage != 0 &&
+          proc::write_user(rusage, rusage_of(times.user_ns + times.children_user_ns,
+                                             times.system_ns + times.children_system_ns)) != 0)
+        return -abi::kEFAULT;
       return pid;
     }
     if (!have_child)
       return -abi::kECHILD;
     if (options & kWnohang)
       return 0;
-    if (proc::has_deliverable_signal(self))
+    proc::Thread& waiter = proc::current_thread();
+    if (proc::has_deliverable_signal(waiter))
       return -abi::kEINTR;
-    self.state = proc::State::kWaiting;
+    waiter.state = proc::State::kWaiting;
     sched::schedule();
   }
 }
@@ -221,7 +248,7 @@ int64_t sys_getpid(Frame&) {
   return proc::current().pid;
 }
 int64_t sys_gettid(Frame&) {
-  return proc::current().pid;  // one thread per process
+  return proc::current_thread().tid;
 }
 int64_t sys_getppid(Frame&) {
   return proc::current().parent_pid;
@@ -237,6 +264,47 @@ int64_t sys_getgid(Frame&) {
 }
 int64_t sys_getegid(Frame&) {
   return 0;
+}
+
+int64_t sys_getgroups(Frame& f) {
+  // Root's one supplementary group, 0, as a login shell on Linux has it.
+  const int64_t size = static_cast<int32_t>(arg0(f));
+  const uint32_t groups[1] = {0};
+  if (size < 0)
+    return -abi::kEINVAL;
+  if (size == 0)
+    return 1;
+  return proc::write_user(arg1(f), groups) == 0 ? 1 : -abi::kEFAULT;
+}
+
+int64_t sys_times(Frame& f) {
+  // struct tms in USER_HZ ticks; the result is the ticks since boot
+  // (MONOTONIC here, as /proc/uptime).
+  const proc::CpuTimes t = proc::times_of(proc::current());
+  const int64_t tms[4] = {proc::clock_ticks(t.user_ns), proc::clock_ticks(t.system_ns),
+                          proc::clock_ticks(t.children_user_ns),
+                          proc::clock_ticks(t.children_system_ns)};
+  if (arg0(f) != 0 && proc::write_user(arg0(f), tms) != 0)
+    return -abi::kEFAULT;
+  return proc::clock_ticks(tick::monotonic_ns());
+}
+
+int64_t sys_getrusage(Frame& f) {
+  constexpr int64_t kSelf = 0, kChildren = -1, kThread = 1;
+  const int64_t who = static_cast<int32_t>(arg0(f));
+  const proc::CpuTimes t = proc::times_of(proc::current());
+  Rusage r;
+  if (who == kSelf) {
+    r = rusage_of(t.user_ns, t.system_ns);
+  } else if (who == kThread) {
+    const proc::CpuTimes own = proc::times_of_thread(proc::current_thread());
+    r = rusage_of(own.user_ns, own.system_ns);
+  } else if (who == kChildren) {
+    r = rusage_of(t.children_user_ns, t.children_system_ns);
+  } else {
+    return -abi::kEINVAL;
+  }
+  return proc::write_user(arg1(f), r) == 0 ? 0 : -abi::kEFAULT;
 }
 
 int64_t sys_sched_yield(Frame&) {

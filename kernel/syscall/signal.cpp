@@ -21,7 +21,18 @@ int64_t signal_one(int pid, int signal, int32_t code) {
   proc::Process* target = proc::find(pid);
   if (target == nullptr || pid == 0)
     return -abi::kESRCH;
+  if (target->state != proc::ProcessState::kLive)
+    return 0;  // a zombie takes no signals, but exists (Linux: 0)
   proc::send_signal(*target, signal, proc::SignalInfo{code, proc::current().pid, 0});
+  return 0;
+}
+
+// tgkill (tgid > 0) and tkill (tgid 0): one thread; signal 0 only checks.
+int64_t signal_thread(int tgid, int tid, int signal) {
+  proc::Thread* target = proc::find_thread(tid);
+  if (target == nullptr || (tgid != 0 && target->process->pid != tgid))
+    return -abi::kESRCH;
+  proc::send_thread_signal(*target, signal, proc::SignalInfo{kSiTkill, proc::current().pid, 0});
   return 0;
 }
 
@@ -39,7 +50,7 @@ int64_t sys_kill(Frame& f) {
     bool any = false;
     for (int i = 1; i < proc::kMaxProcesses; ++i) {
       proc::Process& p = *proc::slot(i);
-      if (p.state == proc::State::kFree || p.pid == 1 || &p == &proc::current())
+      if (p.state != proc::ProcessState::kLive || p.pid == 1 || &p == &proc::current())
         continue;
       any = true;
       proc::send_signal(p, signal, proc::SignalInfo{kSiUser, proc::current().pid, 0});
@@ -54,16 +65,14 @@ int64_t sys_tgkill(Frame& f) {
   const int signal = static_cast<int>(arg2(f));
   if (tgid <= 0 || tid <= 0 || signal < 0 || signal > proc::kSignalCount)
     return -abi::kEINVAL;
-  if (tgid != tid)
-    return -abi::kESRCH;  // one thread per process: its tid is its pid
-  return signal_one(tid, signal, kSiTkill);
+  return signal_thread(tgid, tid, signal);
 }
 
 int64_t sys_tkill(Frame& f) {
   const int tid = static_cast<int>(arg0(f)), signal = static_cast<int>(arg1(f));
   if (tid <= 0 || signal < 0 || signal > proc::kSignalCount)
     return -abi::kEINVAL;
-  return signal_one(tid, signal, kSiTkill);
+  return signal_thread(0, tid, signal);
 }
 
 int64_t sys_rt_sigaction(Frame& f) {
@@ -84,8 +93,14 @@ int64_t sys_rt_sigaction(Frame& f) {
     p.signals.actions[signal] = action;
     const bool ignored = action.handler == proc::kSigIgnore ||
                          (action.handler == proc::kSigDefault && proc::ignored_by_default(signal));
-    if (ignored)
-      p.signals.pending &= ~proc::signal_bit(signal);  // POSIX: discarded
+    if (ignored) {  // POSIX: discarded, wherever pending
+      p.signals.pending &= ~proc::signal_bit(signal);
+      for (int i = 1; i < proc::kMaxThreads; ++i) {
+        proc::Thread& t = *proc::thread_slot(i);
+        if (t.process == &p)
+          t.signals.pending &= ~proc::signal_bit(signal);
+      }
+    }
   }
   return 0;
 }
@@ -94,7 +109,7 @@ int64_t sys_rt_sigprocmask(Frame& f) {
   const uint64_t how = arg0(f), new_set = arg1(f), old_set = arg2(f);
   if (arg3(f) != kSigsetBytes)
     return -abi::kEINVAL;
-  proc::Process& p = proc::current();
+  proc::Thread& p = proc::current_thread();
   uint64_t set = 0;
   if (new_set != 0 && proc::read_user(new_set, set) != 0)
     return -abi::kEFAULT;
@@ -113,7 +128,7 @@ int64_t sys_rt_sigprocmask(Frame& f) {
 }
 
 int64_t sys_rt_sigreturn(Frame&) {
-  return proc::return_from_handler(proc::current());
+  return proc::return_from_handler(proc::current_thread());
 }
 
 int64_t sys_sigaltstack(Frame& f) {

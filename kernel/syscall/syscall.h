@@ -1,5 +1,5 @@
 // System calls: the Linux x86_64 ABI (numbers, registers, -errno returns).
-// One file per family (io.cpp, memory.cpp, clock.cpp, process.cpp,
+// One file per family (io.cpp, fs.cpp, memory.cpp, clock.cpp, process.cpp,
 // signal.cpp, system.cpp); table.cpp maps numbers to handlers, counts
 // every call per process and answers anything else with -ENOSYS, logged
 // once per number.
@@ -42,8 +42,11 @@ using Handler = int64_t (*)(Frame& frame);
 #define VDSO_KERNEL_SYSCALLS(X) \
   X(read, 0)                    \
   X(write, 1)                   \
+  X(open, 2)                    \
   X(close, 3)                   \
+  X(stat, 4)                    \
   X(fstat, 5)                   \
+  X(lstat, 6)                   \
   X(lseek, 8)                   \
   X(mmap, 9)                    \
   X(mprotect, 10)               \
@@ -53,8 +56,11 @@ using Handler = int64_t (*)(Frame& frame);
   X(rt_sigprocmask, 14)         \
   X(rt_sigreturn, 15)           \
   X(ioctl, 16)                  \
+  X(pread64, 17)                \
+  X(pwrite64, 18)               \
   X(readv, 19)                  \
   X(writev, 20)                 \
+  X(access, 21)                 \
   X(pipe, 22)                   \
   X(sched_yield, 24)            \
   X(madvise, 28)                \
@@ -71,37 +77,61 @@ using Handler = int64_t (*)(Frame& frame);
   X(kill, 62)                   \
   X(uname, 63)                  \
   X(fcntl, 72)                  \
+  X(fsync, 74)                  \
+  X(fdatasync, 75)              \
+  X(truncate, 76)               \
+  X(ftruncate, 77)              \
   X(getcwd, 79)                 \
+  X(chdir, 80)                  \
+  X(fchdir, 81)                 \
+  X(rename, 82)                 \
+  X(mkdir, 83)                  \
+  X(rmdir, 84)                  \
+  X(creat, 85)                  \
+  X(unlink, 87)                 \
   X(readlink, 89)               \
+  X(umask, 95)                  \
   X(gettimeofday, 96)           \
   X(getrlimit, 97)              \
+  X(getrusage, 98)              \
   X(sysinfo, 99)                \
+  X(times, 100)                 \
   X(getuid, 102)                \
   X(getgid, 104)                \
   X(geteuid, 107)               \
   X(getegid, 108)               \
   X(getppid, 110)               \
+  X(getgroups, 115)             \
   X(sigaltstack, 131)           \
   X(arch_prctl, 158)            \
   X(gettid, 186)                \
   X(tkill, 200)                 \
   X(time, 201)                  \
   X(sched_getaffinity, 204)     \
+  X(getdents64, 217)            \
   X(set_tid_address, 218)       \
   X(clock_gettime, 228)         \
   X(clock_getres, 229)          \
   X(clock_nanosleep, 230)       \
   X(exit_group, 231)            \
   X(tgkill, 234)                \
+  X(openat, 257)                \
+  X(mkdirat, 258)               \
   X(newfstatat, 262)            \
+  X(unlinkat, 263)              \
+  X(renameat, 264)              \
   X(readlinkat, 267)            \
+  X(faccessat, 269)             \
   X(set_robust_list, 273)       \
   X(dup3, 292)                  \
   X(pipe2, 293)                 \
   X(prlimit64, 302)             \
   X(getcpu, 309)                \
+  X(renameat2, 316)             \
   X(getrandom, 318)             \
-  X(rseq, 334)
+  X(statx, 332)                 \
+  X(rseq, 334)                  \
+  X(faccessat2, 439)
 
 #define VDSO_KERNEL_DECLARE(name, number) int64_t sys_##name(Frame& frame);
 VDSO_KERNEL_SYSCALLS(VDSO_KERNEL_DECLARE)

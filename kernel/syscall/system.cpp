@@ -31,8 +31,8 @@ struct Rlimit {
 
 Rlimit limit_of(uint64_t resource) {
   switch (resource) {
-    case kRlimitStack: return {8ull << 20, kRlimInfinity};  // the on-demand stack
-    case kRlimitNofile: return {1024, 4096};                // Linux defaults
+    case kRlimitStack: return {8ull << 20, kRlimInfinity};      // the on-demand stack
+    case kRlimitNofile: return {proc::kMaxFds, proc::kMaxFds};  // the descriptor table's size
     default: return {kRlimInfinity, kRlimInfinity};
   }
 }
@@ -72,16 +72,16 @@ int64_t sys_sched_getaffinity(Frame& f) {
 }
 
 int64_t sys_arch_prctl(Frame& f) {
-  proc::Process& p = proc::current();
+  proc::Thread& t = proc::current_thread();
   const uint64_t code = arg0(f), address = arg1(f);
   switch (code) {
     case kArchSetFs:
       if (address >= layout::kUserTop)
         return -abi::kEPERM;
-      p.fs_base = address;
+      t.fs_base = address;
       cpu::wrmsr(cpu::kMsrFsBase, address);
       return 0;
-    case kArchGetFs: return proc::write_user(address, p.fs_base) == 0 ? 0 : -abi::kEFAULT;
+    case kArchGetFs: return proc::write_user(address, t.fs_base) == 0 ? 0 : -abi::kEFAULT;
     case kArchSetGs:
     case kArchGetGs: return -abi::kEINVAL;  // FIXME: GS is the kernel's to keep free
     default: return -abi::kEINVAL;
@@ -89,9 +89,9 @@ int64_t sys_arch_prctl(Frame& f) {
 }
 
 int64_t sys_set_tid_address(Frame& f) {
-  proc::Process& p = proc::current();
-  p.clear_child_tid = arg0(f);
-  return p.pid;
+  proc::Thread& t = proc::current_thread();
+  t.clear_child_tid = arg0(f);
+  return t.tid;
 }
 
 int64_t sys_set_robust_list(Frame& f) {
@@ -150,10 +150,14 @@ int64_t sys_sysinfo(Frame& f) {
   info.totalram = system.physical_memory_bytes;
   info.freeram = frames::free_count() * layout::kPageSize;
   for (int i = 0; i < proc::kMaxProcesses; ++i) {
-    if (proc::slot(i)->state != proc::State::kFree && i != 0)
+    if (proc::slot(i)->state != proc::ProcessState::kFree && i != 0)
       ++info.procs;
   }
   info.mem_unit = 1;
+  // The load average /proc/loadavg shows, in sysinfo's 16 fractional bits.
+  proc::load_averages(info.loads);
+  for (uint64_t& load : info.loads)
+    load <<= 16 - proc::kLoadFractionBits;
   return proc::write_user(arg0(f), info) == 0 ? 0 : -abi::kEFAULT;
 }
 
@@ -168,9 +172,11 @@ int64_t sys_getrandom(Frame& f) {
   while (done < capped) {
     const uint64_t n = capped - done < sizeof(chunk) ? capped - done : sizeof(chunk);
     random::fill(chunk, n);
-    if (proc::copy_to_user(buffer + done, chunk, n) != 0)
+    // A fault part way counts what arrived, as Linux's getrandom does.
+    const size_t copied = proc::copy_to_user_partial(buffer + done, chunk, n);
+    done += copied;
+    if (copied < n)
       return done == 0 ? -abi::kEFAULT : static_cast<int64_t>(done);
-    done += n;
   }
   return static_cast<int64_t>(done);
 }

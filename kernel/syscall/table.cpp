@@ -66,7 +66,9 @@ void init() {
 extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   using namespace kernel;
   proc::Process& p = proc::current();
+  proc::Thread& thread = proc::current_thread();
   const uint64_t number = frame->rax;
+  proc::entered_system_call(thread);
   ++p.syscall_total;
   if (number < proc::kSyscallCountSlots)
     ++p.syscall_counts[number];
@@ -74,5 +76,6 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
       number < syscall::kTableSize ? syscall::kTable.handlers[number] : nullptr;
   frame->rax = static_cast<uint64_t>(handler != nullptr ? handler(*frame)
                                                         : syscall::not_implemented(number));
-  proc::deliver_pending_signals(p);
+  proc::left_system_call(thread);
+  proc::deliver_pending_signals(thread);
 }

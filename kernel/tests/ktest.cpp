@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/qemu_exit.h"
+#include "arch/x86_64/user_access.h"
 #include "console/print.h"
 #include "lib/panic.h"
 #include "mm/heap.h"
@@ -81,7 +82,7 @@ void refuse_corrupted_image() {
 // A process whose kernel stack ran past its bottom: the canary the
 // scheduler checks at every switch is gone.
 void overflow_process_stack() {
-  proc::Process* victim = proc::allocate(0, "victim");
+  proc::Thread* victim = proc::allocate(0, "victim");
   KASSERT(victim != nullptr);
   kprint("scenario: a process's kernel stack overflowed\n");
   victim->kernel_stack[0] ^= 0xff;
@@ -99,6 +100,15 @@ void failed_assertion() {
     cpu::wait_for_interrupt();
 }
 
+// A fault at a user-access instruction whose address is the kernel's (a
+// bad kernel buffer, not the user's) is a kernel bug: it must panic, not
+// become -EFAULT.
+void fault_on_kernel_side_of_user_copy() {
+  kprint("scenario: a user-access copy into an unmapped kernel address\n");
+  const uint64_t source = 0;
+  user_access_copy(reinterpret_cast<void*>(0xffff'9000'0000'0000), &source, sizeof(source));
+}
+
 struct Scenario {
   const char* name;
   void (*run)();
@@ -106,6 +116,7 @@ struct Scenario {
 constexpr Scenario kScenarios[] = {
     {"panic-null-deref", null_dereference},
     {"panic-write-text", write_kernel_text},
+    {"panic-user-copy-kernel-side", fault_on_kernel_side_of_user_copy},
     {"panic-write-vdso-data", write_vdso_data_through_user_mapping},
     {"panic-assert", failed_assertion},
     {"panic-stack-overflow", overflow_stack},

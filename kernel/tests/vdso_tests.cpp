@@ -134,7 +134,7 @@ void image_reads_kernel_page(Context& t, const BootOptions& options) {
   // the image would make its fallback system call, which ring 0 cannot.
   const abi::DataPage& page = vdso_pages::data_page();
   const bool fine_in_image =
-      abi::load_relaxed(page.clock_mode) == static_cast<uint32_t>(abi::ClockMode::kTsc);
+      abi::load_relaxed(page.clock_mode) == static_cast<uint32_t>(abi::ClockMode::kUserCounter);
   struct ClockCase {
     int id;
     int64_t resolution_ns;

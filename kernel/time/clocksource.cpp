@@ -204,9 +204,9 @@ UserAccess user_access(bool allowed_by_boot_option) {
   if (!allowed_by_boot_option)
     return {ClockMode::kNone, "the boot option fineclocks=off"};
   if (tsc_invariant())
-    return {ClockMode::kTsc, "the TSC is invariant"};
+    return {ClockMode::kUserCounter, "the TSC is invariant"};
   if (tcg_guest())
-    return {ClockMode::kTsc, "a TCG guest: QEMU derives the TSC from the host's clock"};
+    return {ClockMode::kUserCounter, "a TCG guest: QEMU derives the TSC from the host's clock"};
   return {ClockMode::kNone, "the TSC is not invariant and this is no TCG guest"};
 }
 

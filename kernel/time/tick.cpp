@@ -101,16 +101,7 @@ int64_t first_tick_monotonic_ns() {
   return __atomic_load_n(&first_tick_ns, __ATOMIC_RELAXED);
 }
 int64_t realtime_offset_ns() {
-  // The two coarse values are published together; read until the
-  // monotonic value is the same on both sides of the realtime read.
-  for (;;) {
-    vdso::abi::Timespec mono1, real, mono2;
-    keeper->clock_gettime(vdso::abi::kClockMonotonicCoarse, &mono1);
-    keeper->clock_gettime(vdso::abi::kClockRealtimeCoarse, &real);
-    keeper->clock_gettime(vdso::abi::kClockMonotonicCoarse, &mono2);
-    if (mono1.sec == mono2.sec && mono1.nsec == mono2.nsec)
-      return vdso::ns_from_timespec(real) - vdso::ns_from_timespec(mono1);
-  }
+  return keeper->published_realtime_offset_ns();
 }
 void set_getcpu_mode(vdso::abi::GetcpuMode mode) {
   keeper->set_getcpu_mode(mode);

@@ -1,6 +1,6 @@
 // Writes a cpio archive in the "newc" format (what Linux's initramfs and
-// our kernel's fs/initramfs.cpp read): regular files only, each under the
-// name given, then the TRAILER!!! entry. Host-side, shared by
+// our kernel's fs/initramfs.cpp read): regular files, directories and
+// symbolic links, each under the name given, then the TRAILER!!! entry. Host-side, shared by
 // mkinitramfs and vdso-kernel-run.
 #pragma once
 
@@ -17,6 +17,13 @@ class NewcWriter {
   void add(const std::string& name, const std::vector<uint8_t>& contents, uint32_t mode = 0100755) {
     header(name, static_cast<uint32_t>(contents.size()), mode);
     out_.insert(out_.end(), contents.begin(), contents.end());
+    pad();
+  }
+  void add_directory(const std::string& name, uint32_t mode = 040755) { header(name, 0, mode); }
+  // A symbolic link: its data is the target.
+  void add_symlink(const std::string& name, const std::string& target) {
+    header(name, static_cast<uint32_t>(target.size()), 0120777);
+    out_.insert(out_.end(), target.begin(), target.end());
     pad();
   }
   // The archive, with its trailer.

@@ -3,14 +3,20 @@
 //
 //   vdso-kernel-run [--hz N] [--verbose] [--timeout S] [--memory MB]
 //                   [--cpu MODEL] [--fine-clocks on|off]
-//                   [--add FILE]... [--] PROGRAM [ARGS...]
+//                   [--userland busybox] [--add FILE[=/PATH]]...
+//                   [--] PROGRAM [ARGS...]
 //   vdso-kernel-run --help | --version
 //
 // --cpu runs under TCG with that QEMU CPU model (e.g. max: RDTSCP, SMEP,
 // SMAP); --fine-clocks off boots with fineclocks=off (the VDSO's fine
 // clocks become system calls).
-// --add puts another file in the initramfs as /BASENAME, for a program
-// that execs others (every file must be a static x86_64 ELF too).
+// --add puts another file in the initramfs, as /BASENAME or at /PATH (any
+// file: a program that execs others, its data, /etc/passwd).
+// --userland busybox adds the host's static busybox (Debian's
+// busybox-static) as /bin/busybox with a symbolic link for each applet it
+// lists (/bin/sh, /bin/ls, /usr/bin/awk...), /etc/passwd and /etc/group
+// for root; PROGRAM may then be an applet's name (`--userland busybox sh
+// -c 'ls /'`). VDSO_KERNEL_BUSYBOX=PATH picks another busybox.
 //
 // The program is packed alone into a newc initramfs and booted as pid 1
 // (the kernel's `init=`), with ARGS percent-encoded on the kernel command
@@ -56,7 +62,9 @@ struct Options {
   unsigned memory_mb = 256;
   std::string program;
   std::vector<std::string> arguments;
-  std::vector<std::string> extra_files;  // --add
+  std::vector<std::string> extra_files;  // --add: host paths...
+  std::vector<std::string> extra_names;  // ... and their paths in the initramfs
+  std::string userland;                  // --userland: "" or "busybox"
   std::string cpu;                       // --cpu; empty: the build's decision
   bool fine_clocks = true;               // --fine-clocks
 };
@@ -64,7 +72,8 @@ struct Options {
 constexpr const char* kUsage =
     "usage: vdso-kernel-run [--hz N] [--verbose] [--timeout SECONDS] [--memory MB]\n"
     "                       [--cpu MODEL] [--fine-clocks on|off]\n"
-    "                       [--add FILE]... [--] PROGRAM [ARGS...]\n";
+    "                       [--userland busybox] [--add FILE[=/PATH]]...\n"
+    "                       [--] PROGRAM [ARGS...]\n";
 
 [[noreturn]] void usage(const char* why) {
   std::fprintf(stderr, "vdso-kernel-run: %s\n%s", why, kUsage);
@@ -82,11 +91,14 @@ constexpr const char* kUsage =
       "  --memory MB         guest memory, at least 64 (default 256)\n"
       "  --cpu MODEL         TCG with this QEMU CPU model (e.g. max)\n"
       "  --fine-clocks on|off  off: the VDSO's fine clocks become system calls\n"
-      "  --add FILE          also put FILE (static x86_64) in the initramfs as /NAME\n"
+      "  --add FILE[=/PATH]  also put FILE in the initramfs, as /NAME or at /PATH\n"
+      "  --userland busybox  the host's static busybox at /bin/busybox, a link per\n"
+      "                      applet, /etc/passwd; PROGRAM may be an applet's name\n"
       "  --help              this text\n"
       "  --version           the version\n\n"
       "Environment: VDSO_KERNEL=PATH (the kernel), VDSO_KERNEL_ACCEL=kvm|tcg,\n"
-      "VDSO_KERNEL_CPUINFO=FILE (read instead of /proc/cpuinfo).\n"
+      "VDSO_KERNEL_CPUINFO=FILE (read instead of /proc/cpuinfo),\n"
+      "VDSO_KERNEL_BUSYBOX=PATH (--userland busybox's program; default /bin/busybox).\n"
       "Exit status: PROGRAM's own, 128+N if signal N killed it, 124 on --timeout,\n"
       "125 if PROGRAM is not a static x86_64 executable or the kernel cannot run it.\n",
       stdout);
@@ -139,7 +151,21 @@ Options parse(int argc, char** argv) {
         usage("--fine-clocks must be on or off");
       o.fine_clocks = v == "on";
     } else if (arg == "--add") {
-      o.extra_files.push_back(value());
+      // FILE=/PATH names the place inside; an '=' not followed by '/' is
+      // part of the host's file name.
+      const std::string spec = value();
+      const size_t eq = spec.rfind("=/");
+      if (eq != std::string::npos && eq > 0) {
+        o.extra_files.push_back(spec.substr(0, eq));
+        o.extra_names.push_back(spec.substr(eq + 2));
+      } else {
+        o.extra_files.push_back(spec);
+        o.extra_names.push_back("");
+      }
+    } else if (arg == "--userland") {
+      o.userland = value();
+      if (o.userland != "busybox")
+        usage("--userland must be busybox");
     } else if (arg == "--") {
       ++i;
       break;
@@ -188,6 +214,27 @@ std::string initramfs_name(const std::string& path) {
   return name.empty() ? "program" : name;
 }
 
+// The applets a busybox lists (`busybox --list-full`: "bin/ls", ...).
+std::vector<std::string> busybox_applets(const std::string& busybox) {
+  std::vector<std::string> applets;
+  const std::string command = "'" + busybox + "' --list-full 2>/dev/null";
+  if (busybox.find('\'') != std::string::npos)
+    return applets;
+  FILE* list = popen(command.c_str(), "r");
+  if (list == nullptr)
+    return applets;
+  char line[256];
+  while (std::fgets(line, sizeof(line), list) != nullptr) {
+    std::string applet = line;
+    while (!applet.empty() && (applet.back() == '\n' || applet.back() == '\r'))
+      applet.pop_back();
+    if (!applet.empty() && applet[0] != '/')
+      applets.push_back(applet);
+  }
+  pclose(list);
+  return applets;
+}
+
 const char* signal_name(int signal) {
   const char* name = sigabbrev_np(signal);
   return name != nullptr ? name : "?";
@@ -215,12 +262,59 @@ int main(int argc, char** argv) {
     }
     return bytes;
   };
-  const std::vector<uint8_t> program = load_program(o.program);
-  std::vector<std::vector<uint8_t>> extras;
-  for (const std::string& extra : o.extra_files)
-    extras.push_back(load_program(extra));
+  vdso_kernel_tools::NewcWriter writer;
+  // The userland first: PROGRAM may be one of its applets.
+  std::vector<std::string> applets;  // their paths, e.g. "bin/sh"
+  if (o.userland == "busybox") {
+    const char* chosen = std::getenv("VDSO_KERNEL_BUSYBOX");
+    const std::string busybox = chosen != nullptr && *chosen != '\0' ? chosen : "/bin/busybox";
+    if (access(busybox.c_str(), X_OK) != 0) {
+      cannot_run("--userland busybox needs a static busybox at " + busybox +
+                 " (Debian: apt-get install busybox-static; or VDSO_KERNEL_BUSYBOX=PATH)");
+    }
+    const std::vector<uint8_t> bytes = load_program(busybox);
+    applets = busybox_applets(busybox);
+    if (applets.empty())
+      cannot_run(busybox + " --list-full listed no applets");
+    writer.add("bin/busybox", bytes);
+    for (const std::string& applet : applets) {
+      if (applet != "bin/busybox")
+        writer.add_symlink(applet, "/bin/busybox");
+    }
+    const std::string passwd = "root:x:0:0:root:/root:/bin/sh\n";
+    const std::string group = "root:x:0:\n";
+    writer.add("etc/passwd", std::vector<uint8_t>(passwd.begin(), passwd.end()), 0100644);
+    writer.add("etc/group", std::vector<uint8_t>(group.begin(), group.end()), 0100644);
+    writer.add_directory("root", 040700);
+  }
+  std::string name;  // init's path in the initramfs
+  const bool applet_program = o.program.find('/') == std::string::npos && [&] {
+    for (const std::string& applet : applets) {
+      const size_t slash = applet.rfind('/');
+      if (applet.substr(slash + 1) == o.program) {
+        name = applet;
+        return true;
+      }
+    }
+    return false;
+  }();
+  if (!applet_program) {
+    name = initramfs_name(o.program);
+    writer.add(name, load_program(o.program));
+  }
+  for (size_t i = 0; i < o.extra_files.size(); ++i) {
+    std::vector<uint8_t> bytes;
+    struct stat st {};
+    if (stat(o.extra_files[i].c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        !vdso_kernel_tools::read_file(o.extra_files[i], bytes)) {
+      cannot_run("--add " + o.extra_files[i] + ": " +
+                 (S_ISDIR(st.st_mode) ? std::string("a directory") : std::strerror(errno)));
+    }
+    const std::string inside =
+        o.extra_names[i].empty() ? initramfs_name(o.extra_files[i]) : o.extra_names[i];
+    writer.add(inside, bytes, 0100000 | (st.st_mode & 07777));
+  }
 
-  const std::string name = initramfs_name(o.program);
   // Appended piece by piece (GCC 12 warns falsely on one long chain).
   std::string command_line = "hz=";
   command_line += std::to_string(o.hz);
@@ -246,10 +340,6 @@ int main(int argc, char** argv) {
   if (mkdtemp(dir_template.data()) == nullptr)
     cannot_run(std::string("cannot create a temporary directory: ") + std::strerror(errno));
   const std::string initramfs = dir_template + "/initramfs.cpio";
-  vdso_kernel_tools::NewcWriter writer;
-  writer.add(name, program);
-  for (size_t i = 0; i < extras.size(); ++i)
-    writer.add(initramfs_name(o.extra_files[i]), extras[i]);
   const std::vector<uint8_t> archive = writer.finish();
   FILE* out = std::fopen(initramfs.c_str(), "wb");
   const bool written = out != nullptr &&

@@ -21,13 +21,6 @@ static long raw(long number, long a, long b, long c, long d) {
   return syscall(number, a, b, c, d);
 }
 
-#define EXPECT_EFAULT(call, what)                                                       \
-  do {                                                                                   \
-    errno = 0;                                                                           \
-    const long r_ = (call);                                                              \
-    CHECK(r_ == -1 && errno == EFAULT, "%-44s -> %ld, errno %d", what, r_, errno);       \
-  } while (0)
-
 int main(int argc, char** argv) {
   const char* self = argc > 0 ? argv[0] : "/";
   printf("efault (%s)\n", LIBC_NAME);

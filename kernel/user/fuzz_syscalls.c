@@ -1,5 +1,6 @@
-/* System calls with random numbers and arguments, from a disposable child
- * process: whatever the child does to itself (unmapping its own code,
+/* System calls with random numbers and arguments (more than a quarter of them pointers
+ * aimed at the process's text, stack and VDSO pages, near page
+ * boundaries), from a disposable child process: whatever the child does to itself (unmapping its own code,
  * garbage sigreturn frames, bad pointers everywhere), the kernel must
  * answer with an error or end that child with a signal, never panic or
  * hang. The parent runs children one after another, each with its own
@@ -15,6 +16,7 @@
  * covers bad frames). */
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -33,9 +35,26 @@ static uint64_t next_random(void) {
 }
 
 static char scratch[8192];
+static uint64_t vdso_image; /* AT_SYSINFO_EHDR; the data page is the page below */
+
+/* An address near `base`: up to a page either side, often at a page
+ * boundary, so that ranges straddle into whatever is next. */
+static long near(uint64_t base) {
+  const uint64_t page = base & ~4095ull;
+  if (next_random() % 2 == 0)
+    return (long)(page + 4096 - next_random() % 64);
+  return (long)(page - 4096 + next_random() % 12288);
+}
 
 static long random_argument(void) {
-  switch (next_random() % 10) {
+  int local;
+  switch (next_random() % 14) {
+    /* Aimed at the process's own pages (issue 14: these found the panic
+     * that plain random arguments never did). */
+    case 10: return near((uint64_t)(uintptr_t)&random_argument); /* text */
+    case 11: return near((uint64_t)(uintptr_t)&local);           /* stack */
+    case 12: return near(vdso_image + next_random() % 8192); /* VDSO image */
+    case 13: return near(vdso_image - 4096);                 /* VDSO data page */
     case 0: return 0;
     case 1: return -1;
     case 2: return (long)(next_random() % 64);
@@ -88,6 +107,7 @@ int main(int argc, char** argv) {
   const int children = argc > 1 ? atoi(argv[1]) : 20;
   const int calls = argc > 2 ? atoi(argv[2]) : 2000;
   const uint64_t seed = argc > 3 ? strtoull(argv[3], NULL, 10) : 1;
+  vdso_image = getauxval(AT_SYSINFO_EHDR);
   printf("fuzz_syscalls (%s): %d children x %d calls, seed %llu\n", LIBC_NAME, children, calls,
          (unsigned long long)seed);
   fflush(stdout);

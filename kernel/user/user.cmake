@@ -57,11 +57,17 @@ user_program(elfmatrix glibc)
 user_program(pressure glibc musl)
 user_program(signals glibc musl)
 user_program(fuzz_syscalls glibc)
+user_program(pointer_fuzz glibc musl)
+user_program(vdso_pages_io glibc musl)
+# The program of issue 14, as its reporter wrote it.
+user_program(vdso_header glibc)
 user_program(auxv glibc pie musl)
 user_program(pipes glibc musl)
 user_program(fine_clocks glibc musl)
 # Reads the configuration through the public <vdso/sysinfo.h>.
 user_program(configuration glibc musl)
+# Files, directories, /tmp, /proc against the page, CPU-time accounting.
+user_program(files glibc musl)
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)

@@ -13,14 +13,6 @@ namespace abi = vdso::abi;
 // One CPU: the boot CPU runs everything (no SMP bring-up).
 constexpr uint32_t kCpus = 1;
 
-void copy_field(char (&field)[abi::kUtsnameFieldSize], const char* text) {
-  uint32_t i = 0;
-  for (; text[i] != '\0' && i + 1 < abi::kUtsnameFieldSize; ++i)
-    field[i] = text[i];
-  for (; i < abi::kUtsnameFieldSize; ++i)
-    field[i] = '\0';
-}
-
 }  // namespace
 
 void publish() {
@@ -31,12 +23,12 @@ void publish() {
   info.physical_memory_bytes = frames::usable_count() * layout::kPageSize;
   info.boot_time = vdso::timespec_from_ns(tick::realtime_offset_ns());
   // "Linux": the system-call ABI is Linux's, and libcs check the name.
-  copy_field(info.uts.sysname, "Linux");
-  copy_field(info.uts.nodename, "vdso-kernel");
-  copy_field(info.uts.release, "6.1.0-vdso-kernel");
-  copy_field(info.uts.version, "#1 vdso-kernel (Linux x86_64 system-call subset)");
-  copy_field(info.uts.machine, "x86_64");
-  copy_field(info.uts.domainname, "(none)");
+  abi::set_utsname_field(info.uts.sysname, "Linux");
+  abi::set_utsname_field(info.uts.nodename, "vdso-kernel");
+  abi::set_utsname_field(info.uts.release, "6.1.0-vdso-kernel");
+  abi::set_utsname_field(info.uts.version, "#1 vdso-kernel (Linux x86_64 system-call subset)");
+  abi::set_utsname_field(info.uts.machine, "x86_64");
+  abi::set_utsname_field(info.uts.domainname, "(none)");
   tick::publish_system_info(info);
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/readers.h"
 
 namespace kernel::system_info {
 

@@ -29,7 +29,7 @@ if [ -x "$PROGRAMS/goprobe" ]; then
   check "go: the runtime bound our __vdso_clock_gettime" "$(value ours "$out")" yes
   check "go: time.Now through our image advances" "$(value coherent "$out")" yes
 else
-  fail "go: goprobe was not built (is golang-go installed?)"
+  skip "go: the runtime binds our image" "goprobe was not built (no go toolchain at configure time)"
 fi
 
 finish

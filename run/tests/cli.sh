@@ -96,6 +96,18 @@ check "nested vdso-run: the outer one still answers the clock system calls (tick
   "$(value res_syscall_monotonic_coarse "$out")" 100000000
 check "nested vdso-run: and they agree with the VDSO" "$(value disorder_monotonic_coarse "$out")" 0
 
+# A program's own seccomp filter that returns SECCOMP_RET_TRACE: with no
+# tracer asking for the stop, the call fails with ENOSYS, on the host and
+# in the tree, with or without virtual time (where vdso-run does ask).
+host=$("$P/ownfilter" trace 2>&1)
+check "own RET_TRACE filter on the host" "$host" "$(printf 'getppid=ENOSYS\ngetpgrp=ENOSYS')"
+check "own RET_TRACE filter under vdso-run: as on the host" "$("$VDSO_RUN" "$P/ownfilter" trace 2>&1)" "$host"
+check "own RET_TRACE filter under virtual time: as on the host" \
+  "$("$VDSO_RUN" --offset +1s "$P/ownfilter" trace 2>&1)" "$host"
+# Strict mode cannot follow a filter (ours): EINVAL, as the README says.
+check "SECCOMP_MODE_STRICT on the host" "$("$P/ownfilter" strict 2>&1)" strict=ok
+check "SECCOMP_MODE_STRICT under vdso-run: EINVAL" "$("$VDSO_RUN" "$P/ownfilter" strict 2>&1)" strict=EINVAL
+
 # A program that traces others cannot: its tree is already traced. It must
 # fail cleanly, not hang.
 if command -v strace >/dev/null; then
@@ -103,6 +115,14 @@ if command -v strace >/dev/null; then
   status=$?
   check "strace under vdso-run: fails, does not hang" "$([ $status -ne 0 ] && [ $status -ne 124 ] && echo failed)" failed
   check_contains "strace under vdso-run: says why" "$err" "Operation not permitted"
+  # Traced itself by a tracer that follows children: the program is
+  # already traced, and the message says by whom.
+  err=$(timeout 20 strace -f -o /dev/null "$VDSO_RUN" -- true 2>&1)
+  check "under strace -f: exit status" "$?" 125
+  check_contains "under strace -f: names the outer tracer" "$err" "vdso-run is itself traced"
+  check_contains "under strace -f: and which" "$err" "strace"
+else
+  skip "strace under vdso-run, vdso-run under strace -f" "strace is not installed"
 fi
 
 # Without privilege: no SCHED_FIFO (the ticker says what it got instead),
@@ -133,6 +153,8 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
   check "unprivileged, non-dumpable: calls still succeed" "$(count ok=5 "$out")" 2
   check "unprivileged, non-dumpable: warned once" "$(printf '%s\n' "$out" | grep -c "cannot write into pid")" 1
   check_contains "unprivileged, non-dumpable: counted" "$out" "left to the host 10"
+else
+  skip "vdso-run as an unprivileged user" "needs root (to become uid 65534) and setpriv"
 fi
 
 finish

@@ -90,12 +90,4 @@ for build in "${builds[@]}"; do
     "killed=8 served_after=yes"
 done
 
-# A 32-bit program: i386 201 is geteuid32 (x86_64's time) and 265 its
-# clock_gettime; the filter checks the architecture, so the host answers.
-"$P/clock32"
-check "32-bit program on the host" "$?" 0
-out=$("$VDSO_RUN" --stats "$P/clock32" 2>&1)
-check "32-bit program under vdso-run: its calls reach the host" "$?" 0
-check "32-bit program under vdso-run: none answered by vdso-run" "$(stat answered "$out")" 0
-
 finish

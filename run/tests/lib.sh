@@ -5,6 +5,7 @@ set -u
 VDSO_RUN=$(realpath "${1:?usage: $0 VDSO_RUN PROGRAMS_DIR}")
 PROGRAMS=$(realpath "${2:?usage: $0 VDSO_RUN PROGRAMS_DIR}")
 FAILURES=0
+SKIPS=0
 SCRATCH=$(mktemp -d)
 trap 'rm -rf "$SCRATCH"' EXIT
 
@@ -12,6 +13,15 @@ pass() { echo "PASS: $*"; }
 fail() {
   echo "FAIL: $*"
   FAILURES=$((FAILURES + 1))
+}
+
+# skip NAME REASON: a check this host cannot run (a missing tool, no
+# privilege, no i386 support). The script then ends as skipped (exit 77,
+# the tests' SKIP_RETURN_CODE) even if every other check passed: a check
+# that did not run is never reported as passed.
+skip() {
+  echo "SKIP: $1: $2"
+  SKIPS=$((SKIPS + 1))
 }
 
 # check NAME ACTUAL EXPECTED
@@ -46,6 +56,10 @@ finish() {
   if [ "$FAILURES" -ne 0 ]; then
     echo "$FAILURES check(s) failed"
     exit 1
+  fi
+  if [ "$SKIPS" -ne 0 ]; then
+    echo "every check that ran passed; $SKIPS check(s) skipped (the SKIP lines say why)"
+    exit 77
   fi
   echo "all checks passed"
 }

@@ -131,6 +131,15 @@ check "date -u under --at" "$("$VDSO_RUN" --at 2038-01-19T03:14:07Z date -u +%Y-
   2038-01-19T03:14
 check "date -u under --offset +3d" "$("$VDSO_RUN" --offset +3d date -u +%Y-%m-%d)" \
   "$(date -u -d @$(($(date +%s) + 259200)) +%Y-%m-%d)"
+# The largest offsets (2^63 ns either way) start past 2262, where 64-bit
+# nanoseconds end: the date must not wrap around to 1677 or 1734.
+for offset in +106751d +7427000000s; do
+  seconds=${offset%[ds]}
+  case $offset in *d) seconds=$((seconds * 86400)) ;; esac
+  check "date -u under --offset $offset (past 2262)" \
+    "$("$VDSO_RUN" --offset $offset date -u +%Y-%m-%d)" \
+    "$(date -u -d @$(($(date +%s) + seconds)) +%Y-%m-%d)"
+done
 
 # Go: the runtime's VDSO calls (time.Now, its monotonic clock) and its raw
 # system calls.
@@ -148,6 +157,8 @@ if [ -x "$P/goprobe" ]; then
   for key in elapsed_now_monotonic elapsed_sys_monotonic; do
     check "go --freeze: $key" "$(value $key "$out")" 0
   done
+else
+  skip "go under virtual time" "goprobe was not built (no go toolchain at configure time)"
 fi
 
 # Bad values: exit 125, a message naming the option, and no program run.
@@ -170,6 +181,8 @@ bad "--at 2001-02-29" --at --at 2001-02-29
 bad "--at with no value" --at --at
 bad "--offset without a unit" --offset --offset +3
 bad "--offset before 1970" --offset --offset -100000d
+bad "--offset past 2^63 ns" --offset --offset +106752d
+bad "--offset past 2^63 ns, in parts" --offset --offset +106751d1d
 bad "--rate 0" --rate --rate 0
 bad "--rate -2" --rate --rate -2
 bad "--rate 1e3" --rate --rate 1e3

@@ -36,7 +36,7 @@ extern "C" {
 #define VDSO_SYSINFO_UTSNAME_LENGTH 65
 
 /* Linux's struct utsname (struct new_utsname): a libc's struct utsname on
- * x86_64 Linux has this layout too. */
+ * 64-bit Linux has this layout too. */
 struct vdso_sysinfo_utsname {
   char sysname[VDSO_SYSINFO_UTSNAME_LENGTH];
   char nodename[VDSO_SYSINFO_UTSNAME_LENGTH]; /* empty: ask uname(2) */
@@ -46,7 +46,7 @@ struct vdso_sysinfo_utsname {
   char domainname[VDSO_SYSINFO_UTSNAME_LENGTH]; /* empty: ask uname(2) */
 };
 
-/* struct timespec on x86_64. */
+/* struct timespec of a 64-bit Linux. */
 struct vdso_sysinfo_timespec {
   int64_t tv_sec;
   int64_t tv_nsec;

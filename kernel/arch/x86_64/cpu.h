@@ -5,6 +5,9 @@
 
 #include <stdint.h>
 
+#include "vdso/arch/x86_64/counter.h"
+#include "vdso/arch/x86_64/cpu_features.h"
+
 namespace kernel::cpu {
 
 inline void outb(uint16_t port, uint8_t value) {
@@ -41,23 +44,13 @@ inline constexpr uint64_t kEferNxe = 1u << 11;
 // The user's thread pointer (%fs base), per process (arch_prctl).
 inline constexpr uint32_t kMsrFsBase = 0xc000'0100;
 
-struct CpuidResult {
-  uint32_t eax, ebx, ecx, edx;
-};
-inline CpuidResult cpuid(uint32_t leaf, uint32_t subleaf = 0) {
-  CpuidResult r;
-  asm volatile("cpuid"
-               : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-               : "a"(leaf), "c"(subleaf));
-  return r;
-}
+// CPUID: the one wrapper the hosts share.
+using vdso::arch::cpuid;
+using vdso::arch::CpuidResult;
 
-// rdtsc is not ordered against earlier loads; lfence makes a reading taken
-// after a device poll really come after it (Intel SDM, RDTSC).
+// The TSC, ordered after earlier loads: the VDSO's own counter read.
 inline uint64_t rdtsc_ordered() {
-  uint32_t lo, hi;
-  asm volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-  return (static_cast<uint64_t>(hi) << 32) | lo;
+  return vdso::arch::read_counter();
 }
 
 inline uint64_t read_cr0() {

@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/user_access.h"
 #include "lib/panic.h"
 
 extern "C" const uint64_t interrupt_stub_table[256];
@@ -34,6 +35,7 @@ constexpr int kBreakpoint = 3;
 alignas(16) Gate idt[256];
 Handler handlers[256];
 Handler user_exception_handler = nullptr;
+KernelFaultHandler kernel_fault_handler = nullptr;
 
 constexpr const char* kExceptionNames[32] = {
     "divide error",
@@ -103,6 +105,10 @@ void set_user_exception_handler(Handler handler) {
   user_exception_handler = handler;
 }
 
+void set_kernel_fault_handler(KernelFaultHandler handler) {
+  kernel_fault_handler = handler;
+}
+
 void init() {
   disable_legacy_pic();
   for (int v = 0; v < 256; ++v) {
@@ -127,11 +133,15 @@ void init() {
 
 extern "C" void interrupt_dispatch(kernel::interrupts::InterruptFrame* frame) {
   using namespace kernel::interrupts;
+  kernel::user_access::close_window();
   const Handler handler = handlers[frame->vector & 0xff];
   if (handler != nullptr) {
     handler(*frame);
   } else if (frame->vector < 32 && from_user_mode(*frame) && user_exception_handler != nullptr) {
     user_exception_handler(*frame);
+  } else if (frame->vector < 32 && !from_user_mode(*frame) && kernel_fault_handler != nullptr &&
+             kernel_fault_handler(*frame)) {
+    return;
   } else {
     kernel::panic_on_exception(*frame);
   }

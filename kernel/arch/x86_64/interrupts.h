@@ -19,6 +19,7 @@ struct InterruptFrame {
 static_assert(sizeof(InterruptFrame) == 22 * 8);
 
 inline constexpr uint8_t kPageFault = 14;
+inline constexpr uint8_t kGeneralProtection = 13;
 inline constexpr uint8_t kDoubleFault = 8;
 // The legacy PICs are remapped here and masked; anything arriving is spurious.
 inline constexpr uint8_t kLegacyPicBase = 0x20;
@@ -32,6 +33,11 @@ void set_handler(uint8_t vector, Handler handler);
 // Exceptions raised in user mode that have no handler go here (the
 // process pays, not the kernel); in kernel mode they still panic.
 void set_user_exception_handler(Handler handler);
+// Exceptions raised in kernel mode go here first: true when it dealt with
+// the fault (a user-access instruction's fault resolved or sent to its
+// fixup, arch/x86_64/user_access.h); false, and the kernel panics.
+using KernelFaultHandler = bool (*)(InterruptFrame& frame);
+void set_kernel_fault_handler(KernelFaultHandler handler);
 
 inline bool from_user_mode(const InterruptFrame& frame) {
   return (frame.cs & 3) == 3;

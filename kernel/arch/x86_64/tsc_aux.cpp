@@ -1,6 +1,7 @@
 #include "arch/x86_64/tsc_aux.h"
 
 #include "arch/x86_64/cpu.h"
+#include "vdso/arch/x86_64/cpu_features.h"
 
 namespace kernel::tsc_aux {
 namespace {
@@ -11,20 +12,16 @@ constexpr uint32_t kBootCpu = 0, kBootNode = 0;
 }  // namespace
 
 vdso::abi::GetcpuMode init() {
-  const vdso::abi::TscAuxReaders readers = vdso::abi::tsc_aux_readers();
+  const vdso::arch::TscAuxReaders readers = vdso::arch::tsc_aux_readers();
   // The MSR exists when either instruction does (Intel SDM, IA32_TSC_AUX).
   if (readers.rdpid || readers.rdtscp)
     cpu::wrmsr(kMsrTscAux, kBootCpu | (kBootNode << vdso::abi::kTscAuxNodeShift));
-  return vdso::abi::getcpu_mode_for(readers);
+  return vdso::arch::getcpu_mode_for(readers);
 }
 
 const char* describe(vdso::abi::GetcpuMode mode) {
-  switch (mode) {
-    case vdso::abi::GetcpuMode::kRdpid: return "RDPID";
-    case vdso::abi::GetcpuMode::kRdtscp: return "RDTSCP";
-    case vdso::abi::GetcpuMode::kNone: return "the system call (no RDTSCP, no RDPID)";
-  }
-  return "?";
+  const char* instruction = vdso::arch::getcpu_instruction_name(mode);
+  return instruction != nullptr ? instruction : "the system call (no RDTSCP, no RDPID)";
 }
 
 }  // namespace kernel::tsc_aux

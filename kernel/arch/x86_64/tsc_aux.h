@@ -3,7 +3,7 @@
 // cpu | node << 12; here always 0 (one CPU, one node).
 #pragma once
 
-#include "vdso/abi/data_page.h"
+#include "vdso/arch/getcpu.h"
 
 namespace kernel::tsc_aux {
 

@@ -1,6 +1,7 @@
 #include "arch/x86_64/user_protection.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/user_access.h"
 #include "console/print.h"
 
 namespace kernel::user_protection {
@@ -27,6 +28,7 @@ void init() {
   if (features & kCpuidSmap)
     cr4 |= kCr4Smap;
   write_cr4(cr4);
+  user_access::set_smap_available((features & kCpuidSmap) != 0);
   kprint("cpu: SMEP %s, SMAP %s\n", (features & kCpuidSmep) ? "on" : "not available",
          (features & kCpuidSmap) ? "on" : "not available");
 }

@@ -1,8 +1,9 @@
 // Hardware walls between the kernel and user pages, when the CPU has them:
 // SMEP (the kernel never executes a user page) and SMAP (the kernel never
-// reads or writes one through its user address). The kernel reaches user
-// memory only through the direct map (proc/user_memory.h), so both can be
-// on; a kernel bug that touched a user address would then fault at once.
+// reads or writes one through its user address, except inside the window
+// the user-access routines open with stac and close with clac,
+// arch/x86_64/user_access.h). A kernel bug that touched a user address
+// anywhere else would then fault at once.
 #pragma once
 
 #include <stdint.h>

@@ -86,7 +86,11 @@ expect out "[/my_prog_]"
 run "--add: a parent that forks, execs and waits" 0 --add "$user/hello-glibc" \
   "$user/spawn-glibc" /hello-glibc
 expect out "spawn: PASS"
-run "--add refuses what is not a program" 125 --add "$user/bad/phnum-0" "$user/hello-glibc"
+run "--add FILE=/PATH: a program at a path of its own, run by another" 0 \
+  --add "$user/hello-glibc=/sub/dir/hello" "$user/spawn-glibc" /sub/dir/hello
+expect out "spawn: PASS"
+run "--add of a missing file" 125 --add "$work/missing" "$user/hello-glibc"
+expect err "--add $work/missing: No such file or directory"
 
 # The whole malformed-ELF matrix is refused on the host, before any boot.
 for bad in "$user"/bad/*; do

@@ -1,6 +1,15 @@
 // The VDSO data page: the one ABI shared by its only writer (the kernel's
 // timekeeper) and every reader (the vdso.so image, the kernel's own
-// clock_gettime, tests). Nothing else declares this layout.
+// clock_gettime, tests). Nothing else declares this layout: here are the
+// page's structs, their asserted offsets and the predicates that say which
+// clocks it serves. Beside it, as Linux's include/vdso + lib/vdso:
+//   shared_field.h  atomic access to a shared field
+//   seqcount.h      the seqcount protocol, as named helpers
+//   readers.h       the readers of the clocks and the configuration
+//   virtual_time.h  the virtual-time transform
+//   time.h          timespec arithmetic
+// and the architecture's part under vdso/arch/ (the counter, the fallback
+// system call, getcpu).
 //
 // Freestanding C++20: only <stdint.h> and compiler builtins, because the
 // image and the kernel have no C++ library. Every shared field is accessed
@@ -16,10 +25,10 @@
 // places at those offsets, so it needs no relocation and no search.
 #pragma once
 
-#include <cpuid.h>  // the compiler's: freestanding
 #include <stdint.h>
 
 #include "vdso/abi/linux.h"
+#include "vdso/abi/shared_field.h"
 
 namespace vdso::abi {
 
@@ -42,12 +51,13 @@ inline constexpr uint64_t kPagesBeforeImage = 2;
 enum class CoarseClock : uint32_t { kRealtime = 0, kMonotonic = 1 };
 inline constexpr uint32_t kCoarseClockCount = 2;
 
-// Which clock ids the data page answers at one tick's precision, with no
-// counter. Everything else goes to the fine path or the fallback.
-constexpr bool page_serves(int clock_id) {
+// Which clock ids the data page serves as coarse clocks: at one tick's
+// precision, with no counter. Everything else goes to the fine path or the
+// fallback.
+constexpr bool page_serves_coarse(int clock_id) {
   return clock_id == kClockRealtimeCoarse || clock_id == kClockMonotonicCoarse;
 }
-// Index into DataPage::coarse for an id that page_serves().
+// Index into DataPage::coarse for an id that page_serves_coarse().
 constexpr uint32_t coarse_index(int clock_id) {
   return static_cast<uint32_t>(clock_id - kClockRealtimeCoarse);
 }
@@ -81,57 +91,15 @@ constexpr bool page_serves_fine(int clock_id) {
 // high-resolution clocks do.
 inline constexpr int64_t kFineClockResolutionNs = 1;
 
-// Whether user space may read the counter the fine bases are in. kNone: the
-// image takes the fallback for every fine clock. kTsc carries the layout
+// Whether user space may read the counter the fine bases are in (which
+// counter is the architecture's: vdso/arch/counter.h). kNone: the image
+// takes the fallback for every fine clock. kUserCounter carries the layout
 // version in its upper half, so the one comparison the fine path makes also
 // checks that the page is of this layout (a zeroed page, or one of another
 // version, serves no fine clock) without costing the path an instruction.
-enum class ClockMode : uint32_t { kNone = 0, kTsc = (kLayoutVersion << 16) | 1 };
-
-// How user space learns its CPU without a system call: RDPID or RDTSCP
-// read TSC_AUX, where the kernel stores cpu | node << 12 (as Linux does).
-// The host decides once (CPUID), so the image never executes CPUID.
-// The values carry the layout version in their upper half, as ClockMode's.
-enum class GetcpuMode : uint32_t {
-  kNone = 0,
-  kRdpid = (kLayoutVersion << 16) | 1,
-  kRdtscp = (kLayoutVersion << 16) | 2,
-};
-inline constexpr uint32_t kTscAuxCpuMask = 0xfff;
-inline constexpr uint32_t kTscAuxNodeShift = 12;
-
-// Which of the two TSC_AUX readers this CPU has, from CPUID: RDPID is
-// CPUID.(EAX=7,ECX=0):ECX bit 22, RDTSCP CPUID.80000001h:EDX bit 27. For the
-// hosts, which decide once and publish a GetcpuMode; never the image (CPUID
-// traps to the hypervisor in a VM).
-struct TscAuxReaders {
-  bool rdpid;
-  bool rdtscp;
-};
-inline TscAuxReaders tsc_aux_readers() {
-  uint32_t eax, ebx, ecx, edx;
-  __cpuid_count(0u, 0u, eax, ebx, ecx, edx);
-  const uint32_t max_basic = eax;
-  bool rdpid = false;
-  if (max_basic >= 7) {
-    __cpuid_count(7u, 0u, eax, ebx, ecx, edx);
-    rdpid = ((ecx >> 22) & 1) != 0;
-  }
-  __cpuid_count(0x8000'0000u, 0u, eax, ebx, ecx, edx);
-  bool rdtscp = false;
-  if (eax >= 0x8000'0001u) {
-    __cpuid_count(0x8000'0001u, 0u, eax, ebx, ecx, edx);
-    rdtscp = ((edx >> 27) & 1) != 0;
-  }
-  return {rdpid, rdtscp};
-}
-// The getcpu mode for those readers: RDPID (one instruction, no TSC read)
-// when there, else RDTSCP, else none.
-constexpr GetcpuMode getcpu_mode_for(TscAuxReaders readers) {
-  if (readers.rdpid)
-    return GetcpuMode::kRdpid;
-  return readers.rdtscp ? GetcpuMode::kRdtscp : GetcpuMode::kNone;
-}
+enum class ClockMode : uint32_t { kNone = 0, kUserCounter = (kLayoutVersion << 16) | 1 };
+static_assert(static_cast<uint32_t>(ClockMode::kNone) == 0, "a zeroed page serves no fine clock");
+static_assert(static_cast<uint32_t>(ClockMode::kUserCounter) >> 16 == kLayoutVersion);
 
 struct FineBase {
   int64_t sec;
@@ -160,6 +128,16 @@ struct Utsname {
   char domainname[kUtsnameFieldSize];
 };
 static_assert(sizeof(Utsname) == 390);
+
+// Fills a field of a host's Utsname (before publish_system_info) with
+// `text`, cut to fit its terminator and zero-padded.
+inline void set_utsname_field(char (&field)[kUtsnameFieldSize], const char* text) {
+  uint32_t i = 0;
+  for (; text[i] != '\0' && i + 1 < kUtsnameFieldSize; ++i)
+    field[i] = text[i];
+  for (; i < kUtsnameFieldSize; ++i)
+    field[i] = '\0';
+}
 
 struct SystemInfo {
   uint32_t present;  // 1 once the host has published the values below
@@ -191,8 +169,9 @@ static_assert(__builtin_offsetof(SystemInfo, uts) == 48);
 // (vdso-run answers clock_settime and its kin; that also turns virtual time
 // on for a tree that started without it). Every write is under the
 // seqcount, so a reader takes the transform with read_virtual() or
-// read_virtual_time(); the mode and the rate never change once on, and a
-// reader may test virtual_time_on() outside the seqcount. The coarse clocks in the page are
+// read_virtual_time() (virtual_time.h); the mode and the rate never change
+// once on, and a reader may test virtual_time_on() outside the seqcount.
+// The coarse clocks in the page are
 // already virtual (the timekeeper publishes them transformed: the coarse
 // path costs nothing more); a fine clock read from a host (chained, or by
 // the supervisor) is transformed with to_virtual(). A clock and its coarse
@@ -257,7 +236,7 @@ static_assert(__builtin_offsetof(VirtualTime, clocks) == 16);
 //   clock_mode             ClockMode: may the image read the counter.
 //   counter_shift          the shift of every fine base and mult.
 //   cycle_last             the counter at the last update.
-//   getcpu_mode            GetcpuMode.
+//   getcpu_mode            the architecture's GetcpuMode (vdso/arch/getcpu.h).
 //   timezone               what gettimeofday fills into a non-null tz.
 //   fine[12]               per clock id: its base at cycle_last.
 //   system                 the system's configuration.
@@ -331,318 +310,6 @@ static_assert(__builtin_offsetof(ChainPage, getcpu) == 40);
 inline bool is_current_layout(const DataPage& page) {
   return __atomic_load_n(&page.magic, __ATOMIC_ACQUIRE) == kDataPageMagic &&
          __atomic_load_n(&page.layout_version, __ATOMIC_RELAXED) == kLayoutVersion;
-}
-
-// ---- Shared-field access -------------------------------------------------
-
-template <typename T>
-inline T load_relaxed(const T& field) {
-  return __atomic_load_n(&field, __ATOMIC_RELAXED);
-}
-template <typename T>
-inline void store_relaxed(T& field, T value) {
-  __atomic_store_n(&field, value, __ATOMIC_RELAXED);
-}
-
-// Copies of a shared character field (the configuration's strings), each
-// access atomic.
-inline void store_bytes_relaxed(void* to, const void* from, uint64_t size) {
-  auto* d = static_cast<uint8_t*>(to);
-  const auto* s = static_cast<const uint8_t*>(from);
-  for (uint64_t i = 0; i < size; ++i)
-    __atomic_store_n(&d[i], s[i], __ATOMIC_RELAXED);
-}
-// A reader copies whole words where the field is word-aligned (the page's
-// strings are): an eighth of the loads of a byte loop.
-inline void load_bytes_relaxed(void* to, const void* from, uint64_t size) {
-  auto* d = static_cast<uint8_t*>(to);
-  const auto* s = static_cast<const uint8_t*>(from);
-  uint64_t i = 0;
-  if (reinterpret_cast<uintptr_t>(s) % 8 == 0) {
-    for (; i + 8 <= size; i += 8) {
-      const uint64_t word =
-          __atomic_load_n(reinterpret_cast<const uint64_t*>(s + i), __ATOMIC_RELAXED);
-      __builtin_memcpy(d + i, &word, 8);
-    }
-  }
-  for (; i < size; ++i)
-    d[i] = __atomic_load_n(&s[i], __ATOMIC_RELAXED);
-}
-
-// ---- Seqcount: one writer, any number of lock-free readers ---------------
-//
-// Reader:  s = read_begin(page); copy fields; if (read_retry(page, s)) again.
-//          (read_begin_once is one attempt, for readers that shape the loop.)
-// Writer:  write_begin(page); store fields; write_end(page).
-//
-// read_begin reloads seq on every iteration: a reader must never spin on a
-// value it loaded once (the seed's system hoists that load and can hang).
-
-inline void cpu_relax() {
-#if defined(__x86_64__)
-  __builtin_ia32_pause();
-#endif
-}
-
-// One attempt to begin a read: false while a write is in progress.
-inline bool read_begin_once(const DataPage& page, uint32_t* seq) {
-  *seq = __atomic_load_n(&page.seq, __ATOMIC_ACQUIRE);
-  return (*seq & 1) == 0;
-}
-
-inline uint32_t read_begin(const DataPage& page) {
-  uint32_t seq;
-  while (!read_begin_once(page, &seq))
-    cpu_relax();
-  return seq;
-}
-
-// True when the fields copied since read_begin may be torn: copy again.
-inline bool read_retry(const DataPage& page, uint32_t begin_seq) {
-  // Orders the field loads before the re-check of seq.
-  __atomic_thread_fence(__ATOMIC_ACQUIRE);
-  return __atomic_load_n(&page.seq, __ATOMIC_RELAXED) != begin_seq;
-}
-
-inline void write_begin(DataPage& page) {
-  const uint32_t seq = __atomic_load_n(&page.seq, __ATOMIC_RELAXED);
-  __atomic_store_n(&page.seq, seq + 1, __ATOMIC_RELAXED);
-  // Orders the odd seq before the field stores that follow.
-  __atomic_thread_fence(__ATOMIC_RELEASE);
-}
-
-inline void write_end(DataPage& page) {
-  const uint32_t seq = __atomic_load_n(&page.seq, __ATOMIC_RELAXED);
-  __atomic_store_n(&page.seq, seq + 1, __ATOMIC_RELEASE);
-}
-
-// A consistent copy of one coarse clock: the one reader of the clocks, used
-// by the image and by the kernel's system call alike. Shaped so that the
-// common case (no write in progress) is a straight line with no taken
-// branch: the image's coarse path is this function plus the choice of clock.
-inline Timespec read_coarse(const DataPage& page, uint32_t index) {
-  const Timespec& clock = page.coarse[index];
-  for (;;) {
-    uint32_t seq;
-    if (__builtin_expect(read_begin_once(page, &seq), 1)) {
-      const Timespec copy{load_relaxed(clock.sec), load_relaxed(clock.nsec)};
-      if (__builtin_expect(!read_retry(page, seq), 1))
-        return copy;
-    }
-    cpu_relax();
-  }
-}
-
-// ---- The configuration reader ----------------------------------------------
-
-// Runs `copy` (which copies fields of page.system with relaxed loads) until
-// it ran under one even, unchanged seq. False, without a copy, when the page
-// is not of this layout or the host published no configuration.
-template <typename Copy>
-inline bool read_system_info(const DataPage& page, Copy copy) {
-  if (!is_current_layout(page))
-    return false;
-  for (;;) {
-    uint32_t seq;
-    if (read_begin_once(page, &seq)) {
-      if (load_relaxed(page.system.present) == 0)
-        return false;
-      copy(page.system);
-      if (!read_retry(page, seq))
-        return true;
-    }
-    cpu_relax();
-  }
-}
-
-// The tick rate, from the page's tick period (rounded to the nearest Hz).
-inline uint64_t tick_hz_of(uint64_t tick_ns) {
-  return tick_ns == 0 ? 0 : (static_cast<uint64_t>(kNanosecondsPerSecond) + tick_ns / 2) / tick_ns;
-}
-
-// ---- The fine-clock reader --------------------------------------------------
-
-// The TSC, read after every earlier load has completed (lfence; rdtsc, as
-// Linux's rdtsc_ordered), so it is not taken before the seqcount's begin.
-inline uint64_t rdtsc_ordered() {
-  uint32_t low, high;
-  asm volatile("lfence; rdtsc" : "=a"(low), "=d"(high));
-  return (uint64_t{high} << 32) | low;
-}
-
-// Who reads: the image (user space) may use the counter only when the page's
-// clock mode says so; a kernel reads its own counter whatever user space is
-// allowed (a boot option may turn user-space fine clocks off).
-enum class CounterAccess { kUser, kKernel };
-
-// The one fine-clock reader, used by the image and by a kernel's system
-// call alike, so that the two can never disagree. `clock_id` must satisfy
-// page_serves_fine(). Returns false, leaving *out alone, when `access` is
-// kUser and the page's clock mode is not kTsc: the caller takes the
-// fallback. `read_counter` is rdtsc_ordered in the image and in a kernel;
-// tests hand a synthetic counter to the timekeeper.
-//
-// The clamp (cycles below cycle_last count as cycle_last) keeps a reader
-// whose counter lags the writer's from going back past the base; the writer
-// computes each next base with this very arithmetic, so a read just before
-// an update never exceeds the update's base.
-template <CounterAccess access, typename ReadCounter>
-inline bool read_fine(const DataPage& page, int clock_id, Timespec* out, ReadCounter read_counter) {
-  const FineBase& base = page.fine[clock_id];
-  for (;;) {
-    uint32_t seq;
-    if (__builtin_expect(read_begin_once(page, &seq), 1)) {
-      if (access == CounterAccess::kUser &&
-          __builtin_expect(load_relaxed(page.clock_mode) != static_cast<uint32_t>(ClockMode::kTsc),
-                           0)) {
-        return false;
-      }
-      const uint64_t cycles = read_counter();
-      const uint64_t cycle_last = load_relaxed(page.cycle_last);
-      uint64_t snsec = load_relaxed(base.snsec);
-      if (__builtin_expect(cycles > cycle_last, 1))
-        snsec += (cycles - cycle_last) * load_relaxed(base.mult);
-      // Computed before the retry check, as Linux does, so that few values
-      // stay live; a torn copy is discarded (the & only keeps the shift
-      // defined for one: x86's shift masks it alike, at no cost).
-      uint64_t ns = snsec >> (load_relaxed(page.counter_shift) & 63);
-      int64_t sec = load_relaxed(base.sec);
-      if (__builtin_expect(!read_retry(page, seq), 1)) {
-        // Less than two seconds between updates: a loop beats a division.
-        while (__builtin_expect(ns >= static_cast<uint64_t>(kNanosecondsPerSecond), 0)) {
-          ns -= static_cast<uint64_t>(kNanosecondsPerSecond);
-          ++sec;
-        }
-        out->sec = sec;
-        out->nsec = static_cast<int64_t>(ns);
-        return true;
-      }
-    }
-    cpu_relax();
-  }
-}
-
-// ---- The virtual-time transform ---------------------------------------------
-//
-// The one copy, used by the image (fine clocks from the host), the
-// timekeeper (the coarse clocks it publishes) and the supervisor (answered
-// system calls, and deadlines through its inverse).
-
-inline constexpr uint64_t kVirtualRateOne = uint64_t{1} << kVirtualRateShift;
-
-// sec + nsec, with -10^9 < nsec < 2 * 10^9, as a timespec (0 <= nsec < 10^9).
-constexpr Timespec normalised(int64_t sec, int64_t nsec) {
-  if (nsec < 0) {
-    nsec += kNanosecondsPerSecond;
-    --sec;
-  } else if (nsec >= kNanosecondsPerSecond) {
-    nsec -= kNanosecondsPerSecond;
-    ++sec;
-  }
-  return {sec, nsec};
-}
-
-// A clock whose host reading `host_base_ns` is `virtual_base` in virtual
-// time, with its offset.
-constexpr VirtualClock make_virtual_clock(int64_t host_base_ns, Timespec virtual_base) {
-  return {host_base_ns, virtual_base,
-          normalised(virtual_base.sec - host_base_ns / kNanosecondsPerSecond,
-                     virtual_base.nsec - host_base_ns % kNanosecondsPerSecond)};
-}
-
-inline bool virtual_time_on(const DataPage& page) {
-  return load_relaxed(page.virtual_time.mode) == static_cast<uint32_t>(VirtualTimeMode::kOn);
-}
-
-// Host time -> virtual time for a clock that virtual_time_moves(). The
-// elapsed host time is scaled with floor rounding, so the transform is
-// monotonic: a later host reading never gives an earlier virtual one.
-inline Timespec to_virtual(const VirtualTime& vt, int clock_id, const Timespec& host) {
-  const VirtualClock& clock = vt.clocks[clock_id];
-  const uint64_t mult = load_relaxed(vt.rate_mult);
-  if (__builtin_expect(mult == kVirtualRateOne, 1)) {
-    // The same value as below (scaling by 2^shift >> shift is exact).
-    int64_t sec = host.sec + load_relaxed(clock.offset.sec);
-    int64_t nsec = host.nsec + load_relaxed(clock.offset.nsec);
-    if (nsec >= kNanosecondsPerSecond) {
-      nsec -= kNanosecondsPerSecond;
-      ++sec;
-    }
-    return {sec, nsec};
-  }
-  const int64_t elapsed =
-      host.sec * kNanosecondsPerSecond + host.nsec - load_relaxed(clock.host_base_ns);
-  const auto scaled =
-      static_cast<int64_t>((static_cast<__int128>(elapsed) * mult) >> kVirtualRateShift);
-  return normalised(load_relaxed(clock.virtual_base.sec) + scaled / kNanosecondsPerSecond,
-                    load_relaxed(clock.virtual_base.nsec) + scaled % kNanosecondsPerSecond);
-}
-
-// to_virtual() under the seqcount: the REALTIME family's transform changes
-// when the tree sets its clock, and a torn copy of it could be a second off.
-inline Timespec read_virtual(const DataPage& page, int clock_id, const Timespec& host) {
-  for (;;) {
-    uint32_t seq;
-    if (read_begin_once(page, &seq)) {
-      const Timespec virt = to_virtual(page.virtual_time, clock_id, host);
-      if (!read_retry(page, seq))
-        return virt;
-    }
-    cpu_relax();
-  }
-}
-
-// A consistent copy of the whole transform, for a reader that uses it
-// several times (the supervisor's deadline translation).
-inline VirtualTime read_virtual_time(const DataPage& page) {
-  for (;;) {
-    uint32_t seq;
-    if (read_begin_once(page, &seq)) {
-      VirtualTime copy;
-      copy.mode = load_relaxed(page.virtual_time.mode);
-      copy.reserved = 0;
-      copy.rate_mult = load_relaxed(page.virtual_time.rate_mult);
-      for (uint32_t id = 0; id < kFineClockSlots; ++id) {
-        const VirtualClock& from = page.virtual_time.clocks[id];
-        copy.clocks[id] = {
-            load_relaxed(from.host_base_ns),
-            {load_relaxed(from.virtual_base.sec), load_relaxed(from.virtual_base.nsec)},
-            {load_relaxed(from.offset.sec), load_relaxed(from.offset.nsec)}};
-      }
-      if (!read_retry(page, seq))
-        return copy;
-    }
-    cpu_relax();
-  }
-}
-
-// Virtual time -> the earliest host time whose to_virtual() is at least
-// `virt`: where an absolute deadline on a virtual clock falls on the host's.
-// Rounded up, so a translated deadline never expires early. False when no
-// host time reaches it (a frozen clock and a deadline after its time);
-// *host_ns is then left alone. Saturates at the ends of int64 nanoseconds.
-inline bool to_host(const VirtualTime& vt, int clock_id, const Timespec& virt, int64_t* host_ns) {
-  const VirtualClock& clock = vt.clocks[clock_id];
-  const __int128 ahead = static_cast<__int128>(virt.sec - load_relaxed(clock.virtual_base.sec)) *
-                             kNanosecondsPerSecond +
-                         (virt.nsec - load_relaxed(clock.virtual_base.nsec));
-  const uint64_t mult = load_relaxed(vt.rate_mult);
-  const int64_t base = load_relaxed(clock.host_base_ns);
-  if (mult == 0) {
-    if (ahead > 0)
-      return false;
-    *host_ns = base;  // already reached: the clock stands at its base
-    return true;
-  }
-  // ceil(ahead * 2^shift / mult), as floor of the negated for negatives.
-  const __int128 shifted = ahead * (static_cast<__int128>(1) << kVirtualRateShift);
-  __int128 elapsed = shifted / mult;
-  if (elapsed * mult < shifted)
-    ++elapsed;
-  const __int128 host = static_cast<__int128>(base) + elapsed;
-  constexpr int64_t kMax = 0x7fff'ffff'ffff'ffff;
-  *host_ns = host > kMax ? kMax : host < -kMax ? -kMax : static_cast<int64_t>(host);
-  return true;
 }
 
 }  // namespace vdso::abi

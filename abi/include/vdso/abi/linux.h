@@ -1,9 +1,12 @@
-// The few numbers of the Linux x86_64 user ABI that the VDSO, its hosts and
-// their tests rely on. Freestanding: usable from the image and the kernel,
-// which cannot include <time.h> or <errno.h>.
+// The few numbers of the Linux user ABI that the VDSO, its hosts and their
+// tests rely on. Freestanding: usable from the image and the kernel, which
+// cannot include <time.h> or <errno.h>. The system-call numbers differ per
+// architecture: they are the architecture's (vdso/arch/syscall.h).
 #pragma once
 
 #include <stdint.h>
+
+#include "vdso/arch/syscall.h"
 
 namespace vdso::abi {
 
@@ -39,6 +42,7 @@ inline constexpr int kEAGAIN = 11;
 inline constexpr int kENOMEM = 12;
 inline constexpr int kEACCES = 13;
 inline constexpr int kEFAULT = 14;
+inline constexpr int kEBUSY = 16;
 inline constexpr int kEEXIST = 17;
 inline constexpr int kENODEV = 19;
 inline constexpr int kENOTDIR = 20;
@@ -47,32 +51,26 @@ inline constexpr int kEINVAL = 22;
 inline constexpr int kENFILE = 23;
 inline constexpr int kEMFILE = 24;
 inline constexpr int kENOTTY = 25;
+inline constexpr int kEFBIG = 27;
+inline constexpr int kENOSPC = 28;
 inline constexpr int kESPIPE = 29;
+inline constexpr int kEROFS = 30;
 inline constexpr int kEPIPE = 32;
 inline constexpr int kERANGE = 34;
 inline constexpr int kENAMETOOLONG = 36;
 inline constexpr int kENOSYS = 38;
+inline constexpr int kENOTEMPTY = 39;
+inline constexpr int kELOOP = 40;
+inline constexpr int kENODATA = 61;
 // The kernel's restart codes (include/linux/errno.h): never seen by a
 // program, but by a tracer at a system call's exit.
 inline constexpr int kERESTARTSYS = 512;
 inline constexpr int kERESTARTNOINTR = 513;
 inline constexpr int kERESTART_RESTARTBLOCK = 516;
-inline constexpr int kENODATA = 61;
-
-// x86_64 system-call numbers used by the image's fallback paths.
-inline constexpr long kSysGettimeofday = 96;
-inline constexpr long kSysClockGettime = 228;
-inline constexpr long kSysClockGetres = 229;
-inline constexpr long kSysGetcpu = 309;
-// ... and those whose deadlines vdso-run translates under virtual time.
-inline constexpr long kSysNanosleep = 35;
-inline constexpr long kSysTimerSettime = 223;
-inline constexpr long kSysClockNanosleep = 230;
-inline constexpr long kSysTimerfdSettime = 286;
 
 inline constexpr int64_t kNanosecondsPerSecond = 1'000'000'000;
 
-// struct timespec / struct timeval / struct timezone on x86_64.
+// struct timespec / struct timeval / struct timezone of a 64-bit Linux.
 struct Timespec {
   int64_t sec;
   int64_t nsec;

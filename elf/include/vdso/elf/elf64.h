@@ -13,7 +13,7 @@ inline constexpr uint8_t kClass64 = 2;
 inline constexpr uint8_t kDataLittleEndian = 1;
 inline constexpr uint16_t kTypeExec = 2;
 inline constexpr uint16_t kTypeDyn = 3;
-inline constexpr uint16_t kMachineX86_64 = 62;
+// e_machine is the architecture's: vdso/arch/elf.h.
 
 struct Ehdr {
   uint8_t ident[16];

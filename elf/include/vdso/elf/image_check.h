@@ -6,12 +6,14 @@
 
 #include <stdint.h>
 
+#include "vdso/abi/exports.h"
+
 namespace vdso::elf {
 
 // Each item names what a libc or runtime needs; a violation fails silently
 // or crashes a program, so the build refuses it.
 enum class ImageDefect : uint32_t {
-  kNotElf64,          // not a little-endian x86_64 ELF64 shared object in bounds
+  kNotElf64,          // not a little-endian ELF64 shared object of this architecture
   kLoadCount,         // not exactly one PT_LOAD
   kLoadNotAtZero,     // PT_LOAD offset or vaddr not 0 (glibc ignores p_offset)
   kLoadNotReadExec,   // PT_LOAD flags not exactly R+X (writable code or data)
@@ -35,34 +37,22 @@ inline constexpr uint32_t kImageDefectCount =
     static_cast<uint32_t>(ImageDefect::kMissingSymbol) + 1;
 
 inline constexpr const char* kVdsoSoname = "linux-vdso.so.1";
-inline constexpr const char* kVdsoVersion = "LINUX_2.6";
-// Our own node for the system's configuration: Linux has no such symbols,
-// so neither the node nor the names collide with a libc's.
-inline constexpr const char* kSysinfoVersion = "VDSO_SYSINFO_1";
+inline constexpr const char* kVdsoVersion = VDSO_VERSION_LINUX;
+inline constexpr const char* kSysinfoVersion = VDSO_VERSION_SYSINFO;
 inline constexpr const char* kRequiredVersions[] = {kVdsoVersion, kSysinfoVersion};
 
+// Every export of vdso/abi/exports.h, the one list the linker script is
+// made from.
 struct RequiredSymbol {
   const char* name;
   const char* version;
 };
+#define VDSO_REQUIRED_LINUX(name) {#name, kVdsoVersion},
+#define VDSO_REQUIRED_SYSINFO(name) {#name, kSysinfoVersion},
 inline constexpr RequiredSymbol kRequiredSymbols[] = {
-    {"__vdso_clock_gettime", kVdsoVersion},
-    {"__vdso_gettimeofday", kVdsoVersion},
-    {"__vdso_time", kVdsoVersion},
-    {"__vdso_clock_getres", kVdsoVersion},
-    {"__vdso_getcpu", kVdsoVersion},
-    {"clock_gettime", kVdsoVersion},
-    {"gettimeofday", kVdsoVersion},
-    {"time", kVdsoVersion},
-    {"clock_getres", kVdsoVersion},
-    {"getcpu", kVdsoVersion},
-    {"__vdso_sysinfo_cpus", kSysinfoVersion},
-    {"__vdso_sysinfo_page_size", kSysinfoVersion},
-    {"__vdso_sysinfo_tick_hz", kSysinfoVersion},
-    {"__vdso_sysinfo_physical_memory", kSysinfoVersion},
-    {"__vdso_sysinfo_uname", kSysinfoVersion},
-    {"__vdso_sysinfo_boot_time", kSysinfoVersion},
-};
+    VDSO_EXPORTS_LINUX(VDSO_REQUIRED_LINUX) VDSO_EXPORTS_SYSINFO(VDSO_REQUIRED_SYSINFO)};
+#undef VDSO_REQUIRED_LINUX
+#undef VDSO_REQUIRED_SYSINFO
 
 struct ImageReport {
   uint32_t defects = 0;                   // bit i set: ImageDefect(i) found

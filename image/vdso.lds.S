@@ -1,6 +1,8 @@
 /*
- * Linker script of vdso.so. Produces what the ELF contract in
- * docs/design.md requires and vdso-check verifies:
+ * Linker script of vdso.so, run through the C preprocessor by the build
+ * (image/CMakeLists.txt) so that its version script comes from the one list
+ * of exports, vdso/abi/exports.h. Produces what the image's ELF contract
+ * (README, "The image's ELF contract") requires and vdso-check verifies:
  *   - one PT_LOAD, R+X, at offset 0 and vaddr 0, covering the ELF header,
  *     with filesz == memsz (no .bss: it is placed in the file);
  *   - a read-only PT_DYNAMIC;
@@ -51,29 +53,20 @@ PHDRS
   eh_frame_hdr    PT_GNU_EH_FRAME;
 }
 
+#include "vdso/abi/exports.h"
+#define VDSO_GLOBAL(name) name;
+
+/* The node names are the strings VDSO_VERSION_LINUX and VDSO_VERSION_SYSINFO
+ * of exports.h: vdso-check fails the build unless the image defines both. */
 VERSION
 {
   LINUX_2.6 {
   global:
-    clock_gettime;
-    __vdso_clock_gettime;
-    clock_getres;
-    __vdso_clock_getres;
-    gettimeofday;
-    __vdso_gettimeofday;
-    time;
-    __vdso_time;
-    getcpu;
-    __vdso_getcpu;
+    VDSO_EXPORTS_LINUX(VDSO_GLOBAL)
   local: *;
   };
   VDSO_SYSINFO_1 {
   global:
-    __vdso_sysinfo_cpus;
-    __vdso_sysinfo_page_size;
-    __vdso_sysinfo_physical_memory;
-    __vdso_sysinfo_boot_time;
-    __vdso_sysinfo_uname;
-    __vdso_sysinfo_tick_hz;
+    VDSO_EXPORTS_SYSINFO(VDSO_GLOBAL)
   };
 }
