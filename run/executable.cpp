@@ -3,6 +3,7 @@
 #include <elf.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -35,14 +36,14 @@ long effective_id(const std::string& status, const char* key) {
 
 }  // namespace
 
-Executable read_executable(pid_t pid) {
+Executable read_executable(pid_t pid, uint64_t cookie) {
   Executable exe;
   const std::string path = "/proc/" + std::to_string(pid) + "/exe";
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return exe;
   struct stat st;
-  if (fstat(fd, &st) == 0) {
+  if (syscall(SYS_fstat, fd, &st, cookie) == 0) {
     exe.setuid = (st.st_mode & S_ISUID) != 0;
     // Set-group-ID without group execute marks mandatory locking, not a
     // privilege (as the kernel reads it at exec).

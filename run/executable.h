@@ -24,7 +24,9 @@ struct Executable {
 };
 
 // What /proc/PID/exe is (readable false when it cannot be read as ELF).
-Executable read_executable(pid_t pid);
+// `cookie`: passed in fstat's unused third argument, so that the filter
+// lets the supervisor's own fstat through under --file-times (file_times.h).
+Executable read_executable(pid_t pid, uint64_t cookie);
 
 // Whether exec gave a set-id program its privilege. The kernel withholds
 // it from a traced program unless the tracer was privileged over it (a

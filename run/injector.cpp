@@ -68,7 +68,7 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
     kind->why_not = "32-bit program: our VDSO is x86_64 only";
     return false;
   }
-  const Executable exe = read_executable(pid);
+  const Executable exe = read_executable(pid, cookie_);
   kind->setid_privilege_withheld = setid_privilege_withheld(pid, exe);
   if (exe.x32) {
     kind->served = false;

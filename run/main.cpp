@@ -120,12 +120,13 @@ void print_stats(const Options& options, const Ticker& ticker, const TraceStats&
     const abi::VirtualClock& realtime = page.virtual_time.clocks[abi::kClockRealtime];
     std::fprintf(stderr,
                  "vdso-run: stats: virtual time: REALTIME started at %lld.%09lld, rate %.6f, "
-                 "sleeps and timers translated %llu\n",
+                 "sleeps, timers, waits and file times translated %llu (seccomp stops %llu)\n",
                  static_cast<long long>(realtime.virtual_base.sec),
                  static_cast<long long>(realtime.virtual_base.nsec),
                  static_cast<double>(abi::load_relaxed(page.virtual_time.rate_mult)) /
                      static_cast<double>(abi::kVirtualRateOne),
-                 static_cast<unsigned long long>(trace.deadlines_translated));
+                 static_cast<unsigned long long>(trace.deadlines_translated),
+                 static_cast<unsigned long long>(trace.seccomp_stops));
   }
   const abi::Timespec realtime =
       abi::read_coarse(page, static_cast<uint32_t>(abi::CoarseClock::kRealtime));
@@ -228,7 +229,7 @@ int run_main(int argc, char** argv) {
   }
   SeccompListener listener(memory.fd(), random_cookie(), ticker.timekeeper());
   std::string note;
-  if (!listener.start(&error, &note))
+  if (!listener.start(options.virtual_time.file_times, &error, &note))
     die(error);
   if (options.verbose && !note.empty())
     std::fprintf(stderr, "vdso-run: %s\n", note.c_str());

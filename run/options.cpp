@@ -49,12 +49,17 @@ const char* usage_text() {
          "  --offset DURATION REALTIME is shifted by DURATION: [+|-]NUMBER UNIT...,\n"
          "                    UNIT one of d h m s ms us ns (+3d, -1h30m, +90s)\n"
          "  --rate R          every clock's time since the start runs R times as fast\n"
-         "                    (0 < R <= 1000, a decimal number), and sleeps last 1/R\n"
-         "                    as long\n"
-         "  --freeze          the clocks stand still at the start (or at --at)\n"
+         "                    (0 < R <= 1000, a decimal number), and sleeps and timed\n"
+         "                    waits last 1/R as long\n"
+         "  --freeze          the clocks stand still at the start (or at --at); a\n"
+         "                    relative sleep or timeout lasts its real duration\n"
+         "  --file-times      file times are the tree's too (stat reads them, utimensat\n"
+         "                    sets them, on the tree's clock); every stat call then\n"
+         "                    stops in vdso-run, so it costs\n"
          "Of these, --at and --offset exclude each other, as do --rate and --freeze.\n"
-         "The CPU-time clocks, file times, /proc/uptime and other timeouts (poll,\n"
-         "select, epoll, futex) stay real.\n"
+         "Sleeps, timers and every timed wait (futex, poll, select, epoll, ...) last\n"
+         "their time on the tree's clock. The CPU-time clocks, /proc/uptime and file\n"
+         "times (without --file-times) stay real.\n"
          "\n"
          "  --verbose    one line per program served\n"
          "  --stats      at exit: ticks, worst lag, programs served, clock system\n"
@@ -161,6 +166,8 @@ bool parse_options(int argc, char** argv, Options* options, std::string* error) 
       }
     } else if (std::strcmp(arg, "--freeze") == 0) {
       options->virtual_time.freeze = true;
+    } else if (std::strcmp(arg, "--file-times") == 0) {
+      options->virtual_time.file_times = true;
     } else if (const char* name = valued_option(arg)) {
       const size_t length = std::strlen(name);
       const char* value =

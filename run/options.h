@@ -1,6 +1,6 @@
 // The command line of vdso-run:
 //   vdso-run [--hz N] [--at TIME | --offset DURATION] [--rate R | --freeze]
-//            [--verbose] [--stats] [--] PROGRAM [ARGS...]
+//            [--file-times] [--verbose] [--stats] [--] PROGRAM [ARGS...]
 #pragma once
 
 #include <stdint.h>
@@ -26,6 +26,7 @@ struct VirtualTimeOptions {
   bool rate_given = false;
   uint64_t rate_mult = 0;  // --rate << abi::kVirtualRateShift
   bool freeze = false;
+  bool file_times = false;  // --file-times: file times on the tree's clock too
   bool on() const { return at_given || offset_given || rate_given || freeze; }
 };
 

@@ -17,6 +17,7 @@
 #include "seccomp_filter.h"
 #include "stub_abi.h"
 #include "thread_signals.h"
+#include "timed_waits.h"
 
 namespace vdso::run {
 
@@ -25,16 +26,19 @@ namespace vdso::run {
 constexpr unsigned long kSeccompIoctlNotifSetFlags = SECCOMP_IOW(4, __u64);
 constexpr uint64_t kSeccompUserNotifFdSyncWakeUp = 1;
 
-bool SeccompListener::start(std::string* error, std::string* note) {
+bool SeccompListener::start(bool file_times, std::string* error, std::string* note) {
   const auto cookie_low = static_cast<uint32_t>(cookie_);
   virtual_time_ = abi::virtual_time_on(timekeeper_.page());
-  listener_ = install_seccomp_filter(cookie_low, virtual_time_);
+  const MovedWaits moved =
+      virtual_time_ ? moved_waits(timekeeper_.page().virtual_time) : MovedWaits{};
+  listener_ = install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
   if (listener_ < 0 && errno == EACCES) {
     // An unprivileged filter requires no_new_privs. Under ptrace a setuid
     // program gains nothing anyway, so the tree loses nothing it had.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
       *note = "no_new_privs set (needed for an unprivileged seccomp filter)";
-      listener_ = install_seccomp_filter(cookie_low, virtual_time_);
+      listener_ =
+          install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
     }
   }
   if (listener_ < 0) {

@@ -49,8 +49,9 @@ class SeccompListener {
   // Installs the filter on the calling thread (call it on the thread that
   // forks the tree) and starts the thread that answers the notifications.
   // Without CAP_SYS_ADMIN this sets no_new_privs first, as the kernel
-  // requires. `note` says so when it happened.
-  bool start(std::string* error, std::string* note);
+  // requires. `note` says so when it happened. `file_times`: under
+  // virtual time, file times are the tree's too (file_times.h).
+  bool start(bool file_times, std::string* error, std::string* note);
 
   uint64_t cookie() const { return cookie_; }
   uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }

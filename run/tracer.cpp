@@ -244,8 +244,8 @@ int Tracer::run() {
         if (signal == (SIGTRAP | 0x80)) {
           // A syscall-exit-stop (PTRACE_O_TRACESYSGOOD): only ever asked
           // for after a translated sleep or timer; never a signal to deliver.
-          if (tracee.deadline.pending)
-            finish_deadline(pid, *virtual_time_, &tracee.deadline);
+          if (tracee.time_fixup.pending)
+            finish_time_arguments(pid, *virtual_time_, &tracee.time_fixup);
           resume(pid, 0);
         } else {
           on_signal_stop(pid, tracee, signal);
@@ -306,10 +306,8 @@ bool refuse_untraced_call(pid_t pid) {
     return false;
   }
   const auto nr = static_cast<long>(regs.orig_rax);
-  if (data == 0 && std::find(std::begin(kTranslatedCalls), std::end(kTranslatedCalls), nr) !=
-                       std::end(kTranslatedCalls)) {
-    return false;  // ours
-  }
+  if (data == 0 && is_translated_call(nr))
+    return false;                             // ours
   regs.orig_rax = static_cast<uint64_t>(-1);  // skip the call
   regs.rax = static_cast<uint64_t>(-static_cast<int64_t>(ENOSYS));
   return ptrace(PTRACE_SETREGS, pid, nullptr, &regs) == 0;
@@ -322,7 +320,9 @@ void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
     resume(pid, 0);
     return;
   }
-  if (virtual_time_ != nullptr && translate_deadline(pid, *virtual_time_, &tracee.deadline)) {
+  ++stats_.seccomp_stops;
+  if (virtual_time_ != nullptr &&
+      translate_time_arguments(pid, *virtual_time_, &tracee.time_fixup)) {
     ++stats_.deadlines_translated;
     ptrace(PTRACE_SYSCALL, pid, nullptr, 0);
     return;

@@ -10,9 +10,9 @@
 //   stub's SIGTRAP           (a trapping or failed stub) Injector::finish,
 //                            resume the program
 //   group-stop               PTRACE_LISTEN, so job control works
-//   seccomp event            (virtual time only) a sleep or absolute timer:
-//                            translate it (deadlines.h), resume to its
-//                            syscall-exit-stop, which restores it
+//   seccomp event            (virtual time only) a sleep, timer or timed
+//                            wait: translate it (time_arguments.h), resume
+//                            to its syscall-exit-stop, which restores it
 //   any other signal         deliver it unchanged; if it interrupted an
 //                            answered clock call, that call restarts
 //                            (clock_calls.h)
@@ -25,8 +25,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "deadlines.h"
 #include "injector.h"
+#include "time_arguments.h"
 
 namespace vdso::run {
 
@@ -39,7 +39,8 @@ struct TraceStats {
   uint64_t stops = 0;          // ptrace stops handled
   uint64_t signals_delivered = 0;
   uint64_t clock_calls_restarted = 0;  // interrupted while the listener answered
-  uint64_t deadlines_translated = 0;   // sleeps and timers on virtual time
+  uint64_t deadlines_translated = 0;   // sleeps, timers and timed waits on virtual time
+  uint64_t seccomp_stops = 0;          // of which the tracer translated the above
 };
 
 class Tracer {
@@ -64,7 +65,7 @@ class Tracer {
  private:
   struct Tracee {
     Injection injection;
-    DeadlineFixup deadline;  // a translated sleep or timer awaiting its exit
+    TimeFixup time_fixup;  // a translated sleep, timer or wait awaiting its exit
   };
 
   void on_exec(pid_t pid, Tracee& tracee);

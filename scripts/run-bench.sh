@@ -8,6 +8,13 @@
 # Virtual time: the same clocks under vdso-run --at against the host's vDSO
 # and against libfaketime (Debian's faketime, LD_PRELOAD) at the same start,
 # and the raw system call vdso-run answers under --at against the host's.
+# Timed waits: a futex without a timeout and one with a REALTIME deadline
+# (both returning at once) on the host, under vdso-run, and under
+# vdso-run --at, where the filter looks at every futex and the tracer
+# translates the timed one. File times: `git status` in a clone of this
+# repository and a make with nothing to do (1000 targets) on the host,
+# under vdso-run --offset -1d with and without --file-times, and under
+# libfaketime at the same offset.
 #
 # Usage: scripts/run-bench.sh [--quick] [BUILD_DIR]   (after cmake --build)
 # --quick: the clocks and the exec cost only, fewer rounds (for make demo).
@@ -27,7 +34,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 for tool in "$vdso_run" "$bench/libc_clock_bench" "$bench/exec_loop" "$bench/timer_baseline" \
-  "$programs/lagprobe"; do
+  "$bench/wait_cost" "$programs/lagprobe"; do
   [ -x "$tool" ] || { echo "run-bench: $tool is missing: build first" >&2; exit 1; }
 done
 
@@ -56,6 +63,45 @@ for round in $(seq "$rounds"); do
 done
 
 if [ $quick = 0 ]; then
+for round in $(seq "$rounds"); do
+  echo "  futexes, untimed and timed, x2000 x5, round $round" >&2
+  "$bench/wait_cost" 2000 >>"$work/waits.host"
+  "$vdso_run" "$bench/wait_cost" 2000 >>"$work/waits.ours"
+  "$vdso_run" --at $start_time "$bench/wait_cost" 2000 >>"$work/waits.at"
+done
+
+echo "  file times: git status and a no-op make of 1000 targets, $rounds rounds" >&2
+git clone -q "$(dirname "$0")/.." "$work/repo"
+mkdir "$work/make"
+python3 - "$work/make" <<'PY'
+import pathlib, sys
+directory, n = pathlib.Path(sys.argv[1]), 1000
+rules = ["all: " + " ".join(f"o{i}.o" for i in range(n))]
+rules += [f"o{i}.o: s{i}.c\n\tcp $< $@" for i in range(n)]
+(directory / "Makefile").write_text("\n".join(rules) + "\n")
+for i in range(n):
+    (directory / f"s{i}.c").write_text("x")
+PY
+make -s -C "$work/make" >/dev/null
+# elapsed_ms KIND COMMAND...: appends KIND=ms to $work/files.
+elapsed_ms() {
+  local kind=$1 start
+  shift
+  start=$(date +%s%N)
+  "$@" >/dev/null 2>&1
+  echo "$kind=$((($(date +%s%N) - start) / 1000000))" >>"$work/files"
+}
+for round in $(seq "$rounds"); do
+  for what in "git status:git -C $work/repo status" "make:make -C $work/make"; do
+    name=${what%%:*}
+    read -ra command <<<"${what#*:}"
+    elapsed_ms "$name/host" "${command[@]}"
+    elapsed_ms "$name/ours" "$vdso_run" --offset -1d "${command[@]}"
+    elapsed_ms "$name/file-times" "$vdso_run" --offset -1d --file-times "${command[@]}"
+    elapsed_ms "$name/faketime" env LD_PRELOAD=$libfaketime FAKETIME=-1d "${command[@]}"
+  done
+done
+
 echo "  supervisor CPU at --hz 1000, idle tree, 10 s (and a bare 1000 Hz timer)" >&2
 "$bench/timer_baseline" 1000 10 | sed -n 's/cpu_percent=//p' >"$work/cpu.baseline"
 "$vdso_run" --hz 1000 --stats sleep 10 2>&1 |
@@ -158,4 +204,29 @@ reader = int(re.search(r"max_lag_ns=(\d+)", lag).group(1)) / 1e6
 ticker = float(re.search(r"worst lag ([0-9.]+) ms", lag).group(1))
 print(f"| worst lag at 250 Hz over 10 s, all cores busy (reader / ticker's longest gap) | "
       f"4.000 ms tick | {reader:.3f} ms / {ticker:.3f} ms | | <= 8 ms (2 ticks) |")
+def wait_medians(kind):
+    text = (work / f"waits.{kind}").read_text()
+    return {key: statistics.median(int(v) for v in re.findall(rf"{key}=(\d+)", text))
+            for key in ("untimed_futex_ns", "timed_futex_ns")}
+waits = {kind: wait_medians(kind) for kind in ("host", "ours", "at")}
+print()
+print(f"| futex returning at once, per call ({rounds} alternating rounds, medians) | host kernel | "
+      "vdso-run | ratio | vdso-run --at | ratio |")
+print("|---|---|---|---|---|---|")
+for label, key in [("untimed (FUTEX_WAIT, no timeout): the filter looks, never stops", "untimed_futex_ns"),
+                   ("timed (FUTEX_WAIT_BITSET, REALTIME deadline): translated under --at", "timed_futex_ns")]:
+    h, o, a = waits["host"][key], waits["ours"][key], waits["at"][key]
+    print(f"| {label} | {h / 1e3:.2f} us | {o / 1e3:.2f} us | {o / h:.2f}x | {a / 1e3:.2f} us | {a / h:.2f}x |")
+files = {}
+for line in (work / "files").read_text().splitlines():
+    key, value = line.rsplit("=", 1)
+    files.setdefault(key, []).append(int(value))
+print()
+print(f"| stat-heavy, whole run ({rounds} alternating rounds, medians) | host | vdso-run --offset -1d | ratio | "
+      "... --file-times | ratio | libfaketime FAKETIME=-1d | ratio |")
+print("|---|---|---|---|---|---|---|---|")
+for name, label in [("git status", "git status (a clone of this repository)"),
+                    ("make", "make, nothing to do (1000 targets)")]:
+    h, o, f, l = (statistics.median(files[f"{name}/{kind}"]) for kind in ("host", "ours", "file-times", "faketime"))
+    print(f"| {label} | {h:.0f} ms | {o:.0f} ms | {o / h:.2f}x | {f:.0f} ms | {f / h:.2f}x | {l:.0f} ms | {l / h:.2f}x |")
 PY

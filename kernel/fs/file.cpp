@@ -3,8 +3,10 @@
 #include "console/print.h"
 #include "console/user_console.h"
 #include "mm/heap.h"
+#include "fs/epoll.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
+#include "proc/timers.h"
 #include "vdso/abi/linux.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
@@ -36,6 +38,7 @@ File* allocate_file(File::Kind kind, Pipe* pipe) {
       f.kind = kind;
       f.refs = 1;
       f.pipe = pipe;
+      f.timer_slot = -1;
       return &f;
     }
   }
@@ -60,7 +63,9 @@ int64_t refresh_text(File& file) {
   return file.text_length < 0 ? file.text_length : 0;
 }
 
-// Threads blocked on a pipe wait in kWaiting and retry when woken: wake
+}  // namespace
+
+// Threads blocked on a file wait in kWaiting and retry when woken: wake
 // them all (a handful at most; each re-checks its own condition).
 void wake_waiters() {
   for (int i = 1; i < proc::kMaxThreads; ++i) {
@@ -70,7 +75,17 @@ void wake_waiters() {
   }
 }
 
-}  // namespace
+File* open_timer(int clock_id) {
+  File* file = allocate_file(File::Kind::kTimer, nullptr);
+  if (file == nullptr)
+    return nullptr;
+  file->timer_slot = proc::timers::create_for_file(clock_id);
+  if (file->timer_slot < 0) {
+    file->kind = File::Kind::kFree;
+    return nullptr;
+  }
+  return file;
+}
 
 File* open_console(int fd) {
   const File::Kind kind = fd == 0   ? File::Kind::kConsoleIn
@@ -127,6 +142,38 @@ int open_location(Node* node, const procfs::Entry& proc, const char* path, uint3
   return 0;
 }
 
+File* allocate_epoll_file(Epoll* epoll) {
+  File* file = allocate_file(File::Kind::kEpoll, nullptr);
+  if (file != nullptr)
+    file->epoll = epoll;
+  return file;
+}
+
+uint32_t poll_events(const File& file) {
+  switch (file.kind) {
+    case File::Kind::kConsoleIn: return kEpollIn;  // end of file
+    case File::Kind::kConsoleOut:
+    case File::Kind::kConsoleErr: return kEpollOut;
+    case File::Kind::kPipeRead: {
+      const Pipe& pipe = *file.pipe;
+      return (pipe.size > 0 ? kEpollIn : 0) | (pipe.writers == 0 ? kEpollHup : 0);
+    }
+    case File::Kind::kPipeWrite: {
+      const Pipe& pipe = *file.pipe;
+      if (pipe.readers == 0)
+        return kEpollErr;
+      return pipe.size < kPipeBytes ? kEpollOut : 0;
+    }
+    case File::Kind::kNode:
+    case File::Kind::kProc: return kEpollIn | kEpollOut;  // never blocks
+    case File::Kind::kTimer:
+      return proc::timers::has_expirations(file.timer_slot) ? kEpollIn : 0;
+    case File::Kind::kEpoll: return 0;  // FIXME: an epoll inside epoll never reports ready
+    case File::Kind::kFree: return 0;
+  }
+  return 0;
+}
+
 File* retain(File* file) {
   LockGuard guard(lock);
   ++file->refs;
@@ -155,6 +202,10 @@ void release(File* file) {
       pipe->used = false;
     wake_waiters();  // end of file for readers, EPIPE for writers
   }
+  if (file->kind == File::Kind::kEpoll)
+    epoll_release(*file->epoll);
+  if (file->kind == File::Kind::kTimer)
+    proc::timers::release_for_file(file->timer_slot);
   file->kind = File::Kind::kFree;
 }
 
@@ -211,9 +262,19 @@ int64_t read(File& file, uint8_t* buffer, size_t size) {
       wake_waiters();  // room for writers
       return static_cast<int64_t>(n);
     }
+    case File::Kind::kTimer: {
+      if (size < sizeof(uint64_t))
+        return -abi::kEINVAL;
+      const uint64_t expirations = proc::timers::take_expirations(file.timer_slot);
+      if (expirations == 0)
+        return -abi::kEAGAIN;
+      __builtin_memcpy(buffer, &expirations, sizeof(expirations));
+      return sizeof(expirations);
+    }
     case File::Kind::kConsoleOut:
     case File::Kind::kConsoleErr:
     case File::Kind::kPipeWrite:
+    case File::Kind::kEpoll:
     case File::Kind::kFree: return -abi::kEBADF;
   }
   return -abi::kEBADF;
@@ -254,7 +315,9 @@ int64_t write(File& file, const uint8_t* buffer, size_t size) {
       wake_waiters();  // data for readers
       return static_cast<int64_t>(n);
     }
+    case File::Kind::kTimer: return -abi::kEINVAL;  // as Linux: a timerfd is read only
     case File::Kind::kPipeRead:
+    case File::Kind::kEpoll:
     case File::Kind::kFree: return -abi::kEBADF;
   }
   return -abi::kEBADF;

@@ -1,7 +1,9 @@
 // Open files: what a process's file descriptors point to. The serial
 // console (stdin reads as end of file; stdout and stderr are the user
-// console's two streams), the ends of a pipe, and what a path names: a
-// node of the file tree (fs/tree.h) or an entry of /proc (fs/procfs.h).
+// console's two streams), the ends of a pipe, epoll instances, and what a
+// path names: a node of the file tree (fs/tree.h) or an entry of /proc
+// (fs/procfs.h); and timerfds (a read answers the expirations since the
+// last one, 8 bytes).
 // Files and pipes come from static pools and are reference counted: fork
 // and dup share a File (and its offset), its last close releases it.
 //
@@ -32,6 +34,7 @@ inline constexpr size_t kPipeBytes = 4096;            // PIPE_BUF, and the capac
 inline constexpr uint64_t kPipeInodeBase = 0x1000;    // a pipe's st_ino: this + its slot
 
 struct Pipe;
+struct Epoll;
 
 struct File {
   enum class Kind {
@@ -42,7 +45,9 @@ struct File {
     kPipeRead,
     kPipeWrite,
     kNode,
-    kProc
+    kProc,
+    kEpoll,
+    kTimer
   };
   Kind kind;
   uint32_t refs;
@@ -53,7 +58,9 @@ struct File {
   uint64_t offset;     // read/write position; a directory's: the next entry's index
   char* text;          // a /proc file's contents, made at a read from offset 0
   int64_t text_length;
-  char* path;  // kNode, kProc: the canonical path (fchdir, openat, /proc/PID/fd)
+  char* path;      // kNode, kProc: the canonical path (fchdir, openat, /proc/PID/fd)
+  int timer_slot;  // kTimer: its timer (proc/timers.h)
+  Epoll* epoll;    // kEpoll (fs/epoll.h)
 };
 
 Spinlock& files_lock();
@@ -70,6 +77,11 @@ File* open_console(int fd);
 // Both ends of a new pipe; false when a pool is exhausted.
 bool open_pipe(File*& read_end, File*& write_end);
 
+// A file for a new epoll instance (fs/epoll.cpp's open_epoll).
+File* allocate_epoll_file(Epoll* epoll);
+// A timerfd on `clock_id`; null when a pool or the timer table is full.
+File* open_timer(int clock_id);
+
 File* retain(File* file);
 void release(File* file);
 
@@ -80,6 +92,9 @@ void release(File* file);
 int64_t read(File& file, uint8_t* buffer, size_t size);
 int64_t write(File& file, const uint8_t* buffer, size_t size);
 
+// Wakes every process blocked on a file (each re-checks its own
+// condition): a pipe changed, or a timerfd's timer expired.
+void wake_waiters();
 // At an explicit offset (pread64/pwrite64), for files of the tree and
 // /proc; the byte count or -errno.
 int64_t read_at(File& file, uint8_t* buffer, size_t size, uint64_t offset);
@@ -88,6 +103,10 @@ int64_t write_at(File& file, const uint8_t* buffer, size_t size, uint64_t offset
 // What /proc/PID/fd/N says of a file: its path, "pipe:[N]" or the
 // console's device; the length written into `out` (`size` bytes).
 size_t describe(const File& file, char* out, size_t size);
+
+// What poll/epoll would report for `file` now: EPOLLIN, EPOLLOUT,
+// EPOLLHUP, EPOLLERR bits.
+uint32_t poll_events(const File& file);
 
 bool is_console(const File& file);
 bool is_pipe(const File& file);

@@ -4,6 +4,8 @@
 // runs kernel code. Never held across schedule() (nothing sleeps with it).
 #pragma once
 
+#include "arch/x86_64/cpu.h"
+
 namespace kernel {
 
 class Spinlock {
@@ -30,6 +32,31 @@ class LockGuard {
 
  private:
   Spinlock& lock_;
+};
+
+// Holds a lock that an interrupt handler also takes (the tick's): local
+// interrupts stay off while it is held, as Linux's spin_lock_irqsave, or
+// the handler would spin on its own CPU's lock. The lock is what guards
+// the state; turning interrupts off only keeps this CPU from deadlocking
+// on itself (boot code runs with interrupts on).
+class InterruptSafeLockGuard {
+ public:
+  explicit InterruptSafeLockGuard(Spinlock& lock)
+      : lock_(lock), interrupts_were_on_(cpu::interrupts_enabled()) {
+    cpu::disable_interrupts();
+    lock_.lock();
+  }
+  ~InterruptSafeLockGuard() {
+    lock_.unlock();
+    if (interrupts_were_on_)
+      cpu::enable_interrupts();
+  }
+  InterruptSafeLockGuard(const InterruptSafeLockGuard&) = delete;
+  InterruptSafeLockGuard& operator=(const InterruptSafeLockGuard&) = delete;
+
+ private:
+  Spinlock& lock_;
+  bool interrupts_were_on_;
 };
 
 }  // namespace kernel

@@ -276,6 +276,52 @@ bool protect_page(AddressSpace space, uint64_t virt, uint64_t flags) {
 
 namespace {
 
+// True when the table at `table_phys` (of `level`, covering from `base`)
+// maps nothing any more; frees its empty sub-tables within [begin, end).
+bool release_empty_below(uint64_t table_phys, int level, uint64_t base, uint64_t begin,
+                         uint64_t end) {
+  uint64_t* table = table_at(table_phys);
+  const uint64_t entry_span = 1ull << (12 + 9 * (level - 1));
+  bool empty = true;
+  for (unsigned i = 0; i < 512; ++i) {
+    const uint64_t entry = table[i];
+    if ((entry & kPresent) == 0)
+      continue;
+    const uint64_t virt = base + i * entry_span;
+    const bool in_range = virt < end && virt + entry_span > begin;
+    if (level > 1 && !(entry & kHuge) && in_range &&
+        release_empty_below(entry & kAddressMask, level - 1, virt, begin, end)) {
+      frames::free(entry & kAddressMask);
+      table[i] = 0;
+      continue;
+    }
+    empty = false;
+  }
+  return empty;
+}
+
+}  // namespace
+
+void release_empty_tables(AddressSpace space, uint64_t begin, uint64_t end) {
+  uint64_t* pml4 = table_at(space.pml4_phys);
+  const uint64_t pml4_span = 1ull << 39;
+  for (unsigned i = 0; i < 256; ++i) {
+    const uint64_t virt = i * pml4_span;
+    if ((pml4[i] & kPresent) == 0 || virt >= end || virt + pml4_span <= begin)
+      continue;
+    if (release_empty_below(pml4[i] & kAddressMask, 3, virt, begin, end)) {
+      frames::free(pml4[i] & kAddressMask);
+      pml4[i] = 0;
+    }
+  }
+  // The CPU may cache paging-structure entries of the freed tables; a CR3
+  // reload drops them (user entries are never global).
+  if (cpu::read_cr3() == space.pml4_phys)
+    cpu::write_cr3(space.pml4_phys);
+}
+
+namespace {
+
 // Frees the tables (and unshared leaves) below a user-half entry.
 void free_user_table(uint64_t table_phys, int level, IsSharedFrame shared) {
   uint64_t* table = table_at(table_phys);

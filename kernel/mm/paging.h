@@ -69,6 +69,11 @@ uint64_t next_mapped(AddressSpace space, uint64_t begin, uint64_t end);
 // Changes the flags of a mapped 4 KiB user page; false if not mapped.
 bool protect_page(AddressSpace space, uint64_t virt, uint64_t flags);
 
+// Frees the user page tables that no longer map anything and cover part
+// of [begin, end) (after an unmap), so that mapping and unmapping leave
+// the frame count where it was.
+void release_empty_tables(AddressSpace space, uint64_t begin, uint64_t end);
+
 // Frames shared by every address space (the VDSO's data page and image):
 // never freed or copied with a user half, only their mapping is.
 using IsSharedFrame = bool (*)(uint64_t phys);

@@ -11,6 +11,7 @@
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
+#include "proc/timers.h"
 #include "proc/user_memory.h"
 #include "vdso/abi/data_page.h"
 #include "vdso/abi/linux.h"
@@ -197,7 +198,7 @@ int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
       vdso::abi::kPagesBeforeImage * kPageSize + layout::page_round_up(vdso_pages::image_size());
   layout.vdso_base =
       layout.stack_floor - kPageSize * 16 - vdso_bytes - random_pages(kRandomRangePages);
-  layout.mmap_next = layout.vdso_base - (1ull << 20);
+  layout.mmap_top = layout.vdso_base - (1ull << 20);
   layout.mmap_floor = kMmapFloor;
 
   elf_loader::Loaded loaded{};
@@ -229,6 +230,8 @@ int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
   const paging::AddressSpace old = p.space;
   p.space = space;
   p.layout = layout;
+  p.mappings.clear();
+  p.mappings.add(layout.stack_floor, layout.stack_top, kProtRead | kProtWrite, false);
   if (&t == &current_thread()) {
     paging::activate(space);
     cpu::wrmsr(cpu::kMsrFsBase, 0);
@@ -236,6 +239,7 @@ int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
   if (old.pml4_phys != 0)
     paging::destroy_address_space(old, is_shared_frame);
   close_on_exec(p);
+  timers::on_exec(p);
   t.fs_base = 0;
   fpu::reset(t.fpu);
   if (&t == &current_thread())

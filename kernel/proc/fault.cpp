@@ -3,6 +3,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/user_access.h"
 #include "console/print.h"
+#include "proc/mappings.h"
 #include "proc/process.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
@@ -46,13 +47,24 @@ int32_t code_for(uint64_t vector, uint64_t error_code) {
 void on_user_exception(interrupts::InterruptFrame& frame) {
   Process& p = current();
   const int signal = signal_for(frame.vector);
-  SignalInfo info{code_for(frame.vector, frame.error_code), 0, frame.rip};
+  SignalInfo info{code_for(frame.vector, frame.error_code), 0, frame.rip, 0, 0, 0};
   if (frame.vector == interrupts::kPageFault) {
     const uint64_t address = cpu::read_cr2();
     const bool not_present = (frame.error_code & kPageFaultPresent) == 0;
-    if (resolve_user_fault(address, frame.error_code))
+    const FaultResolution resolution = resolve_user_fault(address, frame.error_code);
+    if (resolution == FaultResolution::kResolved)
       return;
     info.address = address;
+    if (resolution == FaultResolution::kOutOfMemory) {
+      // Linux's VM_FAULT_OOM on a user fault that cannot be satisfied; with
+      // no OOM killer here, the process that touched the page pays.
+      constexpr int32_t kBusAdrerr = 2;
+      info.code = kBusAdrerr;
+      kprint("proc: pid %d (%s): page fault at 0x%lx: no free frame: SIGBUS\n", p.pid, p.name,
+             address);
+      force_fault_signal(current_thread(), kSigBus, info);
+      return;
+    }
     kprint("proc: pid %d (%s): page fault at 0x%lx (%s %s) rip=0x%lx: SIGSEGV\n", p.pid, p.name,
            address, not_present ? "non-present page," : "protection violation,",
            (frame.error_code & 16) ? "fetch" : ((frame.error_code & 2) ? "write" : "read"),
@@ -74,16 +86,21 @@ bool on_user_access_fault(interrupts::InterruptFrame& frame) {
   const uint64_t address = cpu::read_cr2();
   if (!user_range_ok(address, 1))
     return false;
-  if (!resolve_user_fault(address, frame.error_code))
+  if (resolve_user_fault(address, frame.error_code) != FaultResolution::kResolved)
     user_access::resume_at_fixup(frame);
   return true;
 }
 
 }  // namespace
 
-bool resolve_user_fault(uint64_t address, uint64_t error_code) {
-  const bool not_present = (error_code & kPageFaultPresent) == 0;
-  return not_present && fault_in_stack_page(address);
+FaultResolution resolve_user_fault(uint64_t address, uint64_t error_code) {
+  constexpr uint64_t kPageFaultWrite = 2, kPageFaultFetch = 16;
+  // A present page that refused the access stays refused: protection is
+  // the mapping's, already in the page table.
+  if ((error_code & kPageFaultPresent) != 0)
+    return FaultResolution::kNotMapped;
+  return map_on_first_touch(address, (error_code & kPageFaultWrite) != 0,
+                            (error_code & kPageFaultFetch) != 0);
 }
 
 void install_user_fault_handler() {

@@ -1,7 +1,8 @@
 // Exceptions in user mode: the process pays, never the kernel. A page
-// fault inside the stack's on-demand range maps the page; anything else
-// raises the signal Linux would send (SIGSEGV for bad accesses, including
-// a write to the VDSO data page; SIGILL, SIGFPE, SIGTRAP, SIGBUS): its
+// fault on a mapping's page not touched yet maps the page; one that finds
+// no free frame is SIGBUS; anything else raises the signal Linux would
+// send (SIGSEGV for bad accesses, including a write to the VDSO data page;
+// SIGILL, SIGFPE, SIGTRAP, SIGBUS): its
 // handler runs if one is installed and the signal is not blocked,
 // otherwise the process ends with that signal in its wait status.
 //
@@ -18,12 +19,18 @@ namespace kernel::proc {
 // the user-access instructions.
 void install_user_fault_handler();
 
+enum class FaultResolution {
+  kResolved,     // the page is present now: retry the access
+  kNotMapped,    // no mapping there, or its protection refuses the access: SIGSEGV / EFAULT
+  kOutOfMemory,  // a mapping's page, but no frame for it: SIGBUS / EFAULT
+};
+
 // Makes the current process's access at `address` (a user address) that
 // faulted with the page-fault `error_code` possible, if a user-mode access
-// would be made possible: today a stack page not mapped yet. True when the
-// access may be retried. The one place a user fault is resolved, whether
-// the process or the kernel on its behalf took it: demand paging added
-// here serves both.
-bool resolve_user_fault(uint64_t address, uint64_t error_code);
+// would be made possible: a page of one of its mappings (the stack, the
+// break, anonymous memory) touched for the first time gets a zeroed frame
+// (proc/mappings.h). The one place a user fault is resolved, whether the
+// process or the kernel on its behalf took it: demand paging serves both.
+FaultResolution resolve_user_fault(uint64_t address, uint64_t error_code);
 
 }  // namespace kernel::proc

@@ -6,8 +6,11 @@
 #include "lib/panic.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
+#include "proc/futex.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
+#include "proc/user_memory.h"
 #include "time/tick.h"
 #include "vdso/vdso_pages.h"
 
@@ -158,6 +161,9 @@ void reset_thread(Thread& t, Process& p, int tid) {
   t.cpu_time_ns = 0;
   t.ran_since_ns = 0;
   t.clear_child_tid = 0;
+  t.futex_address = 0;
+  t.futex_bitset = 0;
+  t.interrupted_syscall = -1;
   t.signals = ThreadSignals{};
   t.signals.alternate_stack.flags = kSsDisable;
   t.accounting = ThreadAccounting{};
@@ -185,6 +191,7 @@ Thread* allocate(int parent_pid, const char* name) {
     copy_name(p.name, name);
     p.space = paging::AddressSpace{0};
     p.layout = UserLayout{};
+    p.mappings.clear();
     p.live_threads = 0;
     p.exited_cpu_ns = 0;
     p.wait_status = 0;
@@ -261,9 +268,11 @@ void end_process(Process& p, int wait_status) {
     stop_machine(wait_status);
 
   close_all_files(p);
+  timers::on_exit(p);
   paging::activate(paging::kernel_space());
   paging::destroy_address_space(p.space, is_shared_frame);
   p.space = paging::AddressSpace{0};
+  p.mappings.clear();
   p.wait_status = wait_status;
   p.state = ProcessState::kZombie;
 
@@ -301,6 +310,11 @@ void exit_current_thread(int wait_status) {
   Thread& t = current_thread();
   KASSERT(t.tid != 0);
   Process& p = *t.process;
+  // pthread_join waits on this word: clear it and wake the joiner (an
+  // unwritable word is ignored, as Linux does).
+  if (t.clear_child_tid != 0 && p.live_threads > 1 &&
+      write_user(t.clear_child_tid, uint32_t{0}) == 0)
+    futex_wake(p, t.clear_child_tid, kFutexBitsetAny, 1);
   if (retire(t))
     end_process(p, wait_status);
   sched::schedule();

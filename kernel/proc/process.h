@@ -17,6 +17,7 @@
 #include "fs/process_fs.h"
 #include "mm/paging.h"
 #include "proc/accounting.h"
+#include "proc/mappings.h"
 #include "proc/signal.h"
 
 namespace kernel::proc {
@@ -35,7 +36,8 @@ enum class State {
   kFree,
   kRunnable,  // includes the one running
   kSleeping,  // nanosleep, futex with a timeout: until wake_at_ns or a wake
-  kWaiting,   // wait4, a pipe, futex: until woken or a signal
+  kWaiting,   // wait4, a pipe, futex, epoll: until woken or a signal (or
+              // wake_at_ns, if not 0)
   kDead,      // exited; its slot is free once no CPU runs on its stack
 };
 
@@ -48,11 +50,11 @@ enum class ProcessState {
 // Where the pieces of a program's address space are (set by exec).
 struct UserLayout {
   uint64_t brk_start;   // end of the highest ELF segment, page aligned
-  uint64_t brk;         // current break (brk_start..brk mapped)
-  uint64_t mmap_next;   // mmap allocates top-down below this
+  uint64_t brk;         // current break (brk_start..brk is a mapping)
+  uint64_t mmap_top;    // mmap searches top-down for room below this
   uint64_t mmap_floor;  // ... and not below this
   uint64_t stack_top;
-  uint64_t stack_floor;                     // the stack grows on demand down to here
+  uint64_t stack_floor;                     // the stack's mapping: stack_floor..stack_top
   uint64_t vdso_base;                       // the chain page; AT_SYSINFO_EHDR is +2 pages
   uint64_t arguments_begin, arguments_end;  // argv's strings (/proc/PID/cmdline)
 };
@@ -64,6 +66,7 @@ struct Process {
   char name[32];
   paging::AddressSpace space;
   UserLayout layout;
+  Mappings mappings;  // of `space`; its lock guards both
 
   int live_threads;          // threads not yet kDead
   int64_t exited_cpu_ns;     // CPU time of its threads that have exited
@@ -92,6 +95,12 @@ struct Thread {
   int64_t cpu_time_ns;   // time on the CPU before the current run
   int64_t ran_since_ns;  // MONOTONIC when it last got the CPU
   uint64_t clear_child_tid;
+  uint64_t futex_address;  // the word it waits on (futex.h), or 0
+  uint32_t futex_bitset;
+  // The system call a signal cut short with -ERESTARTSYS, until the return
+  // to user mode decides: restarted (SA_RESTART, or no handler ran) or
+  // -EINTR. -1: none.
+  int64_t interrupted_syscall;
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
   ThreadAccounting accounting;
 

@@ -4,6 +4,7 @@
 #include "arch/x86_64/gdt.h"
 #include "lib/panic.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
 #include "time/tick.h"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
@@ -68,13 +69,15 @@ void switch_to(proc::Thread& next) {
   switch_context(&prev.saved_kernel_rsp, next.saved_kernel_rsp);
 }
 
-// True if it woke anyone.
-bool wake_sleepers() {
-  const int64_t now = tick::monotonic_ns();
+// True if it woke anyone whose sleep ended by MONOTONIC `now`.
+bool wake_sleepers(int64_t now) {
   bool any = false;
   for (int i = 1; i < proc::kMaxThreads; ++i) {
     proc::Thread* t = proc::thread_slot(i);
-    if (t->state == proc::State::kSleeping && t->wake_at_ns <= now) {
+    // A waiter may have a deadline too (epoll_wait's timeout).
+    const bool timed = t->state == proc::State::kSleeping ||
+                       (t->state == proc::State::kWaiting && t->wake_at_ns > 0);
+    if (timed && t->wake_at_ns <= now) {
       wake(*t);
       any = true;
     }
@@ -83,7 +86,9 @@ bool wake_sleepers() {
 }
 
 void on_tick(interrupts::InterruptFrame& frame) {
-  const bool woke = wake_sleepers();
+  const int64_t now = tick::monotonic_ns();
+  const bool woke_sleeper = wake_sleepers(now);
+  const bool woke = proc::timers::expire_due(now) || woke_sleeper;
   proc::sample_load(tick::last_interrupt_ns());
   // Only a thread interrupted in user mode is preempted: the kernel is
   // not preemptible, and the idle task reschedules after its hlt anyway.
@@ -116,6 +121,7 @@ void wake(proc::Thread& t) {
   if (t.state == proc::State::kSleeping || t.state == proc::State::kWaiting) {
     t.state = proc::State::kRunnable;
     t.woken = true;
+    t.wake_at_ns = 0;
   }
 }
 
@@ -131,7 +137,7 @@ void run_idle() {
   KASSERT(proc::current_thread().tid == 0);
   for (;;) {
     cpu::disable_interrupts();
-    wake_sleepers();
+    wake_sleepers(tick::monotonic_ns());
     schedule();
     // Nothing runnable: sleep until the next interrupt (the tick wakes
     // sleepers; sti;hlt cannot miss it).

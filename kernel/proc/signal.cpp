@@ -4,7 +4,9 @@
 #include "mm/layout.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
 #include "proc/user_memory.h"
+#include "vdso/abi/linux.h"
 
 namespace kernel::proc {
 
@@ -90,6 +92,18 @@ bool canonical_user(uint64_t address) {
   return address < layout::kUserTop;
 }
 
+}  // namespace
+
+int32_t alternate_stack_flags(const Thread& t, uint64_t user_rsp) {
+  const AlternateStack& alternate = t.signals.alternate_stack;
+  if (alternate.flags & kSsDisable)
+    return kSsDisable;
+  const bool on = user_rsp > alternate.sp && user_rsp - alternate.sp <= alternate.size;
+  return on ? kSsOnstack : 0;
+}
+
+namespace {
+
 // Builds the frame on the user stack and points the saved state at the
 // handler. False when the stack cannot take it (then the process dies of
 // SIGSEGV, as on Linux).
@@ -97,12 +111,18 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
   interrupts::InterruptFrame& f = *t.user_frame;
   if ((action.flags & kSaRestorer) == 0 || !canonical_user(action.restorer))
     return false;  // x86_64 has no kernel-provided return trampoline
-  uint64_t sp = f.rsp - kRedZoneBytes;
+  const AlternateStack& alternate = t.signals.alternate_stack;
+  const int32_t stack_flags = alternate_stack_flags(t, f.rsp);
+  // SA_ONSTACK moves to the alternate stack unless already on it; the
+  // red zone is only kept on the interrupted stack.
+  const bool to_alternate = (action.flags & kSaOnstack) != 0 && stack_flags == 0;
+  const uint64_t base = to_alternate ? alternate.sp + alternate.size : f.rsp - kRedZoneBytes;
+  uint64_t sp = base;
   sp = (sp - sizeof(fpu::State)) & ~uint64_t{63};
   const uint64_t fpstate = sp;
   sp -= sizeof(RtSigFrame);
   sp = ((sp + 8) & ~uint64_t{15}) - 8;  // as after a call: rsp + 8 16-aligned
-  if (f.rsp < kRedZoneBytes + 4096 || !canonical_user(sp))
+  if (base < 4096 || sp > base || !canonical_user(sp))
     return false;
 
   fpu::save(t.fpu);
@@ -140,10 +160,17 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
                  fpstate,
                  {}};
   frame.uc.sigmask = t.signals.blocked;
-  frame.uc.stack_flags = 2;  // SS_DISABLE: no alternate stack
+  frame.uc.stack_sp = alternate.sp;
+  frame.uc.stack_flags = stack_flags;
+  frame.uc.stack_size = alternate.size;
   frame.info.signo = signal;
   frame.info.code = info.code;
-  if (info.address != 0) {
+  if (info.code == timers::kSiTimer) {
+    // si_timerid, si_overrun, then si_value (union __sifields._timer).
+    frame.info.fields[0] = static_cast<uint32_t>(info.timer_id) |
+                           static_cast<uint64_t>(static_cast<uint32_t>(info.overrun)) << 32;
+    frame.info.fields[1] = info.value;
+  } else if (info.address != 0) {
     frame.info.fields[0] = info.address;  // si_addr
   } else {
     frame.info.fields[0] = static_cast<uint32_t>(info.sender);  // si_pid, si_uid = 0
@@ -168,6 +195,20 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
 }  // namespace
 
 namespace {
+
+// A call that returned -ERESTARTSYS either runs again when the thread
+// returns to user mode (the syscall instruction is 2 bytes before rip, the
+// number goes back in rax) or fails with EINTR.
+void settle_interrupted_call(Thread& t, bool restart) {
+  interrupts::InterruptFrame& f = *t.user_frame;
+  if (restart) {
+    f.rax = static_cast<uint64_t>(t.interrupted_syscall);
+    f.rip -= 2;
+  } else {
+    f.rax = static_cast<uint64_t>(-int64_t{vdso::abi::kEINTR});
+  }
+  t.interrupted_syscall = -1;
+}
 
 bool blocks(const Thread& t, int signal) {
   return (t.signals.blocked & ~kUnblockable & signal_bit(signal)) != 0;
@@ -229,11 +270,14 @@ void deliver_pending_signals(Thread& t) {
     const int signal = __builtin_ctzll(pending & open) + 1;
     pending &= ~signal_bit(signal);
     const SignalInfo info = own ? t.signals.info[signal] : p.signals.info[signal];
+    timers::on_signal_delivered(p, info);
     if (disposition_ignores(p, signal))
       continue;
     const SignalAction action = p.signals.actions[signal];
     if (action.handler == kSigDefault || signal == kSigKill)
       exit_current(signal);
+    if (t.interrupted_syscall >= 0)
+      settle_interrupted_call(t, (action.flags & kSaRestart) != 0);
     if (!enter_handler(t, signal, action, info)) {
       kprint("signal: pid %d tid %d: cannot deliver %s to its handler: SIGSEGV\n", p.pid, t.tid,
              signal_name(signal));
@@ -243,6 +287,9 @@ void deliver_pending_signals(Thread& t) {
     // (now blocked by the handler's mask, or delivered at the next entry).
     return;
   }
+  // The signal that cut the call short was ignored: the call goes on.
+  if (t.interrupted_syscall >= 0)
+    settle_interrupted_call(t, true);
 }
 
 void force_fault_signal(Thread& t, int signal, const SignalInfo& info) {

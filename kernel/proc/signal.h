@@ -1,11 +1,14 @@
 // Signals: Linux numbers and default actions, per-process dispositions
-// (rt_sigaction), per-thread blocked masks (rt_sigprocmask), and handlers run on a
-// Linux-layout rt_sigframe (siginfo, ucontext, FXSAVE area) with the
-// libc's SA_RESTORER trampoline calling rt_sigreturn. A signal whose
-// action is "terminate" ends the process with that signal in its wait
-// status, as Linux does. FIXME: no SA_ONSTACK (sigaltstack), no SA_RESTART
-// (an interrupted call returns EINTR), no queued real-time signals, no
-// stop/continue (job control).
+// (rt_sigaction), per-thread blocked masks (rt_sigprocmask), signals to
+// the process (taken by any thread that does not block them) and to one
+// thread, and handlers run on a Linux-layout rt_sigframe (siginfo,
+// ucontext, FXSAVE area), on the thread's sigaltstack under SA_ONSTACK,
+// with the libc's SA_RESTORER trampoline calling rt_sigreturn. A call cut
+// short with -ERESTARTSYS resumes after an SA_RESTART handler. A signal
+// whose action is "terminate" ends the process with that signal in its
+// wait status, as Linux does. FIXME: no queued real-time signals, no
+// stop/continue (job control); rt_sigreturn does not restore the
+// alternate stack from the frame.
 #pragma once
 
 #include <stdint.h>
@@ -36,9 +39,12 @@ inline constexpr uint64_t kSaSiginfo = 0x4, kSaOnstack = 0x0800'0000, kSaRestart
 
 // What a handler is told about the signal (the start of siginfo_t).
 struct SignalInfo {
-  int32_t code;      // si_code: SI_USER 0, SI_TKILL -6, SEGV_MAPERR 1, ...
+  int32_t code;      // si_code: SI_USER 0, SI_TKILL -6, SEGV_MAPERR 1, SI_TIMER -2, ...
   int32_t sender;    // si_pid for kill
   uint64_t address;  // si_addr for faults
+  int32_t timer_id;  // SI_TIMER: si_timerid, si_overrun, si_value
+  int32_t overrun;
+  uint64_t value;
 };
 
 // What the threads of a process share: the dispositions and the signals

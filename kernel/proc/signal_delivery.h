@@ -31,6 +31,10 @@ int64_t return_from_handler(Thread& t);
 // interrupt a blocking call.
 bool has_deliverable_signal(const Thread& t);
 
+// sigaltstack's view of `t` at `user_rsp`: SS_DISABLE when it has no
+// alternate stack, SS_ONSTACK when running on it, else 0.
+int32_t alternate_stack_flags(const Thread& t, uint64_t user_rsp);
+
 const char* signal_name(int signal);
 
 }  // namespace kernel::proc

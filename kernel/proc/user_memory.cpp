@@ -81,16 +81,6 @@ int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from) {
   return length;
 }
 
-bool fault_in_stack_page(uint64_t virt) {
-  Process& p = current();
-  const uint64_t page = layout::page_round_down(virt);
-  if (p.pid == 0 || page < p.layout.stack_floor || page >= p.layout.stack_top)
-    return false;
-  if (paging::translate(p.space, page).present)
-    return true;
-  return map_zeroed_page(p.space, page, paging::kUser | paging::kWritable | paging::kNoExecute);
-}
-
 bool map_zeroed_page(paging::AddressSpace space, uint64_t virt, uint64_t flags) {
   // Keep a reserve so that page tables never run out (their allocation
   // panics): a process that wants more is refused, not the kernel.

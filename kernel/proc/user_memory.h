@@ -5,7 +5,8 @@
 // (arch/x86_64/user_access.h): what the process may read, the kernel reads
 // for it, and a write needs a page the process may write. A fault on the
 // way is resolved as the process's own would be (proc::resolve_user_fault:
-// the stack's on-demand pages) or ends the copy with -EFAULT; never a
+// a mapping's page touched for the first time) or ends the copy with
+// -EFAULT; never a
 // kernel fault. No page-table walk precedes the copy, so nothing can change
 // between a check and the access (kernel/README.md, "User memory").
 #pragma once
@@ -42,7 +43,7 @@ int write_user(uint64_t user_to, const T& value) {
 
 // Whether the current process may write [user_to, user_to + bytes) now:
 // one byte of each page is written with its own value, atomically, through
-// the same path (the stack's on-demand pages are faulted in). Checked
+// the same path (a mapping's untouched pages are faulted in). Checked
 // before consuming data that would be lost if the copy failed (a pipe
 // read); another thread may still unmap the range before the copy, which
 // then fails as Linux's would.
@@ -54,9 +55,5 @@ bool user_range_ok(uint64_t begin, uint64_t bytes);
 // Maps a fresh zeroed frame at `virt` in `space` (not mapped yet) with
 // `flags`; false when memory is short (may_allocate_user_frames).
 bool map_zeroed_page(paging::AddressSpace space, uint64_t virt, uint64_t flags);
-
-// Maps a zeroed page at `virt` if it is an on-demand stack page of the
-// current process that is not mapped yet. True if the page is now mapped.
-bool fault_in_stack_page(uint64_t virt);
 
 }  // namespace kernel::proc

@@ -8,6 +8,7 @@
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
+#include "proc/timers.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
 #include "time/tick.h"
@@ -75,6 +76,106 @@ int64_t relative_sleep(uint64_t request, uint64_t remaining) {
   return result;
 }
 
+// The id glibc's clock_nanosleep passes for CLOCK_PROCESS_CPUTIME_ID: a
+// CPU clock id (~pid << 3 | type, type 2 the scheduler's time, bit 2 per
+// thread) with pid 0 or the caller's own. FIXME: no other process's clock.
+bool is_own_process_cpu_clock(int id) {
+  constexpr int kCpuClockSched = 2, kCpuClockPerThread = 4;
+  if (id >= 0 || (id & 7) != kCpuClockSched || (id & kCpuClockPerThread) != 0)
+    return false;
+  const int pid = ~(id >> 3);
+  return pid == 0 || pid == proc::current().pid;
+}
+
+// Sleeps until the process's CPU time reaches a deadline (Linux sleeps on
+// it; only the process's other threads can move it while it sleeps), a
+// tick at a time. -EINTR if a signal comes first.
+int64_t cpu_time_sleep(bool absolute, uint64_t request, uint64_t remaining) {
+  abi::Timespec ts;
+  if (proc::read_user(request, ts) != 0)
+    return -abi::kEFAULT;
+  if (!abi::timespec_valid(ts))
+    return -abi::kEINVAL;
+  proc::Thread& self = proc::current_thread();
+  proc::Process& p = proc::current();
+  const int64_t deadline =
+      vdso::ns_from_timespec(ts) + (absolute ? 0 : proc::process_cpu_time_ns(p));
+  while (proc::process_cpu_time_ns(p) < deadline) {
+    if (proc::has_deliverable_signal(self)) {
+      if (!absolute && remaining != 0) {
+        const abi::Timespec rem = vdso::timespec_from_ns(deadline - proc::process_cpu_time_ns(p));
+        if (proc::write_user(remaining, rem) != 0)
+          return -abi::kEFAULT;
+      }
+      return -abi::kEINTR;
+    }
+    self.wake_at_ns = tick::monotonic_ns() + static_cast<int64_t>(tick::timekeeper().tick_ns());
+    self.state = proc::State::kSleeping;
+    sched::schedule();
+  }
+  return 0;
+}
+
+// struct timex (include/uapi/linux/timex.h), x86_64.
+struct Timex {
+  uint32_t modes;
+  int64_t offset, freq, maxerror, esterror;
+  int32_t status;
+  int64_t constant, precision, tolerance;
+  abi::Timeval time;
+  int64_t tick, ppsfreq, jitter;
+  int32_t shift;
+  int64_t stabil, jitcnt, calcnt, errcnt, stbcnt;
+  int32_t tai;
+  int32_t padding[11];
+};
+static_assert(sizeof(Timex) == 208);
+
+constexpr uint32_t kAdjOffsetSsRead = 0xa001;  // adjtime(3)'s read of what is left
+constexpr int32_t kStaUnsync = 0x40;
+constexpr int64_t kTimeError = 5;  // the clock is not synchronised
+constexpr int64_t kNtpPhaseLimitUs = 16'000'000;
+constexpr int64_t kScaledPpm = 1 << 16;
+
+int64_t read_adjtimex(uint64_t user_timex) {
+  Timex tx;
+  if (proc::read_user(user_timex, tx) != 0)
+    return -abi::kEFAULT;
+  if (tx.modes != 0 && tx.modes != kAdjOffsetSsRead)
+    return -abi::kEPERM;
+  const vdso::Timekeeper& keeper = tick::timekeeper();
+  const abi::DataPage& page = keeper.page();
+  const uint32_t realtime_mult = abi::load_relaxed(page.fine[abi::kClockRealtime].mult);
+  const uint32_t monotonic_mult = abi::load_relaxed(page.fine[abi::kClockMonotonic].mult);
+  const uint32_t modes = tx.modes;
+  tx = Timex{};
+  tx.modes = modes;
+  // What the timekeeper is doing to REALTIME: the slew left (adjtime's
+  // offset, in microseconds) and the rate it runs at against MONOTONIC.
+  tx.offset = modes == kAdjOffsetSsRead ? keeper.pending_adjustment_ns() / 1000 : 0;
+  tx.freq = monotonic_mult == 0 ? 0
+                                : (static_cast<int64_t>(realtime_mult) - monotonic_mult) *
+                                      1'000'000 * kScaledPpm / monotonic_mult;
+  // No NTP discipline here: the REALTIME the RTC gave at boot, unsynchronised.
+  tx.status = kStaUnsync;
+  tx.maxerror = tx.esterror = kNtpPhaseLimitUs;
+  tx.constant = 2;
+  tx.precision = 1;
+  tx.tolerance = vdso::Timekeeper::kMaxSlewPpm * kScaledPpm;
+  abi::Timespec now;
+  read_clock(abi::kClockRealtime, now);
+  tx.time = abi::Timeval{now.sec, now.nsec / 1000};
+  tx.tick = 1'000'000 / 100;  // microseconds per USER_HZ tick
+  abi::Timespec tai;
+  read_clock(abi::kClockTai, tai);
+  const int64_t tai_offset_ns = vdso::ns_from_timespec(tai) - vdso::ns_from_timespec(now);
+  tx.tai = static_cast<int32_t>((tai_offset_ns + abi::kNanosecondsPerSecond / 2) /
+                                abi::kNanosecondsPerSecond);
+  if (proc::write_user(user_timex, tx) != 0)
+    return -abi::kEFAULT;
+  return kTimeError;
+}
+
 }  // namespace
 
 int64_t sys_clock_gettime(Frame& f) {
@@ -134,21 +235,35 @@ int64_t sys_nanosleep(Frame& f) {
 int64_t sys_clock_nanosleep(Frame& f) {
   // clock_nanosleep returns the error instead of setting errno: same ABI.
   const int id = static_cast<int>(arg0(f));
-  const uint64_t flags = arg1(f);
-  const bool realtime = id == abi::kClockRealtime;
-  if (!realtime && id != abi::kClockMonotonic && id != abi::kClockBoottime)
-    return -abi::kEINVAL;
-  if ((flags & abi::kTimerAbstime) == 0)
+  const bool absolute = (arg1(f) & abi::kTimerAbstime) != 0;
+  if (id == abi::kClockProcessCputimeId || is_own_process_cpu_clock(id))
+    return cpu_time_sleep(absolute, arg2(f), arg3(f));
+  if (!proc::timers::is_wall_clock(id))
+    return proc::timers::not_a_wall_clock(id);  // the thread's CPU clock too: EINVAL
+  if (!absolute)
     return relative_sleep(arg2(f), arg3(f));
   abi::Timespec ts;
   if (proc::read_user(arg2(f), ts) != 0)
     return -abi::kEFAULT;
   if (!abi::timespec_valid(ts))
     return -abi::kEINVAL;
-  int64_t deadline = vdso::ns_from_timespec(ts);
-  if (realtime)
-    deadline -= tick::realtime_offset_ns();
-  return sleep_until(deadline);
+  return sleep_until(proc::timers::monotonic_deadline(id, vdso::ns_from_timespec(ts)));
+}
+
+// adjtimex and clock_adjtime (REALTIME only, as Linux) answer the
+// timekeeper's state and change nothing: modes other than 0 and
+// ADJ_OFFSET_SS_READ are EPERM, as for a process without CAP_SYS_TIME
+// (no program may move this kernel's clocks).
+int64_t sys_adjtimex(Frame& f) {
+  return read_adjtimex(arg0(f));
+}
+
+int64_t sys_clock_adjtime(Frame& f) {
+  const int id = static_cast<int>(arg0(f));
+  // Linux's other clocks cannot be adjusted (EOPNOTSUPP); 10 is no clock.
+  if (id != abi::kClockRealtime)
+    return id >= 0 && id <= abi::kClockTai && id != 10 ? -abi::kEOPNOTSUPP : -abi::kEINVAL;
+  return read_adjtimex(arg1(f));
 }
 
 }  // namespace kernel::syscall

@@ -1,9 +1,10 @@
 // File descriptors: reading, writing and duplicating them, whatever they
 // are (the serial console: fds 0, 1 and 2 of the first process, a terminal:
 // TCGETS answers, so libc line-buffers stdout; pipes; files of the tree and
-// /proc, which syscall/fs.cpp opens). Shared across fork, closed on exec
-// when marked so. Blocking reads and writes wait in kWaiting and retry when
-// a pipe changes; a signal cuts them short (EINTR).
+// /proc, which syscall/fs.cpp opens), and epoll over them. Shared across
+// fork, closed on exec when marked so. Blocking reads and writes wait in
+// kWaiting and retry when a pipe changes; a signal cuts them short (EINTR).
+#include "fs/epoll.h"
 #include "fs/file.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
@@ -11,6 +12,7 @@
 #include "proc/user_memory.h"
 #include "syscall/descriptors.h"
 #include "syscall/syscall.h"
+#include "time/tick.h"
 #include "vdso/abi/linux.h"
 
 namespace abi = vdso::abi;
@@ -48,7 +50,7 @@ int64_t read_file(fs::File& file, uint64_t buffer, uint64_t count) {
       if (file.status_flags & fs::kOpenNonblock)
         return -abi::kEAGAIN;
       if (!wait_for_change())
-        return -abi::kEINTR;
+        return -abi::kERESTARTSYS;  // nothing read yet: SA_RESTART resumes it
       continue;
     }
     if (r <= 0)
@@ -76,7 +78,7 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
         if (file.status_flags & fs::kOpenNonblock)
           return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEAGAIN;
         if (!wait_for_change())
-          return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kEINTR;
+          return so_far > 0 ? static_cast<int64_t>(so_far) : -abi::kERESTARTSYS;
         continue;
       }
       if (r == -abi::kEPIPE) {
@@ -297,6 +299,97 @@ int64_t sys_ioctl(Frame& f) {
     }
     default: return -abi::kENOTTY;
   }
+}
+
+}  // namespace kernel::syscall
+
+// epoll (fs/epoll.h): the Go runtime's poller, among others.
+namespace kernel::syscall {
+namespace {
+
+constexpr int kMaxEpollEventsPerCall = 64;
+
+int64_t create_epoll(bool cloexec) {
+  const int fd = lowest_free_fd(0);
+  if (fd < 0)
+    return fd;
+  fs::File* file = fs::open_epoll();
+  if (file == nullptr)
+    return -abi::kENFILE;
+  install(fd, file, cloexec);
+  return fd;
+}
+
+// epoll_wait and epoll_pwait (without a mask): level-triggered readiness
+// now, else a wait in kWaiting until a pipe changes, a signal, or the
+// timeout in milliseconds (-1: none) on the page's MONOTONIC.
+int64_t wait_epoll(uint64_t epfd, uint64_t events, int max_events, int timeout_ms) {
+  fs::File* epoll = file_of(epfd);
+  if (epoll == nullptr)
+    return -abi::kEBADF;
+  if (epoll->kind != fs::File::Kind::kEpoll || max_events <= 0)
+    return -abi::kEINVAL;
+  const int capacity = max_events < kMaxEpollEventsPerCall ? max_events : kMaxEpollEventsPerCall;
+  if (!proc::user_writable(events, static_cast<uint64_t>(capacity) * sizeof(fs::EpollEvent)))
+    return -abi::kEFAULT;
+  const int64_t deadline_ns =
+      timeout_ms < 0 ? 0 : tick::monotonic_ns() + int64_t{timeout_ms} * 1'000'000;
+  proc::Thread& self = proc::current_thread();
+  fs::EpollEvent ready[kMaxEpollEventsPerCall];
+  for (;;) {
+    const int count = fs::epoll_collect(*epoll, ready, capacity);
+    if (count > 0) {
+      if (proc::copy_to_user(events, ready, count * sizeof(fs::EpollEvent)) != 0)
+        return -abi::kEFAULT;
+      return count;
+    }
+    if (timeout_ms == 0 || (timeout_ms > 0 && tick::monotonic_ns() >= deadline_ns))
+      return 0;
+    if (proc::has_deliverable_signal(self))
+      return -abi::kEINTR;  // as Linux: never restarted
+    self.wake_at_ns = deadline_ns;
+    self.state = proc::State::kWaiting;
+    sched::schedule();
+  }
+}
+
+}  // namespace
+
+int64_t sys_epoll_create(Frame& f) {
+  if (static_cast<int32_t>(arg0(f)) <= 0)
+    return -abi::kEINVAL;
+  return create_epoll(false);
+}
+
+int64_t sys_epoll_create1(Frame& f) {
+  if (arg0(f) & ~uint64_t{fs::kOpenCloexec})
+    return -abi::kEINVAL;
+  return create_epoll(arg0(f) & fs::kOpenCloexec);
+}
+
+int64_t sys_epoll_ctl(Frame& f) {
+  fs::File* epoll = file_of(arg0(f));
+  const int operation = static_cast<int>(arg1(f));
+  fs::File* target = file_of(arg2(f));
+  if (epoll == nullptr || target == nullptr)
+    return -abi::kEBADF;
+  if (epoll->kind != fs::File::Kind::kEpoll)
+    return -abi::kEINVAL;
+  fs::EpollEvent event{};
+  if (operation != fs::kEpollCtlDel && proc::read_user(arg3(f), event) != 0)
+    return -abi::kEFAULT;
+  return fs::epoll_control(*epoll, operation, static_cast<int>(arg2(f)), *target, event);
+}
+
+int64_t sys_epoll_wait(Frame& f) {
+  return wait_epoll(arg0(f), arg1(f), static_cast<int32_t>(arg2(f)), static_cast<int32_t>(arg3(f)));
+}
+
+int64_t sys_epoll_pwait(Frame& f) {
+  // FIXME: a signal mask for the wait is refused rather than applied.
+  if (arg4(f) != 0)
+    return -abi::kEINVAL;
+  return wait_epoll(arg0(f), arg1(f), static_cast<int32_t>(arg2(f)), static_cast<int32_t>(arg3(f)));
 }
 
 }  // namespace kernel::syscall

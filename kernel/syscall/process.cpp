@@ -1,6 +1,7 @@
-// Process life: fork/vfork/clone, execve of a file of the tree, exit,
-// wait4 (with the child's CPU times), times, getrusage, identity
-// (getgroups too) and yielding.
+// Process and thread life: fork/vfork/clone/clone3 (a new process, or a
+// new thread of this one), execve of a file of the tree, exit (one
+// thread), exit_group (all), wait4 (with the child's CPU times), times,
+// getrusage, identity (getgroups too) and yielding.
 #include "proc/process.h"
 #include "arch/x86_64/cpu.h"
 #include "mm/heap.h"
@@ -17,9 +18,23 @@ namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
-constexpr uint64_t kCloneVm = 0x100, kCloneVfork = 0x4000, kCloneSettls = 0x80000,
-                   kCloneParentSettid = 0x100000, kCloneChildCleartid = 0x200000,
+constexpr uint64_t kCloneVm = 0x100, kCloneFs = 0x200, kCloneFiles = 0x400, kCloneSighand = 0x800,
+                   kCloneVfork = 0x4000, kCloneThread = 0x10000, kCloneSysvsem = 0x40000,
+                   kCloneSettls = 0x80000, kCloneParentSettid = 0x100000,
+                   kCloneChildCleartid = 0x200000, kCloneDetached = 0x400000,
                    kCloneChildSettid = 0x1000000, kCloneSignalMask = 0xff;
+// What a thread must share: everything the Process holds. pthread_create
+// (glibc, musl) and Go's newosproc pass all of these.
+constexpr uint64_t kThreadSharing =
+    kCloneVm | kCloneFs | kCloneFiles | kCloneSighand | kCloneThread;
+// What a thread may add: the tid words and TLS, and flags with nothing to do
+// here (SYSVSEM: no System V semaphores; DETACHED: ignored since 2.6).
+constexpr uint64_t kThreadOptions = kCloneSysvsem | kCloneSettls | kCloneParentSettid |
+                                    kCloneChildCleartid | kCloneChildSettid | kCloneDetached |
+                                    kCloneSignalMask;
+// What a new process may ask for.
+constexpr uint64_t kForkOptions =
+    kCloneSignalMask | kCloneSettls | kCloneParentSettid | kCloneChildCleartid | kCloneChildSettid;
 constexpr uint64_t kWnohang = 1;
 
 // struct rusage (include/uapi/linux/resource.h): two timevals, then 14
@@ -64,12 +79,17 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   if (child_thread == nullptr)
     return -abi::kEAGAIN;
   proc::Process* child = child_thread->process;
-  child->space = paging::create_address_space();
-  if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
-    paging::destroy_address_space(child->space, proc::is_shared_frame);
-    child->state = proc::ProcessState::kFree;
-    child_thread->state = proc::State::kFree;
-    return -abi::kENOMEM;
+  {
+    // The parent's page tables and mappings, copied as one state.
+    LockGuard guard(parent.mappings.lock);
+    child->space = paging::create_address_space();
+    if (!paging::copy_user_half(parent.space, child->space, proc::is_shared_frame)) {
+      paging::destroy_address_space(child->space, proc::is_shared_frame);
+      child->state = proc::ProcessState::kFree;
+      child_thread->state = proc::State::kFree;
+      return -abi::kENOMEM;
+    }
+    child->mappings.copy_from(parent.mappings);
   }
   child->layout = parent.layout;
   child_thread->fs_base = (flags & kCloneSettls) ? tls : parent_thread.fs_base;
@@ -103,6 +123,58 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   }
   child_thread->state = proc::State::kRunnable;
   return child->pid;
+}
+
+// A new thread of the caller's process, entering user mode as the caller
+// returns from clone, with rax 0 and `new_stack` (if not 0).
+int64_t start_thread(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t parent_tid,
+                     uint64_t child_tid, uint64_t tls) {
+  proc::Thread& self = proc::current_thread();
+  if ((flags & kCloneSettls) && tls >= layout::kUserTop)
+    return -abi::kEPERM;
+  // The tid words are written before the thread exists, so that a fault
+  // leaves nothing half-done.
+  if ((flags & kCloneParentSettid) && proc::write_user(parent_tid, int32_t{0}) != 0)
+    return -abi::kEFAULT;
+  proc::Thread* t = proc::allocate_thread(*self.process);
+  if (t == nullptr)
+    return -abi::kEAGAIN;
+  t->fs_base = (flags & kCloneSettls) ? tls : self.fs_base;
+  fpu::save(self.fpu);  // the live registers, not the last switch's copy
+  t->fpu = self.fpu;
+  t->signals.blocked = self.signals.blocked;  // no alternate stack (Linux: CLONE_VM clears it)
+  Frame child_frame = frame;
+  child_frame.rax = 0;
+  if (new_stack != 0)
+    child_frame.rsp = new_stack;
+  proc::prepare_first_entry(*t, child_frame);
+  if (flags & kCloneChildSettid)
+    proc::write_user(child_tid, static_cast<int32_t>(t->tid));
+  if (flags & kCloneChildCleartid)
+    t->clear_child_tid = child_tid;
+  if (flags & kCloneParentSettid)
+    proc::write_user(parent_tid, static_cast<int32_t>(t->tid));
+  t->state = proc::State::kRunnable;
+  return t->tid;
+}
+
+// clone and clone3 after their arguments are read: a thread, a process,
+// or EINVAL for any combination that would be half-done.
+int64_t clone_with(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t parent_tid,
+                   uint64_t child_tid, uint64_t tls) {
+  if ((flags & kCloneThread) != 0) {
+    if ((flags & kThreadSharing) != kThreadSharing || (flags & ~(kThreadSharing | kThreadOptions)))
+      return -abi::kEINVAL;
+    return start_thread(frame, flags, new_stack, parent_tid, child_tid, tls);
+  }
+  uint64_t rest = flags & ~kForkOptions;
+  // CLONE_VM with CLONE_VFORK (posix_spawn) is served by a copy, like vfork;
+  // CLONE_VM alone (a process sharing memory) is not supported.
+  if ((rest & (kCloneVm | kCloneVfork)) == (kCloneVm | kCloneVfork))
+    rest &= ~(kCloneVm | kCloneVfork);
+  if (rest != 0)
+    return -abi::kEINVAL;
+  return fork_process(frame, flags, new_stack, parent_tid, child_tid, tls);
 }
 
 // The argument vectors of execve, copied into one kernel buffer.
@@ -157,17 +229,42 @@ int64_t sys_vfork(Frame& f) {
 }
 
 int64_t sys_clone(Frame& f) {
-  const uint64_t flags = arg0(f);
-  const uint64_t supported = kCloneSignalMask | kCloneSettls | kCloneParentSettid |
-                             kCloneChildCleartid | kCloneChildSettid;
-  uint64_t rest = flags & ~supported;
-  // CLONE_VM with CLONE_VFORK (posix_spawn) is served by a copy, like vfork;
-  // CLONE_VM alone would be a thread.
-  if ((rest & (kCloneVm | kCloneVfork)) == (kCloneVm | kCloneVfork))
-    rest &= ~(kCloneVm | kCloneVfork);
-  if (rest != 0)
-    return -abi::kEINVAL;  // FIXME: no threads
-  return fork_process(f, flags, arg1(f), arg2(f), arg3(f), arg4(f));
+  // x86_64 order: flags, stack, parent_tid, child_tid, tls.
+  return clone_with(f, arg0(f), arg1(f), arg2(f), arg3(f), arg4(f));
+}
+
+int64_t sys_clone3(Frame& f) {
+  // struct clone_args (include/uapi/linux/sched.h); the first version is
+  // 64 bytes, later ones add set_tid and cgroup, which must be 0 here.
+  // pidfd is read only with CLONE_PIDFD, which is not supported.
+  struct CloneArgs {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+  } args{};
+  constexpr uint64_t kFirstVersionBytes = 64;
+  const uint64_t size = arg1(f);
+  if (size < kFirstVersionBytes || size > 4096)
+    return -abi::kEINVAL;
+  const uint64_t copied = size < sizeof(args) ? size : sizeof(args);
+  if (proc::copy_from_user(&args, arg0(f), copied) != 0)
+    return -abi::kEFAULT;
+  // Bytes past what we know must be zero, as Linux checks.
+  for (uint64_t at = sizeof(args); at < size; at += 8) {
+    uint64_t word = 0;
+    const uint64_t n = size - at < 8 ? size - at : 8;
+    if (proc::copy_from_user(&word, arg0(f) + at, n) != 0)
+      return -abi::kEFAULT;
+    if (word != 0)
+      return -abi::kE2BIG;
+  }
+  if ((args.flags & kCloneSignalMask) != 0 || args.exit_signal > proc::kSignalCount ||
+      args.set_tid != 0 || args.set_tid_size != 0 || args.cgroup != 0)
+    return -abi::kEINVAL;
+  if ((args.stack == 0) != (args.stack_size == 0))
+    return -abi::kEINVAL;
+  const uint64_t stack_top = args.stack != 0 ? args.stack + args.stack_size : 0;
+  const uint64_t flags = args.flags | ((args.flags & kCloneThread) ? 0 : args.exit_signal);
+  return clone_with(f, flags, stack_top, args.parent_tid, args.child_tid, args.tls);
 }
 
 int64_t sys_execve(Frame& f) {
@@ -200,6 +297,7 @@ int64_t sys_exit(Frame& f) {
 }
 
 int64_t sys_exit_group(Frame& f) {
+  // Every thread ends; the caller's status is the process's.
   proc::exit_current(static_cast<int>((arg0(f) & 0xff) << 8));
 }
 
@@ -238,7 +336,7 @@ int64_t sys_wait4(Frame& f) {
       return 0;
     proc::Thread& waiter = proc::current_thread();
     if (proc::has_deliverable_signal(waiter))
-      return -abi::kEINTR;
+      return -abi::kERESTARTSYS;
     waiter.state = proc::State::kWaiting;
     sched::schedule();
   }

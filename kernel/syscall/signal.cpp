@@ -1,5 +1,6 @@
 // kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigreturn,
 // sigaltstack (proc/signal.h says what is supported).
+#include "mm/layout.h"
 #include "proc/process.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
@@ -19,11 +20,16 @@ constexpr int32_t kSiUser = 0, kSiTkill = -6;
 
 int64_t signal_one(int pid, int signal, int32_t code) {
   proc::Process* target = proc::find(pid);
+  // As Linux, kill() of a thread's id signals its whole process.
+  if (target == nullptr && pid > 0) {
+    if (proc::Thread* thread = proc::find_thread(pid))
+      target = thread->process;
+  }
   if (target == nullptr || pid == 0)
     return -abi::kESRCH;
   if (target->state != proc::ProcessState::kLive)
     return 0;  // a zombie takes no signals, but exists (Linux: 0)
-  proc::send_signal(*target, signal, proc::SignalInfo{code, proc::current().pid, 0});
+  proc::send_signal(*target, signal, proc::SignalInfo{code, proc::current().pid, 0, 0, 0, 0});
   return 0;
 }
 
@@ -32,7 +38,8 @@ int64_t signal_thread(int tgid, int tid, int signal) {
   proc::Thread* target = proc::find_thread(tid);
   if (target == nullptr || (tgid != 0 && target->process->pid != tgid))
     return -abi::kESRCH;
-  proc::send_thread_signal(*target, signal, proc::SignalInfo{kSiTkill, proc::current().pid, 0});
+  proc::send_thread_signal(*target, signal,
+                           proc::SignalInfo{kSiTkill, proc::current().pid, 0, 0, 0, 0});
   return 0;
 }
 
@@ -53,7 +60,7 @@ int64_t sys_kill(Frame& f) {
       if (p.state != proc::ProcessState::kLive || p.pid == 1 || &p == &proc::current())
         continue;
       any = true;
-      proc::send_signal(p, signal, proc::SignalInfo{kSiUser, proc::current().pid, 0});
+      proc::send_signal(p, signal, proc::SignalInfo{kSiUser, proc::current().pid, 0, 0, 0, 0});
     }
     return any ? 0 : -abi::kESRCH;
   }
@@ -132,18 +139,41 @@ int64_t sys_rt_sigreturn(Frame&) {
 }
 
 int64_t sys_sigaltstack(Frame& f) {
-  // FIXME: handlers always run on the interrupted stack (no SA_ONSTACK):
-  // accept a new alternate stack and report none installed.
-  if (arg1(f) != 0) {
-    struct {
-      uint64_t sp;
-      int32_t flags;
-      int32_t pad;
-      uint64_t size;
-    } disabled{0, 2 /* SS_DISABLE */, 0, 0};
-    if (proc::write_user(arg1(f), disabled) != 0)
+  constexpr uint64_t kMinSignalStackBytes = 2048;  // MINSIGSTKSZ
+  constexpr int32_t kSsAutodisarm = int32_t(1u << 31);
+  proc::Thread& t = proc::current_thread();
+  const uint64_t new_stack = arg0(f), old_stack = arg1(f);
+  const int32_t now = proc::alternate_stack_flags(t, f.rsp);
+  proc::AlternateStack requested{};
+  if (new_stack != 0 && proc::read_user(new_stack, requested) != 0)
+    return -abi::kEFAULT;
+  if (old_stack != 0) {
+    proc::AlternateStack old = t.signals.alternate_stack;
+    old.flags = now;
+    if (now == proc::kSsDisable)
+      old.sp = 0, old.size = 0;
+    old.pad = 0;
+    if (proc::write_user(old_stack, old) != 0)
       return -abi::kEFAULT;
   }
+  if (new_stack == 0)
+    return 0;
+  if (now == proc::kSsOnstack)
+    return -abi::kEPERM;  // cannot change the stack the handler runs on
+  // FIXME: SS_AUTODISARM is accepted and has no effect (handlers here do
+  // not nest on the alternate stack unless they unblock their signal).
+  const int32_t mode = requested.flags & ~kSsAutodisarm;
+  if (mode == proc::kSsDisable) {
+    t.signals.alternate_stack = proc::AlternateStack{0, proc::kSsDisable, 0, 0};
+    return 0;
+  }
+  if (mode != 0 && mode != proc::kSsOnstack)
+    return -abi::kEINVAL;
+  if (requested.size < kMinSignalStackBytes)
+    return -abi::kENOMEM;
+  if (requested.sp >= layout::kUserTop || requested.size > layout::kUserTop - requested.sp)
+    return -abi::kEINVAL;  // FIXME: Linux accepts it and faults at delivery
+  t.signals.alternate_stack = proc::AlternateStack{requested.sp, 0, 0, requested.size};
   return 0;
 }
 

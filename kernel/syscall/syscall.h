@@ -1,6 +1,6 @@
 // System calls: the Linux x86_64 ABI (numbers, registers, -errno returns).
 // One file per family (io.cpp, fs.cpp, memory.cpp, clock.cpp, process.cpp,
-// signal.cpp, system.cpp); table.cpp maps numbers to handlers, counts
+// futex.cpp, signal.cpp, system.cpp); table.cpp maps numbers to handlers, counts
 // every call per process and answers anything else with -ENOSYS, logged
 // once per number.
 #pragma once
@@ -67,6 +67,9 @@ using Handler = int64_t (*)(Frame& frame);
   X(dup, 32)                    \
   X(dup2, 33)                   \
   X(nanosleep, 35)              \
+  X(getitimer, 36)              \
+  X(alarm, 37)                  \
+  X(setitimer, 38)              \
   X(getpid, 39)                 \
   X(clone, 56)                  \
   X(fork, 57)                   \
@@ -104,16 +107,26 @@ using Handler = int64_t (*)(Frame& frame);
   X(getgroups, 115)             \
   X(sigaltstack, 131)           \
   X(arch_prctl, 158)            \
+  X(adjtimex, 159)              \
   X(gettid, 186)                \
   X(tkill, 200)                 \
   X(time, 201)                  \
+  X(futex, 202)                 \
   X(sched_getaffinity, 204)     \
+  X(epoll_create, 213)          \
   X(getdents64, 217)            \
   X(set_tid_address, 218)       \
+  X(timer_create, 222)          \
+  X(timer_settime, 223)         \
+  X(timer_gettime, 224)         \
+  X(timer_getoverrun, 225)      \
+  X(timer_delete, 226)          \
   X(clock_gettime, 228)         \
   X(clock_getres, 229)          \
   X(clock_nanosleep, 230)       \
   X(exit_group, 231)            \
+  X(epoll_wait, 232)            \
+  X(epoll_ctl, 233)             \
   X(tgkill, 234)                \
   X(openat, 257)                \
   X(mkdirat, 258)               \
@@ -123,14 +136,21 @@ using Handler = int64_t (*)(Frame& frame);
   X(readlinkat, 267)            \
   X(faccessat, 269)             \
   X(set_robust_list, 273)       \
+  X(epoll_pwait, 281)           \
+  X(timerfd_create, 283)        \
+  X(timerfd_settime, 286)       \
+  X(timerfd_gettime, 287)       \
+  X(epoll_create1, 291)         \
   X(dup3, 292)                  \
   X(pipe2, 293)                 \
   X(prlimit64, 302)             \
+  X(clock_adjtime, 305)         \
   X(getcpu, 309)                \
   X(renameat2, 316)             \
   X(getrandom, 318)             \
   X(statx, 332)                 \
   X(rseq, 334)                  \
+  X(clone3, 435)                \
   X(faccessat2, 439)
 
 #define VDSO_KERNEL_DECLARE(name, number) int64_t sys_##name(Frame& frame);

@@ -63,7 +63,8 @@ int64_t sys_sched_getaffinity(Frame& f) {
   // the call returns the bytes it wrote. Any process here runs on CPU 0.
   const int pid = static_cast<int>(arg0(f));
   const uint64_t length = arg1(f);
-  if (pid < 0 || (pid != 0 && proc::find(pid) == nullptr))
+  // The id is a thread's (a process's first thread has its pid).
+  if (pid < 0 || (pid != 0 && proc::find_thread(pid) == nullptr))
     return -abi::kESRCH;
   if (length < kCpuMaskBytes || length % sizeof(uint64_t) != 0)
     return -abi::kEINVAL;

@@ -74,8 +74,11 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
     ++p.syscall_counts[number];
   const syscall::Handler handler =
       number < syscall::kTableSize ? syscall::kTable.handlers[number] : nullptr;
-  frame->rax = static_cast<uint64_t>(handler != nullptr ? handler(*frame)
-                                                        : syscall::not_implemented(number));
+  const int64_t result = handler != nullptr ? handler(*frame) : syscall::not_implemented(number);
+  frame->rax = static_cast<uint64_t>(result);
+  // A blocking call a signal cut short: SA_RESTART decides (signal.cpp).
+  if (result == -abi::kERESTARTSYS)
+    thread.interrupted_syscall = static_cast<int64_t>(number);
   proc::left_system_call(thread);
   proc::deliver_pending_signals(thread);
 }

@@ -1,10 +1,12 @@
-// Tests of the frame allocator, the page tables and the heap.
+// Tests of the frame allocator, the page tables, the heap and a process's
+// mapping list.
 #include <initializer_list>
 
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
+#include "proc/mappings.h"
 #include "tests/ktest.h"
 
 extern "C" char boot_stack_guard[];
@@ -150,11 +152,70 @@ void heap_allocate_and_free(Context& t, const BootOptions&) {
 
 }  // namespace
 
+// The page tables an unmap leaves empty go back to the allocator; those
+// still in use stay.
+void paging_release_empty_tables(Context& t, const BootOptions&) {
+  constexpr uint64_t kFar = 0x0000'4000'0000'0000, kNear = kFar + 0x1000;
+  const uint64_t free_before = frames::free_count();
+  const paging::AddressSpace space = paging::create_address_space();
+  const uint64_t a = frames::allocate(), b = frames::allocate();
+  paging::map_page(space, kFar, a, paging::kUser | paging::kNoExecute);
+  paging::map_page(space, kNear, b, paging::kUser | paging::kNoExecute);
+  const uint64_t mapped = frames::free_count();
+  paging::unmap_page(space, kFar);
+  paging::release_empty_tables(space, kFar, kFar + 0x1000);
+  KEXPECT(t, frames::free_count() == mapped, "a table still in use was freed: %lu != %lu",
+          frames::free_count(), mapped);
+  KEXPECT(t, paging::translate(space, kNear).present, "the neighbour lost its mapping");
+  paging::unmap_page(space, kNear);
+  paging::release_empty_tables(space, kFar, kNear + 0x1000);
+  KEXPECT(t, frames::free_count() == mapped + 3, "PT, PD and PDPT freed: %lu != %lu",
+          frames::free_count(), mapped + 3);
+  frames::free(a);
+  frames::free(b);
+  paging::destroy_address_space(space, [](uint64_t) { return false; });
+  KEXPECT(t, frames::free_count() == free_before, "%lu != %lu", frames::free_count(), free_before);
+}
+
+// The mapping list: holes split a mapping, protection changes cut it at
+// both ends, equal neighbours merge again.
+void mappings_split_and_merge(Context& t, const BootOptions&) {
+  static proc::Mappings m;  // 6 KiB: not on the kernel stack
+  constexpr uint64_t P = layout::kPageSize, kBase = 0x10'0000;
+  constexpr uint32_t kRw = proc::kProtRead | proc::kProtWrite;
+  m.clear();
+  m.add(kBase, kBase + 16 * P, kRw, false);
+  m.add(kBase + 16 * P, kBase + 32 * P, kRw, false);
+  KEXPECT(t, m.count() == 1 && m.at(0).end == kBase + 32 * P, "touching equal mappings merge: %d",
+          m.count());
+  m.remove(kBase + 4 * P, kBase + 8 * P);
+  KEXPECT(t, m.count() == 2 && m.find(kBase + 5 * P) == nullptr && m.find(kBase + 8 * P) != nullptr,
+          "a hole splits: %d", m.count());
+  KEXPECT(t, !m.covers(kBase, kBase + 10 * P) && m.covers(kBase + 8 * P, kBase + 32 * P),
+          "covers sees the hole");
+  m.protect(kBase + 10 * P, kBase + 12 * P, proc::kProtRead);
+  KEXPECT(t,
+          m.count() == 4 && m.find(kBase + 10 * P)->prot == proc::kProtRead &&
+              m.find(kBase + 12 * P)->prot == kRw && m.find(kBase + 9 * P)->prot == kRw,
+          "mprotect of the middle cuts at both ends: %d", m.count());
+  m.protect(kBase + 10 * P, kBase + 12 * P, kRw);
+  KEXPECT(t, m.count() == 2, "restored protection merges again: %d", m.count());
+  m.add(kBase + 4 * P, kBase + 8 * P, kRw, false);
+  KEXPECT(t, m.count() == 1 && m.first_overlap(0, kBase + 64 * P) == kBase,
+          "refilling the hole leaves one mapping: %d", m.count());
+  m.add(kBase + 2 * P, kBase + 3 * P, 0, true);
+  KEXPECT(t, m.count() == 3 && m.find(kBase + 2 * P)->no_reserve, "an add replaces what it covers");
+  m.remove(0, ~uint64_t{0} & ~(P - 1));
+  KEXPECT(t, m.count() == 0, "removing everything: %d", m.count());
+}
+
 const Test kMemoryTests[] = {
     {"frames.allocate_and_free", frames_allocate_and_free},
     {"paging.kernel_wx", paging_kernel_wx},
     {"paging.address_space", paging_address_space},
     {"heap.allocate_and_free", heap_allocate_and_free},
+    {"paging.release_empty_tables", paging_release_empty_tables},
+    {"mappings.split_and_merge", mappings_split_and_merge},
 };
 const int kMemoryTestCount = sizeof(kMemoryTests) / sizeof(kMemoryTests[0]);
 

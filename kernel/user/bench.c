@@ -5,8 +5,11 @@
  *   bench [MILLISECONDS_PER_ROW]   (default 300)
  * Each row runs batches of calls until its time is up and reports the
  * median batch: a batch that a tick interrupt or a preemption hit does
- * not move the median. */
+ * not move the median. The last rows are the multi-threaded ones: CLOCK_MONOTONIC
+ * reads per second through the VDSO by 1 and by 4 threads at once (their
+ * sum; one CPU shares its time among them). */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -85,6 +88,47 @@ static double measure(void (*body)(clockid_t), clockid_t id, int64_t budget_ns) 
   return per_call[batches / 2];
 }
 
+struct ReaderRun {
+  long reads;
+};
+/* Set once every reader exists, so that thread creation is not timed. */
+static volatile int64_t readers_end_ns;
+
+static void* read_clock_until_end(void* arg) {
+  struct ReaderRun* run = arg;
+  while (readers_end_ns == 0)
+    sched_yield();
+  struct timespec ts;
+  long reads = 0;
+  do {
+    for (int i = 0; i < kBatch; ++i)
+      clock_gettime(CLOCK_MONOTONIC, &ts);
+    reads += kBatch;
+  } while ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec < readers_end_ns);
+  run->reads = reads;
+  return NULL;
+}
+
+/* CLOCK_MONOTONIC reads per second through the VDSO, summed over
+ * `threads` threads reading for `budget_ns`. */
+static double reads_per_second(int threads, int64_t budget_ns) {
+  pthread_t ids[8];
+  struct ReaderRun runs[8];
+  readers_end_ns = 0;
+  for (int i = 0; i < threads; ++i) {
+    runs[i].reads = 0;
+    pthread_create(&ids[i], NULL, read_clock_until_end, &runs[i]);
+  }
+  const int64_t begin = now_ns();
+  readers_end_ns = begin + budget_ns;
+  long total = 0;
+  for (int i = 0; i < threads; ++i) {
+    pthread_join(ids[i], NULL);
+    total += runs[i].reads;
+  }
+  return (double)total * 1e9 / (double)(now_ns() - begin);
+}
+
 int main(int argc, char** argv) {
   const int64_t budget = (argc > 1 ? atol(argv[1]) : 300) * 1000000LL;
   struct Row {
@@ -109,6 +153,11 @@ int main(int argc, char** argv) {
   }
   printf("%-24s %12.1f   (the fine path's counter read, alone)\n", "lfence; rdtsc",
          measure(counter_reads, 0, budget));
+  const double one = reads_per_second(1, budget), four = reads_per_second(4, budget);
+  printf(
+      "CLOCK_MONOTONIC reads per second through the VDSO: 1 thread %.0f, 4 threads %.0f "
+      "(%.2fx)\n",
+      one, four, four / one);
   printf(
       "(the fine clocks' VDSO path is the fallback system call where the kernel gives user\n"
       " space no TSC, and getcpu's where the kernel publishes no getcpu mode: see the\n"

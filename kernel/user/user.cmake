@@ -5,6 +5,9 @@
 # build/kernel/user/; the initramfs is build/kernel/initramfs.cpio.
 find_program(VDSO_KERNEL_GCC gcc REQUIRED)
 find_program(VDSO_KERNEL_MUSL_GCC musl-gcc REQUIRED)
+find_program(VDSO_KERNEL_GXX g++ REQUIRED)
+# Go is optional: without it the Go program's test reports a skip.
+find_program(VDSO_KERNEL_GO go)
 
 set(USER_SOURCE_DIR ${CMAKE_CURRENT_SOURCE_DIR}/user)
 set(USER_BINARY_DIR ${CMAKE_CURRENT_BINARY_DIR}/user)
@@ -66,8 +69,42 @@ user_program(pipes glibc musl)
 user_program(fine_clocks glibc musl)
 # Reads the configuration through the public <vdso/sysinfo.h>.
 user_program(configuration glibc musl)
+user_program(mappings glibc musl)
+user_program(timers glibc musl)
 # Files, directories, /tmp, /proc against the page, CPU-time accounting.
 user_program(files glibc musl)
+
+# Threads: pthreads, futexes, signals with threads (kernel/user/threads.c).
+user_program(threads glibc musl)
+
+# C++ threads and std::chrono, static glibc + libstdc++.
+set(out ${USER_BINARY_DIR}/threads_cxx-glibc)
+add_custom_command(
+  OUTPUT ${out}
+  COMMAND ${VDSO_KERNEL_GXX} -static -std=c++20 -O2 -Wall -Wextra -Werror -o ${out}
+          ${USER_SOURCE_DIR}/threads_cxx.cpp
+  DEPENDS ${USER_SOURCE_DIR}/threads_cxx.cpp
+  COMMENT "user program threads_cxx-glibc"
+  VERBATIM)
+list(APPEND USER_PROGRAMS ${out})
+list(APPEND USER_INITRAMFS_ENTRIES threads_cxx-glibc=${out})
+
+# A static Go program (CGO_ENABLED=0), built as a user would, with the
+# build tree's own Go caches.
+if(VDSO_KERNEL_GO)
+  set(out ${USER_BINARY_DIR}/goroutines-go)
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -E env CGO_ENABLED=0 GOOS=linux GOARCH=amd64
+            GOCACHE=${CMAKE_CURRENT_BINARY_DIR}/go-cache GOPATH=${CMAKE_CURRENT_BINARY_DIR}/go-path
+            GOFLAGS=-mod=mod GO111MODULE=off
+            ${VDSO_KERNEL_GO} build -o ${out} ${USER_SOURCE_DIR}/go/goroutines.go
+    DEPENDS ${USER_SOURCE_DIR}/go/goroutines.go
+    COMMENT "user program goroutines-go"
+    VERBATIM)
+  list(APPEND USER_PROGRAMS ${out})
+  list(APPEND USER_INITRAMFS_ENTRIES goroutines-go=${out})
+endif()
 
 # Host tools: the newc writer and the malformed-ELF generator.
 add_executable(mkinitramfs tools/mkinitramfs.cpp)

@@ -62,6 +62,8 @@ inline constexpr int kENOSYS = 38;
 inline constexpr int kENOTEMPTY = 39;
 inline constexpr int kELOOP = 40;
 inline constexpr int kENODATA = 61;
+inline constexpr int kEOPNOTSUPP = 95;  // ENOTSUP in user space
+inline constexpr int kETIMEDOUT = 110;
 // The kernel's restart codes (include/linux/errno.h): never seen by a
 // program, but by a tracer at a system call's exit.
 inline constexpr int kERESTARTSYS = 512;

@@ -98,7 +98,52 @@ func times(budgetMs int64) {
 	fmt.Printf("elapsed_sys_monotonic=%d\n", sysClockNs(1)-sysStart)
 }
 
+// "goprobe waits MS": Go's own waits of MS ms each, measured on the
+// runtime's monotonic clock: time.Sleep, a time.Timer, five ticks of a
+// time.Ticker of MS/5, and time.After in a select, each from a goroutine
+// while another keeps a timer pending (the runtime waits for them with
+// futexes and epoll). For each <way>_waited=NS and <way>_early=yes|no.
+func waits(ms int64) {
+	d := time.Duration(ms) * time.Millisecond
+	report := func(way string, start time.Time) {
+		waited := time.Since(start)
+		fmt.Printf("%s_waited=%d\n%s_early=%s\n", way, waited.Nanoseconds(), way, yesNo(waited < d))
+	}
+	background := time.NewTimer(time.Hour)
+	defer background.Stop()
+	start := time.Now()
+	time.Sleep(d)
+	report("sleep", start)
+	start = time.Now()
+	<-time.NewTimer(d).C
+	report("timer", start)
+	start = time.Now()
+	ticker := time.NewTicker(d / 5)
+	for i := 0; i < 5; i++ {
+		<-ticker.C
+	}
+	ticker.Stop()
+	report("ticker", start)
+	done := make(chan struct{})
+	start = time.Now()
+	go func() {
+		select {
+		case <-time.After(d):
+		case <-background.C:
+		}
+		close(done)
+	}()
+	<-done
+	report("after", start)
+}
+
 func main() {
+	if len(os.Args) == 3 && os.Args[1] == "waits" {
+		var ms int64
+		fmt.Sscan(os.Args[2], &ms)
+		waits(ms)
+		return
+	}
 	if len(os.Args) == 3 && os.Args[1] == "times" {
 		var ms int64
 		fmt.Sscan(os.Args[2], &ms)

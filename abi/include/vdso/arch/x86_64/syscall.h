@@ -17,6 +17,31 @@ inline constexpr long kSysNanosleep = 35;
 inline constexpr long kSysTimerSettime = 223;
 inline constexpr long kSysClockNanosleep = 230;
 inline constexpr long kSysTimerfdSettime = 286;
+// ... and the timed waits whose timeouts it translates.
+inline constexpr long kSysPoll = 7;
+inline constexpr long kSysSelect = 23;
+inline constexpr long kSysRtSigtimedwait = 128;
+inline constexpr long kSysFutex = 202;
+inline constexpr long kSysSemtimedop = 220;
+inline constexpr long kSysEpollWait = 232;
+inline constexpr long kSysMqTimedsend = 242;
+inline constexpr long kSysMqTimedreceive = 243;
+inline constexpr long kSysPselect6 = 270;
+inline constexpr long kSysPpoll = 271;
+inline constexpr long kSysEpollPwait = 281;
+inline constexpr long kSysRecvmmsg = 299;
+inline constexpr long kSysEpollPwait2 = 441;
+inline constexpr long kSysFutexWaitv = 449;
+// ... and the calls that read or set file times (vdso-run --file-times).
+inline constexpr long kSysStat = 4;
+inline constexpr long kSysFstat = 5;
+inline constexpr long kSysLstat = 6;
+inline constexpr long kSysUtime = 132;
+inline constexpr long kSysUtimes = 235;
+inline constexpr long kSysFutimesat = 261;
+inline constexpr long kSysNewfstatat = 262;
+inline constexpr long kSysUtimensat = 280;
+inline constexpr long kSysStatx = 332;
 
 }  // namespace vdso::abi
 

@@ -1,0 +1,553 @@
+/* waitprobe: timed waits as a program makes them, for the timed-wait tests
+ * of virtual time. Built for glibc (dynamic, static) and musl (dynamic,
+ * static); run under vdso-run by run/tests/timed_waits.sh. Prints
+ * key=value lines. Modes:
+ *
+ *   realtime MS   waits MS ms of the tree's time until an absolute
+ *                 REALTIME deadline, every way a program does:
+ *                 pthread_cond_timedwait (its default clock), sem_timedwait,
+ *                 pthread_mutex_timedlock, futex FUTEX_WAIT_BITSET with
+ *                 FUTEX_CLOCK_REALTIME and FUTEX_LOCK_PI (raw), and
+ *                 mq_timedreceive. For each <way>_waited=NS (REALTIME's
+ *                 time it took), <way>_early=yes|no, <way>_result=timeout
+ *                 (or the error it gave instead).
+ *   monotonic MS  the same for the absolute MONOTONIC deadlines: a
+ *                 MONOTONIC condition variable, futex FUTEX_WAIT_BITSET
+ *                 (raw), then the durations below.
+ *   durations MS  the same for the durations (measured on MONOTONIC):
+ *                 futex FUTEX_WAIT (raw), poll, ppoll, select, pselect6,
+ *                 epoll_wait, epoll_pwait2, sigtimedwait, semtimedop,
+ *                 nanosleep.
+ *   remaining MS  select and ppoll (raw: libc wrappers may wait on a copy)
+ *                 with a 10 s timeout, each interrupted by a signal (a
+ *                 handler without SA_RESTART) from a child after MS ms of
+ *                 its own sleep: <way>_eintr=yes|no and <way>_remaining=NS,
+ *                 as the kernel wrote it back.
+ *   frozen        a REALTIME condition variable with a deadline at the
+ *                 clock's reading (frozen_now=timeout: it returned), then
+ *                 one 1 ns later, which a thread signals after 300 ms of
+ *                 its own relative sleep (frozen_future=signalled: it was
+ *                 still waiting).
+ *   untimed N     N rounds of waits that do not time out: a contended mutex
+ *                 between two threads, futex FUTEX_WAIT without a timeout
+ *                 (on a changed value), poll and epoll_wait with timeout 0
+ *                 and -1 (on a ready pipe), select with a null timeout:
+ *                 untimed_rounds=N.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ipc.h>
+#include <sys/select.h>
+#include <sys/sem.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+// include/uapi/linux/futex.h (musl-gcc has no kernel headers).
+enum {
+  FUTEX_WAIT = 0,
+  FUTEX_WAKE = 1,
+  FUTEX_LOCK_PI = 6,
+  FUTEX_WAIT_BITSET = 9,
+  FUTEX_PRIVATE_FLAG = 128,
+  FUTEX_CLOCK_REALTIME = 256,
+};
+#define FUTEX_BITSET_MATCH_ANY 0xffffffffu
+#ifndef SYS_epoll_pwait2
+#define SYS_epoll_pwait2 441
+#endif
+
+static int64_t now_ns(int clock) {
+  struct timespec ts;
+  if (clock_gettime(clock, &ts) != 0) {
+    perror("waitprobe: clock_gettime");
+    exit(1);
+  }
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static struct timespec ts_of(int64_t ns) {
+  struct timespec ts = {(time_t)(ns / 1000000000), (long)(ns % 1000000000)};
+  return ts;
+}
+
+static void fail(const char* what) {
+  perror(what);
+  exit(1);
+}
+
+// One wait of `wait_ns` on `clock`: `wait` is given the start and returns
+// 0 on a timeout or an errno value.
+typedef int (*Wait)(int clock, int64_t start, int64_t wait_ns);
+
+static void measure(const char* way, int clock, int64_t wait_ns, Wait wait) {
+  const int64_t start = now_ns(clock);
+  const int error = wait(clock, start, wait_ns);
+  const int64_t end = now_ns(clock);
+  printf("%s_waited=%lld\n%s_early=%s\n%s_result=%s\n", way, (long long)(end - start), way,
+         end < start + wait_ns ? "yes" : "no", way, error == 0 ? "timeout" : strerror(error));
+  fflush(stdout);
+}
+
+static long futex(uint32_t* word, int op, uint32_t value, const struct timespec* timeout,
+                  uint32_t value3) {
+  return syscall(SYS_futex, word, op, value, timeout, NULL, value3);
+}
+
+static int errno_unless_timeout(int rc, int error) {
+  if (rc == 0)
+    return EINVAL;  // returned without waiting
+  return error == ETIMEDOUT ? 0 : error;
+}
+
+// ---- Absolute REALTIME deadlines -------------------------------------------
+
+static pthread_mutex_t g_mutex = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cond = PTHREAD_COND_INITIALIZER;
+
+static int cond_wait_until(pthread_cond_t* cond, int64_t deadline) {
+  const struct timespec until = ts_of(deadline);
+  pthread_mutex_lock(&g_mutex);
+  int rc;
+  do {
+    rc = pthread_cond_timedwait(cond, &g_mutex, &until);
+  } while (rc == 0);  // a spurious wake-up
+  pthread_mutex_unlock(&g_mutex);
+  return rc == ETIMEDOUT ? 0 : rc;
+}
+
+static int cond_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return cond_wait_until(&g_cond, start + wait_ns);
+}
+
+static int sem_wait_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  sem_t sem;
+  sem_init(&sem, 0, 0);
+  const struct timespec until = ts_of(start + wait_ns);
+  int rc;
+  while ((rc = sem_timedwait(&sem, &until)) != 0 && errno == EINTR) {
+  }
+  const int error = rc == 0 ? EINVAL : errno == ETIMEDOUT ? 0 : errno;
+  sem_destroy(&sem);
+  return error;
+}
+
+static pthread_mutex_t g_held = PTHREAD_MUTEX_INITIALIZER;
+static int64_t g_lock_deadline;
+static int g_lock_result;
+
+static void* timedlock_thread(void* unused) {
+  (void)unused;
+  const struct timespec until = ts_of(g_lock_deadline);
+  const int rc = pthread_mutex_timedlock(&g_held, &until);
+  g_lock_result = rc == ETIMEDOUT ? 0 : rc == 0 ? EINVAL : rc;
+  return NULL;
+}
+
+static int mutex_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  pthread_mutex_lock(&g_held);
+  g_lock_deadline = start + wait_ns;
+  pthread_t thread;
+  pthread_create(&thread, NULL, timedlock_thread, NULL);
+  pthread_join(thread, NULL);
+  pthread_mutex_unlock(&g_held);
+  return g_lock_result;
+}
+
+static int futex_bitset_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  uint32_t word = 0;
+  const struct timespec until = ts_of(start + wait_ns);
+  long rc;
+  while ((rc = futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, 0,
+                     &until, FUTEX_BITSET_MATCH_ANY)) != 0 &&
+         errno == EINTR) {
+  }
+  return errno_unless_timeout((int)rc, errno);
+}
+
+static uint32_t g_pi_word;
+static struct timespec g_pi_deadline;
+static int g_pi_result;
+
+static void* lock_pi_thread(void* unused) {
+  (void)unused;
+  const long rc = futex(&g_pi_word, FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG, 0, &g_pi_deadline, 0);
+  g_pi_result = errno_unless_timeout((int)rc, errno);
+  return NULL;
+}
+
+static int futex_lock_pi_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  g_pi_word = (uint32_t)syscall(SYS_gettid);  // held by this thread
+  g_pi_deadline = ts_of(start + wait_ns);
+  pthread_t thread;
+  pthread_create(&thread, NULL, lock_pi_thread, NULL);
+  pthread_join(thread, NULL);
+  return g_pi_result;
+}
+
+static int mq_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  char name[64];
+  snprintf(name, sizeof(name), "/waitprobe-%d", (int)getpid());
+  struct mq_attr attr = {.mq_maxmsg = 1, .mq_msgsize = 8};
+  const mqd_t queue = mq_open(name, O_RDWR | O_CREAT | O_EXCL, 0600, &attr);
+  if (queue == (mqd_t)-1)
+    return errno;
+  mq_unlink(name);
+  const struct timespec until = ts_of(start + wait_ns);
+  char message[8];
+  ssize_t rc;
+  while ((rc = mq_timedreceive(queue, message, sizeof(message), NULL, &until)) < 0 &&
+         errno == EINTR) {
+  }
+  const int error = rc >= 0 ? EINVAL : errno == ETIMEDOUT ? 0 : errno;
+  mq_close(queue);
+  return error;
+}
+
+// ---- Durations and MONOTONIC deadlines --------------------------------------
+
+static int cond_monotonic(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  pthread_condattr_t attr;
+  pthread_condattr_init(&attr);
+  pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+  pthread_cond_t cond;
+  pthread_cond_init(&cond, &attr);
+  const int error = cond_wait_until(&cond, start + wait_ns);
+  pthread_cond_destroy(&cond);
+  return error;
+}
+
+// The time left of `wait_ns` since `start` on MONOTONIC (a retry after a
+// signal waits only for the rest).
+static int64_t left_ns(int64_t start, int64_t wait_ns) {
+  const int64_t left = start + wait_ns - now_ns(CLOCK_MONOTONIC);
+  return left > 0 ? left : 0;
+}
+
+static int futex_relative(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  uint32_t word = 0;
+  long rc;
+  do {
+    const struct timespec d = ts_of(left_ns(start, wait_ns));
+    rc = futex(&word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, &d, 0);
+  } while (rc != 0 && errno == EINTR);
+  return errno_unless_timeout((int)rc, errno);
+}
+
+static int futex_bitset_monotonic(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  uint32_t word = 0;
+  const struct timespec until = ts_of(start + wait_ns);
+  long rc;
+  while ((rc = futex(&word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, 0, &until,
+                     FUTEX_BITSET_MATCH_ANY)) != 0 &&
+         errno == EINTR) {
+  }
+  return errno_unless_timeout((int)rc, errno);
+}
+
+// A pipe nobody writes to: waiting to read it times out.
+static int g_pipe[2];
+
+static int poll_ms(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  struct pollfd fd = {g_pipe[0], POLLIN, 0};
+  int rc;
+  do {
+    rc = poll(&fd, 1, (int)((left_ns(start, wait_ns) + 999999) / 1000000));
+  } while (rc < 0 && errno == EINTR);
+  return rc == 0 ? 0 : rc < 0 ? errno : EINVAL;
+}
+
+static int ppoll_timespec(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  struct pollfd fd = {g_pipe[0], POLLIN, 0};
+  int rc;
+  do {
+    const struct timespec d = ts_of(left_ns(start, wait_ns));
+    rc = ppoll(&fd, 1, &d, NULL);
+  } while (rc < 0 && errno == EINTR);
+  return rc == 0 ? 0 : rc < 0 ? errno : EINVAL;
+}
+
+static int select_timeval(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  int rc;
+  do {
+    const int64_t left = left_ns(start, wait_ns);
+    struct timeval tv = {(time_t)(left / 1000000000), (long)((left % 1000000000 + 999) / 1000)};
+    fd_set read_set;
+    FD_ZERO(&read_set);
+    FD_SET(g_pipe[0], &read_set);
+    rc = select(g_pipe[0] + 1, &read_set, NULL, NULL, &tv);
+  } while (rc < 0 && errno == EINTR);
+  return rc == 0 ? 0 : rc < 0 ? errno : EINVAL;
+}
+
+static int pselect_timespec(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  int rc;
+  do {
+    const struct timespec d = ts_of(left_ns(start, wait_ns));
+    fd_set read_set;
+    FD_ZERO(&read_set);
+    FD_SET(g_pipe[0], &read_set);
+    rc = pselect(g_pipe[0] + 1, &read_set, NULL, NULL, &d, NULL);
+  } while (rc < 0 && errno == EINTR);
+  return rc == 0 ? 0 : rc < 0 ? errno : EINVAL;
+}
+
+static int epoll_on_pipe(void) {
+  const int epoll = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event event = {.events = EPOLLIN};
+  if (epoll < 0 || epoll_ctl(epoll, EPOLL_CTL_ADD, g_pipe[0], &event) != 0)
+    fail("waitprobe: epoll");
+  return epoll;
+}
+
+static int epoll_wait_ms(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  const int epoll = epoll_on_pipe();
+  struct epoll_event event;
+  int rc;
+  do {
+    rc = epoll_wait(epoll, &event, 1, (int)((left_ns(start, wait_ns) + 999999) / 1000000));
+  } while (rc < 0 && errno == EINTR);
+  close(epoll);
+  return rc == 0 ? 0 : rc < 0 ? errno : EINVAL;
+}
+
+static int epoll_pwait2_timespec(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  const int epoll = epoll_on_pipe();
+  struct epoll_event event;
+  long rc;
+  do {
+    const struct timespec d = ts_of(left_ns(start, wait_ns));
+    rc = syscall(SYS_epoll_pwait2, epoll, &event, 1, &d, NULL, 8);
+  } while (rc < 0 && errno == EINTR);
+  close(epoll);
+  return rc == 0 ? 0 : rc < 0 ? errno : EINVAL;
+}
+
+static int sigtimedwait_timespec(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR2);  // blocked in main, never sent
+  int rc;
+  do {
+    const struct timespec d = ts_of(left_ns(start, wait_ns));
+    rc = sigtimedwait(&set, NULL, &d);
+  } while (rc < 0 && errno == EINTR);
+  return rc >= 0 ? EINVAL : errno == EAGAIN ? 0 : errno;
+}
+
+static int semtimedop_timespec(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  const int set = semget(IPC_PRIVATE, 1, 0600);
+  if (set < 0)
+    return errno;
+  struct sembuf take = {0, -1, 0};
+  int rc;
+  do {
+    const struct timespec d = ts_of(left_ns(start, wait_ns));
+    rc = semtimedop(set, &take, 1, &d);
+  } while (rc < 0 && errno == EINTR);
+  const int error = rc == 0 ? EINVAL : errno == EAGAIN ? 0 : errno;
+  semctl(set, 0, IPC_RMID);
+  return error;
+}
+
+static int nanosleep_relative(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  (void)start;
+  struct timespec d = ts_of(wait_ns);
+  while (nanosleep(&d, &d) != 0) {
+  }
+  return 0;
+}
+
+// ---- Remaining time ----------------------------------------------------------
+
+static void on_signal(int signal_number) {
+  (void)signal_number;
+}
+
+// A child that sends SIGUSR1 to this process after `after_ns` of its sleep.
+static pid_t interrupt_after(int64_t after_ns) {
+  const pid_t parent = getpid();
+  const pid_t child = fork();
+  if (child == 0) {
+    struct timespec d = ts_of(after_ns);
+    nanosleep(&d, NULL);
+    kill(parent, SIGUSR1);
+    _exit(0);
+  }
+  return child;
+}
+
+static void remaining(int64_t after_ns) {
+  struct sigaction action;
+  memset(&action, 0, sizeof(action));
+  action.sa_handler = on_signal;  // no SA_RESTART: the wait fails with EINTR
+  sigaction(SIGUSR1, &action, NULL);
+
+  pid_t child = interrupt_after(after_ns);
+  struct timeval tv = {10, 0};
+  fd_set read_set;
+  FD_ZERO(&read_set);
+  FD_SET(g_pipe[0], &read_set);
+  long rc = syscall(SYS_select, g_pipe[0] + 1, &read_set, NULL, NULL, &tv);
+  printf("select_eintr=%s\nselect_remaining=%lld\n", rc < 0 && errno == EINTR ? "yes" : "no",
+         (long long)tv.tv_sec * 1000000000 + (long long)tv.tv_usec * 1000);
+  waitpid(child, NULL, 0);
+
+  child = interrupt_after(after_ns);
+  struct timespec d = {10, 0};
+  struct pollfd fd = {g_pipe[0], POLLIN, 0};
+  rc = syscall(SYS_ppoll, &fd, 1, &d, NULL, 8);
+  printf("ppoll_eintr=%s\nppoll_remaining=%lld\n", rc < 0 && errno == EINTR ? "yes" : "no",
+         (long long)d.tv_sec * 1000000000 + d.tv_nsec);
+  waitpid(child, NULL, 0);
+}
+
+// ---- A frozen clock ------------------------------------------------------------
+
+static void* signal_later(void* unused) {
+  (void)unused;
+  const struct timespec d = {0, 300000000};
+  nanosleep(&d, NULL);
+  pthread_mutex_lock(&g_mutex);
+  pthread_cond_signal(&g_cond);
+  pthread_mutex_unlock(&g_mutex);
+  return NULL;
+}
+
+static void frozen(void) {
+  const int64_t now = now_ns(CLOCK_REALTIME);
+  printf("frozen_now=%s\n", cond_wait_until(&g_cond, now) == 0 ? "timeout" : "error");
+  fflush(stdout);
+  const struct timespec until = ts_of(now + 1);
+  pthread_mutex_lock(&g_mutex);
+  pthread_t thread;
+  pthread_create(&thread, NULL, signal_later, NULL);
+  const int rc = pthread_cond_timedwait(&g_cond, &g_mutex, &until);
+  pthread_mutex_unlock(&g_mutex);
+  pthread_join(thread, NULL);
+  printf("frozen_future=%s\n", rc == 0 ? "signalled" : rc == ETIMEDOUT ? "timeout" : "error");
+}
+
+// ---- Waits that do not time out ------------------------------------------------
+
+static void* contend(void* rounds) {
+  for (long i = 0; i < (long)(intptr_t)rounds; ++i) {
+    pthread_mutex_lock(&g_mutex);
+    pthread_mutex_unlock(&g_mutex);
+  }
+  return NULL;
+}
+
+static void untimed(long rounds) {
+  pthread_t thread;
+  pthread_create(&thread, NULL, contend, (void*)(intptr_t)rounds);
+  contend((void*)(intptr_t)rounds);
+  pthread_join(thread, NULL);
+  if (write(g_pipe[1], "x", 1) != 1)
+    fail("waitprobe: write");
+  const int epoll = epoll_on_pipe();
+  for (long i = 0; i < rounds; ++i) {
+    uint32_t word = 1;
+    futex(&word, FUTEX_WAIT | FUTEX_PRIVATE_FLAG, 0, NULL, 0);  // EAGAIN: not 0
+    futex(&word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1, NULL, 0);
+    struct pollfd fd = {g_pipe[0], POLLIN, 0};
+    poll(&fd, 1, 0);
+    poll(&fd, 1, -1);
+    struct epoll_event event;
+    epoll_wait(epoll, &event, 1, 0);
+    epoll_wait(epoll, &event, 1, -1);
+    fd_set read_set;
+    FD_ZERO(&read_set);
+    FD_SET(g_pipe[0], &read_set);
+    select(g_pipe[0] + 1, &read_set, NULL, NULL, NULL);
+  }
+  close(epoll);
+  printf("untimed_rounds=%ld\n", rounds);
+}
+
+int main(int argc, char** argv) {
+  const char* mode = argc > 1 ? argv[1] : "";
+  const int64_t ms = argc > 2 ? atoll(argv[2]) : 0;
+  if (pipe(g_pipe) != 0)
+    fail("waitprobe: pipe");
+  sigset_t usr2;
+  sigemptyset(&usr2);
+  sigaddset(&usr2, SIGUSR2);
+  sigprocmask(SIG_BLOCK, &usr2, NULL);
+  const int64_t wait_ns = ms * 1000000;
+  if (strcmp(mode, "realtime") == 0 && argc > 2) {
+    measure("cond_realtime", CLOCK_REALTIME, wait_ns, cond_realtime);
+    measure("sem_timedwait", CLOCK_REALTIME, wait_ns, sem_wait_realtime);
+    measure("mutex_timedlock", CLOCK_REALTIME, wait_ns, mutex_realtime);
+    measure("futex_bitset_realtime", CLOCK_REALTIME, wait_ns, futex_bitset_realtime);
+    measure("futex_lock_pi", CLOCK_REALTIME, wait_ns, futex_lock_pi_realtime);
+    measure("mq_timedreceive", CLOCK_REALTIME, wait_ns, mq_realtime);
+    return 0;
+  }
+  const int monotonic = strcmp(mode, "monotonic") == 0;
+  if (monotonic && argc > 2) {
+    measure("cond_monotonic", CLOCK_MONOTONIC, wait_ns, cond_monotonic);
+    measure("futex_bitset_monotonic", CLOCK_MONOTONIC, wait_ns, futex_bitset_monotonic);
+  }
+  if ((monotonic || strcmp(mode, "durations") == 0) && argc > 2) {
+    measure("futex_relative", CLOCK_MONOTONIC, wait_ns, futex_relative);
+    measure("poll", CLOCK_MONOTONIC, wait_ns, poll_ms);
+    measure("ppoll", CLOCK_MONOTONIC, wait_ns, ppoll_timespec);
+    measure("select", CLOCK_MONOTONIC, wait_ns, select_timeval);
+    measure("pselect6", CLOCK_MONOTONIC, wait_ns, pselect_timespec);
+    measure("epoll_wait", CLOCK_MONOTONIC, wait_ns, epoll_wait_ms);
+    measure("epoll_pwait2", CLOCK_MONOTONIC, wait_ns, epoll_pwait2_timespec);
+    measure("sigtimedwait", CLOCK_MONOTONIC, wait_ns, sigtimedwait_timespec);
+    measure("semtimedop", CLOCK_MONOTONIC, wait_ns, semtimedop_timespec);
+    measure("nanosleep", CLOCK_MONOTONIC, wait_ns, nanosleep_relative);
+    return 0;
+  }
+  if (strcmp(mode, "remaining") == 0 && argc > 2) {
+    remaining(wait_ns);
+    return 0;
+  }
+  if (strcmp(mode, "frozen") == 0) {
+    frozen();
+    return 0;
+  }
+  if (strcmp(mode, "untimed") == 0 && argc > 2) {
+    untimed(atol(argv[2]));
+    return 0;
+  }
+  fprintf(stderr,
+          "usage: waitprobe realtime MS | monotonic MS | durations MS | remaining MS | frozen | "
+          "untimed N\n");
+  return 2;
+}
