@@ -57,7 +57,7 @@ __attribute__((noinline)) int chain_or_syscall(const uint64_t& chain_slot, long 
 // 128-bit arithmetic, inlined, made every path of __vdso_clock_gettime save
 // a register at entry (the coarse path grew from 14 to 17 instructions).
 __attribute__((noinline)) int virtualise(int clock_id, Timespec* ts) {
-  *ts = vdso::abi::to_virtual(vdso_data_page.virtual_time, clock_id, *ts);
+  *ts = vdso::abi::read_virtual(vdso_data_page, clock_id, *ts);
   return 0;
 }
 

@@ -34,6 +34,10 @@ class BpfAssembler {
   }
   // If the accumulator has any bit of `mask` set.
   void jump_if_any(uint32_t mask, Label match, Label other) { jump(BPF_JSET, mask, match, other); }
+  // If the accumulator is at least `value` (unsigned).
+  void jump_if_at_least(uint32_t value, Label match, Label other) {
+    jump(BPF_JGE, value, match, other);
+  }
   void ret(uint32_t action) { code_.push_back(BPF_STMT(BPF_RET | BPF_K, action)); }
   void place(Label label) {
     if (static_cast<size_t>(label) >= where_.size())

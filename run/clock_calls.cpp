@@ -32,11 +32,14 @@ void set_bytes(ClockReply* reply, uint64_t address, const T& value) {
   std::memcpy(reply->bytes, &value, sizeof(T));
 }
 
+// Without virtual time from the start, clock_gettime of the REALTIME
+// family too: the tree may set its clock later, and the filter cannot
+// change then.
 bool answers_clock_id(uint64_t nr, int clock_id, bool virtual_time) {
   if (abi::page_serves_coarse(clock_id))
     return true;
-  return virtual_time && nr == static_cast<uint64_t>(abi::kSysClockGettime) &&
-         abi::virtual_time_moves(clock_id);
+  return nr == static_cast<uint64_t>(abi::kSysClockGettime) &&
+         (virtual_time ? abi::virtual_time_moves(clock_id) : abi::realtime_family(clock_id));
 }
 
 // The host's reading of `clock_id`, through the filter (see clock_calls.h).
@@ -56,8 +59,8 @@ int virtual_clock_gettime(const Timekeeper& timekeeper, int clock_id, abi::Times
   if (abi::page_serves_coarse(clock_id))
     return timekeeper.clock_gettime(clock_id, ts);
   const int rc = host_clock_gettime(clock_id, ts, cookie);
-  if (rc == 0)
-    *ts = abi::to_virtual(timekeeper.page().virtual_time, clock_id, *ts);
+  if (rc == 0 && abi::virtual_time_on(timekeeper.page()))
+    *ts = abi::read_virtual(timekeeper.page(), clock_id, *ts);
   return rc;
 }
 
@@ -73,12 +76,12 @@ ClockReply reply_to_gettimeofday(const Timekeeper& timekeeper, const uint64_t ar
     set_bytes(&reply, args[0], abi::Timeval{now.sec, now.nsec / 1000});
   }
   if (args[1] != 0) {
-    struct timezone tz {};
-    if (syscall(SYS_gettimeofday, nullptr, &tz, cookie) != 0) {
-      reply.error = errno;
-      return reply;
-    }
-    const abi::Timezone ours{tz.tz_minuteswest, tz.tz_dsttime};
+    // The page's, as the image gives it (the tree's own after settimeofday).
+    const abi::DataPage& page = timekeeper.page();
+    const abi::Timezone ours = abi::read_consistent(page, [&] {
+      return abi::Timezone{abi::load_relaxed(page.timezone.minuteswest),
+                           abi::load_relaxed(page.timezone.dsttime)};
+    });
     static_assert(sizeof(ours) <= sizeof(reply.second_bytes));
     reply.second_address = args[1];
     reply.second_size = sizeof(ours);
@@ -93,8 +96,15 @@ bool answers_clock_call(uint64_t nr, uint64_t arg0, bool virtual_time) {
   if (nr == kSysTime)
     return true;
   if (nr == static_cast<uint64_t>(abi::kSysGettimeofday))
-    return virtual_time;
+    return true;
   return is_clock_call(nr) && answers_clock_id(nr, clock_id_of(arg0), virtual_time);
+}
+
+bool sets_time(uint64_t nr, uint64_t arg0) {
+  if (nr == kSysSettimeofday || nr == kSysAdjtimex)
+    return true;
+  return (nr == kSysClockSettime || nr == kSysClockAdjtime) &&
+         clock_id_of(arg0) == abi::kClockRealtime;
 }
 
 AnsweredClockIds answered_clock_ids(uint64_t nr, bool virtual_time) {
@@ -145,7 +155,8 @@ bool restart_interrupted_clock_call(pid_t tid, bool virtual_time) {
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0)
     return false;
   if (static_cast<long>(regs.rax) != -abi::kERESTARTSYS || regs.cs != kUserCs64 ||
-      !answers_clock_call(regs.orig_rax, regs.rdi, virtual_time)) {
+      (!answers_clock_call(regs.orig_rax, regs.rdi, virtual_time) &&
+       !sets_time(regs.orig_rax, regs.rdi))) {
     return false;
   }
   regs.rax = static_cast<unsigned long long>(-abi::kERESTARTNOINTR);

@@ -32,6 +32,17 @@ namespace vdso::run {
 // two clock calls; time(2) matters only here).
 inline constexpr uint64_t kSysTime = 201;
 
+// The calls that set the time, answered by time_setting.h for the tree.
+inline constexpr uint64_t kSysAdjtimex = 159;
+inline constexpr uint64_t kSysSettimeofday = 164;
+inline constexpr uint64_t kSysClockSettime = 227;
+inline constexpr uint64_t kSysClockAdjtime = 305;
+
+// Whether the filter hands system call `nr` with first argument `arg0` to
+// the listener as a call that sets the time: settimeofday, adjtimex, and
+// clock_settime/clock_adjtime of CLOCK_REALTIME.
+bool sets_time(uint64_t nr, uint64_t arg0);
+
 // Whether the supervisor answers system call `nr` with first argument
 // `arg0`: the test the seccomp filter makes, in C++. The clock id is the
 // low 32 bits, as the kernel reads a clockid_t.

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "seccomp_filter.h"
+
 extern char** environ;
 
 namespace vdso::run {
@@ -113,7 +115,7 @@ void drop_ptrace_capability() {
 
 }  // namespace
 
-pid_t Launch::fork_child(char* const argv[]) {
+pid_t Launch::fork_child(char* const argv[], const std::vector<sock_filter>& reach_filter) {
   int go_pipe[2];
   if (pipe2(go_pipe, O_CLOEXEC) != 0)
     return -1;
@@ -131,6 +133,14 @@ pid_t Launch::fork_child(char* const argv[]) {
     if (read(go_pipe[0], &byte, 1) != 1)
       _exit(kExitOwnError);
     drop_ptrace_capability();
+    if (install_reach_filter(reach_filter) != 0) {
+      const char* reason = strerror(errno);
+      dprintf(STDERR_FILENO,
+              "vdso-run: cannot install the filter that keeps the supervisor out of the tree's "
+              "reach: %s\n",
+              reason);
+      _exit(kExitOwnError);
+    }
     exec_program(argv);
   }
   close(go_pipe[0]);

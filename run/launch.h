@@ -9,7 +9,10 @@
 // (found, cannot run) with a message naming the program and the reason.
 #pragma once
 
+#include <linux/filter.h>
 #include <sys/types.h>
+
+#include <vector>
 
 namespace vdso::run {
 
@@ -20,8 +23,10 @@ inline constexpr int kExitNotFound = 127;
 
 class Launch {
  public:
-  // Forks the child, which waits for go(). -1 on failure (errno set).
-  pid_t fork_child(char* const argv[]);
+  // Forks the child, which waits for go(), then installs `reach_filter`
+  // (seccomp_filter.h: the supervisor out of the tree's reach) and execs.
+  // -1 on failure (errno set).
+  pid_t fork_child(char* const argv[], const std::vector<sock_filter>& reach_filter);
   // Lets the child exec (after PTRACE_SEIZE).
   void go();
 

@@ -20,6 +20,7 @@
 #include "injector.h"
 #include "launch.h"
 #include "options.h"
+#include "seccomp_filter.h"
 #include "seccomp_listener.h"
 #include "ticker.h"
 #include "tracer.h"
@@ -227,7 +228,9 @@ int run_main(int argc, char** argv) {
     std::fprintf(stderr,
                  "vdso-run: warning: the host has no vDSO; unserved clocks make system calls\n");
   }
-  SeccompListener listener(memory.fd(), random_cookie(), ticker.timekeeper());
+  const uint64_t cookie = random_cookie();
+  TimeSetting time_setting(ticker, cookie);  // before the filter: see time_setting.h
+  SeccompListener listener(memory.fd(), cookie, ticker.timekeeper(), time_setting, virtual_time_on);
   std::string note;
   if (!listener.start(options.virtual_time.file_times, &error, &note))
     die(error);
@@ -241,7 +244,10 @@ int run_main(int argc, char** argv) {
   install_signal_handlers();
 
   Injector injector(memory, host, listener.cookie());
-  if (virtual_time_on && host_vdso_calls_the_kernel(listener)) {
+  // Whether or not virtual time is on yet: the tree may turn it on by
+  // setting its clock, and the image would then transform an answer the
+  // supervisor gave in virtual time already.
+  if (host_vdso_calls_the_kernel(listener)) {
     injector.drop_fine_clock_chain();
     if (options.verbose) {
       std::fprintf(stderr,
@@ -249,11 +255,13 @@ int run_main(int argc, char** argv) {
                    "image makes it directly, answered in virtual time\n");
     }
   }
-  Tracer tracer(injector, options.verbose, virtual_time_on ? &virtual_time : nullptr);
+  Tracer tracer(injector, options.verbose, memory.data_page(), virtual_time_on);
   tracer.set_reporter(
       [&] { print_stats(options, ticker, tracer.stats(), listener, memory.data_page(), start); });
   Launch launch;
-  const pid_t first = launch.fork_child(options.program_argv);
+  // Every thread of ours exists by now (main, ticker, listener).
+  const std::vector<sock_filter> reach_filter = build_reach_filter(own_thread_ids());
+  const pid_t first = launch.fork_child(options.program_argv, reach_filter);
   if (first < 0)
     die(std::string("cannot fork: ") + strerror(errno));
   if (!tracer.seize(first, &error)) {

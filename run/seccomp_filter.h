@@ -29,4 +29,22 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
 int install_seccomp_filter(uint32_t cookie_low, bool virtual_time, const MovedWaits& moved_waits,
                            bool file_times);
 
+// The supervisor out of the tree's reach: a second filter, which the first
+// process of the tree installs on itself before its exec (so that the
+// supervisor's own threads, which signal each other, never run it), refuses
+// with EPERM, as a kernel refuses a process its own threads, the calls that
+// would signal, reschedule or limit `supervisor_ids` (the supervisor's
+// process id and every thread id): kill, tkill, tgkill, rt_sigqueueinfo,
+// rt_tgsigqueueinfo, sched_setscheduler, sched_setparam, sched_setattr,
+// sched_setaffinity, setpriority and ioprio_set of one process, and
+// prlimit64 with a new limit (reading the limits stays allowed). Every
+// other call is allowed here; the first filter still applies.
+std::vector<sock_filter> build_reach_filter(const std::vector<uint32_t>& supervisor_ids);
+// Installs a program built above on the calling thread (no allocation: it
+// runs in the forked child). 0, or -1 with errno set.
+int install_reach_filter(const std::vector<sock_filter>& program);
+
+// Every thread id of this process (the main thread's is its pid).
+std::vector<uint32_t> own_thread_ids();
+
 }  // namespace vdso::run

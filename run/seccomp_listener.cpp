@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "clock_calls.h"
+#include "group_signals.h"
 #include "seccomp_filter.h"
 #include "stub_abi.h"
 #include "thread_signals.h"
@@ -28,9 +29,11 @@ constexpr uint64_t kSeccompUserNotifFdSyncWakeUp = 1;
 
 bool SeccompListener::start(bool file_times, std::string* error, std::string* note) {
   const auto cookie_low = static_cast<uint32_t>(cookie_);
-  virtual_time_ = abi::virtual_time_on(timekeeper_.page());
-  const MovedWaits moved =
-      virtual_time_ ? moved_waits(timekeeper_.page().virtual_time) : MovedWaits{};
+  // The tree may set its clock at any time (virtual time then starts), so
+  // its absolute REALTIME deadlines stop from the start; the rest of the
+  // waits only when virtual time is on from the start (timed_waits.h).
+  const MovedWaits moved = virtual_time_ ? moved_waits(timekeeper_.page().virtual_time)
+                                         : MovedWaits{.realtime_deadlines = true};
   listener_ = install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
   if (listener_ < 0 && errno == EACCES) {
     // An unprivileged filter requires no_new_privs. Under ptrace a setuid
@@ -99,6 +102,13 @@ void SeccompListener::serve() {
       deliver_fd(request.id);
     } else if (answers_clock_call(nr, args[0], virtual_time_)) {
       answer_clock_call(request.id, request.pid, nr, args);
+    } else if (sets_time(nr, args[0])) {
+      answer_time_setting(request.id, request.pid, nr, args);
+    } else if (is_group_signal(nr, args[0])) {
+      const GroupSignalAnswer answer =
+          answer_group_signal(static_cast<pid_t>(request.pid), args[0], args[1]);
+      reply(request.id, answer.error, 0, answer.host_answers);
+      send_group_signal(answer);
     } else {
       reply(request.id, ENOSYS, 0, false);  // a wrong cookie: the call does not exist
     }
@@ -173,6 +183,20 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
       faults_.fetch_sub(1, std::memory_order_relaxed);
     gone_.fetch_add(1, std::memory_order_relaxed);
   }
+}
+
+void SeccompListener::answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr,
+                                          const uint64_t args[6]) {
+  // Asked before the clock moves: a caller gone meanwhile (its thread id
+  // perhaps reused) changes nothing.
+  const auto still_waiting = [&] {
+    return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+  };
+  const int64_t result = time_setting_.answer(static_cast<pid_t>(pid), nr, args, still_waiting);
+  if (result < 0)
+    reply(id, static_cast<int>(-result), 0, false);
+  else
+    reply(id, 0, result, false);
 }
 
 bool SeccompListener::reply(uint64_t id, int error, int64_t value, bool host_answers) {

@@ -13,6 +13,10 @@
 // 2. The clock system calls the page serves (clock_calls.h): answered from
 //    the Timekeeper the VDSO reads, so both paths agree. Under virtual time,
 //    every clock read virtual time moves.
+// 3. The calls that set the time (time_setting.h): the tree's REALTIME is
+//    the tree's.
+// 4. kill() of a process group or of everyone (group_signals.h): never the
+//    supervisor.
 //
 // One thread answers both, and never waits on a process of the tree: each
 // answer is a few non-blocking calls, and a process that went away meanwhile
@@ -25,6 +29,7 @@
 #include <atomic>
 #include <string>
 
+#include "time_setting.h"
 #include "timekeeper.h"
 
 namespace vdso::run {
@@ -41,8 +46,16 @@ class SeccompListener {
   // `memfd` is the fd handed out; `cookie` the first argument a caller must
   // pass (a random value, so no program asks by accident); `timekeeper`
   // answers the clock calls.
-  SeccompListener(int memfd, uint64_t cookie, const Timekeeper& timekeeper)
-      : memfd_(memfd), cookie_(cookie), timekeeper_(timekeeper) {}
+  // `time_setting` answers the calls that set the time; `virtual_time`:
+  // whether the tree runs on virtual time from the start (the filter's
+  // shape, seccomp_filter.h).
+  SeccompListener(int memfd, uint64_t cookie, const Timekeeper& timekeeper,
+                  TimeSetting& time_setting, bool virtual_time)
+      : memfd_(memfd),
+        cookie_(cookie),
+        timekeeper_(timekeeper),
+        time_setting_(time_setting),
+        virtual_time_(virtual_time) {}
   SeccompListener(const SeccompListener&) = delete;
   SeccompListener& operator=(const SeccompListener&) = delete;
 
@@ -62,14 +75,16 @@ class SeccompListener {
   void serve();
   void deliver_fd(uint64_t id);
   void answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr, const uint64_t args[6]);
+  void answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr, const uint64_t args[6]);
   // False if the caller no longer waits (interrupted or gone).
   bool reply(uint64_t id, int error, int64_t value, bool host_answers);
 
   const int memfd_;
   const uint64_t cookie_;
   const Timekeeper& timekeeper_;
+  TimeSetting& time_setting_;
+  const bool virtual_time_;
   int listener_ = -1;
-  bool virtual_time_ = false;  // set by start(), from the page
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> answered_{0};
   std::atomic<uint64_t> faults_{0};

@@ -109,8 +109,11 @@ void Ticker::run() {
     while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr) == EINTR) {
     }
     const int64_t now = now_ns(CLOCK_MONOTONIC);
-    timekeeper_->tick(now);
-    follow_realtime(now);
+    {
+      std::lock_guard<std::mutex> hold(writer_);
+      timekeeper_->tick(now);
+      follow_realtime(now);
+    }
 
     const auto gap = static_cast<uint64_t>(now - last);
     if (gap > worst_gap_ns_.load(std::memory_order_relaxed)) {

@@ -16,6 +16,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "host_configuration.h"
@@ -35,6 +36,15 @@ class Ticker {
 
   // Virtual time for the tree (Timekeeper::set_virtual_time); before start().
   void set_virtual_time(const abi::VirtualTime& vt) { timekeeper_->set_virtual_time(vt); }
+
+  // The tree sets its clock (time_setting.h): `change` runs on the
+  // timekeeper with the tick held off, so the page keeps one writer at a
+  // time.
+  template <typename Change>
+  void change_timekeeper(Change change) {
+    std::lock_guard<std::mutex> hold(writer_);
+    change(*timekeeper_);
+  }
 
   // Starts the thread; false (with `error`) if it could not be created.
   bool start(std::string* error);
@@ -58,6 +68,7 @@ class Ticker {
 
   const uint64_t tick_ns_;
   std::unique_ptr<Timekeeper> timekeeper_;
+  std::mutex writer_;  // the tick, or a clock set by the tree
   std::atomic<uint64_t> ticks_{0};
   std::atomic<uint64_t> worst_gap_ns_{0};
   std::atomic<uint64_t> realtime_steps_{0};

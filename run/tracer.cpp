@@ -96,11 +96,10 @@ void note_job_control_signal(int signal) {
 }
 
 bool Tracer::seize(pid_t pid, std::string* error) {
-  // The seccomp stops exist only under virtual time (the filter asks for
-  // them for the sleeps and timers it translates).
-  const long options =
-      kTraceOptions |
-      (virtual_time_ != nullptr ? PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD : 0);
+  // The seccomp stops: the filter asks for them for the sleeps and timers
+  // translated under virtual time (which the tree may turn on by setting
+  // its clock).
+  const long options = kTraceOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD;
   if (ptrace(PTRACE_SEIZE, pid, nullptr, options) != 0) {
     const int seize_errno = errno;
     *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(seize_errno);
@@ -245,7 +244,7 @@ int Tracer::run() {
           // A syscall-exit-stop (PTRACE_O_TRACESYSGOOD): only ever asked
           // for after a translated sleep or timer; never a signal to deliver.
           if (tracee.time_fixup.pending)
-            finish_time_arguments(pid, *virtual_time_, &tracee.time_fixup);
+            finish_time_arguments(pid, abi::read_virtual_time(page_), &tracee.time_fixup);
           resume(pid, 0);
         } else {
           on_signal_stop(pid, tracee, signal);
@@ -295,8 +294,7 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
 namespace {
 
 // A SECCOMP_RET_TRACE of the program's own filter: without a tracer (as
-// on the host, and under vdso-run without virtual time, which does not ask
-// for these stops) the kernel fails the call with ENOSYS; so do we, rather
+// on the host) the kernel fails the call with ENOSYS; so do we, rather
 // than run it.
 bool refuse_untraced_call(pid_t pid) {
   unsigned long data = 0;
@@ -321,8 +319,10 @@ void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
     return;
   }
   ++stats_.seccomp_stops;
-  if (virtual_time_ != nullptr &&
-      translate_time_arguments(pid, *virtual_time_, &tracee.time_fixup)) {
+  // Off until the tree sets its clock, if it did not start on virtual time.
+  const abi::VirtualTime vt = abi::read_virtual_time(page_);
+  if (vt.mode == static_cast<uint32_t>(abi::VirtualTimeMode::kOn) &&
+      translate_time_arguments(pid, vt, &tracee.time_fixup)) {
     ++stats_.deadlines_translated;
     ptrace(PTRACE_SYSCALL, pid, nullptr, 0);
     return;
@@ -333,7 +333,7 @@ void Tracer::on_seccomp_stop(pid_t pid, Tracee& tracee) {
 void Tracer::on_signal_stop(pid_t pid, Tracee& tracee, int signal) {
   if (!Injector::is_stub_stop(pid, tracee.injection, signal)) {
     ++stats_.signals_delivered;
-    if (restart_interrupted_clock_call(pid, virtual_time_ != nullptr))
+    if (restart_interrupted_clock_call(pid, virtual_time_))
       ++stats_.clock_calls_restarted;
     resume(pid, signal);
     return;

@@ -45,10 +45,12 @@ struct TraceStats {
 
 class Tracer {
  public:
-  // `virtual_time`: the tree's virtual time, or null when it runs on the
-  // host's. It must outlive the tracer.
-  Tracer(Injector& injector, bool verbose, const abi::VirtualTime* virtual_time)
-      : injector_(injector), verbose_(verbose), virtual_time_(virtual_time) {}
+  // `page`: the tree's data page, whose virtual time (on from the start,
+  // or once the tree sets its clock) the sleeps and timers are translated
+  // with; it must outlive the tracer. `virtual_time`: whether virtual time
+  // is on from the start (the filter's shape).
+  Tracer(Injector& injector, bool verbose, const abi::DataPage& page, bool virtual_time)
+      : injector_(injector), verbose_(verbose), page_(page), virtual_time_(virtual_time) {}
 
   // Seizes the first process of the tree (still waiting to exec).
   bool seize(pid_t pid, std::string* error);
@@ -78,7 +80,8 @@ class Tracer {
 
   Injector& injector_;
   const bool verbose_;
-  const abi::VirtualTime* const virtual_time_;
+  const abi::DataPage& page_;
+  const bool virtual_time_;
   pid_t first_ = -1;
   int first_status_ = 0;
   std::unordered_map<pid_t, Tracee> tracees_;

@@ -209,7 +209,40 @@ void Timekeeper::set_virtual_time(const abi::VirtualTime& vt) {
   }
   abi::store_relaxed(to.mode, static_cast<uint32_t>(abi::VirtualTimeMode::kOn));
   abi::write_end(page_);
-  virtual_time_ = true;
+  publish();
+}
+
+namespace {
+
+void store_virtual_clock(abi::VirtualClock& to, int64_t host_base_ns,
+                         const abi::Timespec& virtual_base) {
+  const abi::VirtualClock clock = abi::make_virtual_clock(host_base_ns, virtual_base);
+  abi::store_relaxed(to.host_base_ns, clock.host_base_ns);
+  abi::store_relaxed(to.virtual_base.sec, clock.virtual_base.sec);
+  abi::store_relaxed(to.virtual_base.nsec, clock.virtual_base.nsec);
+  abi::store_relaxed(to.offset.sec, clock.offset.sec);
+  abi::store_relaxed(to.offset.nsec, clock.offset.nsec);
+}
+
+}  // namespace
+
+void Timekeeper::set_virtual_realtime(int64_t host_realtime_ns, int64_t host_tai_ns,
+                                      const abi::Timespec& realtime, const abi::Timespec& tai) {
+  abi::VirtualTime& to = page_.virtual_time;
+  abi::write_begin(page_);
+  if (!abi::virtual_time_on(page_)) {
+    // Every clock as the host's (offset 0 at rate 1) until now.
+    abi::store_relaxed(to.rate_mult, abi::kVirtualRateOne);
+    for (uint32_t id = 0; id < abi::kFineClockSlots; ++id)
+      store_virtual_clock(to.clocks[id], 0, {0, 0});
+    abi::store_relaxed(to.mode, static_cast<uint32_t>(abi::VirtualTimeMode::kOn));
+  }
+  constexpr int kRealtimeIds[] = {abi::kClockRealtime, abi::kClockRealtimeCoarse,
+                                  abi::kClockRealtimeAlarm};
+  for (int id : kRealtimeIds)
+    store_virtual_clock(to.clocks[id], host_realtime_ns, realtime);
+  store_virtual_clock(to.clocks[abi::kClockTai], host_tai_ns, tai);
+  abi::write_end(page_);
   publish();
 }
 
@@ -226,7 +259,7 @@ void Timekeeper::publish() {
   // under virtual time, transformed as a fine read of them would be.
   abi::Timespec realtime{realtime_.sec, static_cast<int64_t>(realtime_.snsec >> shift_)};
   abi::Timespec monotonic{monotonic_.sec, static_cast<int64_t>(monotonic_.snsec >> shift_)};
-  if (virtual_time_) {
+  if (abi::virtual_time_on(page_)) {
     realtime = abi::to_virtual(page_.virtual_time, abi::kClockRealtimeCoarse, realtime);
     monotonic = abi::to_virtual(page_.virtual_time, abi::kClockMonotonicCoarse, monotonic);
   }
@@ -256,8 +289,8 @@ int Timekeeper::clock_gettime(int clock_id, abi::Timespec* out) const {
   }
   if (abi::page_serves_fine(clock_id) && read_counter_ != nullptr) {
     abi::read_fine<abi::CounterAccess::kKernel>(page_, clock_id, out, read_counter_);
-    if (virtual_time_)
-      *out = abi::to_virtual(page_.virtual_time, clock_id, *out);
+    if (abi::virtual_time_on(page_))
+      *out = abi::read_virtual(page_, clock_id, *out);
     return 0;
   }
   return -abi::kEINVAL;

@@ -116,9 +116,17 @@ class Timekeeper {
   // Turns virtual time on (abi::VirtualTime; `vt.mode` is set to kOn and
   // each clock's offset derived from its bases): from
   // now on the coarse clocks are published transformed, and clock_gettime
-  // below answers virtual time. Once, before any program runs: readers
-  // take the transform without the seqcount.
+  // below answers virtual time. Once, before any program runs.
   void set_virtual_time(const abi::VirtualTime& vt);
+  // The tree sets its clock: from host REALTIME `host_realtime_ns` (and
+  // host TAI `host_tai_ns`, read at the same instant) REALTIME and its
+  // coarse and alarm twins read `realtime`, TAI reads `tai`, at the rate
+  // they had; the other clocks keep their transform. Turns virtual time on
+  // (rate 1, every other clock as the host's) if it was off. Publishes at
+  // once, so the coarse clocks move with the fine ones. Only the REALTIME
+  // family's transform changes, under the seqcount.
+  void set_virtual_realtime(int64_t host_realtime_ns, int64_t host_tai_ns,
+                            const abi::Timespec& realtime, const abi::Timespec& tai);
 
   // REALTIME minus MONOTONIC, in host time (what a host compares with its
   // own clocks to keep REALTIME in step), virtual time or not. From the
@@ -170,7 +178,6 @@ class Timekeeper {
   ShiftedTime monotonic_{};
   ShiftedTime realtime_{};
   __int128 pending_slew_snsec_ = 0;  // adjustment not yet applied, shifted ns
-  bool virtual_time_ = false;
 };
 
 // The ABI's conversions (vdso/abi/time.h), under the names the hosts have

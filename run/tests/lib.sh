@@ -63,3 +63,39 @@ finish() {
   fi
   echo "all checks passed"
 }
+
+# skip REASON: the host cannot run this test; CTest reports it skipped
+# (SKIP_RETURN_CODE 77), never passed.
+skip() {
+  echo "SKIP: $*"
+  exit 77
+}
+
+# guard_host_clock: a test whose programs set the time records the host's
+# REALTIME - BOOTTIME first (programs/settime --host-offset). check_host_clock
+# is its check that the host's clock did not move; should it have, the
+# clock is put back at once, and at exit in any case, so that a failing test
+# never leaves the machine on a wrong date.
+guard_host_clock() {
+  HOST_OFFSET_NS=$("$PROGRAMS/settime" --host-offset)
+  trap 'restore_host_clock >/dev/null; rm -rf "$SCRATCH"' EXIT
+}
+# Prints how far the host's clock moved, in ns; puts it back beyond 100 ms.
+restore_host_clock() {
+  local moved
+  moved=$(($("$PROGRAMS/settime" --host-offset) - HOST_OFFSET_NS))
+  moved=${moved#-}
+  if [ "$moved" -gt 100000000 ]; then
+    "$PROGRAMS/settime" --restore-host "$HOST_OFFSET_NS" >&2
+  fi
+  echo "$moved"
+}
+check_host_clock() {
+  local moved
+  moved=$(restore_host_clock)
+  if [ "$moved" -le 100000000 ]; then
+    pass "$1: the host's clock did not move (REALTIME - BOOTTIME changed by $moved ns)"
+  else
+    fail "$1: the host's clock moved by $moved ns (put back)"
+  fi
+}

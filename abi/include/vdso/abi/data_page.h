@@ -164,8 +164,14 @@ static_assert(__builtin_offsetof(SystemInfo, uts) == 48);
 // --rate, --freeze). The one transform, host time to virtual time, is
 //   virtual = virtual_base + (host - host_base) * rate
 // per clock id, with rate = rate_mult / 2^kVirtualRateShift (0 freezes).
-// It is written once, before any program runs, and never changes, so a
-// reader needs no seqcount for it. The coarse clocks in the page are
+// It is written before any program runs (--at, --offset, --rate), and the
+// REALTIME family's clocks change when a program of the tree sets the time
+// (vdso-run answers clock_settime and its kin; that also turns virtual time
+// on for a tree that started without it). Every write is under the
+// seqcount, so a reader takes the transform with read_virtual() or
+// read_virtual_time() (virtual_time.h); the mode and the rate never change
+// once on, and a reader may test virtual_time_on() outside the seqcount.
+// The coarse clocks in the page are
 // already virtual (the timekeeper publishes them transformed: the coarse
 // path costs nothing more); a fine clock read from a host (chained, or by
 // the supervisor) is transformed with to_virtual(). A clock and its coarse
@@ -187,6 +193,17 @@ inline constexpr uint32_t kVirtualClockMask =
 constexpr bool virtual_time_moves(int clock_id) {
   return static_cast<uint32_t>(clock_id) < kFineClockSlots &&
          ((kVirtualClockMask >> static_cast<uint32_t>(clock_id)) & 1) != 0;
+}
+
+// The clocks a tree's clock_settime(CLOCK_REALTIME) moves: REALTIME, its
+// coarse and alarm twins, and TAI (which keeps its distance).
+inline constexpr uint32_t kRealtimeFamilyMask = (1u << kClockRealtime) |
+                                                (1u << kClockRealtimeCoarse) |
+                                                (1u << kClockRealtimeAlarm) | (1u << kClockTai);
+
+constexpr bool realtime_family(int clock_id) {
+  return static_cast<uint32_t>(clock_id) < kFineClockSlots &&
+         ((kRealtimeFamilyMask >> static_cast<uint32_t>(clock_id)) & 1) != 0;
 }
 
 struct VirtualClock {
@@ -223,8 +240,8 @@ static_assert(__builtin_offsetof(VirtualTime, clocks) == 16);
 //   timezone               what gettimeofday fills into a non-null tz.
 //   fine[12]               per clock id: its base at cycle_last.
 //   system                 the system's configuration.
-//   virtual_time           the virtual-time transform (written once, before
-//                          any reader, so outside the seqcount's care).
+//   virtual_time           the virtual-time transform (its REALTIME family
+//                          changes when the tree sets the time).
 // Everything after magic and layout_version is written under the seqcount.
 struct alignas(kPageSize) DataPage {
   uint64_t magic;

@@ -1,13 +1,16 @@
 // The virtual-time transform (its data: VirtualTime in data_page.h): the
 // one copy, used by the image (fine clocks from the host), the timekeeper
 // (the coarse clocks it publishes) and the supervisor (answered system
-// calls, and deadlines through its inverse). Written once before any
-// reader, so read without the seqcount.
+// calls, and deadlines through its inverse). Its REALTIME family changes
+// when the tree sets its clock, under the seqcount: read_virtual() and
+// read_virtual_time() take it consistently.
 #pragma once
 
 #include <stdint.h>
 
 #include "vdso/abi/data_page.h"
+#include "vdso/abi/seqcount.h"
+#include "vdso/abi/shared_field.h"
 #include "vdso/abi/time.h"
 
 namespace vdso::abi {
@@ -48,6 +51,31 @@ inline Timespec to_virtual(const VirtualTime& vt, int clock_id, const Timespec& 
       static_cast<int64_t>((static_cast<__int128>(elapsed) * mult) >> kVirtualRateShift);
   return normalised(load_relaxed(clock.virtual_base.sec) + scaled / kNanosecondsPerSecond,
                     load_relaxed(clock.virtual_base.nsec) + scaled % kNanosecondsPerSecond);
+}
+
+// to_virtual() under the seqcount: the REALTIME family's transform changes
+// when the tree sets its clock, and a torn copy of it could be a second off.
+inline Timespec read_virtual(const DataPage& page, int clock_id, const Timespec& host) {
+  return read_consistent(page, [&] { return to_virtual(page.virtual_time, clock_id, host); });
+}
+
+// A consistent copy of the whole transform, for a reader that uses it
+// several times (the supervisor's deadline translation).
+inline VirtualTime read_virtual_time(const DataPage& page) {
+  return read_consistent(page, [&] {
+    VirtualTime copy;
+    copy.mode = load_relaxed(page.virtual_time.mode);
+    copy.reserved = 0;
+    copy.rate_mult = load_relaxed(page.virtual_time.rate_mult);
+    for (uint32_t id = 0; id < kFineClockSlots; ++id) {
+      const VirtualClock& from = page.virtual_time.clocks[id];
+      copy.clocks[id] = {
+          load_relaxed(from.host_base_ns),
+          {load_relaxed(from.virtual_base.sec), load_relaxed(from.virtual_base.nsec)},
+          {load_relaxed(from.offset.sec), load_relaxed(from.offset.nsec)}};
+    }
+    return copy;
+  });
 }
 
 // Virtual time -> the earliest host time whose to_virtual() is at least
