@@ -45,6 +45,17 @@ if [ "$(id -u)" = 0 ]; then
     check_range "$mode: it waits for the set clock (ms)" "$(value abs_sleep_ms "$out")" 280 3000
     check_host_clock "$mode"
   done
+  # A tree that did not start on virtual time sets its clock, then waits on
+  # absolute REALTIME deadlines (condition variable, semaphore, futex, ...):
+  # each must wait its 300 ms of the set clock. Untranslated, the deadline
+  # (in the host's past) would return at once.
+  out=$(timeout 60 "$VDSO_RUN" sh -c \
+    "'$P/settime' $T >/dev/null && exec '$P/waitprobe-glibc-dynamic' realtime 300" 2>&1)
+  for way in cond_realtime sem_timedwait mutex_timedlock futex_bitset_realtime; do
+    check "plain, clock set: $way timed out" "$(value "${way}_result" "$out")" timeout
+    check "plain, clock set: $way never wakes early" "$(value "${way}_early" "$out")" no
+  done
+  check_host_clock "plain, clock set, timed waits"
 else
   echo "not root: the privileged cases are not run"
 fi
