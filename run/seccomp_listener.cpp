@@ -124,10 +124,13 @@ void SeccompListener::deliver_fd(uint64_t id) {
   addfd.flags = SECCOMP_ADDFD_FLAG_SEND;  // install and return it, atomically
   addfd.srcfd = static_cast<uint32_t>(memfd_);
   addfd.newfd_flags = O_CLOEXEC;
-  if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) >= 0) {
-    delivered_.fetch_add(1, std::memory_order_relaxed);
+  // Counted before the ioctl, which also answers the call: the stub may
+  // run on, and the tree end (and --stats print), before this thread runs
+  // again.
+  delivered_.fetch_add(1, std::memory_order_relaxed);
+  if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) >= 0)
     return;
-  }
+  delivered_.fetch_sub(1, std::memory_order_relaxed);
   // ENOENT: the caller was interrupted and will ask again.
   if (errno != ENOENT)
     reply(id, errno, 0, false);  // e.g. EMFILE: the stub reports it
