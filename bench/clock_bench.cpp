@@ -110,7 +110,8 @@ struct OurFineVdso {
     timekeeper =
         std::make_unique<vdso::Timekeeper>(mapped->data_page(), 4'000'000, calibration, counter_now,
                                            started_ns, realtime_now, read_tsc);
-    timekeeper->set_getcpu_mode(vdso::arch::getcpu_mode_for(vdso::arch::tsc_aux_readers()));
+    timekeeper->set_getcpu_mode(vdso::arch::getcpu_mode_for(
+        vdso::arch::tsc_aux_readers(), vdso::arch::cpu_node_segment_readable()));
     vdso::abi::SystemInfo info{};
     utsname host{};
     ::uname(&host);

@@ -16,7 +16,8 @@ uint32_t sysconf_count(int name) {
   return value > 0 ? static_cast<uint32_t>(value) : 0;
 }
 
-// TSC_AUX read by `mode` is the CPU getcpu(2) reports on both sides of it.
+// What `mode` reads (TSC_AUX, or the segment's limit for LSL) is the CPU
+// getcpu(2) reports on both sides of it.
 bool tsc_aux_holds_the_cpu(abi::GetcpuMode mode) {
   for (int attempt = 0; attempt < 10; ++attempt) {
     unsigned before = 0, after = 0, node = 0;
@@ -37,6 +38,8 @@ abi::GetcpuMode detect_getcpu_mode() {
   const arch::TscAuxReaders readers = arch::tsc_aux_readers();
   if (readers.rdpid && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdpid))
     return abi::GetcpuMode::kRdpid;
+  if (arch::cpu_node_segment_readable() && tsc_aux_holds_the_cpu(abi::GetcpuMode::kLsl))
+    return abi::GetcpuMode::kLsl;
   if (readers.rdtscp && tsc_aux_holds_the_cpu(abi::GetcpuMode::kRdtscp))
     return abi::GetcpuMode::kRdtscp;
   return abi::GetcpuMode::kNone;

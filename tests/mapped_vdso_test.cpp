@@ -457,6 +457,8 @@ class MappedGetcpuTest : public ::testing::TestWithParam<GetcpuMode> {
       GTEST_SKIP() << "this CPU has no RDPID";
     if (GetParam() == GetcpuMode::kRdtscp && !cpu_has_rdtscp())
       GTEST_SKIP() << "this CPU has no RDTSCP";
+    if (GetParam() == GetcpuMode::kLsl && !vdso::arch::cpu_node_segment_readable())
+      GTEST_SKIP() << "this host's GDT has no cpu-and-node segment (selector 0x7b)";
     timekeeper_->set_getcpu_mode(GetParam());
   }
   std::unique_ptr<MappedVdso> vdso_;
@@ -465,7 +467,8 @@ class MappedGetcpuTest : public ::testing::TestWithParam<GetcpuMode> {
 };
 
 // Pinned to each CPU in turn, the image's answer is the kernel's (Linux
-// stores cpu | node << 12 in TSC_AUX, which the image reads).
+// stores cpu | node << 12 in TSC_AUX and in the limit of GDT segment 0x7b,
+// which the image reads).
 TEST_P(MappedGetcpuTest, EqualsTheSystemCallOnEveryCpu) {
   cpu_set_t original;
   ASSERT_EQ(sched_getaffinity(0, sizeof original, &original), 0);
@@ -495,12 +498,13 @@ TEST_P(MappedGetcpuTest, EqualsTheSystemCallOnEveryCpu) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Modes, MappedGetcpuTest,
-                         ::testing::Values(GetcpuMode::kRdpid, GetcpuMode::kRdtscp,
-                                           GetcpuMode::kNone),
+                         ::testing::Values(GetcpuMode::kRdpid, GetcpuMode::kLsl,
+                                           GetcpuMode::kRdtscp, GetcpuMode::kNone),
                          [](const auto& info) {
                            switch (info.param) {
                              case GetcpuMode::kRdpid: return "Rdpid";
                              case GetcpuMode::kRdtscp: return "Rdtscp";
+                             case GetcpuMode::kLsl: return "Lsl";
                              case GetcpuMode::kNone: return "SystemCall";
                            }
                            return "unknown";

@@ -172,17 +172,19 @@ void image_reads_kernel_page(Context& t, const BootOptions& options) {
               "clock %d: resolution %ld ns at hz=%u", id, resolution.nsec, options.hz);
     }
   }
-  // getcpu through the image reads TSC_AUX where the kernel set it.
+  // getcpu through the image reads TSC_AUX or the cpu-and-node segment,
+  // one of which every x86_64 CPU offers: never the system call.
   using GetcpuFn = int (*)(unsigned*, unsigned*, void*);
   const auto getcpu = parsed ? reinterpret_cast<GetcpuFn>(
                                    const_cast<void*>(image.lookup("__vdso_getcpu", "LINUX_2.6")))
                              : nullptr;
   KEXPECT(t, getcpu != nullptr, "__vdso_getcpu bound");
-  if (getcpu != nullptr &&
-      abi::load_relaxed(page.getcpu_mode) != static_cast<uint32_t>(abi::GetcpuMode::kNone)) {
+  KEXPECT(t, abi::load_relaxed(page.getcpu_mode) != static_cast<uint32_t>(abi::GetcpuMode::kNone),
+          "getcpu mode published: %#x", abi::load_relaxed(page.getcpu_mode));
+  if (getcpu != nullptr) {
     unsigned cpu = 99, node = 99;
     KEXPECT(t, getcpu(&cpu, &node, nullptr) == 0 && cpu == 0 && node == 0,
-            "getcpu through TSC_AUX: cpu %u node %u", cpu, node);
+            "getcpu in user space: cpu %u node %u", cpu, node);
   }
   cpu::write_cr3(saved_cr3);
 }

@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
       one, four, four / one);
   printf(
       "(the fine clocks' VDSO path is the fallback system call where the kernel gives user\n"
-      " space no TSC, and getcpu's where the CPU has neither RDTSCP nor RDPID: see the\n"
+      " space no TSC, and getcpu's where the kernel publishes no getcpu mode: see the\n"
       " kernel's log lines \"user-space fine clocks\" and \"getcpu through\")\n");
   return 0;
 }

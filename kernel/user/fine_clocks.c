@@ -5,8 +5,9 @@
  *                      answers the fine clocks itself
  *             syscall  it does not (fineclocks=off): each VDSO call is the
  *                      fallback system call
- *     GETCPU  vdso     the VDSO reads TSC_AUX (RDTSCP or RDPID)
- *             syscall  the CPU has neither: getcpu(2)
+ *     GETCPU  vdso     the VDSO reads the CPU itself (RDPID, or LSL on
+ *                      the GDT's cpu-and-node segment)
+ *             syscall  it makes getcpu(2)
  *
  * Checks, in this process:
  *   - for each fine clock and gettimeofday, kOrderRounds times: system
@@ -231,7 +232,7 @@ int main(int argc, char** argv) {
   }
   printf("fine_clocks (%s): fine clocks %s, getcpu %s\n", LIBC_NAME,
          clocks_in_vdso ? "from the TSC" : "by system call",
-         getcpu_in_vdso ? "from TSC_AUX" : "by system call");
+         getcpu_in_vdso ? "in user space" : "by system call");
   check_ordering();
   many_calls();
   check_bad_input(clocks_in_vdso, getcpu_in_vdso);

@@ -17,6 +17,13 @@ for build in glibc-dynamic glibc-static musl-dynamic musl-static; do
     "$(value answered_without_syscall "$out")" "$cpus"
 done
 
+# Our image reads the CPU itself, not through the host's vDSO: RDPID where
+# the CPU has it, else LSL on Linux's cpu-and-node segment (x86_64's GDT has
+# it since Linux 4.18), as the supervisor's --stats says.
+if grep -qw rdpid /proc/cpuinfo; then want=RDPID; else want=LSL; fi
+err=$("$VDSO_RUN" --stats true 2>&1 >/dev/null)
+check_contains "getcpu: our image reads the CPU with $want" "$err" "getcpu $want,"
+
 out=$("$VDSO_RUN" --hz 100 "$SYSINFO")
 check "sysinfo: sysname is uname -s" "$(value sysname "$out")" "$(uname -s)"
 check "sysinfo: release is uname -r" "$(value release "$out")" "$(uname -r)"

@@ -1,5 +1,7 @@
 #include "arch/x86_64/gdt.h"
 
+#include "vdso/arch/getcpu.h"
+
 namespace kernel::gdt {
 namespace {
 
@@ -23,7 +25,11 @@ alignas(16) Tss tss;
 alignas(16) uint8_t double_fault_stack[16384];
 alignas(16) uint8_t kernel_entry_stack[16384];  // rsp0 until the first process runs
 
-alignas(8) uint64_t gdt[7] = {
+constexpr unsigned kCpuNodeEntry = vdso::abi::kCpuNodeSelector >> 3;
+
+// Entries 7 to 14 are null; 15 is where user space (and Linux) looks for
+// the cpu-and-node segment.
+alignas(8) uint64_t gdt[kCpuNodeEntry + 1] = {
     0,
     0x00af9a000000ffff,  // kernel code: 64-bit, DPL 0
     0x00cf92000000ffff,  // kernel data
@@ -32,6 +38,14 @@ alignas(8) uint64_t gdt[7] = {
     0,                   // TSS, low half (filled in by init)
     0,                   // TSS, high half
 };
+
+// A present, read/write, DPL 3 data segment with byte granularity, so that
+// its 20-bit limit is the value itself: LSL at CPL 3 reads it, and nothing
+// ever loads it into a segment register.
+constexpr uint64_t cpu_node_descriptor(uint32_t limit) {
+  return (limit & 0xffff) | (0xf3ull << 40) | (uint64_t{(limit >> 16) & 0xf} << 48) |
+         (0x4ull << 52);  // D/B set, G clear
+}
 
 }  // namespace
 
@@ -63,6 +77,10 @@ void init() {
       :
       : "m"(pointer), "i"(kKernelCode), "r"(kKernelData), "r"(kTss)
       : "rax", "memory");
+}
+
+void set_cpu_and_node(uint32_t cpu, uint32_t node) {
+  gdt[kCpuNodeEntry] = cpu_node_descriptor(vdso::arch::encode_cpu_and_node(cpu, node));
 }
 
 void set_kernel_stack(uint64_t rsp0) {

@@ -1,6 +1,7 @@
 // The final GDT (kernel and user segments, in the order syscall/sysret
-// require) and the TSS, whose IST1 stack lets a double fault be reported
-// even when the kernel stack is gone.
+// require, and Linux's cpu-and-node segment for the VDSO's getcpu) and the
+// TSS, whose IST1 stack lets a double fault be reported even when the
+// kernel stack is gone.
 #pragma once
 
 #include <stdint.h>
@@ -17,6 +18,10 @@ inline constexpr uint16_t kTss = 0x28;
 inline constexpr uint8_t kDoubleFaultIst = 1;
 
 void init();
+
+// Writes cpu | node << 12 into the limit of the user-readable segment
+// vdso::abi::kCpuNodeSelector, which the VDSO's getcpu reads with LSL.
+void set_cpu_and_node(uint32_t cpu, uint32_t node);
 
 // The stack the CPU switches to on an interrupt from user mode (TSS.rsp0):
 // the running process's kernel stack.

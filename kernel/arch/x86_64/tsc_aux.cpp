@@ -1,6 +1,7 @@
 #include "arch/x86_64/tsc_aux.h"
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/gdt.h"
 #include "vdso/arch/x86_64/cpu_features.h"
 
 namespace kernel::tsc_aux {
@@ -15,8 +16,9 @@ vdso::abi::GetcpuMode init() {
   const vdso::arch::TscAuxReaders readers = vdso::arch::tsc_aux_readers();
   // The MSR exists when either instruction does (Intel SDM, IA32_TSC_AUX).
   if (readers.rdpid || readers.rdtscp)
-    cpu::wrmsr(kMsrTscAux, kBootCpu | (kBootNode << vdso::abi::kTscAuxNodeShift));
-  return vdso::arch::getcpu_mode_for(readers);
+    cpu::wrmsr(kMsrTscAux, vdso::arch::encode_cpu_and_node(kBootCpu, kBootNode));
+  gdt::set_cpu_and_node(kBootCpu, kBootNode);
+  return vdso::arch::getcpu_mode_for(readers, /*cpu_node_segment=*/true);
 }
 
 const char* describe(vdso::abi::GetcpuMode mode) {

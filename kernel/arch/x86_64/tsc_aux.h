@@ -1,15 +1,16 @@
-// TSC_AUX (MSR 0xC0000103): what RDTSCP and RDPID return to user space, so
-// the VDSO's getcpu learns its CPU with no system call. As Linux, it holds
-// cpu | node << 12; here always 0 (one CPU, one node).
+// Where the VDSO's getcpu learns its CPU with no system call: TSC_AUX (MSR
+// 0xC0000103, what RDTSCP and RDPID return) and the limit of the GDT's
+// cpu-and-node segment (what LSL returns, on every x86_64 CPU). As Linux,
+// both hold cpu | node << 12; here always 0 (one CPU, one node).
 #pragma once
 
 #include "vdso/arch/getcpu.h"
 
 namespace kernel::tsc_aux {
 
-// Sets TSC_AUX when the CPU has RDTSCP or RDPID, and returns the getcpu
-// mode to publish: RDPID when CPUID says so, else RDTSCP, else none (the
-// VDSO then makes the getcpu system call).
+// Sets TSC_AUX when the CPU has RDTSCP or RDPID and the segment always,
+// and returns the getcpu mode to publish: RDPID when CPUID says so, else
+// LSL (cpu_features.h says why not RDTSCP).
 vdso::abi::GetcpuMode init();
 
 const char* describe(vdso::abi::GetcpuMode mode);

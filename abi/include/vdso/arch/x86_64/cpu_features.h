@@ -35,11 +35,29 @@ inline TscAuxReaders tsc_aux_readers() {
   return {rdpid, rdtscp};
 }
 
-// The getcpu mode for those readers: RDPID (one instruction, no TSC read)
-// when there, else RDTSCP, else none.
-constexpr abi::GetcpuMode getcpu_mode_for(TscAuxReaders readers) {
+// Whether this CPU's GDT holds a user-readable cpu-and-node segment (LSL
+// sets ZF only then); for the hosts, which then check that its limit is
+// the CPU getcpu(2) reports.
+inline bool cpu_node_segment_readable() {
+  uint32_t limit = 0;
+  bool readable;
+  asm volatile("lsl %2, %0\n\tsetz %1"
+               : "+r"(limit), "=q"(readable)
+               : "r"(static_cast<uint32_t>(abi::kCpuNodeSelector))
+               : "cc");
+  return readable;
+}
+
+// The getcpu mode for those readers and for a GDT that does or does not
+// carry the cpu-and-node segment: RDPID (one instruction, no TSC read)
+// when there, else LSL, else RDTSCP, else none. LSL before RDTSCP, as
+// Linux since 4.18: RDTSCP waits for every earlier instruction and reads
+// the TSC it then throws away, where LSL only loads one descriptor.
+constexpr abi::GetcpuMode getcpu_mode_for(TscAuxReaders readers, bool cpu_node_segment) {
   if (readers.rdpid)
     return abi::GetcpuMode::kRdpid;
+  if (cpu_node_segment)
+    return abi::GetcpuMode::kLsl;
   return readers.rdtscp ? abi::GetcpuMode::kRdtscp : abi::GetcpuMode::kNone;
 }
 
