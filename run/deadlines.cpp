@@ -50,6 +50,47 @@ int posix_timer_clock(pid_t tid, uint64_t id) {
   return clock;
 }
 
+// ITIMER_REAL's durations in host time (rounded up), written for the kernel.
+void host_itimerval(const abi::VirtualTime& vt, abi::Timeval (&spec)[2], TimeRewrite* rewrite) {
+  for (abi::Timeval& tv : spec)
+    tv = timeval_rounded_up(host_duration(vt, {tv.sec, tv.usec * 1000}));
+  std::memcpy(rewrite->bytes, spec, sizeof(spec));
+  rewrite->size = sizeof(spec);
+}
+
+// alarm, setitimer and getitimer of ITIMER_REAL, under --rate.
+bool interval_timer_rewrite(pid_t tid, const user_regs_struct& regs, const abi::VirtualTime& vt,
+                            TimeRewrite* rewrite) {
+  const auto nr = static_cast<long>(regs.orig_rax);
+  if (nr == kSysAlarm) {
+    abi::Timeval spec[2] = {{}, {static_cast<uint32_t>(regs.rdi), 0}};
+    host_itimerval(vt, spec, rewrite);
+    rewrite->argument = 1;
+    rewrite->alarm_as_setitimer = true;
+    rewrite->reported = ReportedTime::kAlarmLeft;
+    return true;
+  }
+  if (static_cast<uint32_t>(regs.rdi) != kItimerReal)
+    return false;
+  const uint64_t old_value = nr == kSysSetitimer ? regs.rdx : regs.rsi;
+  if (old_value != 0) {
+    rewrite->reported = ReportedTime::kOldItimerval;
+    rewrite->reported_at = old_value;
+  }
+  if (nr == kSysGetitimer || regs.rsi == 0)  // a null new value disarms
+    return old_value != 0;
+  abi::Timeval spec[2];  // it_interval, it_value
+  if (!read_from_process(tid, regs.rsi, spec, sizeof(spec)))
+    return false;  // the kernel's own EFAULT
+  for (const abi::Timeval& tv : spec) {
+    if (tv.sec < 0 || tv.usec < 0 || tv.usec >= 1'000'000)
+      return false;  // the kernel's own EINVAL
+  }
+  host_itimerval(vt, spec, rewrite);
+  rewrite->argument = 1;
+  return true;
+}
+
 }  // namespace
 
 bool deadline_rewrite(pid_t tid, const user_regs_struct& registers, const abi::VirtualTime& vt,
@@ -104,6 +145,8 @@ bool deadline_rewrite(pid_t tid, const user_regs_struct& registers, const abi::V
     }
     return true;
   }
+  if ((nr == kSysAlarm || nr == kSysSetitimer || nr == kSysGetitimer) && rate_scales(vt))
+    return interval_timer_rewrite(tid, regs, vt, rewrite);
   return false;
 }
 

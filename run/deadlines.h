@@ -11,10 +11,22 @@
 //   clock_nanosleep TIMER_ABSTIME            on a moved clock: the deadline
 //   timerfd_settime TFD_TIMER_ABSTIME         through abi::to_host (a frozen
 //   timer_settime TIMER_ABSTIME               clock's future: never)
+//   timerfd_settime, timer_settime (relative) under --rate: both durations / R
+//   setitimer, getitimer ITIMER_REAL          under --rate: both durations / R,
+//                                             the old or current value * R
+//   alarm                                     under --rate: run as
+//                                             setitimer(ITIMER_REAL) with
+//                                             seconds / R, its result (the
+//                                             seconds left) * R
+//
+// Under --freeze a relative timer, like a relative timeout, lasts its real
+// duration (timed_waits.h says why); ITIMER_VIRTUAL and ITIMER_PROF count
+// the process's CPU time, which no virtual time moves.
 //
 // How the rewrite is made and undone: time_arguments.h.
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 #include <sys/user.h>
 
@@ -23,14 +35,22 @@
 
 namespace vdso::run {
 
+using abi::kSysAlarm;
 using abi::kSysClockNanosleep;
+using abi::kSysGetitimer;
 using abi::kSysNanosleep;
+using abi::kSysSetitimer;
 using abi::kSysTimerfdSettime;
 using abi::kSysTimerSettime;
+
+inline constexpr uint64_t kItimerReal = 0;  // ITIMER_REAL
 
 // The calls the filter traces for their deadlines.
 inline constexpr long kDeadlineCalls[] = {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime,
                                           kSysTimerfdSettime};
+// The interval timer calls the filter traces under --rate (ITIMER_REAL's
+// only, but alarm).
+inline constexpr long kIntervalTimerCalls[] = {kSysAlarm, kSysSetitimer, kSysGetitimer};
 
 // At the PTRACE_EVENT_SECCOMP stop of `tid`, whose registers are `regs`:
 // true if the call is a sleep or absolute timer to translate, with the

@@ -41,6 +41,7 @@ enum Label : BpfAssembler::Label {
   kCheckX32,
   kCheckI386,
   kCheckGroupSignal,
+  kCheckRealTimer,
   kNamedLabels
 };
 
@@ -112,6 +113,13 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
     // The sleeps and timers whose time the tracer translates (deadlines.h).
     for (long nr : {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime, kSysTimerfdSettime})
       filter.jump_if_equal(static_cast<uint32_t>(nr), kTrace, B::kNext);
+    if (moved_waits.relative_timeouts) {
+      // ITIMER_REAL's durations scale (deadlines.h): alarm, and setitimer
+      // and getitimer of that timer.
+      filter.jump_if_equal(nr32(kSysAlarm), kTrace, B::kNext);
+      for (long nr : {kSysSetitimer, kSysGetitimer})
+        filter.jump_if_equal(static_cast<uint32_t>(nr), kCheckRealTimer, B::kNext);
+    }
   } else {
     filter.jump_if_equal(static_cast<uint32_t>(kSysClockNanosleep), kCheckAbsoluteSleep, B::kNext);
     for (long nr : {kSysTimerSettime, kSysTimerfdSettime})
@@ -152,6 +160,11 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
     filter.place(kCheckAbsoluteTimer);
     filter.load(kArg1Low);
     filter.jump_if_any(kAbstime, kTrace, kAllow);
+  }
+  if (virtual_time && moved_waits.relative_timeouts) {
+    filter.place(kCheckRealTimer);
+    filter.load(kArgLow);
+    filter.jump_if_equal(static_cast<uint32_t>(kItimerReal), kTrace, kAllow);
   }
   // kill() of a process group or of everyone (group_signals.h): a pid_t
   // of 0 or below.

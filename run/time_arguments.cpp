@@ -15,7 +15,8 @@
 namespace vdso::run {
 namespace {
 
-// Below the 128-byte red zone, 16-byte aligned: room for an itimerspec.
+// Below the 128-byte red zone, 16-byte aligned: room for an itimerspec, or
+// alarm's two itimervals.
 constexpr uint64_t kScratchBelowSp = 512;
 constexpr int64_t kNever = 0x7fff'ffff'ffff'ffff;
 
@@ -25,6 +26,23 @@ abi::Timespec saturated(__int128 ns) {
 
 __int128 total_ns(const abi::Timespec& ts) {
   return static_cast<__int128>(ts.sec) * abi::kNanosecondsPerSecond + ts.nsec;
+}
+
+// A host itimerval's times in the tree's (an invalid one left as is).
+void itimerval_to_tree(const abi::VirtualTime& vt, abi::Timeval (&spec)[2]) {
+  for (abi::Timeval& tv : spec) {
+    if (tv.sec < 0 || tv.usec < 0 || tv.usec >= 1'000'000)
+      continue;
+    const abi::Timespec tree = tree_duration(vt, {tv.sec, tv.usec * 1000});
+    tv = {tree.sec, tree.nsec / 1000};
+  }
+}
+
+// alarm's result from the old itimerval: the seconds left, at least 1 if
+// any time is, else rounded to the nearest (Linux's alarm_setitimer).
+uint64_t alarm_seconds_left(const abi::Timeval& left) {
+  const bool round_up = (left.sec == 0 && left.usec != 0) || left.usec >= 500'000;
+  return static_cast<uint64_t>(left.sec) + (round_up ? 1 : 0);
 }
 
 // The kernel's remaining time at the exit, in the tree's units where the
@@ -53,6 +71,25 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       write_to_process(tid, fixup.reported_at, old, sizeof(old));
       return;
     }
+    case ReportedTime::kOldItimerval: {
+      abi::Timeval old[2];
+      if (result != 0 || !read_from_process(tid, fixup.reported_at, old, sizeof(old)))
+        return;
+      itimerval_to_tree(vt, old);
+      write_to_process(tid, fixup.reported_at, old, sizeof(old));
+      return;
+    }
+    case ReportedTime::kAlarmLeft: {
+      abi::Timeval old[2];
+      user_regs_struct regs;
+      if (result != 0 || !read_from_process(tid, fixup.scratch + sizeof(old), old, sizeof(old)) ||
+          ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0)
+        return;
+      itimerval_to_tree(vt, old);
+      regs.rax = alarm_seconds_left(old[1]);
+      ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
+      return;
+    }
     case ReportedTime::kStatTimes:
     case ReportedTime::kStatxTimes:
       if (result == 0)
@@ -72,9 +109,9 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       if (!read_from_process(tid, fixup.scratch, &left, sizeof(left)) || left.sec < 0 ||
           left.usec < 0 || left.usec >= 1'000'000)
         return;
-      const abi::Timespec tree = tree_duration(vt, {left.sec, left.usec * 1000});
-      const abi::Timeval back{tree.sec, tree.nsec / 1000};
-      write_to_process(tid, fixup.original, &back, sizeof(back));
+      abi::Timeval back[2] = {{}, left};
+      itimerval_to_tree(vt, back);
+      write_to_process(tid, fixup.original, &back[1], sizeof(back[1]));
       return;
     }
   }
@@ -86,7 +123,8 @@ bool is_translated_call(long nr) {
   const auto in = [nr](const auto& calls) {
     return std::find(std::begin(calls), std::end(calls), nr) != std::end(calls);
   };
-  return in(kDeadlineCalls) || timed_wait(nr) != nullptr || in(kFileTimeCalls);
+  return in(kDeadlineCalls) || in(kIntervalTimerCalls) || timed_wait(nr) != nullptr ||
+         in(kFileTimeCalls);
 }
 
 bool rate_scales(const abi::VirtualTime& vt) {
@@ -124,6 +162,13 @@ abi::Timespec tree_duration(const abi::VirtualTime& vt, const abi::Timespec& hos
   return saturated((total_ns(host) * vt.rate_mult) >> abi::kVirtualRateShift);
 }
 
+abi::Timeval timeval_rounded_up(const abi::Timespec& ts) {
+  abi::Timeval tv{ts.sec, (ts.nsec + 999) / 1000};
+  if (tv.usec == 1'000'000)
+    tv = {tv.sec + 1, 0};
+  return tv;
+}
+
 abi::Timespec host_deadline(const abi::VirtualTime& vt, int clock_id, const abi::Timespec& tree) {
   int64_t host = kNever;
   if (!abi::to_host(vt, clock_id, tree, &host))
@@ -158,6 +203,16 @@ bool translate_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* 
     fixup->scratch = scratch;
     register_value = scratch;
   }
+  if (rewrite.alarm_as_setitimer) {
+    fixup->restore_call = true;
+    fixup->original_call[0] = regs.orig_rax;
+    fixup->original_call[1] = regs.rdi;
+    fixup->original_call[2] = fixup->original;  // rsi, already replaced
+    fixup->original_call[3] = regs.rdx;
+    regs.orig_rax = static_cast<uint64_t>(abi::kSysSetitimer);
+    regs.rdi = kItimerReal;
+    regs.rdx = scratch + rewrite.size;  // the old value, after the new
+  }
   if (ptrace(PTRACE_SETREGS, tid, nullptr, &regs) != 0)
     return false;
   fixup->pending = true;
@@ -169,11 +224,19 @@ void finish_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* fix
   user_regs_struct regs;
   if (ptrace(PTRACE_GETREGS, tid, nullptr, &regs) != 0)
     return;
-  if (fixup->argument >= 0) {
-    argument(regs, fixup->argument) = fixup->original;
+  const auto result = static_cast<long>(regs.rax);
+  if (fixup->argument >= 0 || fixup->restore_call) {
+    if (fixup->argument >= 0)
+      argument(regs, fixup->argument) = fixup->original;
+    if (fixup->restore_call) {
+      regs.orig_rax = fixup->original_call[0];
+      regs.rdi = fixup->original_call[1];
+      regs.rsi = fixup->original_call[2];
+      regs.rdx = fixup->original_call[3];
+    }
     ptrace(PTRACE_SETREGS, tid, nullptr, &regs);
   }
-  give_back_reported_time(tid, vt, *fixup, static_cast<long>(regs.rax));
+  give_back_reported_time(tid, vt, *fixup, result);
 }
 
 }  // namespace vdso::run

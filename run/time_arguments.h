@@ -41,6 +41,13 @@ enum class ReportedTime : uint8_t {
   // timerfd_settime's and timer_settime's `old_value`: a host itimerspec
   // at `reported_at`, written on success.
   kOldItimerspec,
+  // setitimer's `old_value`, getitimer's `curr_value`: a host itimerval at
+  // `reported_at`, written on success.
+  kOldItimerval,
+  // alarm, run as setitimer(ITIMER_REAL): the old itimerval the kernel
+  // wrote after the new one, as alarm's result (whole seconds, rounded as
+  // Linux rounds them) in the tree's.
+  kAlarmLeft,
   // A struct stat or struct statx at `reported_at`, filled on success:
   // its times in the tree's (file_times.h).
   kStatTimes,
@@ -56,6 +63,9 @@ struct TimeRewrite {
   size_t size = 0;
   ReportedTime reported = ReportedTime::kNone;
   uint64_t reported_at = 0;  // kRemainingTimespec: the program's pointer
+  // alarm(seconds) becomes setitimer(ITIMER_REAL, bytes, the scratch right
+  // after them): alarm takes whole seconds, too coarse for a duration / R.
+  bool alarm_as_setitimer = false;
 };
 
 // What the syscall-exit-stop must undo or finish.
@@ -64,6 +74,10 @@ struct TimeFixup {
   int argument = -1;      // -1: no register to restore
   uint64_t original = 0;  // the program's register value
   uint64_t scratch = 0;   // where the translated copy is (0: a register)
+  // alarm_as_setitimer: the call's number and first three arguments, as
+  // the program made them.
+  bool restore_call = false;
+  uint64_t original_call[4] = {};  // orig_rax, rdi, rsi, rdx
   ReportedTime reported = ReportedTime::kNone;
   uint64_t reported_at = 0;
 };
@@ -95,6 +109,8 @@ bool is_zero(const abi::Timespec& ts);
 // back (rounded down: never more than is left). Only when rate_scales().
 abi::Timespec host_duration(const abi::VirtualTime& vt, const abi::Timespec& tree);
 abi::Timespec tree_duration(const abi::VirtualTime& vt, const abi::Timespec& host);
+// A timespec as a timeval, rounded up to a microsecond (never short).
+abi::Timeval timeval_rounded_up(const abi::Timespec& ts);
 // A deadline on moved clock `clock_id` in host time (abi::to_host); a
 // frozen clock's future is never.
 abi::Timespec host_deadline(const abi::VirtualTime& vt, int clock_id, const abi::Timespec& tree);

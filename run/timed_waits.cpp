@@ -115,10 +115,7 @@ bool timed_wait_rewrite(pid_t tid, const user_regs_struct& registers, const abi:
                                  ? host_duration(vt, tree)
                                  : host_deadline(vt, measure.clock, tree);
   if (wait->form == TimeoutForm::kTimeval) {
-    // Rounded up to a microsecond: never short.
-    abi::Timeval tv{host.sec, (host.nsec + 999) / 1000};
-    if (tv.usec == 1'000'000)
-      tv = {tv.sec + 1, 0};
+    const abi::Timeval tv = timeval_rounded_up(host);
     std::memcpy(rewrite->bytes, &tv, sizeof(tv));
     rewrite->size = sizeof(tv);
   } else {

@@ -2,7 +2,7 @@
 # (run/tests/programs/waitprobe.c: condition variables on both clocks, a
 # semaphore, a timed mutex, raw futexes, a message queue, poll, ppoll,
 # select, pselect6, epoll_wait, epoll_pwait2, sigtimedwait, semtimedop,
-# nanosleep) for glibc dynamic and static, musl dynamic and static, under
+# nanosleep, alarm and setitimer) for glibc dynamic and static, musl dynamic and static, under
 # --at (future and past), --offset, --rate 10 and --freeze: the tree's time
 # each took (never early, never a hang or an instant return), the real time
 # the waits took, the remaining time select and ppoll report, and that
@@ -90,6 +90,26 @@ for build in "${builds[@]}"; do
     check_range "$build --rate 10: the interrupted $way's remaining time is the tree's (ms)" \
       $((${V[${way}_remaining]:-0} / 1000000)) 4000 8000
   done
+  # alarm and ITIMER_REAL under --rate 10: 2 s of the tree's time each in
+  # 0.2 s of real time, and a pending timer reads back in the tree's units
+  # (alarm's result, getitimer, setitimer's old value: 100 s, not 10).
+  out=$(wall "$VDSO_RUN" --rate 10 "$probe" itimers 2000)
+  check_waits "$build --rate 10" "$out" 2000 alarm setitimer
+  check_range "$build --rate 10: two 2 s timers took 0.4 s of real time, not 4 (ms)" \
+    "${V[wall_ms]:-}" 400 3999
+  check "$build --rate 10: alarm returns the tree's seconds left" "${V[alarm_left]:-}" 100
+  for way in getitimer setitimer_old; do
+    check_range "$build --rate 10: $way reads the tree's time left (ms)" "${V[${way}_ms]:-}" \
+      99000 100000
+  done
+  # --freeze: like every relative timeout, they last their real time.
+  out=$(wall "$VDSO_RUN" --freeze "$probe" itimers 1000)
+  parse "$out"
+  for way in alarm setitimer; do
+    check "$build --freeze: $way took none of the tree's time" "${V[${way}_waited]:-}" 0
+  done
+  check_range "$build --freeze: two 1 s timers took 2 s of real time (ms)" "${V[wall_ms]:-}" \
+    2000 15000
   # --freeze: durations last their real time (the tree sees none pass); a
   # deadline at the frozen present is reached, one after it never is.
   out=$(wall "$VDSO_RUN" --freeze "$probe" durations 50)

@@ -212,16 +212,19 @@ int main(int argc, char** argv) {
   if (strcmp(mode, "order") == 0 && argc > 2) {
     const long rounds = atol(argv[2]);
     for (int i = 0; i < kClockCount; ++i) {
-      long disorder = 0;
+      long disorder = 0, behind = 0;
       int64_t previous = by_syscall(kClocks[i].id);
       for (long r = 0; r < rounds; ++r) {
         const int64_t libc = by_libc(kClocks[i].id);
         const int64_t next = by_syscall(kClocks[i].id);
         if (libc < previous || next < libc)
           ++disorder;
+        if (libc < previous)
+          ++behind;
         previous = next;
       }
-      printf("disorder_%s=%ld\n", kClocks[i].name, disorder);
+      printf("disorder_%s=%ld\nbehind_%s=%ld\n", kClocks[i].name, disorder, kClocks[i].name,
+             behind);
     }
     return 0;
   }

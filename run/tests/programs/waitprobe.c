@@ -18,6 +18,11 @@
  *                 futex FUTEX_WAIT (raw), poll, ppoll, select, pselect6,
  *                 epoll_wait, epoll_pwait2, sigtimedwait, semtimedop,
  *                 nanosleep.
+ *   itimers MS    alarm(MS / 1000) and an ITIMER_REAL of MS in all (first
+ *                 expiry MS / 2, then two intervals of MS / 4): alarm_* and
+ *                 setitimer_* as above; then alarm_left=S (alarm(100) then
+ *                 alarm(0)), getitimer_ms and setitimer_old_ms (of a 100 s
+ *                 ITIMER_REAL just set).
  *   remaining MS  select and ppoll (raw: libc wrappers may wait on a copy)
  *                 with a 10 s timeout, each interrupted by a signal (a
  *                 handler without SA_RESTART) from a child after MS ms of
@@ -434,6 +439,69 @@ static void remaining(int64_t after_ns) {
   waitpid(child, NULL, 0);
 }
 
+// ---- Interval timers --------------------------------------------------------
+
+// Waits for `count` SIGALRMs (blocked: sigwaitinfo takes them).
+static void take_alarms(int count) {
+  sigset_t alarm_set;
+  sigemptyset(&alarm_set);
+  sigaddset(&alarm_set, SIGALRM);
+  for (int i = 0; i < count; ++i) {
+    if (sigwaitinfo(&alarm_set, NULL) != SIGALRM)
+      fail("waitprobe: sigwaitinfo");
+  }
+}
+
+static int alarm_seconds(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock, (void)start;
+  alarm((unsigned)(wait_ns / 1000000000));
+  take_alarms(1);
+  return 0;
+}
+
+static struct timeval tv_of(int64_t ns) {
+  struct timeval tv = {(time_t)(ns / 1000000000), (long)(ns % 1000000000 / 1000)};
+  return tv;
+}
+
+static int64_t ns_of_tv(struct timeval tv) {
+  return (int64_t)tv.tv_sec * 1000000000 + (int64_t)tv.tv_usec * 1000;
+}
+
+// ITIMER_REAL's first expiry after wait_ns / 2, then two at intervals of
+// wait_ns / 4: wait_ns in all.
+static int setitimer_real(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock, (void)start;
+  const struct itimerval timer = {tv_of(wait_ns / 4), tv_of(wait_ns / 2)};
+  if (setitimer(ITIMER_REAL, &timer, NULL) != 0)
+    return errno;
+  take_alarms(3);
+  const struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &off, NULL);
+  return 0;
+}
+
+static void interval_timers(int64_t wait_ns) {
+  sigset_t alarm_set;
+  sigemptyset(&alarm_set);
+  sigaddset(&alarm_set, SIGALRM);
+  sigprocmask(SIG_BLOCK, &alarm_set, NULL);
+  measure("alarm", CLOCK_MONOTONIC, wait_ns, alarm_seconds);
+  measure("setitimer", CLOCK_MONOTONIC, wait_ns, setitimer_real);
+  // What the program reads back of a pending timer: the tree's units.
+  alarm(100);
+  printf("alarm_left=%u\n", alarm(0));
+  const struct itimerval timer = {{0, 0}, {100, 0}};
+  struct itimerval old, current;
+  setitimer(ITIMER_REAL, &timer, NULL);
+  getitimer(ITIMER_REAL, &current);
+  const struct itimerval off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &off, &old);
+  printf("getitimer_ms=%lld\nsetitimer_old_ms=%lld\n",
+         (long long)(ns_of_tv(current.it_value) / 1000000),
+         (long long)(ns_of_tv(old.it_value) / 1000000));
+}
+
 // ---- A frozen clock ------------------------------------------------------------
 
 static void* signal_later(void* unused) {
@@ -538,6 +606,10 @@ int main(int argc, char** argv) {
     remaining(wait_ns);
     return 0;
   }
+  if (strcmp(mode, "itimers") == 0 && argc > 2) {
+    interval_timers(wait_ns);
+    return 0;
+  }
   if (strcmp(mode, "frozen") == 0) {
     frozen();
     return 0;
@@ -547,7 +619,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   fprintf(stderr,
-          "usage: waitprobe realtime MS | monotonic MS | durations MS | remaining MS | frozen | "
+          "usage: waitprobe realtime MS | monotonic MS | durations MS | remaining MS | itimers MS | "
+          "frozen | "
           "untimed N\n");
   return 2;
 }

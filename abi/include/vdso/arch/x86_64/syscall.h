@@ -17,6 +17,10 @@ inline constexpr long kSysNanosleep = 35;
 inline constexpr long kSysTimerSettime = 223;
 inline constexpr long kSysClockNanosleep = 230;
 inline constexpr long kSysTimerfdSettime = 286;
+// ... and the interval timer ITIMER_REAL, whose durations it scales.
+inline constexpr long kSysGetitimer = 36;
+inline constexpr long kSysAlarm = 37;
+inline constexpr long kSysSetitimer = 38;
 // ... and the timed waits whose timeouts it translates.
 inline constexpr long kSysPoll = 7;
 inline constexpr long kSysSelect = 23;
