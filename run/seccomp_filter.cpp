@@ -16,6 +16,7 @@
 #include "deadlines.h"
 #include "file_times.h"
 #include "group_signals.h"
+#include "pidfd_signals.h"
 #include "stub_abi.h"
 #include "timed_wait_filter.h"
 
@@ -56,7 +57,8 @@ constexpr uint32_t kI386SetsTime[] = {25, 79, 124, 264, 343, 404, 405};
 // x86_64's calls: the fd request (with its cookie), time(2), the calls that
 // set the time (clock_settime/clock_adjtime only for CLOCK_REALTIME: the
 // host answers the other clocks as Linux does), kill() of a process group
-// or of everyone (group_signals.h), and the clock reads:
+// or of everyone (group_signals.h), every pidfd_send_signal
+// (pidfd_signals.h), and the clock reads:
 //   - with virtual time from the start, clock_gettime of every id it moves
 //     and gettimeofday, and the sleeps and timers go to the tracer;
 //   - without it, clock_gettime of the ids the page serves and of the
@@ -106,6 +108,7 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
   filter.jump_if_equal(nr32(kSysClockAdjtime), kCheckRealtimeId, B::kNext);
   filter.jump_if_at_least(kX32SyscallBit, kCheckX32, B::kNext);
   filter.jump_if_equal(static_cast<uint32_t>(kSysKill), kCheckGroupSignal, B::kNext);
+  filter.jump_if_equal(nr32(kSysPidfdSendSignal), kNotify, B::kNext);
   if (virtual_time) {
     // The sleeps and timers whose time the tracer translates (deadlines.h).
     for (long nr : {kSysNanosleep, kSysClockNanosleep, kSysTimerSettime, kSysTimerfdSettime})

@@ -15,6 +15,7 @@
 
 #include "clock_calls.h"
 #include "group_signals.h"
+#include "pidfd_signals.h"
 #include "seccomp_filter.h"
 #include "stub_abi.h"
 #include "thread_signals.h"
@@ -109,6 +110,8 @@ void SeccompListener::serve() {
           answer_group_signal(static_cast<pid_t>(request.pid), args[0], args[1]);
       reply(request.id, answer.error, 0, answer.host_answers);
       send_group_signal(answer);
+    } else if (nr == kSysPidfdSendSignal) {
+      answer_pidfd_signal(request.id, request.pid, args[0]);
     } else {
       reply(request.id, ENOSYS, 0, false);  // a wrong cookie: the call does not exist
     }
@@ -121,10 +124,13 @@ void SeccompListener::deliver_fd(uint64_t id) {
   addfd.flags = SECCOMP_ADDFD_FLAG_SEND;  // install and return it, atomically
   addfd.srcfd = static_cast<uint32_t>(memfd_);
   addfd.newfd_flags = O_CLOEXEC;
-  if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) >= 0) {
-    delivered_.fetch_add(1, std::memory_order_relaxed);
+  // Counted before the ioctl, which also answers the call: the stub may
+  // run on, and the tree end (and --stats print), before this thread runs
+  // again.
+  delivered_.fetch_add(1, std::memory_order_relaxed);
+  if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) >= 0)
     return;
-  }
+  delivered_.fetch_sub(1, std::memory_order_relaxed);
   // ENOENT: the caller was interrupted and will ask again.
   if (errno != ENOENT)
     reply(id, errno, 0, false);  // e.g. EMFILE: the stub reports it
@@ -197,6 +203,17 @@ void SeccompListener::answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr
     reply(id, static_cast<int>(-result), 0, false);
   else
     reply(id, 0, result, false);
+}
+
+void SeccompListener::answer_pidfd_signal(uint64_t id, uint32_t pid, uint64_t pidfd) {
+  const auto still_waiting = [&] {
+    return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
+  };
+  // Racy by nature: see pidfd_signals.h.
+  if (pidfd_target(static_cast<pid_t>(pid), pidfd, still_waiting) == PidfdTarget::kOther)
+    reply(id, 0, 0, true);
+  else
+    reply(id, EPERM, 0, false);
 }
 
 bool SeccompListener::reply(uint64_t id, int error, int64_t value, bool host_answers) {

@@ -17,6 +17,7 @@
 //    the tree's.
 // 4. kill() of a process group or of everyone (group_signals.h): never the
 //    supervisor.
+// 5. pidfd_send_signal (pidfd_signals.h): never the supervisor.
 //
 // One thread answers both, and never waits on a process of the tree: each
 // answer is a few non-blocking calls, and a process that went away meanwhile
@@ -76,6 +77,7 @@ class SeccompListener {
   void deliver_fd(uint64_t id);
   void answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr, const uint64_t args[6]);
   void answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr, const uint64_t args[6]);
+  void answer_pidfd_signal(uint64_t id, uint32_t pid, uint64_t pidfd);
   // False if the caller no longer waits (interrupted or gone).
   bool reply(uint64_t id, int error, int64_t value, bool host_answers);
 

@@ -1,12 +1,14 @@
 # The supervisor is out of the tree's reach: every call that would signal,
-# reschedule or limit it, or any of its threads, fails with EPERM (as root,
+# reschedule or limit it, or any of its threads (by pid, through a pidfd or
+# a /proc/PID directory), fails with EPERM, while pidfd_send_signal aimed
+# elsewhere runs as on the host (as root,
 # as nobody inside a root vdso-run, and under an unprivileged vdso-run), and
 # a process-group stop or signal from inside stops or ends only the tree's
 # processes of that group, while the clock keeps ticking for the others.
 source "$(dirname "$0")/lib.sh"
 P=$PROGRAMS
 CALLS="kill tkill tgkill rt_sigqueueinfo rt_tgsigqueueinfo sched_setscheduler sched_setparam
-sched_setattr sched_setaffinity setpriority ioprio_set prlimit64_set"
+sched_setattr sched_setaffinity setpriority ioprio_set prlimit64_set pidfd_send_signal"
 
 # check_refused WHO OUT: every call on every thread refused, the clock ticking.
 check_refused() {
@@ -17,6 +19,13 @@ check_refused() {
     check "$who: $call of every supervisor thread is EPERM" \
       "$(printf '%s\n' "$out" | grep -c "^$call([0-9]*)=EPERM$")" "$threads"
   done
+  check "$who: pidfd_send_signal through the supervisor's /proc directory is EPERM" \
+    "$(printf '%s\n' "$out" | grep -c '^pidfd_send_signal_procdir([0-9]*)=EPERM$')" 1
+  for call in pidfd_send_signal_self pidfd_send_signal_procdir_self pidfd_send_signal_child; do
+    check "$who: $call runs as on the host" \
+      "$(printf '%s\n' "$out" | grep -c "^$call([0-9]*)=ok$")" 1
+  done
+  check "$who: the child signalled through its pidfd ended" "$(value child_ended_by "$out")" TERM
   check "$who: the clock still ticks" "$(value ticking "$out")" yes
 }
 

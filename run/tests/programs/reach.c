@@ -3,9 +3,11 @@
 //
 //   reach PID   for PID (the supervisor) and each of its threads, prints
 //               CALL=RESULT lines (ok or the errno's name), then whether
-//               the tree's coarse clock still runs (ticking=yes|no).
+//               the tree's coarse clock still runs (ticking=yes|no); and
+//               that pidfd_send_signal aimed elsewhere still works.
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <stdint.h>
 #include <sched.h>
@@ -15,11 +17,33 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static void result(const char* call, long id, long rc) {
   printf("%s(%ld)=%s\n", call, id, rc == 0 ? "ok" : strerrorname_np(errno));
+}
+
+// pidfd_send_signal(SIGSTOP) through a pidfd of thread `tid` (a thread's
+// own pidfd, PIDFD_THREAD, unless it leads the process).
+static void pidfd_signal(long pid, long tid) {
+  const unsigned pidfd_thread = O_EXCL;  // PIDFD_THREAD, Linux 6.9
+  const int pidfd = (int)syscall(SYS_pidfd_open, tid, tid == pid ? 0 : pidfd_thread);
+  if (pidfd < 0) {
+    result("pidfd_open", tid, -1);
+    return;
+  }
+  result("pidfd_send_signal", tid, syscall(SYS_pidfd_send_signal, pidfd, SIGSTOP, NULL, 0));
+  close(pidfd);
+}
+
+// pidfd_send_signal(`signal`) through an fd of directory `path` (/proc/PID).
+static void procdir_signal(const char* call, long id, const char* path, int signal) {
+  const int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  result(call, id, dir < 0 ? -1 : syscall(SYS_pidfd_send_signal, dir, signal, NULL, 0));
+  if (dir >= 0)
+    close(dir);
 }
 
 static double coarse_now(void) {
@@ -79,8 +103,30 @@ int main(int argc, char** argv) {
     result("prlimit64_set", tid, syscall(SYS_prlimit64, tid, RLIMIT_CPU, &limit, NULL));
     struct rlimit old;
     result("prlimit64_read", tid, syscall(SYS_prlimit64, tid, RLIMIT_NOFILE, NULL, &old));
+    pidfd_signal(pid, tid);
   }
   closedir(tasks);
+  snprintf(path, sizeof(path), "/proc/%ld", pid);
+  procdir_signal("pidfd_send_signal_procdir", pid, path, SIGSTOP);
+  // Every other pidfd_send_signal runs as on the host: signal 0 (a test)
+  // to ourselves through a pidfd and through /proc/self, and SIGTERM through
+  // a pidfd of a child of ours, which it ends.
+  const int own = (int)syscall(SYS_pidfd_open, getpid(), 0);
+  result("pidfd_send_signal_self", getpid(), syscall(SYS_pidfd_send_signal, own, 0, NULL, 0));
+  close(own);
+  procdir_signal("pidfd_send_signal_procdir_self", getpid(), "/proc/self", 0);
+  const pid_t child = fork();
+  if (child == 0) {
+    pause();
+    _exit(0);
+  }
+  const int child_pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+  result("pidfd_send_signal_child", child,
+         syscall(SYS_pidfd_send_signal, child_pidfd, SIGTERM, NULL, 0));
+  int status = 0;
+  waitpid(child, &status, 0);
+  printf("child_ended_by=%s\n", WIFSIGNALED(status) ? sigabbrev_np(WTERMSIG(status)) : "exit");
+  close(child_pidfd);
   printf("threads=%d\n", threads);
   // The clock still runs: 200 ms of sleep is about 200 ms on the page.
   const double before = coarse_now();
