@@ -23,3 +23,17 @@ echo "-- 100000 coarse clock_gettime calls in a static musl program: the kernel 
 echo "-- ns per call inside the guest (on the accelerator above), static glibc then musl"
 "$build/bin/vdso-kernel-run" "$build/kernel/user/bench-glibc"
 "$build/bin/vdso-kernel-run" "$build/kernel/user/bench-musl"
+echo "-- a static Go program: goroutines on four OS threads, timers and sleeps; its clock reads make no system call"
+if [ -x "$build/kernel/user/goroutines-go" ]; then
+  "$build/bin/vdso-kernel-run" --verbose "$build/kernel/user/goroutines-go" 2>&1 |
+    grep -E '^(ok|goroutines)|proc: pid' | sed -E 's/system calls: .*(clock_gettime=[0-9]+).*(\([0-9]+ in all\))/system calls: ... \1 ... \2/'
+else
+  echo "(skipped: no Go toolchain)"
+fi
+echo "-- a busybox userland on the kernel: files, /proc, ps, id"
+if command -v busybox >/dev/null && file -L "$(command -v busybox)" | grep -q 'statically linked'; then
+  "$build/bin/vdso-kernel-run" --userland busybox sh -c \
+    'ls / | wc -l; cat /proc/uptime; head -3 /proc/meminfo; id; ps' 2>&1
+else
+  echo "(skipped: no static busybox)"
+fi
