@@ -36,12 +36,14 @@ int main(int argc, char** argv) {
   const int signal_to_send = strcmp(argv[1], "STOP") == 0 ? SIGSTOP : SIGUSR2;
   signal(SIGUSR2, on_usr2);
   setvbuf(stdout, NULL, _IONBF, 0);
-  int ready[2];
-  if (pipe(ready) != 0)
+  int ready[2], left_group[2];
+  if (pipe(ready) != 0 || pipe(left_group) != 0)
     return 1;
   const pid_t child = fork();
   if (child == 0) {
     setsid();  // out of the group: a real kernel would not stop it
+    close(left_group[0]);
+    close(left_group[1]);  // tells the parent it has left the group
     close(ready[1]);
     char byte;
     if (read(ready[0], &byte, 1) != 0)  // EOF: the parent sent the signal
@@ -57,6 +59,12 @@ int main(int argc, char** argv) {
     return 0;
   }
   close(ready[0]);
+  close(left_group[1]);
+  // The stop must not reach the child before its setsid: it would then
+  // stop with the group, and nobody would resume the parent.
+  char byte;
+  if (read(left_group[0], &byte, 1) != 0)
+    return 1;
   close(ready[1]);  // must come before the stop: the child waits for it
   const int rc = kill(0, signal_to_send);
   printf("kill_group=%s\n", rc == 0 ? "ok" : strerrorname_np(errno));
