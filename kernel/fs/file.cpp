@@ -2,8 +2,8 @@
 
 #include "console/print.h"
 #include "console/user_console.h"
-#include "mm/heap.h"
 #include "fs/epoll.h"
+#include "mm/heap.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/timers.h"
@@ -166,8 +166,7 @@ uint32_t poll_events(const File& file) {
     }
     case File::Kind::kNode:
     case File::Kind::kProc: return kEpollIn | kEpollOut;  // never blocks
-    case File::Kind::kTimer:
-      return proc::timers::has_expirations(file.timer_slot) ? kEpollIn : 0;
+    case File::Kind::kTimer: return proc::timers::has_expirations(file.timer_slot) ? kEpollIn : 0;
     case File::Kind::kEpoll: return 0;  // FIXME: an epoll inside epoll never reports ready
     case File::Kind::kFree: return 0;
   }
@@ -359,6 +358,9 @@ size_t describe(const File& file, char* out, size_t size) {
                        static_cast<uint64_t>(file.pipe - pipes) + kPipeInodeBase);
     case File::Kind::kNode:
     case File::Kind::kProc: return format_to(out, size, "%s", file.path);
+    // As Linux names its anonymous inodes.
+    case File::Kind::kEpoll: return format_to(out, size, "anon_inode:[eventpoll]");
+    case File::Kind::kTimer: return format_to(out, size, "anon_inode:[timerfd]");
     default: return format_to(out, size, "/dev/console");
   }
 }

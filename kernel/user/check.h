@@ -26,12 +26,11 @@ static int check_failures;
   } while (0)
 
 /* A raw system call that must fail with EFAULT (the caller lives on). */
-#define EXPECT_EFAULT(call, what)                                                        \
-  do {                                                                                   \
-    errno = 0;                                                                           \
-    const long expect_r_ = (call);                                                       \
-    CHECK(expect_r_ == -1 && errno == EFAULT, "%-44s -> %ld, errno %d", what, expect_r_, \
-          errno);                                                                        \
+#define EXPECT_EFAULT(call, what)                                                                \
+  do {                                                                                           \
+    errno = 0;                                                                                   \
+    const long expect_r_ = (call);                                                               \
+    CHECK(expect_r_ == -1 && errno == EFAULT, "%-44s -> %ld, errno %d", what, expect_r_, errno); \
   } while (0)
 
 static inline int check_done(const char* program) {

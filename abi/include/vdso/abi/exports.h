@@ -28,12 +28,12 @@
  * no such symbols, so neither the node nor the names collide with a
  * libc's. In the order of struct vdso_sysinfo's members. */
 #define VDSO_VERSION_SYSINFO "VDSO_SYSINFO_1"
-#define VDSO_EXPORTS_SYSINFO(X)      \
-  X(__vdso_sysinfo_cpus)             \
-  X(__vdso_sysinfo_page_size)        \
-  X(__vdso_sysinfo_tick_hz)          \
-  X(__vdso_sysinfo_physical_memory)  \
-  X(__vdso_sysinfo_boot_time)        \
+#define VDSO_EXPORTS_SYSINFO(X)     \
+  X(__vdso_sysinfo_cpus)            \
+  X(__vdso_sysinfo_page_size)       \
+  X(__vdso_sysinfo_tick_hz)         \
+  X(__vdso_sysinfo_physical_memory) \
+  X(__vdso_sysinfo_boot_time)       \
   X(__vdso_sysinfo_uname)
 
 #endif /* VDSO_ABI_EXPORTS_H */
