@@ -266,14 +266,21 @@ int64_t do_access(int dirfd, uint64_t user_path, uint64_t mode, uint64_t flags) 
   return 0;
 }
 
-int64_t do_mkdir(int dirfd, uint64_t user_path, uint64_t mode) {
+// The directory that holds the user path's last name, and that name
+// (mkdir, unlink, rmdir): 0 or -errno.
+int64_t parent_of_user_path(int dirfd, uint64_t user_path, fs::Node*& directory,
+                            char (&name)[fs::kMaxNameBytes]) {
   char path[fs::kMaxPathBytes];
-  int64_t r = absolute_path(dirfd, user_path, path);
+  const int64_t r = absolute_path(dirfd, user_path, path);
   if (r != 0)
     return r;
+  return fs::resolve_parent(path, directory, name);
+}
+
+int64_t do_mkdir(int dirfd, uint64_t user_path, uint64_t mode) {
   fs::Node* directory;
   char name[fs::kMaxNameBytes];
-  r = fs::resolve_parent(path, directory, name);
+  int64_t r = parent_of_user_path(dirfd, user_path, directory, name);
   if (r != 0)
     return r;
   fs::Node* created;
@@ -282,13 +289,9 @@ int64_t do_mkdir(int dirfd, uint64_t user_path, uint64_t mode) {
 }
 
 int64_t do_unlink(int dirfd, uint64_t user_path, bool directory_wanted) {
-  char path[fs::kMaxPathBytes];
-  int64_t r = absolute_path(dirfd, user_path, path);
-  if (r != 0)
-    return r;
   fs::Node* directory;
   char name[fs::kMaxNameBytes];
-  r = fs::resolve_parent(path, directory, name);
+  int64_t r = parent_of_user_path(dirfd, user_path, directory, name);
   if (r == -abi::kEEXIST)
     return directory_wanted ? -abi::kEINVAL : -abi::kEISDIR;  // "." or ".."
   if (r != 0)
