@@ -96,8 +96,10 @@ func main() {
 	waited := time.Since(start)
 	check(waited >= 20*time.Millisecond && waited < 3*time.Second, "time.After(20ms) fired after %v", waited)
 
-	ticker := time.NewTicker(10 * time.Millisecond)
+	// The start is taken before the ticker exists: its first tick is due 10ms
+	// after NewTicker, so the fifth is due 50ms after a time read before it.
 	start = time.Now()
+	ticker := time.NewTicker(10 * time.Millisecond)
 	for i := 0; i < 5; i++ {
 		<-ticker.C
 	}
