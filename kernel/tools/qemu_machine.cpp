@@ -2,21 +2,19 @@
 
 #include <fcntl.h>
 #include <linux/kvm.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+
+#include "qemu_process.h"
 
 namespace vdso_kernel_tools {
 namespace {
@@ -113,52 +111,20 @@ std::string probe_boot_problem(const std::string& kernel, const Accelerator& kvm
   boot.extra_args = {"-serial", "stdio"};
   if (access(boot.initrd.c_str(), R_OK) != 0)
     return "no probe program (" + boot.initrd + ": " + std::strerror(errno) + ")";
-  std::vector<std::string> args = qemu_command(kvm, boot);
-
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0)
-    return std::string("pipe: ") + std::strerror(errno);
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t child = fork();
-  if (child < 0) {
-    close(out[0]);
-    close(out[1]);
-    return std::string("fork: ") + std::strerror(errno);
-  }
-  if (child == 0) {
-    redirect_child_output(out[1]);
-    exec_or_exit(args);
-  }
-  close(out[1]);
   std::string output;
-  bool timed_out = false;
-  const auto deadline = start + std::chrono::duration<double>(kProbeTimeoutSeconds);
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd pfd{out[0], POLLIN, 0};
-    const int ready = poll(&pfd, 1, static_cast<int>(left.count()));
-    if (ready <= 0)
-      continue;  // EINTR, or re-check the deadline
-    char buffer[4096];
-    const ssize_t n = read(out[0], buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;  // QEMU exited
-    if (output.size() < kProbeOutputLimit)
-      output.append(buffer, static_cast<size_t>(n));
-  }
-  close(out[0]);
-  if (timed_out)
-    kill(child, SIGKILL);
-  int status = 0;
-  waitpid(child, &status, 0);
-  seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RunLimits limits;
+  limits.timeout_s = kProbeTimeoutSeconds;
+  const QemuRun run = run_qemu(qemu_command(kvm, boot),
+                               {{{STDOUT_FILENO, STDERR_FILENO},
+                                 [&](std::string_view bytes) {
+                                   if (output.size() < kProbeOutputLimit)
+                                     output.append(bytes);
+                                 }}},
+                               limits);
+  if (!run.error.empty())
+    return run.error;
+  seconds = run.seconds;
+  const bool timed_out = run.timed_out;
 
   const bool booted = output.find("vdso-kernel: booting") != std::string::npos;
   if (!booted && !timed_out) {
@@ -350,32 +316,16 @@ std::vector<std::string> qemu_command(const Accelerator& accelerator, const Boot
   args.insert(args.end(), {"-accel", accelerator.name});
   if (!accelerator.cpu.empty())
     args.insert(args.end(), {"-cpu", accelerator.cpu});
-  args.insert(args.end(),
-              {"-m", std::to_string(boot.memory_mb), "-display", "none", "-no-reboot", "-device",
-               "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", boot.kernel});
+  args.insert(args.end(), {"-m", std::to_string(boot.memory_mb)});
+  if (boot.cpus > 1)
+    args.insert(args.end(), {"-smp", std::to_string(boot.cpus)});
+  args.insert(args.end(), {"-display", "none", "-no-reboot", "-device",
+                           "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", boot.kernel});
   if (!boot.initrd.empty())
     args.insert(args.end(), {"-initrd", boot.initrd});
   args.insert(args.end(), {"-append", boot.append});
   args.insert(args.end(), boot.extra_args.begin(), boot.extra_args.end());
   return args;
-}
-
-void redirect_child_output(int output_fd) {
-  dup2(output_fd, STDOUT_FILENO);
-  dup2(output_fd, STDERR_FILENO);
-  const int devnull = open("/dev/null", O_RDONLY);
-  if (devnull >= 0)
-    dup2(devnull, STDIN_FILENO);
-}
-
-void exec_or_exit(std::vector<std::string> args) {
-  std::vector<char*> argv;
-  for (std::string& a : args)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  execvp(argv[0], argv.data());
-  std::fprintf(stderr, "cannot run %s: %s\n", argv[0], std::strerror(errno));
-  _exit(127);
 }
 
 std::string default_kernel_path(const char* built_path) {

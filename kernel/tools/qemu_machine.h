@@ -64,19 +64,16 @@ struct Boot {
   std::string initrd;  // empty: none
   std::string append;
   unsigned memory_mb = 128;
+  // The machine's CPUs (QEMU's -smp); the kernel brings up one so far.
+  unsigned cpus = 1;
   std::vector<std::string> extra_args;
 };
 
 // The full argv, program first: -nodefaults, the qboot firmware when it is
 // installed (SeaBIOS otherwise), the accelerator and CPU model, the
-// isa-debug-exit device the kernel leaves through, then `boot`.
+// isa-debug-exit device the kernel leaves through, then `boot` (-smp only
+// for more than one CPU). Run it with run_qemu (qemu_process.h).
 std::vector<std::string> qemu_command(const Accelerator& accelerator, const Boot& boot);
-
-// In a forked child: stdin from /dev/null, stdout and stderr to `output_fd`.
-void redirect_child_output(int output_fd);
-// In a forked child: runs `args` (QEMU), or says why not on stderr and
-// exits with 127.
-[[noreturn]] void exec_or_exit(std::vector<std::string> args);
 
 // The kernel of this build: VDSO_KERNEL when set, else the one beside the
 // running tool (BUILD/bin/../kernel/vdso-kernel, or PREFIX/bin/../lib/vdso/

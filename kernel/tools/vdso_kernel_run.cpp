@@ -30,15 +30,12 @@
 // cannot). The accelerator is the build's cached decision
 // (tools/qemu_machine.h: KVM only where it can run us, TCG otherwise),
 // made here when there is none; VDSO_KERNEL=PATH picks the kernel.
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -48,6 +45,7 @@
 #include "elf_loader/elf_check.h"
 #include "newc_writer.h"
 #include "qemu_machine.h"
+#include "qemu_process.h"
 
 namespace {
 
@@ -354,15 +352,6 @@ int main(int argc, char** argv) {
     cannot_run("cannot write " + initramfs);
   }
 
-  // COM1 (log), COM2 (stdout), COM3 (stderr): one pipe each, handed to
-  // QEMU as fds 3, 4, 5 and opened there through /proc/self/fd.
-  int pipes[3][2];
-  for (auto& p : pipes) {
-    if (pipe(p) != 0) {
-      cleanup();
-      cannot_run(std::string("pipe: ") + std::strerror(errno));
-    }
-  }
   const std::string kernel = vdso_kernel_tools::default_kernel_path(VDSO_KERNEL_BUILT_PATH);
   vdso_kernel_tools::Accelerator accelerator;
   if (o.cpu.empty()) {
@@ -394,102 +383,55 @@ int main(int argc, char** argv) {
                  accelerator.name.c_str(), command_line.c_str());
   }
 
-  const auto start = std::chrono::steady_clock::now();
-  const pid_t qemu = fork();
-  if (qemu < 0) {
-    cleanup();
-    cannot_run(std::string("fork: ") + std::strerror(errno));
-  }
-  if (qemu == 0) {
-    for (int i = 0; i < 3; ++i) {
-      close(pipes[i][0]);
-      dup2(pipes[i][1], 3 + i);
+  std::vector<std::string> log_tail;
+  int wait_status = -1;
+  bool no_init = false, panicked = false;
+  std::string no_init_why;
+  vdso_kernel_tools::LineSplitter log([&](const std::string& line) {
+    if (o.verbose)
+      std::fprintf(stderr, "[kernel] %s\n", line.c_str());
+    if (line.rfind("VDSO-KERNEL-EXIT wait_status=", 0) == 0)
+      wait_status = std::atoi(line.c_str() + std::strlen("VDSO-KERNEL-EXIT wait_status="));
+    if (line.rfind("VDSO-KERNEL-NO-INIT", 0) == 0) {
+      no_init = true;
+      no_init_why = line;
     }
-    const int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, STDIN_FILENO);
-    dup2(devnull, STDOUT_FILENO);  // QEMU's own chatter; its errors stay on stderr
-    vdso_kernel_tools::exec_or_exit(args);
-  }
-  for (auto& p : pipes)
-    close(p[1]);
+    if (line.find("KERNEL PANIC") != std::string::npos)
+      panicked = true;
+    log_tail.push_back(line);
+    if (log_tail.size() > 40)
+      log_tail.erase(log_tail.begin());
+  });
+  // The program's output, byte for byte.
+  auto copy_to = [](int fd) {
+    return [fd](std::string_view bytes) {
+      for (size_t done = 0; done < bytes.size();) {
+        const ssize_t w = write(fd, bytes.data() + done, bytes.size() - done);
+        if (w <= 0)
+          break;
+        done += static_cast<size_t>(w);
+      }
+    };
+  };
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   signal(SIGPIPE, SIG_IGN);
-
-  std::string log_line;
-  std::vector<std::string> log_tail;
-  int wait_status = -1;
-  bool no_init = false, panicked = false, timed_out = false;
-  std::string no_init_why;
-  pollfd fds[3] = {{pipes[0][0], POLLIN, 0}, {pipes[1][0], POLLIN, 0}, {pipes[2][0], POLLIN, 0}};
-  int open_fds = 3;
-  while (open_fds > 0) {
-    int wait_ms = -1;
-    if (o.timeout_s > 0) {
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (elapsed >= o.timeout_s && !timed_out) {
-        timed_out = true;
-        kill(qemu, SIGKILL);
-      }
-      wait_ms = timed_out ? 100 : static_cast<int>((o.timeout_s - elapsed) * 1000) + 1;
-    }
-    if (interrupted) {
-      kill(qemu, SIGKILL);
-      interrupted = 0;
-    }
-    const int ready = poll(fds, 3, wait_ms);
-    if (ready < 0 && errno != EINTR)
-      break;
-    for (int i = 0; i < 3; ++i) {
-      if (fds[i].fd < 0 || (fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
-        continue;
-      char buffer[65536];
-      const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
-      if (n <= 0) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-        continue;
-      }
-      if (i == 1 || i == 2) {
-        const int to = i == 1 ? STDOUT_FILENO : STDERR_FILENO;
-        for (ssize_t done = 0; done < n;) {
-          const ssize_t w = write(to, buffer + done, static_cast<size_t>(n - done));
-          if (w <= 0)
-            break;
-          done += w;
-        }
-        continue;
-      }
-      for (ssize_t k = 0; k < n; ++k) {
-        const char c = buffer[k];
-        if (c == '\r')
-          continue;
-        if (c != '\n') {
-          log_line += c;
-          continue;
-        }
-        if (o.verbose)
-          std::fprintf(stderr, "[kernel] %s\n", log_line.c_str());
-        if (log_line.rfind("VDSO-KERNEL-EXIT wait_status=", 0) == 0)
-          wait_status = std::atoi(log_line.c_str() + std::strlen("VDSO-KERNEL-EXIT wait_status="));
-        if (log_line.rfind("VDSO-KERNEL-NO-INIT", 0) == 0) {
-          no_init = true;
-          no_init_why = log_line;
-        }
-        if (log_line.find("KERNEL PANIC") != std::string::npos)
-          panicked = true;
-        log_tail.push_back(log_line);
-        if (log_tail.size() > 40)
-          log_tail.erase(log_tail.begin());
-        log_line.clear();
-      }
-    }
-  }
-  int qemu_status = 0;
-  waitpid(qemu, &qemu_status, 0);
+  // COM1 (log), COM2 (stdout), COM3 (stderr): one pipe each, handed to
+  // QEMU as fds 3, 4, 5 and opened there through /proc/self/fd.
+  vdso_kernel_tools::RunLimits limits;
+  limits.timeout_s = o.timeout_s;
+  limits.interrupted = &interrupted;
+  const vdso_kernel_tools::QemuRun run =
+      vdso_kernel_tools::run_qemu(args,
+                                  {{{3}, [&](std::string_view bytes) { log.feed(bytes); }},
+                                   {{4}, copy_to(STDOUT_FILENO)},
+                                   {{5}, copy_to(STDERR_FILENO)}},
+                                  limits);
   cleanup();
+  if (!run.error.empty())
+    cannot_run(run.error);
+  const bool timed_out = run.timed_out;
+  const int qemu_status = run.wait_status;
 
   auto show_log_tail = [&] {
     if (o.verbose)

@@ -146,11 +146,10 @@ add_custom_target(vdso_kernel_initramfs ALL DEPENDS ${VDSO_KERNEL_INITRAMFS})
 set(VDSO_KERNEL_INITRAMFS ${VDSO_KERNEL_INITRAMFS} CACHE INTERNAL "")
 
 # vdso-kernel-run: a program from the host, run on the kernel (build/bin/).
-add_executable(vdso-kernel-run tools/vdso_kernel_run.cpp tools/qemu_machine.cpp
-  elf_loader/elf_check.cpp)
+add_executable(vdso-kernel-run tools/vdso_kernel_run.cpp elf_loader/elf_check.cpp)
 target_include_directories(vdso-kernel-run PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}
   ${VDSO_ELF_INCLUDE})
-target_link_libraries(vdso-kernel-run PRIVATE vdso_abi)
+target_link_libraries(vdso-kernel-run PRIVATE kernel_qemu vdso_abi)
 target_compile_definitions(vdso-kernel-run PRIVATE
   VDSO_KERNEL_BUILT_PATH="${CMAKE_CURRENT_BINARY_DIR}/vdso-kernel" VDSO_VERSION="${PROJECT_VERSION}")
 vdso_warnings(vdso-kernel-run)
@@ -173,7 +172,8 @@ install(FILES ${VDSO_KERNEL_PROBE_INITRAMFS} DESTINATION ${CMAKE_INSTALL_LIBDIR}
 
 # vdso-kernel-qemu: the accelerator decision and QEMU command line
 # (tools/qemu_machine.h) for run.sh, the make targets and the tests' fixture.
-add_executable(vdso-kernel-qemu tools/vdso_kernel_qemu.cpp tools/qemu_machine.cpp)
+add_executable(vdso-kernel-qemu tools/vdso_kernel_qemu.cpp)
+target_link_libraries(vdso-kernel-qemu PRIVATE kernel_qemu)
 target_compile_definitions(vdso-kernel-qemu PRIVATE
   VDSO_KERNEL_BUILT_PATH="${CMAKE_CURRENT_BINARY_DIR}/vdso-kernel")
 vdso_warnings(vdso-kernel-qemu)

@@ -19,9 +19,6 @@
 // milliseconds makes the emulated LAPIC drop timer interrupts, and the
 // timing checks would then measure the other load on the machine (2 cores
 // here, shared with other test suites) instead of the kernel.
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -39,6 +36,7 @@
 #include <vector>
 
 #include "tools/qemu_machine.h"
+#include "tools/qemu_process.h"
 
 namespace {
 
@@ -292,98 +290,56 @@ int main(int argc, char** argv) {
               accelerator.reason.c_str());
   std::fflush(stdout);
 
-  int out[2];
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    std::perror("pipe");
-    return 2;
-  }
+  std::vector<Line> lines;
   const Clock::time_point start = Clock::now();
-  const pid_t child = fork();
-  if (child < 0) {
-    std::perror("fork");
-    return 2;
-  }
-  if (child == 0) {
+  auto arrived = [&](const std::string& text) {
+    const double host_s = std::chrono::duration<double>(Clock::now() - start).count();
+    lines.push_back({host_s, wall_now_s(), text});
+    std::printf("[%8.3f] %s\n", host_s, text.c_str());
+  };
+  vdso_kernel_tools::LineSplitter serial(arrived);
+  vdso_kernel_tools::RunLimits limits;
+  limits.timeout_s = o.timeout_s;
+  limits.in_child = [] {
     if (setpriority(PRIO_PROCESS, 0, kQemuNice) != 0) {
       std::fprintf(stderr, "runner: cannot raise QEMU's priority (%s); timing may suffer\n",
                    std::strerror(errno));
     }
-    vdso_kernel_tools::redirect_child_output(out[1]);
-    vdso_kernel_tools::exec_or_exit(args);
-  }
-  close(out[1]);
-
-  std::vector<Line> lines;
-  std::string partial;
-  bool timed_out = false;
-  const auto deadline = start + std::chrono::duration<double>(o.timeout_s);
-  for (;;) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      timed_out = true;
-      break;
-    }
-    pollfd pfd{out[0], POLLIN, 0};
-    const int ready = poll(&pfd, 1, static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR)
-      continue;
-    if (ready == 0)
-      continue;  // re-checks the deadline
-    char buffer[4096];
-    const ssize_t n = read(out[0], buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;  // QEMU closed its output: it exited
-    const double host_s = std::chrono::duration<double>(Clock::now() - start).count();
-    const double wall_s = wall_now_s();
-    for (ssize_t i = 0; i < n; ++i) {
-      const char c = buffer[i];
-      if (c == '\r')
-        continue;
-      if (c != '\n') {
-        partial += c;
-        continue;
-      }
-      lines.push_back({host_s, wall_s, partial});
-      std::printf("[%8.3f] %s\n", host_s, partial.c_str());
-      partial.clear();
-    }
-    std::fflush(stdout);
-  }
-  if (!partial.empty()) {
-    const double host_s = std::chrono::duration<double>(Clock::now() - start).count();
-    lines.push_back({host_s, wall_now_s(), partial});
-    std::printf("[%8.3f] %s\n", host_s, partial.c_str());
+  };
+  const vdso_kernel_tools::QemuRun run =
+      vdso_kernel_tools::run_qemu(args,
+                                  {{{STDOUT_FILENO, STDERR_FILENO},
+                                    [&](std::string_view bytes) {
+                                      serial.feed(bytes);
+                                      std::fflush(stdout);
+                                    }}},
+                                  limits);
+  serial.finish();
+  if (!run.error.empty()) {
+    std::printf("runner: %s\n", run.error.c_str());
+    return 2;
   }
 
   Outcome outcome = Outcome::kOther;
-  int status = 0;
-  if (timed_out) {
-    kill(child, SIGKILL);
-    waitpid(child, &status, 0);
+  if (run.timed_out) {
     outcome = Outcome::kHang;
     std::printf("runner: TIMEOUT after %.0f s: the kernel hung. Last serial lines:\n", o.timeout_s);
     const size_t from = lines.size() > 20 ? lines.size() - 20 : 0;
     for (size_t i = from; i < lines.size(); ++i)
       std::printf("    | %s\n", lines[i].text.c_str());
-  } else {
-    waitpid(child, &status, 0);
-    if (WIFEXITED(status)) {
-      switch (WEXITSTATUS(status)) {
-        case 33: outcome = Outcome::kPass; break;
-        case 35: outcome = Outcome::kFail; break;
-        case 37: outcome = Outcome::kPanic; break;
-        default:
-          std::printf(
-              "runner: QEMU exited with status %d (a triple fault resets, and -no-reboot "
-              "then exits 0)\n",
-              WEXITSTATUS(status));
-      }
-    } else {
-      std::printf("runner: QEMU ended by signal %d\n", WTERMSIG(status));
+  } else if (WIFEXITED(run.wait_status)) {
+    switch (WEXITSTATUS(run.wait_status)) {
+      case 33: outcome = Outcome::kPass; break;
+      case 35: outcome = Outcome::kFail; break;
+      case 37: outcome = Outcome::kPanic; break;
+      default:
+        std::printf(
+            "runner: QEMU exited with status %d (a triple fault resets, and -no-reboot "
+            "then exits 0)\n",
+            WEXITSTATUS(run.wait_status));
     }
+  } else {
+    std::printf("runner: QEMU ended by signal %d\n", WTERMSIG(run.wait_status));
   }
 
   if (outcome == Outcome::kPanic && !o.symbols.empty())
