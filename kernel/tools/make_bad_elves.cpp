@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   Bytes valid;
-  if (!vdso_kernel_tools::read_file(argv[1], valid) || valid.size() < sizeof(elf::Ehdr) ||
+  if (!kernel::tools::read_file(argv[1], valid) || valid.size() < sizeof(elf::Ehdr) ||
       ehdr(valid).type != 2 || second_load(valid) < 0 || other_header(valid) < 0) {
     std::fprintf(stderr, "make-bad-elves: %s is not a static ET_EXEC with two PT_LOADs\n", argv[1]);
     return 1;

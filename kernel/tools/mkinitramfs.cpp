@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: mkinitramfs OUT NAME=PATH...\n");
     return 2;
   }
-  vdso_kernel_tools::NewcWriter writer;
+  kernel::tools::NewcWriter writer;
   for (int i = 2; i < argc; ++i) {
     const std::string spec = argv[i];
     const size_t eq = spec.find('=');
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     std::vector<uint8_t> contents;
-    if (!vdso_kernel_tools::read_file(spec.substr(eq + 1), contents)) {
+    if (!kernel::tools::read_file(spec.substr(eq + 1), contents)) {
       std::fprintf(stderr, "mkinitramfs: cannot read %s\n", spec.substr(eq + 1).c_str());
       return 1;
     }

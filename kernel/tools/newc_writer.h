@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace vdso_kernel_tools {
+namespace kernel::tools {
 
 class NewcWriter {
  public:
@@ -66,4 +66,4 @@ inline bool read_file(const std::string& path, std::vector<uint8_t>& out) {
   return ok;
 }
 
-}  // namespace vdso_kernel_tools
+}  // namespace kernel::tools

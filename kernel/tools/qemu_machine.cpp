@@ -16,7 +16,7 @@
 
 #include "qemu_process.h"
 
-namespace vdso_kernel_tools {
+namespace kernel::tools {
 namespace {
 
 constexpr const char* kQbootFirmware = "/usr/share/qemu/qboot.rom";
@@ -347,4 +347,4 @@ std::string default_kernel_path(const char* built_path) {
   return built_path;
 }
 
-}  // namespace vdso_kernel_tools
+}  // namespace kernel::tools

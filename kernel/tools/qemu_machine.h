@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-namespace vdso_kernel_tools {
+namespace kernel::tools {
 
 struct Accelerator {
   std::string name;    // "kvm" or "tcg"
@@ -80,4 +80,4 @@ std::vector<std::string> qemu_command(const Accelerator& accelerator, const Boot
 // vdso-kernel when installed), else `built_path`.
 std::string default_kernel_path(const char* built_path);
 
-}  // namespace vdso_kernel_tools
+}  // namespace kernel::tools

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace vdso_kernel_tools {
+namespace kernel::tools {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -183,4 +183,4 @@ void LineSplitter::finish() {
   partial_.clear();
 }
 
-}  // namespace vdso_kernel_tools
+}  // namespace kernel::tools

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace vdso_kernel_tools {
+namespace kernel::tools {
 
 // One pipe from QEMU: `child_fds` are the descriptors in QEMU that write
 // into it (STDOUT_FILENO and STDERR_FILENO for "-serial stdio", 3 for a
@@ -65,4 +65,4 @@ class LineSplitter {
   std::string partial_;
 };
 
-}  // namespace vdso_kernel_tools
+}  // namespace kernel::tools

@@ -41,7 +41,7 @@ constexpr int kExitCannotRun = 125;
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace vdso_kernel_tools;
+  using namespace kernel::tools;
   if (argc < 2)
     usage("no command");
   const std::string command = argv[1];

@@ -251,7 +251,7 @@ int main(int argc, char** argv) {
   // The programs: readable, and executables our kernel loads.
   auto load_program = [](const std::string& path) {
     std::vector<uint8_t> bytes;
-    if (!vdso_kernel_tools::read_file(path, bytes))
+    if (!kernel::tools::read_file(path, bytes))
       cannot_run(path + ": " + std::strerror(errno));
     const auto refusal = kernel::elf_loader::check(bytes.data(), bytes.size());
     if (refusal != kernel::elf_loader::Refusal::kOk) {
@@ -260,7 +260,7 @@ int main(int argc, char** argv) {
     }
     return bytes;
   };
-  vdso_kernel_tools::NewcWriter writer;
+  kernel::tools::NewcWriter writer;
   // The userland first: PROGRAM may be one of its applets.
   std::vector<std::string> applets;  // their paths, e.g. "bin/sh"
   if (o.userland == "busybox") {
@@ -304,7 +304,7 @@ int main(int argc, char** argv) {
     std::vector<uint8_t> bytes;
     struct stat st {};
     if (stat(o.extra_files[i].c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
-        !vdso_kernel_tools::read_file(o.extra_files[i], bytes)) {
+        !kernel::tools::read_file(o.extra_files[i], bytes)) {
       cannot_run("--add " + o.extra_files[i] + ": " +
                  (S_ISDIR(st.st_mode) ? std::string("a directory") : std::strerror(errno)));
     }
@@ -352,10 +352,10 @@ int main(int argc, char** argv) {
     cannot_run("cannot write " + initramfs);
   }
 
-  const std::string kernel = vdso_kernel_tools::default_kernel_path(VDSO_KERNEL_BUILT_PATH);
-  vdso_kernel_tools::Accelerator accelerator;
+  const std::string kernel = kernel::tools::default_kernel_path(VDSO_KERNEL_BUILT_PATH);
+  kernel::tools::Accelerator accelerator;
   if (o.cpu.empty()) {
-    const vdso_kernel_tools::AcceleratorChoice choice = vdso_kernel_tools::accelerator_for(kernel);
+    const kernel::tools::AcceleratorChoice choice = kernel::tools::accelerator_for(kernel);
     if (!choice.ok) {
       cleanup();
       cannot_run(choice.error);
@@ -365,11 +365,11 @@ int main(int argc, char** argv) {
     if (choice.fresh || o.verbose)
       std::fprintf(stderr, "vdso-kernel-run: %s\n", accelerator.reason.c_str());
   } else {
-    accelerator = vdso_kernel_tools::tcg_with_cpu(o.cpu);
+    accelerator = kernel::tools::tcg_with_cpu(o.cpu);
     if (o.verbose)
       std::fprintf(stderr, "vdso-kernel-run: %s\n", accelerator.reason.c_str());
   }
-  vdso_kernel_tools::Boot boot;
+  kernel::tools::Boot boot;
   boot.kernel = kernel;
   boot.initrd = initramfs;
   boot.append = command_line;
@@ -377,7 +377,7 @@ int main(int argc, char** argv) {
   boot.extra_args = {"-chardev", "file,id=log,path=/proc/self/fd/3", "-serial", "chardev:log",
                      "-chardev", "file,id=out,path=/proc/self/fd/4", "-serial", "chardev:out",
                      "-chardev", "file,id=err,path=/proc/self/fd/5", "-serial", "chardev:err"};
-  std::vector<std::string> args = vdso_kernel_tools::qemu_command(accelerator, boot);
+  std::vector<std::string> args = kernel::tools::qemu_command(accelerator, boot);
   if (o.verbose) {
     std::fprintf(stderr, "vdso-kernel-run: %s on %s (%s): %s\n", o.program.c_str(), kernel.c_str(),
                  accelerator.name.c_str(), command_line.c_str());
@@ -387,7 +387,7 @@ int main(int argc, char** argv) {
   int wait_status = -1;
   bool no_init = false, panicked = false;
   std::string no_init_why;
-  vdso_kernel_tools::LineSplitter log([&](const std::string& line) {
+  kernel::tools::LineSplitter log([&](const std::string& line) {
     if (o.verbose)
       std::fprintf(stderr, "[kernel] %s\n", line.c_str());
     if (line.rfind("VDSO-KERNEL-EXIT wait_status=", 0) == 0)
@@ -418,15 +418,15 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
   // COM1 (log), COM2 (stdout), COM3 (stderr): one pipe each, handed to
   // QEMU as fds 3, 4, 5 and opened there through /proc/self/fd.
-  vdso_kernel_tools::RunLimits limits;
+  kernel::tools::RunLimits limits;
   limits.timeout_s = o.timeout_s;
   limits.interrupted = &interrupted;
-  const vdso_kernel_tools::QemuRun run =
-      vdso_kernel_tools::run_qemu(args,
-                                  {{{3}, [&](std::string_view bytes) { log.feed(bytes); }},
-                                   {{4}, copy_to(STDOUT_FILENO)},
-                                   {{5}, copy_to(STDERR_FILENO)}},
-                                  limits);
+  const kernel::tools::QemuRun run =
+      kernel::tools::run_qemu(args,
+                              {{{3}, [&](std::string_view bytes) { log.feed(bytes); }},
+                               {{4}, copy_to(STDOUT_FILENO)},
+                               {{5}, copy_to(STDERR_FILENO)}},
+                              limits);
   cleanup();
   if (!run.error.empty())
     cannot_run(run.error);

@@ -265,26 +265,25 @@ int main(int argc, char** argv) {
 
   // The accelerator was decided once for the whole run (the
   // kernel_accelerator fixture); a test that names a CPU model is a TCG test.
-  vdso_kernel_tools::Accelerator accelerator;
+  kernel::tools::Accelerator accelerator;
   if (!o.cpu.empty()) {
-    accelerator = vdso_kernel_tools::tcg_with_cpu(o.cpu);
+    accelerator = kernel::tools::tcg_with_cpu(o.cpu);
   } else {
-    const vdso_kernel_tools::AcceleratorChoice choice =
-        vdso_kernel_tools::accelerator_for(o.kernel);
+    const kernel::tools::AcceleratorChoice choice = kernel::tools::accelerator_for(o.kernel);
     if (!choice.ok) {
       std::printf("runner: %s\n", choice.error.c_str());
       return 2;
     }
     accelerator = choice.accelerator;
   }
-  vdso_kernel_tools::Boot boot;
+  kernel::tools::Boot boot;
   boot.qemu = o.qemu;
   boot.kernel = o.kernel;
   boot.initrd = o.initrd;
   boot.append = o.append;
   boot.memory_mb = o.memory_mb;
   boot.extra_args = {"-serial", "stdio"};
-  std::vector<std::string> args = vdso_kernel_tools::qemu_command(accelerator, boot);
+  std::vector<std::string> args = kernel::tools::qemu_command(accelerator, boot);
   std::printf("runner: %s (accel %s%s%s: %s)\n", o.append.c_str(), accelerator.name.c_str(),
               accelerator.cpu.empty() ? "" : " -cpu ", accelerator.cpu.c_str(),
               accelerator.reason.c_str());
@@ -297,8 +296,8 @@ int main(int argc, char** argv) {
     lines.push_back({host_s, wall_now_s(), text});
     std::printf("[%8.3f] %s\n", host_s, text.c_str());
   };
-  vdso_kernel_tools::LineSplitter serial(arrived);
-  vdso_kernel_tools::RunLimits limits;
+  kernel::tools::LineSplitter serial(arrived);
+  kernel::tools::RunLimits limits;
   limits.timeout_s = o.timeout_s;
   limits.in_child = [] {
     if (setpriority(PRIO_PROCESS, 0, kQemuNice) != 0) {
@@ -306,14 +305,13 @@ int main(int argc, char** argv) {
                    std::strerror(errno));
     }
   };
-  const vdso_kernel_tools::QemuRun run =
-      vdso_kernel_tools::run_qemu(args,
-                                  {{{STDOUT_FILENO, STDERR_FILENO},
-                                    [&](std::string_view bytes) {
-                                      serial.feed(bytes);
-                                      std::fflush(stdout);
-                                    }}},
-                                  limits);
+  const kernel::tools::QemuRun run = kernel::tools::run_qemu(args,
+                                                             {{{STDOUT_FILENO, STDERR_FILENO},
+                                                               [&](std::string_view bytes) {
+                                                                 serial.feed(bytes);
+                                                                 std::fflush(stdout);
+                                                               }}},
+                                                             limits);
   serial.finish();
   if (!run.error.empty()) {
     std::printf("runner: %s\n", run.error.c_str());
