@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/qemu_exit.h"
+#include "console/host_protocol.h"
 #include "console/print.h"
 #include "lib/panic.h"
 #include "mm/frame_allocator.h"
@@ -73,7 +74,7 @@ void report_exit(const Process& p, int wait_status) {
 // The end of the machine: pid 1 is gone. The runner reads the status from
 // this line (vdso-kernel-run), the test runner from the exit code.
 [[noreturn]] void stop_machine(int wait_status) {
-  kprint("VDSO-KERNEL-EXIT wait_status=%d\n", wait_status);
+  kprint("%s%d\n", host_protocol::kExitMarker, wait_status);
   qemu_exit(wait_status == 0 ? ExitCode::kPass : ExitCode::kFail);
 }
 

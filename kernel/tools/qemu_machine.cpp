@@ -14,6 +14,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "console/host_protocol.h"
 #include "qemu_process.h"
 
 namespace kernel::tools {
@@ -22,7 +23,6 @@ namespace {
 constexpr const char* kQbootFirmware = "/usr/share/qemu/qboot.rom";
 constexpr const char* kProbeProgram = "/hello-musl";
 constexpr const char* kProbeGreeting = "hello from static musl";
-constexpr const char* kProbeExit = "VDSO-KERNEL-EXIT wait_status=0";
 constexpr size_t kProbeOutputLimit = 1 << 16;
 
 enum class Request { kAuto, kKvm, kTcg, kInvalid };
@@ -138,7 +138,7 @@ std::string probe_boot_problem(const std::string& kernel, const Accelerator& kvm
            limit + " s" + (booted ? " (the kernel booted, far too slowly)" : "");
   }
   if (output.find(kProbeGreeting) == std::string::npos ||
-      output.find(kProbeExit) == std::string::npos) {
+      init_wait_status(last_line_with(output, host_protocol::kExitMarker)) != 0) {
     std::string detail = last_line_with(output, "killed by");
     if (detail.empty())
       detail = last_line_with(output, "KERNEL PANIC");

@@ -11,6 +11,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "console/host_protocol.h"
+
 namespace kernel::tools {
 namespace {
 
@@ -161,6 +163,13 @@ QemuRun run_qemu(std::vector<std::string> args, std::vector<OutputPipe> pipes,
   }
   run.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return run;
+}
+
+int init_wait_status(std::string_view line) {
+  const std::string_view marker = host_protocol::kExitMarker;
+  if (line.substr(0, marker.size()) != marker)
+    return -1;
+  return std::atoi(std::string(line.substr(marker.size())).c_str());
 }
 
 void LineSplitter::feed(std::string_view bytes) {

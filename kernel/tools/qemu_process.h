@@ -50,6 +50,10 @@ struct QemuRun {
 QemuRun run_qemu(std::vector<std::string> args, std::vector<OutputPipe> pipes,
                  const RunLimits& limits);
 
+// Init's wait status from the kernel's exit line (console/host_protocol.h),
+// or -1 when `line` is not that line.
+int init_wait_status(std::string_view line);
+
 // Cuts a byte stream into lines for a launcher that reads the serial log:
 // '\r' is dropped, each line goes to `on_line` without its '\n', and
 // finish() hands over a last line that QEMU left unterminated.

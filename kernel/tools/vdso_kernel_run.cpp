@@ -390,8 +390,8 @@ int main(int argc, char** argv) {
   kernel::tools::LineSplitter log([&](const std::string& line) {
     if (o.verbose)
       std::fprintf(stderr, "[kernel] %s\n", line.c_str());
-    if (line.rfind("VDSO-KERNEL-EXIT wait_status=", 0) == 0)
-      wait_status = std::atoi(line.c_str() + std::strlen("VDSO-KERNEL-EXIT wait_status="));
+    if (const int status = kernel::tools::init_wait_status(line); status >= 0)
+      wait_status = status;
     if (line.rfind("VDSO-KERNEL-NO-INIT", 0) == 0) {
       no_init = true;
       no_init_why = line;

@@ -77,6 +77,7 @@ struct Options {
   unsigned hz = 0;  // 0: no timing checks
   double tolerance = 0.05;
   unsigned memory_mb = 128;
+  int init_status = -1;  // -1: no exit line expected
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -86,7 +87,8 @@ struct Options {
                "       [--initrd CPIO] [--cpu MODEL]\n"
                "       [--timeout SECONDS]\n"
                "       [--expect pass|fail|panic|hang] [--expect-line TEXT]... [--hz N]\n"
-               "       [--tolerance FRACTION] [--qemu PATH] [--memory MB]\n",
+               "       [--tolerance FRACTION] [--qemu PATH] [--memory MB]\n"
+               "       [--expect-init-status STATUS]\n",
                why);
   std::exit(2);
 }
@@ -127,6 +129,10 @@ Options parse_args(int argc, char** argv) {
       o.qemu = value();
     } else if (arg == "--memory") {
       o.memory_mb = static_cast<unsigned>(std::atoi(value().c_str()));
+    } else if (arg == "--expect-init-status") {
+      o.init_status = std::atoi(value().c_str());
+      if (o.init_status < 0)
+        usage("--expect-init-status takes a wait status (0 or more)");
     } else {
       usage(("unknown argument " + arg).c_str());
     }
@@ -347,6 +353,16 @@ int main(int argc, char** argv) {
   v.check(outcome == o.expect, format("outcome %s (expected %s)", name(outcome), name(o.expect)));
   for (const std::string& needle : o.expect_lines) {
     v.check(find_line(lines, needle) != nullptr, "output contains \"" + needle + "\"");
+  }
+  if (o.init_status >= 0) {
+    int status = -1;
+    for (const Line& l : lines) {
+      if (const int s = kernel::tools::init_wait_status(l.text); s >= 0)
+        status = s;
+    }
+    v.check(status == o.init_status,
+            format("init's wait status on the kernel's exit line: %d (expected %d)", status,
+                   o.init_status));
   }
   if (o.hz != 0)
     check_timing(o, lines, v);
