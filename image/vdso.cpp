@@ -182,11 +182,9 @@ int __vdso_gettimeofday(Timeval* tv, Timezone* tz) {
       vdso::abi::kSysGettimeofday, reinterpret_cast<long>(tv), reinterpret_cast<long>(tz)));
 }
 
-// time(2) is the coarse REALTIME's seconds, as on Linux: one atomic load, so
-// no seqcount is needed.
+// time(2), as the system call answers it (abi::read_time_seconds).
 int64_t __vdso_time(int64_t* t) {
-  const auto index = static_cast<uint32_t>(vdso::abi::CoarseClock::kRealtime);
-  const int64_t sec = vdso::abi::load_relaxed(vdso_data_page.coarse[index].sec);
+  const int64_t sec = vdso::abi::read_time_seconds(vdso_data_page);
   if (t != nullptr)
     *t = sec;
   return sec;

@@ -123,12 +123,11 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
   ClockReply reply;
   abi::Timespec ts{};
   if (nr == kSysTime) {
-    // The coarse REALTIME's seconds, as Linux (ktime_get_real_seconds) and
-    // the image's __vdso_time; a null tloc only returns it.
-    timekeeper.clock_gettime(abi::kClockRealtimeCoarse, &ts);
-    reply.value = ts.sec;
+    // As the image's __vdso_time; a null tloc only returns it.
+    const int64_t sec = timekeeper.time_seconds();
+    reply.value = sec;
     if (args[0] != 0)
-      set_bytes(&reply, args[0], ts.sec);
+      set_bytes(&reply, args[0], sec);
     return reply;
   }
   const int clock_id = clock_id_of(args[0]);

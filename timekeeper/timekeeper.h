@@ -146,6 +146,8 @@ class Timekeeper {
   // (and for fine ids on a nanosecond host, which answers them itself).
   int clock_gettime(int clock_id, abi::Timespec* out) const;
   int clock_getres(int clock_id, abi::Timespec* out) const;
+  // A kernel's time(2), as the image's __vdso_time answers it.
+  int64_t time_seconds() const { return abi::read_time_seconds(page_); }
 
   uint64_t tick_ns() const { return abi::load_relaxed(page_.tick_ns); }
   const abi::DataPage& page() const { return page_; }

@@ -219,13 +219,10 @@ int64_t sys_gettimeofday(Frame& f) {
 }
 
 int64_t sys_time(Frame& f) {
-  // The coarse REALTIME's seconds, as Linux (ktime_get_real_seconds) and
-  // as the VDSO's __vdso_time: the two paths agree.
-  abi::Timespec ts;
-  read_clock(abi::kClockRealtimeCoarse, ts);
-  if (arg0(f) != 0 && proc::write_user(arg0(f), ts.sec) != 0)
+  const int64_t sec = tick::timekeeper().time_seconds();
+  if (arg0(f) != 0 && proc::write_user(arg0(f), sec) != 0)
     return -abi::kEFAULT;
-  return ts.sec;
+  return sec;
 }
 
 int64_t sys_nanosleep(Frame& f) {

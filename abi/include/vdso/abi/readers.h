@@ -21,6 +21,13 @@ inline Timespec read_coarse(const DataPage& page, uint32_t index) {
   });
 }
 
+// time(2): the coarse REALTIME's seconds, as Linux's (ktime_get_real_seconds),
+// for the image's __vdso_time and a kernel's time system call alike. One
+// atomic load, so no seqcount is needed.
+inline int64_t read_time_seconds(const DataPage& page) {
+  return load_relaxed(page.coarse[static_cast<uint32_t>(CoarseClock::kRealtime)].sec);
+}
+
 // REALTIME minus MONOTONIC as the coarse clocks last published them, in
 // nanoseconds: both from one consistent copy, so a reader never pairs one
 // tick's REALTIME with another's MONOTONIC.
