@@ -42,12 +42,12 @@ void apply(const char* key, int key_length, const char* value, int value_length)
     }
   } else if (equal(key, key_length, "test")) {
     options.test_mode = true;
-    const int n = value_length < static_cast<int>(sizeof(options.test_scenario)) - 1
+    const int n = value_length < static_cast<int>(sizeof(options.test_name)) - 1
                       ? value_length
-                      : static_cast<int>(sizeof(options.test_scenario)) - 1;
+                      : static_cast<int>(sizeof(options.test_name)) - 1;
     for (int i = 0; i < n; ++i)
-      options.test_scenario[i] = value[i];
-    options.test_scenario[n] = '\0';
+      options.test_name[i] = value[i];
+    options.test_name[n] = '\0';
   } else if (equal(key, key_length, "test.seconds")) {
     if (parse_number(value, value_length, number) && number >= 1 && number <= 60) {
       options.test_seconds = number;

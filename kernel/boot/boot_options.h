@@ -3,8 +3,9 @@
 //   hz=N          tick rate, 10..10000 (default 1000: 1 ms coarse resolution)
 //   test          run the in-kernel test suite, report on serial, and leave
 //                 QEMU through isa-debug-exit with pass/fail
-//   test=NAME     run one named scenario instead (kernel/tests/scenarios.cpp):
-//                 the deliberate faults and the hang the runner must catch
+//   test=NAME     run one in-kernel test of the suite (e.g. time.tick_window),
+//                 or one scenario: the deliberate faults and the hang the
+//                 runner must catch (kernel/tests/ktest.cpp)
 //   test.seconds=N  length of the timing window of the tick tests (default 3)
 //   init=PATH     the first process, from the initramfs (default /init)
 //   verbose       a line per process exit with its system-call counts
@@ -27,7 +28,7 @@ struct BootOptions {
 
   uint32_t hz = kDefaultHz;
   bool test_mode = false;
-  char test_scenario[32] = "";  // empty: the whole suite
+  char test_name[64] = "";  // a test or scenario; empty or "suite": the whole suite
   uint32_t test_seconds = 3;
   char init_path[128] = "/init";
   bool verbose = false;

@@ -125,20 +125,29 @@ constexpr Scenario kScenarios[] = {
     {"hang", hang},
 };
 
-[[noreturn]] void run_scenario(const char* name) {
+const Scenario* find_scenario(const char* name) {
   for (const Scenario& scenario : kScenarios) {
-    if (same(name, scenario.name)) {
-      scenario.run();
-      kprint("KTEST FAIL scenario %s: returned instead of panicking\n", name);
-      qemu_exit(ExitCode::kFail);
-    }
+    if (same(name, scenario.name))
+      return &scenario;
   }
-  kprint("KTEST FAIL unknown scenario '%s'\n", name);
+  return nullptr;
+}
+
+[[noreturn]] void run_scenario(const Scenario& scenario) {
+  scenario.run();
+  kprint("KTEST FAIL scenario %s: returned instead of panicking\n", scenario.name);
   qemu_exit(ExitCode::kFail);
 }
 
-int run_suite(const Test* tests, int count, const BootOptions& options, int& failed) {
+// Runs the tests of one suite, or only the one named `only` (nullptr: all);
+// returns how many ran.
+int run_suite(const Test* tests, int count, const char* only, const BootOptions& options,
+              int& failed) {
+  int ran = 0;
   for (int i = 0; i < count; ++i) {
+    if (only != nullptr && !same(only, tests[i].name))
+      continue;
+    ++ran;
     Context context(tests[i].name);
     kprint("KTEST RUN %s\n", tests[i].name);
     tests[i].run(context, options);
@@ -146,7 +155,7 @@ int run_suite(const Test* tests, int count, const BootOptions& options, int& fai
     if (context.failed())
       ++failed;
   }
-  return count;
+  return ran;
 }
 
 }  // namespace
@@ -170,14 +179,22 @@ void mark(const char* label) {
 }
 
 void run(const BootOptions& options) {
-  if (options.test_scenario[0] != '\0' && !same(options.test_scenario, "suite")) {
-    run_scenario(options.test_scenario);
+  const char* only = options.test_name[0] == '\0' || same(options.test_name, "suite")
+                         ? nullptr
+                         : options.test_name;
+  if (only != nullptr) {
+    if (const Scenario* scenario = find_scenario(only))
+      run_scenario(*scenario);
   }
   int total = 0, failed = 0;
-  total += run_suite(kMemoryTests, kMemoryTestCount, options, failed);
-  total += run_suite(kVdsoTests, kVdsoTestCount, options, failed);
-  total += run_suite(kProtectionTests, kProtectionTestCount, options, failed);
-  total += run_suite(kTimeTests, kTimeTestCount, options, failed);
+  total += run_suite(kMemoryTests, kMemoryTestCount, only, options, failed);
+  total += run_suite(kVdsoTests, kVdsoTestCount, only, options, failed);
+  total += run_suite(kProtectionTests, kProtectionTestCount, only, options, failed);
+  total += run_suite(kTimeTests, kTimeTestCount, only, options, failed);
+  if (total == 0) {
+    kprint("KTEST FAIL unknown test '%s': neither a test of the suite nor a scenario\n", only);
+    qemu_exit(ExitCode::kFail);
+  }
   kprint("KTEST SUMMARY passed=%d failed=%d\n", total - failed, failed);
   qemu_exit(failed == 0 ? ExitCode::kPass : ExitCode::kFail);
 }

@@ -9,6 +9,7 @@
 //                     the runner timestamps MARK lines with the host's
 //                     clocks to check the tick rate and clocks against them
 //   KTEST SUMMARY passed=<n> failed=<n>
+//                     the runner checks it against the RUN and PASS lines
 #pragma once
 
 #include "boot/boot_options.h"
@@ -45,7 +46,8 @@ extern const int kVdsoTestCount;
 extern const Test kProtectionTests[];
 extern const int kProtectionTestCount;
 
-// Runs the suite (or options.test_scenario) and leaves QEMU.
+// Runs the suite, or the one test or scenario options.test_name names, and
+// leaves QEMU.
 [[noreturn]] void run(const BootOptions& options);
 
 // Prints a MARK line for the host runner.

@@ -228,6 +228,37 @@ void symbolize(const std::string& elf, const std::vector<Line>& lines) {
   pclose(pipe);
 }
 
+size_t count_lines_starting(const std::vector<Line>& lines, const std::string& prefix) {
+  size_t n = 0;
+  for (const Line& l : lines)
+    n += l.text.rfind(prefix, 0) == 0 ? 1 : 0;
+  return n;
+}
+
+// The in-kernel tests' summary against the lines of the tests that ran, so
+// that no test states how many tests the suite holds: every test that
+// started ended, the summary counts what the lines show, and a run expected
+// to pass ran at least one test and failed none.
+void check_ktest_summary(const Options& o, const std::vector<Line>& lines, Verdict& v) {
+  const Line* summary = find_line(lines, "KTEST SUMMARY ");
+  if (summary == nullptr) {
+    v.check(false, "the in-kernel tests' KTEST SUMMARY line is present");
+    return;
+  }
+  const auto passed = field(summary->text, "passed");
+  const auto failed = field(summary->text, "failed");
+  const size_t ran = count_lines_starting(lines, "KTEST RUN ");
+  const size_t pass_lines = count_lines_starting(lines, "KTEST PASS ");
+  const size_t failed_lines = count_lines_starting(lines, "KTEST FAILED ");
+  const bool agrees = passed && failed && *passed == pass_lines && *failed == failed_lines &&
+                      pass_lines + failed_lines == ran;
+  v.check(agrees,
+          format("in-kernel tests: %zu ran, %zu passed, %zu failed; the summary agrees (%s)", ran,
+                 pass_lines, failed_lines, summary->text.c_str()));
+  if (o.expect == Outcome::kPass)
+    v.check(ran > 0 && failed_lines == 0, "in-kernel tests: at least one ran, none failed");
+}
+
 void check_timing(const Options& o, const std::vector<Line>& lines, Verdict& v) {
   const Line* begin = find_line(lines, "KTEST MARK window.begin");
   const Line* end = find_line(lines, "KTEST MARK window.end");
@@ -354,6 +385,8 @@ int main(int argc, char** argv) {
   for (const std::string& needle : o.expect_lines) {
     v.check(find_line(lines, needle) != nullptr, "output contains \"" + needle + "\"");
   }
+  if (find_line(lines, "KTEST RUN ") != nullptr)
+    check_ktest_summary(o, lines, v);
   if (o.init_status >= 0) {
     int status = -1;
     for (const Line& l : lines) {
