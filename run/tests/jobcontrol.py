@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Job control through vdso-run in an interactive shell on a pseudo-terminal.
 
-Usage: jobcontrol.py VDSO_RUN. Drives `bash -i` like a user: Ctrl-Z stops
+Usage: jobcontrol.py [VDSO_RUN] (default: the build tree's, as lib.sh finds
+it: $VDSO_BUILD_DIR/bin/vdso-run, else build/ at the top of the sources). Drives `bash -i` like a user: Ctrl-Z stops
 the whole job (vdso-run and its program) and the shell says so, `fg`
 resumes it where it was, Ctrl-C ends it with status 130, and a background
 job finishes normally. Prints PASS/FAIL lines; exits 1 on any failure.
@@ -13,7 +14,16 @@ import select
 import sys
 import time
 
-vdso_run = os.path.realpath(sys.argv[1])
+if len(sys.argv) > 1:
+    vdso_run = os.path.realpath(sys.argv[1])
+else:
+    build = os.environ.get("VDSO_BUILD_DIR") or os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "build")
+    vdso_run = os.path.realpath(os.path.join(build, "bin", "vdso-run"))
+if not os.access(vdso_run, os.X_OK):
+    sys.exit(f"{sys.argv[0]}: no vdso-run at {vdso_run}: build first (make build), "
+             "set VDSO_BUILD_DIR, or pass VDSO_RUN")
+print(__doc__.strip().splitlines()[0])
 failures = 0
 transcript = b""
 

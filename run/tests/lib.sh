@@ -1,9 +1,25 @@
-# Shared by the vdso-run test scripts: bash <script> VDSO_RUN PROGRAMS_DIR.
-# Each check prints PASS or FAIL with what it saw; the script fails if any
-# check failed.
+# Shared by the vdso-run test scripts: bash <script> [VDSO_RUN PROGRAMS_DIR].
+# Without arguments (by hand, from anywhere) a script tests the build tree
+# beside its sources: BUILD/bin/vdso-run and BUILD/run/tests/programs, with
+# BUILD the environment's VDSO_BUILD_DIR or else build/ at the top of the
+# sources. It first prints what it checks (its opening comment); each check
+# then prints PASS or FAIL with what it saw; the script fails if any check
+# failed.
 set -u
-VDSO_RUN=$(realpath "${1:?usage: $0 VDSO_RUN PROGRAMS_DIR}")
-PROGRAMS=$(realpath "${2:?usage: $0 VDSO_RUN PROGRAMS_DIR}")
+if [ $# -ne 0 ] && [ $# -ne 2 ]; then
+  echo "usage: $0 [VDSO_RUN PROGRAMS_DIR]" >&2
+  exit 2
+fi
+BUILD=${VDSO_BUILD_DIR:-$(dirname "${BASH_SOURCE[0]}")/../../build}
+VDSO_RUN=$(realpath -m "${1:-$BUILD/bin/vdso-run}")
+PROGRAMS=$(realpath -m "${2:-$BUILD/run/tests/programs}")
+if [ ! -x "$VDSO_RUN" ] || [ ! -d "$PROGRAMS" ]; then
+  echo "$0: no vdso-run at $VDSO_RUN or no test programs in $PROGRAMS:" \
+    "build first (make build), set VDSO_BUILD_DIR, or pass VDSO_RUN PROGRAMS_DIR" >&2
+  exit 2
+fi
+echo "== $(basename "$0") ($VDSO_RUN):"
+sed -n '/^#/!q; s/^# \{0,1\}/   /p' "$0"
 FAILURES=0
 SKIPS=0
 SCRATCH=$(mktemp -d)
