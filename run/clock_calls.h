@@ -28,15 +28,13 @@
 
 namespace vdso::run {
 
-// x86_64 system-call numbers of the calls answered (abi/linux.h has the
-// two clock calls; time(2) matters only here).
-inline constexpr uint64_t kSysTime = 201;
-
-// The calls that set the time, answered by time_setting.h for the tree.
-inline constexpr uint64_t kSysAdjtimex = 159;
-inline constexpr uint64_t kSysSettimeofday = 164;
-inline constexpr uint64_t kSysClockSettime = 227;
-inline constexpr uint64_t kSysClockAdjtime = 305;
+// The calls answered besides the clock calls: time(2), and those that set
+// the time, answered by time_setting.h for the tree.
+using abi::kSysAdjtimex;
+using abi::kSysClockAdjtime;
+using abi::kSysClockSettime;
+using abi::kSysSettimeofday;
+using abi::kSysTime;
 
 // Whether the filter hands system call `nr` with first argument `arg0` to
 // the listener as a call that sets the time: settimeofday, adjtimex, and

@@ -20,9 +20,11 @@
 
 #include <vector>
 
+#include "vdso/abi/linux.h"
+
 namespace vdso::run {
 
-inline constexpr uint64_t kSysKill = 62;
+using abi::kSysKill;
 
 // Whether the filter hands this kill() to the listener: pid 0 or negative.
 bool is_group_signal(uint64_t nr, uint64_t arg0);

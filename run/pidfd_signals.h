@@ -22,9 +22,11 @@
 
 #include <functional>
 
+#include "vdso/abi/linux.h"
+
 namespace vdso::run {
 
-inline constexpr uint64_t kSysPidfdSendSignal = 424;
+using abi::kSysPidfdSendSignal;
 
 enum class PidfdTarget {
   kOther,       // another process, or not a process descriptor: the host answers

@@ -204,19 +204,19 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
 
 namespace {
 
-// x86_64 numbers of the calls that name a process or thread to signal,
-// reschedule or limit (the target in the first argument unless noted).
-constexpr uint32_t kSysRtSigqueueinfo = 129;
-constexpr uint32_t kSysSetpriority = 141;  // (which, who)
-constexpr uint32_t kSysSchedSetparam = 142;
-constexpr uint32_t kSysSchedSetscheduler = 144;
-constexpr uint32_t kSysTkill = 200;
-constexpr uint32_t kSysSchedSetaffinity = 203;
-constexpr uint32_t kSysTgkill = 234;            // (tgid, tid)
-constexpr uint32_t kSysIoprioSet = 251;         // (which, who)
-constexpr uint32_t kSysRtTgsigqueueinfo = 297;  // (tgid, tid)
-constexpr uint32_t kSysPrlimit64 = 302;         // (pid, resource, new, old)
-constexpr uint32_t kSysSchedSetattr = 314;
+// The calls that name a process or thread to signal, reschedule or limit
+// (the target in the first argument unless noted).
+using abi::kSysIoprioSet;  // (which, who)
+using abi::kSysPrlimit64;  // (pid, resource, new, old)
+using abi::kSysRtSigqueueinfo;
+using abi::kSysRtTgsigqueueinfo;  // (tgid, tid)
+using abi::kSysSchedSetaffinity;
+using abi::kSysSchedSetattr;
+using abi::kSysSchedSetparam;
+using abi::kSysSchedSetscheduler;
+using abi::kSysSetpriority;  // (which, who)
+using abi::kSysTgkill;       // (tgid, tid)
+using abi::kSysTkill;
 constexpr uint32_t kPrioProcess = 0;       // setpriority's PRIO_PROCESS
 constexpr uint32_t kIoprioWhoProcess = 1;  // ioprio_set's IOPRIO_WHO_PROCESS
 
@@ -244,12 +244,11 @@ std::vector<sock_filter> build_reach_filter(const std::vector<uint32_t>& supervi
   filter.load(offsetof(seccomp_data, arch));
   filter.jump_if_equal(AUDIT_ARCH_X86_64, B::kNext, kReachAllow);
   filter.load(offsetof(seccomp_data, nr));
-  for (uint32_t nr :
-       {static_cast<uint32_t>(kSysKill), kSysTkill, kSysRtSigqueueinfo, kSysSchedSetparam,
-        kSysSchedSetscheduler, kSysSchedSetaffinity, kSysSchedSetattr})
-    filter.jump_if_equal(nr, kCheckTarget0, B::kNext);
-  for (uint32_t nr : {kSysTgkill, kSysRtTgsigqueueinfo})
-    filter.jump_if_equal(nr, kCheckTargets01, B::kNext);
+  for (long nr : {kSysKill, kSysTkill, kSysRtSigqueueinfo, kSysSchedSetparam, kSysSchedSetscheduler,
+                  kSysSchedSetaffinity, kSysSchedSetattr})
+    filter.jump_if_equal(static_cast<uint32_t>(nr), kCheckTarget0, B::kNext);
+  for (long nr : {kSysTgkill, kSysRtTgsigqueueinfo})
+    filter.jump_if_equal(static_cast<uint32_t>(nr), kCheckTargets01, B::kNext);
   filter.jump_if_equal(kSysPrlimit64, kCheckPrlimit, B::kNext);
   filter.jump_if_equal(kSysSetpriority, kCheckPriority, B::kNext);
   filter.jump_if_equal(kSysIoprioSet, kCheckIoprio, kReachAllow);

@@ -12,6 +12,7 @@
 #include "proc/signal_delivery.h"
 #include "proc/timers.h"
 #include "proc/user_memory.h"
+#include "syscall/syscall.h"
 #include "time/tick.h"
 #include "vdso/vdso_pages.h"
 
@@ -66,7 +67,7 @@ void report_exit(const Process& p, int wait_status) {
   kprint("; system calls:");
   for (int n = 0; n < kSyscallCountSlots; ++n) {
     if (p.syscall_counts[n] != 0)
-      kprint(" %s=%u", syscall_name(static_cast<uint64_t>(n)), p.syscall_counts[n]);
+      kprint(" %s=%u", syscall::syscall_name(static_cast<uint64_t>(n)), p.syscall_counts[n]);
   }
   kprint(" (%lu in all)\n", p.syscall_total);
 }

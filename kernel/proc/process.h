@@ -173,7 +173,4 @@ bool may_allocate_user_frames(uint64_t pages);
 // system-call counts.
 void set_verbose(bool verbose);
 
-// Names the system call (for logs); "?" for unknown numbers.
-const char* syscall_name(uint64_t number);
-
 }  // namespace kernel::proc

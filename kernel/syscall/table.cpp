@@ -23,7 +23,7 @@ constexpr int kTableSize = proc::kSyscallCountSlots;
 struct Table {
   Handler handlers[kTableSize] = {};
   constexpr Table() {
-#define VDSO_KERNEL_ENTRY(name, number) handlers[number] = sys_##name;
+#define VDSO_KERNEL_ENTRY(name) handlers[vdso::arch::syscall_number(#name)] = sys_##name;
     VDSO_KERNEL_SYSCALLS(VDSO_KERNEL_ENTRY)
 #undef VDSO_KERNEL_ENTRY
   }
@@ -44,8 +44,8 @@ int64_t not_implemented(uint64_t number) {
   } else {
     logged = true;
   }
-  kprint("syscall: %s (%lu) not implemented: -ENOSYS (pid %d, logged once)\n",
-         proc::syscall_name(number), number, proc::current().pid);
+  kprint("syscall: %s (%lu) not implemented: -ENOSYS (pid %d, logged once)\n", syscall_name(number),
+         number, proc::current().pid);
   return -abi::kENOSYS;
 }
 

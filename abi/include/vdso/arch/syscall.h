@@ -1,5 +1,6 @@
-// The architecture's system-call numbers (as vdso::abi::kSys*) and the
-// image's fallback system call (vdso::arch::syscall2, syscall3).
+// The architecture's system calls: their numbers (vdso::abi::kSys*) and
+// names (vdso::arch::syscall_name, syscall_number), and the image's fallback
+// system call (vdso::arch::syscall2, syscall3).
 #pragma once
 
 #if defined(__x86_64__)

@@ -1,55 +1,60 @@
-// x86_64's system calls: the numbers of the calls the image falls back to
-// and of those vdso-run translates, and the `syscall` instruction with the
-// registers it clobbers (rcx and r11: the return address and flags).
+// x86_64's system calls: their numbers (abi::kSys*) and names, from the one
+// list in syscall_table.h, and the `syscall` instruction with the registers
+// it clobbers (rcx and r11: the return address and flags).
 #pragma once
 
 #include <stdint.h>
 
+#include "vdso/arch/x86_64/syscall_table.h"
+
 namespace vdso::abi {
 
-// The image's fallback paths.
-inline constexpr long kSysGettimeofday = 96;
-inline constexpr long kSysClockGettime = 228;
-inline constexpr long kSysClockGetres = 229;
-inline constexpr long kSysGetcpu = 309;
-// ... and those whose deadlines vdso-run translates under virtual time.
-inline constexpr long kSysNanosleep = 35;
-inline constexpr long kSysTimerSettime = 223;
-inline constexpr long kSysClockNanosleep = 230;
-inline constexpr long kSysTimerfdSettime = 286;
-// ... and the interval timer ITIMER_REAL, whose durations it scales.
-inline constexpr long kSysGetitimer = 36;
-inline constexpr long kSysAlarm = 37;
-inline constexpr long kSysSetitimer = 38;
-// ... and the timed waits whose timeouts it translates.
-inline constexpr long kSysPoll = 7;
-inline constexpr long kSysSelect = 23;
-inline constexpr long kSysRtSigtimedwait = 128;
-inline constexpr long kSysFutex = 202;
-inline constexpr long kSysSemtimedop = 220;
-inline constexpr long kSysEpollWait = 232;
-inline constexpr long kSysMqTimedsend = 242;
-inline constexpr long kSysMqTimedreceive = 243;
-inline constexpr long kSysPselect6 = 270;
-inline constexpr long kSysPpoll = 271;
-inline constexpr long kSysEpollPwait = 281;
-inline constexpr long kSysRecvmmsg = 299;
-inline constexpr long kSysEpollPwait2 = 441;
-inline constexpr long kSysFutexWaitv = 449;
-// ... and the calls that read or set file times (vdso-run --file-times).
-inline constexpr long kSysStat = 4;
-inline constexpr long kSysFstat = 5;
-inline constexpr long kSysLstat = 6;
-inline constexpr long kSysUtime = 132;
-inline constexpr long kSysUtimes = 235;
-inline constexpr long kSysFutimesat = 261;
-inline constexpr long kSysNewfstatat = 262;
-inline constexpr long kSysUtimensat = 280;
-inline constexpr long kSysStatx = 332;
+// kSysRead = 0, ..., kSysClockGettime = 228, ...: every call's number, from
+// the one list.
+#define VDSO_SYSCALL_NUMBER(number, name, Name) inline constexpr long kSys##Name = number;
+VDSO_X86_64_SYSCALLS(VDSO_SYSCALL_NUMBER)
+#undef VDSO_SYSCALL_NUMBER
 
 }  // namespace vdso::abi
 
 namespace vdso::arch {
+
+// The name Linux gives call `number` ("clock_gettime"), for logs; nullptr
+// for a number x86_64 does not use.
+constexpr const char* syscall_name(uint64_t number) {
+  switch (number) {
+#define VDSO_SYSCALL_NAME(number, name, Name) \
+  case number: return #name;
+    VDSO_X86_64_SYSCALLS(VDSO_SYSCALL_NAME)
+#undef VDSO_SYSCALL_NAME
+  }
+  return nullptr;
+}
+
+namespace detail {
+constexpr bool same_name(const char* a, const char* b) {
+  while (*a != '\0' && *a == *b) {
+    ++a;
+    ++b;
+  }
+  return *a == *b;
+}
+// Not constexpr: reaching it makes syscall_number's call ill-formed.
+inline long no_such_system_call() {
+  return -1;
+}
+}  // namespace detail
+
+// The number of the call Linux names `name`, at compile time; a name x86_64
+// does not have does not compile.
+consteval long syscall_number(const char* name) {
+#define VDSO_SYSCALL_MATCH(number, name_, Name) \
+  if (detail::same_name(#name_, name))          \
+    return number;
+  VDSO_X86_64_SYSCALLS(VDSO_SYSCALL_MATCH)
+#undef VDSO_SYSCALL_MATCH
+  return detail::no_such_system_call();
+}
 
 inline long syscall2(long number, long arg0, long arg1) {
   long result;
