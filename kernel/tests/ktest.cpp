@@ -175,7 +175,7 @@ void mark(const char* label) {
   tick::timekeeper().clock_gettime(vdso::abi::kClockRealtimeCoarse, &realtime);
   kprint("KTEST MARK %s ticks=%lu interrupts=%lu mono_ns=%ld realtime_ns=%ld\n", label,
          tick::count(), tick::interrupts(), tick::monotonic_ns(),
-         realtime.sec * 1'000'000'000 + realtime.nsec);
+         vdso::abi::ns_from_timespec(realtime));
 }
 
 void run(const BootOptions& options) {

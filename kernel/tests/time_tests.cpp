@@ -13,28 +13,26 @@ namespace kernel::ktest {
 namespace {
 
 namespace abi = vdso::abi;
-constexpr int64_t kNsPerSecond = 1'000'000'000;
-
-int64_t ns_of(const abi::Timespec& ts) {
-  return ts.sec * kNsPerSecond + ts.nsec;
-}
+constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
+using abi::ns_from_timespec;
 
 int64_t coarse_ns(int clock_id) {
   abi::Timespec ts{};
   tick::timekeeper().clock_gettime(clock_id, &ts);
-  return ns_of(ts);
+  return ns_from_timespec(ts);
 }
 
 void page_identity(Context& t, const BootOptions& options) {
   const abi::DataPage& page = vdso_pages::data_page();
   KEXPECT(t, abi::load_relaxed(page.magic) == abi::kDataPageMagic, "magic");
   KEXPECT(t, abi::load_relaxed(page.layout_version) == abi::kLayoutVersion, "version");
-  KEXPECT(t, abi::load_relaxed(page.tick_ns) == 1'000'000'000u / options.hz, "tick_ns %lu",
-          abi::load_relaxed(page.tick_ns));
+  KEXPECT(t, abi::load_relaxed(page.tick_ns) == static_cast<uint64_t>(kNsPerSecond) / options.hz,
+          "tick_ns %lu", abi::load_relaxed(page.tick_ns));
   KEXPECT(t, tick::hz() == options.hz, "hz %u", tick::hz());
   abi::Timespec res{};
   KEXPECT(t, tick::timekeeper().clock_getres(abi::kClockMonotonicCoarse, &res) == 0, "getres");
-  KEXPECT(t, ns_of(res) == kNsPerSecond / options.hz, "resolution %ld", ns_of(res));
+  KEXPECT(t, ns_from_timespec(res) == kNsPerSecond / options.hz, "resolution %ld",
+          ns_from_timespec(res));
   // The fine clocks: the clock source's calibration, the mode the boot
   // decided, and MONOTONIC from the TSC between two coarse readings.
   const vdso::CounterCalibration calibration =
@@ -50,9 +48,11 @@ void page_identity(Context& t, const BootOptions& options) {
   const int64_t coarse_before = coarse_ns(abi::kClockMonotonicCoarse);
   abi::Timespec fine{};
   KEXPECT(t, tick::timekeeper().clock_gettime(abi::kClockMonotonic, &fine) == 0, "MONOTONIC");
-  KEXPECT(t, coarse_before <= ns_of(fine), "coarse %ld <= fine %ld", coarse_before, ns_of(fine));
-  KEXPECT(t, tick::timekeeper().clock_getres(abi::kClockTai, &res) == 0 && ns_of(res) == 1,
-          "fine resolution %ld", ns_of(res));
+  KEXPECT(t, coarse_before <= ns_from_timespec(fine), "coarse %ld <= fine %ld", coarse_before,
+          ns_from_timespec(fine));
+  KEXPECT(t,
+          tick::timekeeper().clock_getres(abi::kClockTai, &res) == 0 && ns_from_timespec(res) == 1,
+          "fine resolution %ld", ns_from_timespec(res));
   abi::Timespec unused{};
   KEXPECT(t,
           tick::timekeeper().clock_gettime(abi::kClockProcessCputimeId, &unused) == -abi::kEINVAL,

@@ -139,7 +139,7 @@ void image_reads_kernel_page(Context& t, const BootOptions& options) {
     int id;
     int64_t resolution_ns;
   };
-  const int64_t tick_ns = 1'000'000'000 / options.hz;
+  const int64_t tick_ns = abi::kNanosecondsPerSecond / options.hz;
   const ClockCase coarse_and_fine[] = {{abi::kClockRealtimeCoarse, tick_ns},
                                        {abi::kClockMonotonicCoarse, tick_ns},
                                        {abi::kClockRealtime, 1},
@@ -157,7 +157,7 @@ void image_reads_kernel_page(Context& t, const BootOptions& options) {
         tick::timekeeper().clock_gettime(id, &before);
         const int rc = gettime(id, &through_image);
         tick::timekeeper().clock_gettime(id, &after);
-        const auto ns = [](const abi::Timespec& ts) { return ts.sec * 1'000'000'000 + ts.nsec; };
+        const auto ns = abi::ns_from_timespec;
         if (rc != 0 || ns(through_image) < ns(before) || ns(through_image) > ns(after)) {
           t.fail(__FILE__, __LINE__, "kernel <= image <= kernel",
                  "clock %d: image says %ld.%09ld (rc %d), kernel %ld.%09ld..%ld.%09ld", id,

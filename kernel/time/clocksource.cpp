@@ -18,7 +18,7 @@ constexpr int kWindows = 5;
 constexpr uint16_t kWindowPitTicks = 4'773;  // 4 ms
 // Far more reads than 4 ms allow even when each is a slow emulated I/O.
 constexpr uint32_t kMaxReadsPerWindow = 10'000'000;
-constexpr uint64_t kNsPerSecond = 1'000'000'000;
+constexpr uint64_t kNsPerSecond = vdso::abi::kNanosecondsPerSecond;
 
 // The longest TSC interval a reader must convert without overflowing 64
 // bits, as Linux's clocks_calc_mult_shift(maxsec): the fine path multiplies

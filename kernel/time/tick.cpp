@@ -54,7 +54,7 @@ void on_tick(interrupts::InterruptFrame& frame) {
 void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int64_t realtime_ns,
            vdso::abi::ClockMode user_mode) {
   tick_hz = hz;
-  tick_ns = 1'000'000'000 / hz;
+  tick_ns = vdso::abi::kNanosecondsPerSecond / hz;
   const uint64_t tsc_now = read_tsc();
   keeper = new (timekeeper_storage) vdso::Timekeeper(
       page, static_cast<uint64_t>(tick_ns), clocksource::counter_calibration(user_mode), tsc_now,
