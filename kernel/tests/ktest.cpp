@@ -178,19 +178,42 @@ void mark(const char* label) {
          vdso::abi::ns_from_timespec(realtime));
 }
 
+namespace {
+
+// The suites a boot on several CPUs runs instead of the whole one.
+struct CpuSuite {
+  const char* scenario;
+  const Test* tests;
+  const int* count;
+};
+constexpr CpuSuite kCpuSuites[] = {
+    {"smp", kSmpTests, &kSmpTestCount},
+    {"smp-broken-reader", kSmpBrokenReaderTests, &kSmpBrokenReaderTestCount},
+};
+
+}  // namespace
+
 void run(const BootOptions& options) {
   const char* only = options.test_name[0] == '\0' || same(options.test_name, "suite")
                          ? nullptr
                          : options.test_name;
+  int total = 0, failed = 0;
   if (only != nullptr) {
+    for (const CpuSuite& suite : kCpuSuites) {
+      if (same(only, suite.scenario)) {
+        total = run_suite(suite.tests, *suite.count, nullptr, options, failed);
+        kprint("KTEST SUMMARY passed=%d failed=%d\n", total - failed, failed);
+        qemu_exit(failed == 0 ? ExitCode::kPass : ExitCode::kFail);
+      }
+    }
     if (const Scenario* scenario = find_scenario(only))
       run_scenario(*scenario);
   }
-  int total = 0, failed = 0;
   total += run_suite(kMemoryTests, kMemoryTestCount, only, options, failed);
   total += run_suite(kVdsoTests, kVdsoTestCount, only, options, failed);
   total += run_suite(kProtectionTests, kProtectionTestCount, only, options, failed);
   total += run_suite(kTimeTests, kTimeTestCount, only, options, failed);
+  total += run_suite(kAcpiTests, kAcpiTestCount, only, options, failed);
   if (total == 0) {
     kprint("KTEST FAIL unknown test '%s': neither a test of the suite nor a scenario\n", only);
     qemu_exit(ExitCode::kFail);

@@ -78,6 +78,7 @@ struct Options {
   double tolerance = 0.05;
   unsigned memory_mb = 128;
   int init_status = -1;  // -1: no exit line expected
+  unsigned cpus = 1;
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -87,7 +88,7 @@ struct Options {
                "       [--initrd CPIO] [--cpu MODEL]\n"
                "       [--timeout SECONDS]\n"
                "       [--expect pass|fail|panic|hang] [--expect-line TEXT]... [--hz N]\n"
-               "       [--tolerance FRACTION] [--qemu PATH] [--memory MB]\n"
+               "       [--tolerance FRACTION] [--qemu PATH] [--memory MB] [--cpus N]\n"
                "       [--expect-init-status STATUS]\n",
                why);
   std::exit(2);
@@ -133,6 +134,10 @@ Options parse_args(int argc, char** argv) {
       o.init_status = std::atoi(value().c_str());
       if (o.init_status < 0)
         usage("--expect-init-status takes a wait status (0 or more)");
+    } else if (arg == "--cpus") {
+      o.cpus = kernel::tools::parse_cpu_count(value());
+      if (o.cpus == 0)
+        usage("--cpus must be 1..16");
     } else {
       usage(("unknown argument " + arg).c_str());
     }
@@ -319,6 +324,7 @@ int main(int argc, char** argv) {
   boot.initrd = o.initrd;
   boot.append = o.append;
   boot.memory_mb = o.memory_mb;
+  boot.cpus = o.cpus;
   boot.extra_args = {"-serial", "stdio"};
   std::vector<std::string> args = kernel::tools::qemu_command(accelerator, boot);
   std::printf("runner: %s (accel %s%s%s: %s)\n", o.append.c_str(), accelerator.name.c_str(),
