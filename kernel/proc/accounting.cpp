@@ -104,14 +104,24 @@ void add_child_times(Process& parent, const Process& child) {
 }
 
 MachineTimes machine_times() {
-  const Thread& running = current_thread();
-  const int64_t running_ns = tick::monotonic_ns() - running.ran_since_ns;
-  const int64_t busy_ns = machine_busy_ns + (running.tid != 0 ? running_ns : 0);
-  const Thread& idle = *thread_slot(0);
-  const int64_t idle_ns = idle.cpu_time_ns + (running.tid == 0 ? running_ns : 0);
+  // Every CPU's running thread adds its current run; the idle tasks'
+  // time is the machine's idle time.
+  const int64_t now = tick::monotonic_ns();
+  int64_t busy_ns = machine_busy_ns, idle_ns = 0;
   uint64_t system_tsc = machine_system_tsc;
-  if (running.tid != 0 && running.accounting.in_system_call)
-    system_tsc += read_tsc() - running.accounting.entered_kernel_tsc;
+  for (int i = 0; i < cpu_count(); ++i) {
+    const Cpu& c = cpu(i);
+    const Thread& running = *c.current;
+    const int64_t running_ns = now - running.ran_since_ns;
+    idle_ns += c.idle->cpu_time_ns + (running.tid == 0 ? running_ns : 0);
+    if (running.tid == 0)
+      continue;
+    busy_ns += running_ns;
+    // Only this CPU's thread is inside a system call: the others run user
+    // code or wait for the kernel lock.
+    if (&running == &current_thread() && running.accounting.in_system_call)
+      system_tsc += read_tsc() - running.accounting.entered_kernel_tsc;
+  }
   int64_t system_ns = clocksource::ns_from_tsc(system_tsc);
   if (system_ns > busy_ns)
     system_ns = busy_ns;

@@ -17,6 +17,7 @@
 #include "fs/process_fs.h"
 #include "mm/paging.h"
 #include "proc/accounting.h"
+#include "proc/cpus.h"
 #include "proc/mappings.h"
 #include "proc/signal.h"
 
@@ -101,6 +102,7 @@ struct Thread {
   // to user mode decides: restarted (SA_RESTART, or no handler ran) or
   // -EINTR. -1: none.
   int64_t interrupted_syscall;
+  CpuMask allowed_cpus;   // sched_setaffinity; the scheduler honours it
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
   ThreadAccounting accounting;
 
@@ -115,7 +117,7 @@ void init();  // the tables and the idle task (the caller's context)
 // than silent corruption of its neighbours.
 void check_kernel_stack(const Thread& t);
 
-// The thread this CPU runs, and its process.
+// The thread this CPU runs, and its process (cpus.h).
 Thread& current_thread();
 Process& current();
 void set_current(Thread& t);  // the scheduler's switch only
@@ -148,7 +150,8 @@ void prepare_first_entry(Thread& t, const interrupts::InterruptFrame& frame);
 // Ends every thread of the current process but the caller (exit_group,
 // execve in a threaded process). Safe because a thread that is not
 // running keeps all its blocked state in its own slot (nothing else
-// points at it); FIXME(SMP): other CPUs running them must be stopped.
+// points at it); those running on other CPUs are stopped (IPI) before it
+// returns, so the caller may then replace or free the address space.
 void end_other_threads();
 
 // Closes every descriptor marked close-on-exec (exec), or all (exit).

@@ -112,6 +112,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(tkill, 200)                 \
   X(time, 201)                  \
   X(futex, 202)                 \
+  X(sched_setaffinity, 203)     \
   X(sched_getaffinity, 204)     \
   X(epoll_create, 213)          \
   X(getdents64, 217)            \

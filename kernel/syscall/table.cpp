@@ -2,7 +2,7 @@
 #include "arch/x86_64/gdt.h"
 #include "console/print.h"
 #include "proc/process.h"
-#include "proc/signal_delivery.h"
+#include "proc/scheduler.h"
 #include "syscall/syscall.h"
 #include "vdso/abi/linux.h"
 
@@ -14,7 +14,8 @@ namespace {
 
 constexpr uint32_t kMsrStar = 0xc000'0081, kMsrLstar = 0xc000'0082, kMsrSfmask = 0xc000'0084;
 constexpr uint64_t kEferSyscallEnable = 1;
-// Cleared on entry: IF (the kernel is not preemptible), DF (the ABI wants
+// Cleared on entry: IF (the kernel is not preemptible; the kernel lock
+// opens it only while it waits), DF (the ABI wants
 // it clear), TF, AC, NT.
 constexpr uint64_t kEntryFlagsMask = (1u << 9) | (1u << 10) | (1u << 8) | (1u << 18) | (1u << 14);
 
@@ -65,6 +66,7 @@ void init() {
 
 extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   using namespace kernel;
+  sched::enter_from_user();
   proc::Process& p = proc::current();
   proc::Thread& thread = proc::current_thread();
   const uint64_t number = frame->rax;
@@ -80,5 +82,5 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   if (result == -abi::kERESTARTSYS)
     thread.interrupted_syscall = static_cast<int64_t>(number);
   proc::left_system_call(thread);
-  proc::deliver_pending_signals(thread);
+  sched::return_to_user();
 }

@@ -1,0 +1,38 @@
+// The CPUs (cpus.h). The index comes from the hardware in this_cpu() only.
+#include "proc/cpus.h"
+
+#include "proc/process.h"
+
+namespace kernel::proc {
+namespace {
+
+Cpu cpus[kMaxCpus];
+
+}  // namespace
+
+int cpu_count() {
+  return 1;
+}
+
+CpuMask online_cpus() {
+  const int n = cpu_count();
+  return n >= 64 ? ~CpuMask{0} : (CpuMask{1} << n) - 1;
+}
+
+Cpu& this_cpu() {
+  return cpus[0];
+}
+
+Cpu& cpu(int index) {
+  return cpus[index];
+}
+
+Cpu* cpu_running(const Thread& t) {
+  for (int i = 0; i < cpu_count(); ++i) {
+    if (cpus[i].current == &t)
+      return &cpus[i];
+  }
+  return nullptr;
+}
+
+}  // namespace kernel::proc
