@@ -659,11 +659,13 @@ int64_t generate(const Entry& e, char*& text) {
     }
     case Kind::kStat: {
       const proc::MachineTimes m = proc::machine_times();
-      const int64_t user = proc::clock_ticks(m.user_ns),
-                    system_ticks = proc::clock_ticks(m.system_ns),
-                    idle = proc::clock_ticks(m.idle_ns);
-      t.add("cpu  %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, idle);
-      t.add("cpu0 %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, idle);
+      t.add("cpu  %ld 0 %ld %ld 0 0 0 0 0 0\n", proc::clock_ticks(m.user_ns),
+            proc::clock_ticks(m.system_ns), proc::clock_ticks(m.idle_ns));
+      for (int i = 0; i < proc::cpu_count(); ++i) {
+        const proc::MachineTimes c = proc::cpu_times(i);
+        t.add("cpu%d %ld 0 %ld %ld 0 0 0 0 0 0\n", i, proc::clock_ticks(c.user_ns),
+              proc::clock_ticks(c.system_ns), proc::clock_ticks(c.idle_ns));
+      }
       t.add("intr %lu\nctxt %lu\nbtime %ld\nprocesses %d\nprocs_running %d\nprocs_blocked 0\n",
             tick::interrupts(), sched::switch_count(), system.boot_time.sec, proc::last_pid(),
             proc::runnable_count());

@@ -12,12 +12,15 @@ namespace kernel {
 class Spinlock {
  public:
   void lock() {
-    while (__atomic_test_and_set(&held_, __ATOMIC_ACQUIRE)) {
-      while (__atomic_load_n(&held_, __ATOMIC_RELAXED))
-        asm volatile("pause");
-    }
+    while (!try_lock())
+      wait_until_free();
   }
   bool try_lock() { return !__atomic_test_and_set(&held_, __ATOMIC_ACQUIRE); }
+  // Waits (without taking it) until it looks free.
+  void wait_until_free() const {
+    while (__atomic_load_n(&held_, __ATOMIC_RELAXED))
+      asm volatile("pause");
+  }
   void unlock() { __atomic_clear(&held_, __ATOMIC_RELEASE); }
 
  private:

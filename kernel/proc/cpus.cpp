@@ -1,17 +1,19 @@
 // The CPUs (cpus.h). The index comes from the hardware in this_cpu() only.
 #include "proc/cpus.h"
 
+#include "arch/x86_64/smp.h"
 #include "proc/process.h"
 
 namespace kernel::proc {
 namespace {
 
 Cpu cpus[kMaxCpus];
+static_assert(kMaxCpus == smp::kMaxCpus);
 
 }  // namespace
 
 int cpu_count() {
-  return 1;
+  return static_cast<int>(smp::cpu_count());
 }
 
 CpuMask online_cpus() {
@@ -20,7 +22,7 @@ CpuMask online_cpus() {
 }
 
 Cpu& this_cpu() {
-  return cpus[0];
+  return cpus[smp::this_cpu_index()];
 }
 
 Cpu& cpu(int index) {

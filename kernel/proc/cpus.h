@@ -25,6 +25,10 @@ struct Cpu {
   // Set by a wake aimed at this CPU (reschedule IPI) or the end of its
   // slice: schedule() before the return to user mode.
   bool reschedule;
+  // Its threads' time on it (not its idle task's), user and system, and
+  // the system part in TSC cycles: /proc/stat's per-CPU lines.
+  int64_t busy_ns;
+  uint64_t system_tsc;
 };
 
 // The CPUs that are up: cpu(0) is the boot CPU (the page's only writer).

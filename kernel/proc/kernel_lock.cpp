@@ -20,10 +20,11 @@ void acquire() {
   KASSERT(__atomic_load_n(&holder, __ATOMIC_RELAXED) != self);
   const bool interrupts_were_on = cpu::interrupts_enabled();
   while (!lock.try_lock()) {
-    // Interrupts open for one instruction at a time: the tick and the
-    // TLB-shootdown IPI come in while this CPU waits.
+    // Interrupts open while it waits (a whole loop, not one instruction:
+    // QEMU's TCG takes interrupts only between translated blocks): the
+    // tick and the TLB-shootdown IPI come in meanwhile.
     cpu::enable_interrupts();
-    cpu::pause();
+    lock.wait_until_free();
     if (!interrupts_were_on)
       cpu::disable_interrupts();
   }

@@ -1,9 +1,9 @@
 #include "proc/scheduler.h"
 
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/gdt.h"
 #include "arch/x86_64/interrupts.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/smp.h"
 #include "lib/panic.h"
 #include "proc/kernel_lock.h"
 #include "proc/signal_delivery.h"
@@ -11,7 +11,6 @@
 #include "time/tick.h"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
-extern "C" uint64_t syscall_kernel_rsp;
 
 namespace kernel::sched {
 namespace {
@@ -20,15 +19,15 @@ using proc::Cpu;
 
 uint32_t slice = 1;
 uint64_t switches = 0;
+bool scheduler_running = false;  // the boot CPU's idle loop has started
 // CPUs that still owe a TLB flush to the CPU shooting down (one bit each).
 proc::CpuMask tlb_flush_pending = 0;
 
-// The IPIs; never sent while only one CPU is up.
-void send_reschedule_ipi(const Cpu&) {
-  PANIC("a reschedule IPI with one CPU");
+void send_reschedule_ipi(const Cpu& cpu) {
+  smp::send_ipi(static_cast<uint32_t>(cpu.index), interrupts::kRescheduleVector);
 }
-void send_tlb_shootdown_ipi(const Cpu&) {
-  PANIC("a TLB shootdown with one CPU");
+void send_tlb_shootdown_ipi(const Cpu& cpu) {
+  smp::send_ipi(static_cast<uint32_t>(cpu.index), interrupts::kTlbShootdownVector);
 }
 
 bool allowed_on(const proc::Thread& t, const Cpu& cpu) {
@@ -98,8 +97,7 @@ void switch_to(Cpu& cpu, proc::Thread& next) {
   if (next.tid != 0) {
     const uint64_t stack_top =
         reinterpret_cast<uint64_t>(next.kernel_stack + proc::kKernelStackBytes);
-    gdt::set_kernel_stack(stack_top);
-    syscall_kernel_rsp = stack_top;
+    smp::set_kernel_stack(stack_top);
     // Threads of one process share the page tables: no CR3 write (and no
     // TLB flush) between them.
     if (prev.tid == 0 || prev.process != next.process || prev.state == proc::State::kDead)
@@ -198,9 +196,10 @@ void init(uint32_t slice_ticks) {
   slice = slice_ticks == 0 ? 1 : slice_ticks;
   for (int i = 0; i < proc::kMaxCpus; ++i)
     proc::cpu(i).slice_ticks_left = slice;
+  interrupts::set_handler(interrupts::kRescheduleVector, on_reschedule_ipi);
+  interrupts::set_handler(interrupts::kTlbShootdownVector, on_tlb_shootdown_ipi);
   tick::set_listener(on_tick);
-  (void)on_reschedule_ipi;
-  (void)on_tlb_shootdown_ipi;
+  tick::set_other_cpu_listener(on_tick);
 }
 
 void schedule() {
@@ -286,16 +285,16 @@ void stop_other_cpus_running(proc::Process& p) {
   // dead): give it up until none runs a thread of p. Nothing of p changes
   // meanwhile: its other threads are dead, the caller is the only live one.
   kernel_lock::release();
+  cpu::enable_interrupts();
   for (;;) {
     bool running = false;
     for (int i = 0; i < proc::cpu_count(); ++i)
       running = running || runs_a_thread_of_p(proc::cpu(i));
     if (!running)
       break;
-    cpu::enable_interrupts();
     cpu::pause();
-    cpu::disable_interrupts();
   }
+  cpu::disable_interrupts();
   kernel_lock::acquire();
 }
 
@@ -324,8 +323,14 @@ void run_idle() {
   Cpu& cpu = proc::this_cpu();
   KASSERT(cpu.current == cpu.idle);
   // The boot CPU comes here holding the kernel lock (it took it to build
-  // user space); every other CPU without it.
-  if (!kernel_lock::held_here()) {
+  // user space); every other CPU without it, and sleeps until the boot
+  // CPU's idle loop runs (the in-kernel tests and the hand-run mode keep
+  // the lock: no CPU spins for it meanwhile).
+  if (cpu.index == 0) {
+    __atomic_store_n(&scheduler_running, true, __ATOMIC_RELEASE);
+  } else {
+    while (!__atomic_load_n(&scheduler_running, __ATOMIC_ACQUIRE))
+      cpu::wait_for_interrupt();
     cpu::disable_interrupts();
     kernel_lock::acquire();
   }
