@@ -3,6 +3,7 @@
 #include <stdarg.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "console/print.h"
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
@@ -470,7 +471,7 @@ void add_cpuinfo(Text& t, const abi::SystemInfo& system) {
     t.add("model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n", model_name, signature & 0xf,
           khz / 1000, khz % 1000);
     t.add("physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\napicid\t\t: %u\n",
-          system.cpus_online, n, system.cpus_online, n);
+          system.cpus_online, n, system.cpus_online, smp::cpu(n).lapic_id);
     t.add("fpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
           vendor.eax);
     for (const Flag& f : kFlags) {

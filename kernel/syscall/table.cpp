@@ -64,11 +64,14 @@ void init() {
 
 extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   using namespace kernel;
+  // The system time includes the wait for the kernel lock and the way back
+  // (signals, a reschedule): the thread is in the kernel for all of it.
+  // Only this CPU writes its running thread's stamps.
+  proc::Thread& thread = proc::current_thread();
+  proc::entered_system_call(thread);
   sched::enter_from_user();
   proc::Process& p = proc::current();
-  proc::Thread& thread = proc::current_thread();
   const uint64_t number = frame->rax;
-  proc::entered_system_call(thread);
   ++p.syscall_total;
   if (number < proc::kSyscallCountSlots)
     ++p.syscall_counts[number];
@@ -79,6 +82,6 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   // A blocking call a signal cut short: SA_RESTART decides (signal.cpp).
   if (result == -abi::kERESTARTSYS)
     thread.interrupted_syscall = static_cast<int64_t>(number);
-  proc::left_system_call(thread);
   sched::return_to_user();
+  proc::left_system_call(thread);
 }
