@@ -58,10 +58,13 @@ kernel-run: build
 # getcpu through the VDSO vs the system call, on vdso-kernel (static glibc
 # and musl builds of kernel/user/bench.c), after the line that says which
 # accelerator the figures come from; then glibc again under TCG -cpu max,
-# whose RDTSCP lets getcpu read TSC_AUX (QEMU's default CPU has no RDTSCP).
+# whose RDTSCP lets getcpu read TSC_AUX (QEMU's default CPU has no RDTSCP);
+# then on 4 CPUs, for the rows of reads per second on 1, 2 and 4 CPUs.
 kernel-bench: build
 	@$(BUILD_DIR)/bin/vdso-kernel-qemu accel
 	@$(BUILD_DIR)/bin/vdso-kernel-run $(BUILD_DIR)/kernel/user/bench-glibc
 	@$(BUILD_DIR)/bin/vdso-kernel-run $(BUILD_DIR)/kernel/user/bench-musl
 	@echo "TCG -cpu max:"
 	@$(BUILD_DIR)/bin/vdso-kernel-run --cpu max $(BUILD_DIR)/kernel/user/bench-glibc
+	@echo "4 CPUs (the scaling rows: 1, 2 and 4 threads on 1, 2 and 4 CPUs):"
+	@$(BUILD_DIR)/bin/vdso-kernel-run --cpus 4 $(BUILD_DIR)/kernel/user/bench-glibc

@@ -91,7 +91,8 @@ static double measure(void (*body)(clockid_t), clockid_t id, int64_t budget_ns) 
 
 struct ReaderRun {
   int cpu;          /* pinned here */
-  int system_call;  /* read through the system call, not the VDSO */
+  clockid_t clock;  /* read through the VDSO, or ... */
+  int system_call;  /* ... through the system call */
   long reads;
 };
 /* Set once every reader exists, so that thread creation is not timed. */
@@ -110,10 +111,10 @@ static void* read_clock_until_end(void* arg) {
   do {
     if (run->system_call) {
       for (int i = 0; i < kBatch; ++i)
-        syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+        syscall(SYS_clock_gettime, run->clock, &ts);
     } else {
       for (int i = 0; i < kBatch; ++i)
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(run->clock, &ts);
     }
     reads += kBatch;
   } while ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec < readers_end_ns);
@@ -121,14 +122,15 @@ static void* read_clock_until_end(void* arg) {
   return NULL;
 }
 
-/* CLOCK_MONOTONIC reads per second, summed over `threads` threads pinned
- * round robin to CPUs 0..cpus-1 and reading for `budget_ns`. */
-static double reads_per_second(int threads, int cpus, int system_call, int64_t budget_ns) {
+/* Reads of `clock` per second, summed over `threads` threads pinned round
+ * robin to CPUs 0..cpus-1 and reading for `budget_ns`. */
+static double reads_per_second(int threads, int cpus, clockid_t clock, int system_call,
+                               int64_t budget_ns) {
   pthread_t ids[8];
   struct ReaderRun runs[8];
   readers_end_ns = 0;
   for (int i = 0; i < threads; ++i) {
-    runs[i] = (struct ReaderRun){i % cpus, system_call, 0};
+    runs[i] = (struct ReaderRun){i % cpus, clock, system_call, 0};
     pthread_create(&ids[i], NULL, read_clock_until_end, &runs[i]);
   }
   const int64_t begin = now_ns();
@@ -141,26 +143,33 @@ static double reads_per_second(int threads, int cpus, int system_call, int64_t b
   return (double)total * 1e9 / (double)(now_ns() - begin);
 }
 
-/* 1, 2 and 4 threads on 1, 2 and 4 CPUs (those online), through the VDSO
- * and through the system call, each against its own 1 thread on 1 CPU of
- * the same run: readers of the page share its cache line and never write
- * it, so they scale with the CPUs; system calls take the kernel lock. */
+/* 1, 2 and 4 threads on 1, 2 and 4 CPUs (those online): CLOCK_MONOTONIC
+ * through the VDSO (the TSC read), CLOCK_MONOTONIC_COARSE through the VDSO
+ * (the page alone) and CLOCK_MONOTONIC through the system call, each
+ * against its own 1 thread on 1 CPU of the same run. Readers of the page
+ * share its cache line and never write it, so they scale with the CPUs;
+ * system calls take the kernel lock. */
 static void scaling(int64_t budget_ns) {
   const int online = (int)sysconf(_SC_NPROCESSORS_ONLN);
-  printf("CLOCK_MONOTONIC reads per second, all threads together (%d CPUs online):\n", online);
-  printf("%-8s %-5s %14s %8s %14s %8s\n", "threads", "CPUs", "VDSO", "x 1/1", "system call",
-         "x 1/1");
-  double vdso_base = 0, syscall_base = 0;
+  printf("reads per second, all threads together, M/s (x the same column's 1 thread on 1 CPU); "
+         "%d CPUs online\n",
+         online);
+  printf("%-8s %-5s %18s %18s %18s\n", "threads", "CPUs", "MONOTONIC VDSO", "COARSE VDSO",
+         "MONOTONIC syscall");
+  double base[3] = {0, 0, 0};
   for (int cpus = 1; cpus <= 4 && cpus <= online; cpus *= 2) {
     for (int threads = 1; threads <= 4; threads *= 2) {
-      const double vdso = reads_per_second(threads, cpus, 0, budget_ns);
-      const double sys = reads_per_second(threads, cpus, 1, budget_ns);
-      if (vdso_base == 0) {
-        vdso_base = vdso;
-        syscall_base = sys;
+      const double rates[3] = {
+          reads_per_second(threads, cpus, CLOCK_MONOTONIC, 0, budget_ns),
+          reads_per_second(threads, cpus, CLOCK_MONOTONIC_COARSE, 0, budget_ns),
+          reads_per_second(threads, cpus, CLOCK_MONOTONIC, 1, budget_ns)};
+      printf("%-8d %-5d", threads, cpus);
+      for (int i = 0; i < 3; ++i) {
+        if (base[i] == 0)
+          base[i] = rates[i];
+        printf(" %9.2f (%5.2fx)", rates[i] / 1e6, rates[i] / base[i]);
       }
-      printf("%-8d %-5d %12.2f M %7.2fx %12.2f M %7.2fx\n", threads, cpus, vdso / 1e6,
-             vdso / vdso_base, sys / 1e6, sys / syscall_base);
+      printf("\n");
     }
   }
 }
