@@ -200,6 +200,7 @@ void run(const BootOptions& options) {
   total += run_suite(kVdsoTests, kVdsoTestCount, options, failed);
   total += run_suite(kProtectionTests, kProtectionTestCount, options, failed);
   total += run_suite(kTimeTests, kTimeTestCount, options, failed);
+  total += run_suite(kAcpiTests, kAcpiTestCount, options, failed);
   kprint("KTEST SUMMARY passed=%d failed=%d\n", total - failed, failed);
   qemu_exit(failed == 0 ? ExitCode::kPass : ExitCode::kFail);
 }

@@ -6,6 +6,7 @@
 // image's reader (abi::read_fine), checked against a maximum the readers
 // share. test=smp-broken-reader runs the same check with a reader that
 // skips the seqcount, and must fail: proof that the check can.
+#include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/smp.h"
@@ -22,6 +23,80 @@ namespace kernel::ktest {
 namespace {
 
 namespace abi = vdso::abi;
+
+// ---- The MADT ---------------------------------------------------------------
+
+// A synthetic MADT: the header, the local APIC address and flags, then
+// `entries` as given; the checksum made right.
+struct MadtBuilder {
+  uint8_t bytes[128] = {};
+  uint32_t length = 44;
+
+  void add(const uint8_t* entry, uint32_t entry_bytes) {
+    for (uint32_t i = 0; i < entry_bytes; ++i)
+      bytes[length + i] = entry[i];
+    length += entry_bytes;
+  }
+  void add_local_apic(uint8_t apic_id, bool enabled) {
+    const uint8_t entry[8] = {0, 8, apic_id, apic_id, static_cast<uint8_t>(enabled), 0, 0, 0};
+    add(entry, sizeof(entry));
+  }
+  const uint8_t* finish() {
+    const char* signature = "APIC";
+    for (int i = 0; i < 4; ++i)
+      bytes[i] = static_cast<uint8_t>(signature[i]);
+    for (int i = 0; i < 4; ++i)
+      bytes[4 + i] = static_cast<uint8_t>(length >> (8 * i));
+    bytes[9] = 0;
+    uint8_t sum = 0;
+    for (uint32_t i = 0; i < length; ++i)
+      sum = static_cast<uint8_t>(sum + bytes[i]);
+    bytes[9] = static_cast<uint8_t>(-sum);
+    return bytes;
+  }
+};
+
+// The enabled local APICs in the table's order; anything malformed is a
+// problem (the boot CPU alone), never a panic or a read past the table.
+void madt_lists_enabled_processors(Context& t, const BootOptions&) {
+  MadtBuilder good;
+  good.add_local_apic(0, true);
+  good.add_local_apic(2, true);
+  good.add_local_apic(5, false);
+  const uint8_t io_apic[12] = {1, 12, 0, 0, 0, 0, 0xc0, 0xfe, 0, 0, 0, 0};
+  good.add(io_apic, sizeof(io_apic));
+  good.add_local_apic(7, true);
+  const uint8_t* table = good.finish();
+  const acpi::Processors found = acpi::read_madt(table, good.length);
+  KEXPECT(t, found.problem == nullptr, "%s", found.problem);
+  KEXPECT(t,
+          found.count == 3 && found.apic_ids[0] == 0 && found.apic_ids[1] == 2 &&
+              found.apic_ids[2] == 7,
+          "%d processors", found.count);
+
+  MadtBuilder bad_checksum = good;
+  bad_checksum.finish();
+  bad_checksum.bytes[50] ^= 1;
+  KEXPECT(t, acpi::read_madt(bad_checksum.bytes, bad_checksum.length).problem != nullptr,
+          "a wrong checksum is a problem");
+  KEXPECT(t, acpi::read_madt(table, good.length - 1).problem != nullptr,
+          "a length beyond what is readable is a problem");
+  MadtBuilder runs_past;
+  runs_past.add_local_apic(0, true);
+  const uint8_t too_long[2] = {0, 40};  // an entry claiming 40 bytes where 2 are left
+  runs_past.add(too_long, sizeof(too_long));
+  const acpi::Processors past = acpi::read_madt(runs_past.finish(), runs_past.length);
+  KEXPECT(t, past.problem != nullptr && past.count == 0, "an entry past the end: %s", past.problem);
+  MadtBuilder zero_length;
+  const uint8_t empty_entry[2] = {0, 0};
+  zero_length.add(empty_entry, sizeof(empty_entry));
+  KEXPECT(t, acpi::read_madt(zero_length.finish(), zero_length.length).problem != nullptr,
+          "a zero-length entry is a problem, not an endless loop");
+  MadtBuilder none_enabled;
+  none_enabled.add_local_apic(3, false);
+  KEXPECT(t, acpi::read_madt(none_enabled.finish(), none_enabled.length).problem != nullptr,
+          "no enabled processor is a problem");
+}
 
 // ---- Every CPU -------------------------------------------------------------
 
@@ -299,6 +374,11 @@ extern const Test kSmpTests[] = {
     {"smp.seqcount_readers_on_every_cpu", seqcount_readers_on_every_cpu},
 };
 extern const int kSmpTestCount = sizeof(kSmpTests) / sizeof(kSmpTests[0]);
+
+extern const Test kAcpiTests[] = {
+    {"acpi.madt_lists_enabled_processors", madt_lists_enabled_processors},
+};
+extern const int kAcpiTestCount = 1;
 
 extern const Test kSmpBrokenReaderTests[] = {
     {"smp.broken_reader_caught", broken_reader_caught},

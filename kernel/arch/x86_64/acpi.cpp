@@ -107,7 +107,7 @@ Processors find_processors() {
     if (signature_is(header, "APIC", 4)) {
       madt = map_table(phys);
       if (madt == nullptr) {
-        found.problem = "the MADT is malformed (length or checksum)";
+        found.problem = "the MADT is malformed (signature, length or checksum)";
         return found;
       }
       break;
@@ -117,7 +117,17 @@ Processors find_processors() {
     found.problem = "no MADT among the ACPI tables";
     return found;
   }
-  const uint32_t madt_length = read32(madt + 4);
+  return read_madt(madt, read32(madt + 4));
+}
+
+Processors read_madt(const uint8_t* madt, uint32_t available) {
+  Processors found;
+  const uint32_t madt_length = available >= kHeaderBytes ? read32(madt + 4) : 0;
+  if (madt_length < kMadtEntriesOffset || madt_length > available ||
+      !signature_is(madt, "APIC", 4) || !sums_to_zero(madt, madt_length)) {
+    found.problem = "the MADT is malformed (signature, length or checksum)";
+    return found;
+  }
   for (uint32_t offset = kMadtEntriesOffset; offset + 2 <= madt_length;) {
     const uint8_t type = madt[offset], length = madt[offset + 1];
     if (length < 2 || offset + length > madt_length) {

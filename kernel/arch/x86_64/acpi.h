@@ -23,4 +23,9 @@ struct Processors {
 // problem, never a panic). Needs the MMIO window (paging::init).
 Processors find_processors();
 
+// The processors of one MADT of `available` readable bytes (its header's
+// length, checksum and entries checked): find_processors's last step, on
+// its own for the tests.
+Processors read_madt(const uint8_t* madt, uint32_t available);
+
 }  // namespace kernel::acpi

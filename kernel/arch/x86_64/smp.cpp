@@ -181,8 +181,12 @@ bool start_one(uint32_t index) {
     lapic::send_startup(target.lapic_id, kPage);
   const uint64_t deadline = cpu::rdtsc_ordered() + tsc_hz / 1'000'000 * kAliveTimeoutUs;
   while (!__atomic_load_n(&target.online, __ATOMIC_ACQUIRE)) {
-    if (cpu::rdtsc_ordered() > deadline)
+    if (cpu::rdtsc_ordered() > deadline) {
+      // Back to waiting for a STARTUP, so that it cannot run the
+      // trampoline later, once that page is gone.
+      lapic::send_init(target.lapic_id);
       return false;
+    }
     cpu::pause();
   }
   return true;
