@@ -5,12 +5,7 @@
 #include "proc/process.h"
 
 namespace kernel::proc {
-namespace {
-
-Cpu cpus[kMaxCpus];
-static_assert(kMaxCpus == smp::kMaxCpus);
-
-}  // namespace
+Cpu detail::cpus[kMaxCpus];
 
 int cpu_count() {
   return static_cast<int>(smp::cpu_count());
@@ -21,18 +16,10 @@ CpuMask online_cpus() {
   return n >= 64 ? ~CpuMask{0} : (CpuMask{1} << n) - 1;
 }
 
-Cpu& this_cpu() {
-  return cpus[smp::this_cpu_index()];
-}
-
-Cpu& cpu(int index) {
-  return cpus[index];
-}
-
 Cpu* cpu_running(const Thread& t) {
   for (int i = 0; i < cpu_count(); ++i) {
-    if (cpus[i].current == &t)
-      return &cpus[i];
+    if (detail::cpus[i].current == &t)
+      return &detail::cpus[i];
   }
   return nullptr;
 }

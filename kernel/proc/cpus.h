@@ -8,11 +8,14 @@
 
 #include <stdint.h>
 
+#include "arch/x86_64/smp.h"
+
 namespace kernel::proc {
 
 struct Thread;
 
 inline constexpr int kMaxCpus = 16;
+static_assert(kMaxCpus == smp::kMaxCpus);
 // A thread's allowed CPUs, one bit each (sched_setaffinity).
 using CpuMask = uint64_t;
 static_assert(kMaxCpus <= 64, "a CpuMask holds every CPU");
@@ -31,11 +34,20 @@ struct Cpu {
   uint64_t system_tsc;
 };
 
+namespace detail {
+extern Cpu cpus[kMaxCpus];
+}  // namespace detail
+
 // The CPUs that are up: cpu(0) is the boot CPU (the page's only writer).
 int cpu_count();
 CpuMask online_cpus();
-Cpu& this_cpu();
-Cpu& cpu(int index);
+inline Cpu& cpu(int index) {
+  return detail::cpus[index];
+}
+// Inline, as every kernel entry asks (one %gs load).
+inline Cpu& this_cpu() {
+  return detail::cpus[smp::this_cpu_index()];
+}
 
 // The CPU running `t`, or null (it is not on any CPU's stack).
 Cpu* cpu_running(const Thread& t);

@@ -102,12 +102,6 @@ void check_kernel_stack(const Thread& t) {
           t.tid);
 }
 
-Thread& current_thread() {
-  return *this_cpu().current;
-}
-Process& current() {
-  return *this_cpu().current->process;
-}
 void set_current(Thread& t) {
   this_cpu().current = &t;
 }

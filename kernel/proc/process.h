@@ -118,8 +118,12 @@ void init();  // the tables and the idle task (the caller's context)
 void check_kernel_stack(const Thread& t);
 
 // The thread this CPU runs, and its process (cpus.h).
-Thread& current_thread();
-Process& current();
+inline Thread& current_thread() {
+  return *this_cpu().current;
+}
+inline Process& current() {
+  return *this_cpu().current->process;
+}
 void set_current(Thread& t);  // the scheduler's switch only
 
 Process* find(int pid);          // a live or zombie process, or null

@@ -236,22 +236,9 @@ void wake_waiting(proc::Process& p) {
   }
 }
 
-void enter_from_user() {
-  kernel_lock::acquire();
-  if (proc::current_thread().state == proc::State::kDead) {
-    schedule();
-    PANIC("a dead thread was scheduled");
-  }
-}
-
-void return_to_user() {
-  Cpu& cpu = proc::this_cpu();
-  if (cpu.reschedule || !allowed_on(*cpu.current, cpu))
-    schedule();
-  // Back in this thread (perhaps on another CPU), about to return to user
-  // mode: act on signals that arrived meanwhile.
-  proc::deliver_pending_signals(proc::current_thread());
-  kernel_lock::release();
+void leave_dead_thread() {
+  schedule();
+  PANIC("a dead thread was scheduled");
 }
 
 void affinity_changed(proc::Thread& t) {

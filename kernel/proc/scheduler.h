@@ -11,7 +11,9 @@
 
 #include <stdint.h>
 
+#include "proc/kernel_lock.h"
 #include "proc/process.h"
+#include "proc/signal_delivery.h"
 
 namespace kernel::sched {
 
@@ -37,11 +39,26 @@ void wake_waiting(proc::Process& p);
 
 // Entry from user mode (system call, exception, interrupt): takes the
 // kernel lock; a thread that another CPU ended meanwhile (exit_group,
-// exec) goes no further.
-void enter_from_user();
-// The way back to user mode: the reschedule this CPU was asked for, the
-// pending signals, then the kernel lock goes.
-void return_to_user();
+// exec) goes no further. Inline, with return_to_user: every system call
+// passes both.
+[[noreturn]] void leave_dead_thread();
+inline void enter_from_user() {
+  kernel_lock::acquire();
+  if (proc::current_thread().state == proc::State::kDead) [[unlikely]]
+    leave_dead_thread();
+}
+// The way back to user mode: the reschedule this CPU was asked for (or
+// one its thread's affinity no longer allows), the pending signals, then
+// the kernel lock goes.
+inline void return_to_user() {
+  const proc::Cpu& cpu = proc::this_cpu();
+  if (cpu.reschedule || ((cpu.current->allowed_cpus >> cpu.index) & 1) == 0) [[unlikely]]
+    schedule();
+  // Back in this thread (perhaps on another CPU): signals that arrived
+  // meanwhile.
+  proc::deliver_pending_signals(proc::current_thread());
+  kernel_lock::release();
+}
 
 // After `t`'s allowed CPUs changed: moves it off a CPU it may no longer
 // run on, or to an idle one it may.
