@@ -19,6 +19,7 @@
 #include "proc/accounting.h"
 #include "proc/cpus.h"
 #include "proc/mappings.h"
+#include "proc/rseq.h"
 #include "proc/signal.h"
 
 namespace kernel::proc {
@@ -104,6 +105,7 @@ struct Thread {
   int64_t interrupted_syscall;
   CpuMask allowed_cpus;   // sched_setaffinity; the scheduler honours it
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
+  RseqRegistration rseq;  // rseq(2): its area, or none
   ThreadAccounting accounting;
 
   alignas(16) uint8_t kernel_stack[kKernelStackBytes];

@@ -6,8 +6,8 @@
 #include "arch/x86_64/smp.h"
 #include "lib/panic.h"
 #include "proc/kernel_lock.h"
-#include "proc/signal_delivery.h"
 #include "proc/timers.h"
+#include "proc/user_return.h"
 #include "time/tick.h"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
@@ -103,6 +103,7 @@ void switch_to(Cpu& cpu, proc::Thread& next) {
     if (prev.tid == 0 || prev.process != next.process || prev.state == proc::State::kDead)
       paging::activate(next.process->space);
     cpu::wrmsr(cpu::kMsrFsBase, next.fs_base);
+    proc::rseq_scheduled_in(next.rseq);
     fpu::restore(next.fpu);
   } else {
     paging::activate(paging::kernel_space());
@@ -343,15 +344,16 @@ uint64_t switch_count() {
 }  // namespace kernel::sched
 
 // A new thread's first way into user mode (prepare_first_entry points its
-// kernel stack here): it gives up the kernel lock the switch to it kept,
-// then leaves through the interrupt return.
-extern "C" void release_kernel_lock_for_first_entry() {
-  kernel::kernel_lock::release();
+// kernel stack here): the way back of any entry (its rseq area, a signal
+// already pending, the kernel lock the switch to it kept), then the
+// interrupt return.
+extern "C" void first_return_to_user() {
+  kernel::sched::return_to_user();
 }
 asm(R"(
         .text
         .globl first_entry_to_user
 first_entry_to_user:
-        call release_kernel_lock_for_first_entry
+        call first_return_to_user
         jmp interrupt_return
 )");

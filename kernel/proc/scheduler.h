@@ -13,7 +13,7 @@
 
 #include "proc/kernel_lock.h"
 #include "proc/process.h"
-#include "proc/signal_delivery.h"
+#include "proc/user_return.h"
 
 namespace kernel::sched {
 
@@ -48,15 +48,15 @@ inline void enter_from_user() {
     leave_dead_thread();
 }
 // The way back to user mode: the reschedule this CPU was asked for (or
-// one its thread's affinity no longer allows), the pending signals, then
-// the kernel lock goes.
+// one its thread's affinity no longer allows), the rseq area and the
+// pending signals (proc/user_return.h), then the kernel lock goes.
 inline void return_to_user() {
   const proc::Cpu& cpu = proc::this_cpu();
   if (cpu.reschedule || ((cpu.current->allowed_cpus >> cpu.index) & 1) == 0) [[unlikely]]
     schedule();
-  // Back in this thread (perhaps on another CPU): signals that arrived
-  // meanwhile.
-  proc::deliver_pending_signals(proc::current_thread());
+  // Back in this thread (perhaps on another CPU): its rseq area, then the
+  // signals that arrived meanwhile.
+  proc::prepare_user_return(proc::current_thread());
   kernel_lock::release();
 }
 

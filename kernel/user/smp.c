@@ -1,5 +1,6 @@
 /* Threads on every CPU (glibc and musl), each pinned to its CPU with
- * sched_setaffinity: sched_getcpu (the VDSO) names that CPU; every clock
+ * sched_setaffinity: sched_getcpu (glibc: the rseq area; musl: the VDSO)
+ * and the VDSO's own getcpu name that CPU; every clock
  * the page serves, read through the VDSO on every CPU at once, never goes
  * back against a maximum shared by all of them; two CPUs pass a token back
  * and forth in shared memory (only CPUs that run at once can do that
@@ -23,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <vdso/elf/symbol_lookup.h>
 #include <vdso/sysinfo.h>
 
 #include "check.h"
@@ -39,6 +41,16 @@ enum { kClockCount = sizeof(kClocks) / sizeof(kClocks[0]) };
 
 static int cpus;
 static long reads_per_clock = 100000;
+
+/* The VDSO's own getcpu (LSL or RDPID), called directly: glibc's
+ * sched_getcpu reads the rseq area instead, musl's calls this. */
+typedef long (*GetcpuFunction)(unsigned* cpu, unsigned* node, void* unused);
+static GetcpuFunction vdso_getcpu;
+
+static int vdso_cpu(void) {
+  unsigned cpu = ~0u;
+  return vdso_getcpu != NULL && vdso_getcpu(&cpu, NULL, NULL) == 0 ? (int)cpu : -1;
+}
 
 static int64_t ns_of(const struct timespec* ts) {
   return (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
@@ -66,7 +78,7 @@ struct Reader {
   pthread_t thread;
   int cpu;
   int pin_result;
-  int cpu_seen_first, cpus_seen_other;
+  int cpu_seen_first, vdso_cpu_seen_first, cpus_seen_other;
   long backwards[kClockCount];
   int64_t worst_ns[kClockCount];
 };
@@ -75,6 +87,7 @@ static void* read_clocks_on(void* arg) {
   struct Reader* r = arg;
   r->pin_result = pin_to(r->cpu);
   r->cpu_seen_first = sched_getcpu();
+  r->vdso_cpu_seen_first = vdso_cpu();
   /* All start together, so that the reads of every CPU overlap. */
   atomic_fetch_add(&ready_threads, 1);
   while (atomic_load(&ready_threads) < cpus) {
@@ -96,7 +109,7 @@ static void* read_clocks_on(void* arg) {
       while (now > seen && !atomic_compare_exchange_weak(&shared_max[c], &seen, now)) {
       }
     }
-    if (i % 1024 == 0 && sched_getcpu() != r->cpu)
+    if (i % 1024 == 0 && (sched_getcpu() != r->cpu || vdso_cpu() != r->cpu))
       ++r->cpus_seen_other;
   }
   return NULL;
@@ -115,9 +128,11 @@ static void clocks_on_every_cpu(void) {
   const double seconds = (double)(monotonic_ns() - start) / 1e9;
   for (int i = 0; i < cpus; ++i) {
     const struct Reader* r = &readers[i];
-    CHECK(r->pin_result == 0 && r->cpu_seen_first == i && r->cpus_seen_other == 0,
-          "reader pinned to CPU %d: sched_getcpu says %d, and never another CPU (%d times)", i,
-          r->cpu_seen_first, r->cpus_seen_other);
+    CHECK(r->pin_result == 0 && r->cpu_seen_first == i && r->vdso_cpu_seen_first == i &&
+              r->cpus_seen_other == 0,
+          "reader pinned to CPU %d: sched_getcpu says %d, the VDSO's getcpu %d, and neither "
+          "another CPU later (%d times)",
+          i, r->cpu_seen_first, r->vdso_cpu_seen_first, r->cpus_seen_other);
   }
   for (int c = 0; c < kClockCount; ++c) {
     long backwards = 0;
@@ -358,6 +373,11 @@ int main(int argc, char** argv) {
         page_cpus[1]);
   if (cpus < 2 || cpus > kMaxCpus)
     return check_done("smp");
+  struct vdso_elf_image image;
+  if (vdso_elf_image_init_mapped(&image, (const void*)getauxval(AT_SYSINFO_EHDR)))
+    vdso_getcpu = (GetcpuFunction)(uintptr_t)vdso_elf_lookup(&image, "__vdso_getcpu", "LINUX_2.6",
+                                                             VDSO_ELF_HASH_ANY);
+  CHECK(vdso_getcpu != NULL, "the VDSO's __vdso_getcpu");
   affinity_calls();
   clocks_on_every_cpu();
   token_between_cpus();
