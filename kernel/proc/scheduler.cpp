@@ -42,12 +42,15 @@ void interrupt_cpu(Cpu& cpu, bool reschedule) {
   send_reschedule_ipi(cpu);
 }
 
-// An idle CPU (other than this one) that `t` may run on takes it at once.
+// An idle CPU (other than this one) that `t` may run on takes it at once;
+// one already sent a reschedule (a burst of wakes) is left to the thread it
+// was sent for.
 void kick_idle_cpu_for(const proc::Thread& t) {
   const Cpu& self = proc::this_cpu();
   for (int i = 0; i < proc::cpu_count(); ++i) {
     Cpu& other = proc::cpu(i);
-    if (&other != &self && other.current == other.idle && allowed_on(t, other)) {
+    if (&other != &self && other.current == other.idle && !other.reschedule &&
+        allowed_on(t, other)) {
       interrupt_cpu(other, true);
       return;
     }
