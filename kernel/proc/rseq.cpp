@@ -1,5 +1,6 @@
 #include "proc/rseq.h"
 
+#include "arch/x86_64/smp.h"
 #include "proc/process.h"
 #include "proc/signal.h"
 #include "proc/signal_delivery.h"
@@ -103,9 +104,9 @@ void rseq_before_user_return(Thread& t, bool delivering_signal) {
   if (r.area == 0 || (!r.needs_update && !delivering_signal))
     return;
   r.needs_update = false;
-  // `t` runs here: a move to another CPU is a scheduling in (needs_update).
-  const uint32_t running_cpu = static_cast<uint32_t>(this_cpu().index);
-  if (abort_critical_section(t) != 0 || write_cpu(r.area, running_cpu, running_cpu) != 0) {
+  // The CPU returning to user mode, as getcpu(2) and the VDSO answer.
+  const uint32_t cpu = smp::this_cpu_index();
+  if (abort_critical_section(t) != 0 || write_cpu(r.area, cpu, cpu) != 0) {
     // As Linux's force_sigsegv: the area or its descriptor is broken.
     SignalInfo info{};
     info.code = kSiKernel;
