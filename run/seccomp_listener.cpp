@@ -151,21 +151,22 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
         std::tuple{answer.second_address, answer.second_size, answer.second_bytes}}) {
     if (size == 0 || error != 0)
       continue;
-    const int written = write_to_process(static_cast<pid_t>(pid), address, bytes, size);
-    if (written == -ESRCH) {
+    const Result<void> written = write_to_process(static_cast<pid_t>(pid), address, bytes, size);
+    const int write_error = written ? 0 : written.error().errno_value;
+    if (write_error == ESRCH) {
       gone_.fetch_add(1, std::memory_order_relaxed);  // killed after the check
       return;
     }
-    if (written == -EFAULT) {
+    if (write_error == EFAULT) {
       error = EFAULT;
-    } else if (written != 0) {
+    } else if (write_error != 0) {
       // Not ours to write into (a non-dumpable process and an unprivileged
       // supervisor): the host answers, as it did before the listener did.
       if (left_to_host_.fetch_add(1, std::memory_order_relaxed) == 0) {
         std::fprintf(stderr,
                      "vdso-run: warning: cannot write into pid %u (%s): its clock system "
                      "calls go to the host, whose clocks are not the tree's\n",
-                     pid, strerror(-written));
+                     pid, strerror(write_error));
       }
       reply(id, 0, 0, true);
       return;
