@@ -28,30 +28,27 @@ namespace vdso::run {
 constexpr unsigned long kSeccompIoctlNotifSetFlags = SECCOMP_IOW(4, __u64);
 constexpr uint64_t kSeccompUserNotifFdSyncWakeUp = 1;
 
-bool SeccompListener::start(bool file_times, std::string* error, std::string* note) {
+Result<void> SeccompListener::start(bool file_times) {
   const auto cookie_low = static_cast<uint32_t>(cookie_);
   // The tree may set its clock at any time (virtual time then starts), so
   // its absolute REALTIME deadlines stop from the start; the rest of the
   // waits only when virtual time is on from the start (timed_waits.h).
   const MovedWaits moved = virtual_time_ ? moved_waits(timekeeper_.page().virtual_time)
                                          : MovedWaits{.realtime_deadlines = true};
-  listener_ = install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
-  if (listener_ < 0 && errno == EACCES) {
+  Result<int> listener =
+      install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
+  if (!listener && listener.error().errno_value == EACCES) {
     // An unprivileged filter requires no_new_privs. Under ptrace a setuid
     // program gains nothing anyway, so the tree loses nothing it had.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
-      *note = "no_new_privs set (needed for an unprivileged seccomp filter)";
-      listener_ =
+      set_no_new_privs_ = true;
+      listener =
           install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
     }
   }
-  if (listener_ < 0) {
-    *error = std::string(
-                 "cannot install the seccomp filter that delivers the data page and answers the "
-                 "clock calls: ") +
-             strerror(errno);
-    return false;
-  }
+  if (!listener)
+    return listener.error();
+  listener_ = *listener;
   fcntl(listener_, F_SETFD, FD_CLOEXEC);
   // Wake the listener and, on the answer, the caller on the waker's own CPU:
   // an answered call is then a switch between two threads on one CPU. Without
@@ -63,12 +60,10 @@ bool SeccompListener::start(bool file_times, std::string* error, std::string* no
   (void)ioctl(listener_, kSeccompIoctlNotifSetFlags, kSeccompUserNotifFdSyncWakeUp);
   pthread_t thread;
   const int rc = pthread_create(&thread, nullptr, &SeccompListener::thread_main, this);
-  if (rc != 0) {
-    *error = std::string("cannot start the seccomp listener thread: ") + strerror(rc);
-    return false;
-  }
+  if (rc != 0)
+    return Error::from_errno("cannot start the seccomp listener thread", rc);
   pthread_detach(thread);
-  return true;
+  return {};
 }
 
 ClockCallStats SeccompListener::clock_calls() const {

@@ -28,8 +28,8 @@
 #include <stdint.h>
 
 #include <atomic>
-#include <string>
 
+#include "result.h"
 #include "time_setting.h"
 #include "timekeeper.h"
 
@@ -63,10 +63,11 @@ class SeccompListener {
   // Installs the filter on the calling thread (call it on the thread that
   // forks the tree) and starts the thread that answers the notifications.
   // Without CAP_SYS_ADMIN this sets no_new_privs first, as the kernel
-  // requires. `note` says so when it happened. `file_times`: under
+  // requires (set_no_new_privs() then says so). `file_times`: under
   // virtual time, file times are the tree's too (file_times.h).
-  bool start(bool file_times, std::string* error, std::string* note);
+  Result<void> start(bool file_times);
 
+  bool set_no_new_privs() const { return set_no_new_privs_; }
   uint64_t cookie() const { return cookie_; }
   uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }
   ClockCallStats clock_calls() const;
@@ -87,6 +88,7 @@ class SeccompListener {
   TimeSetting& time_setting_;
   const bool virtual_time_;
   int listener_ = -1;
+  bool set_no_new_privs_ = false;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> answered_{0};
   std::atomic<uint64_t> faults_{0};

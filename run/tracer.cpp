@@ -95,28 +95,27 @@ void note_job_control_signal(int signal) {
   g_job_stop_signal = signal == SIGCONT ? 0 : signal;
 }
 
-bool Tracer::seize(pid_t pid, std::string* error) {
+Result<void> Tracer::seize(pid_t pid) {
   // The seccomp stops: the filter asks for them for the sleeps and timers
   // translated under virtual time (which the tree may turn on by setting
   // its clock).
   const long options = kTraceOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD;
   if (ptrace(PTRACE_SEIZE, pid, nullptr, options) != 0) {
-    const int seize_errno = errno;
-    *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(seize_errno);
+    Error error = Error::from_errno("cannot trace the program (PTRACE_SEIZE)");
     const pid_t tracer = own_tracer();
-    if (seize_errno == EPERM && tracer > 0) {
+    if (error.errno_value == EPERM && tracer > 0) {
       // strace -f, gdb with follow-fork: the child is already theirs.
-      *error += ": vdso-run is itself traced (by pid " + std::to_string(tracer) + ", " +
-                executable_of(tracer) +
-                ") and its tracer follows its children; a process has only one tracer, so "
-                "trace vdso-run without following its children (strace without -f)";
+      error.message += ": vdso-run is itself traced (by pid " + std::to_string(tracer) + ", " +
+                       executable_of(tracer) +
+                       ") and its tracer follows its children; a process has only one tracer, "
+                       "so trace vdso-run without following its children (strace without -f)";
     }
-    return false;
+    return error;
   }
   first_ = pid;
   g_first_pid = pid;
   tracees_.try_emplace(pid);
-  return true;
+  return {};
 }
 
 void Tracer::handle_interruption() {
