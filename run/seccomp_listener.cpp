@@ -103,12 +103,15 @@ void SeccompListener::serve() {
     } else if (is_group_signal(nr, args[0])) {
       const GroupSignalAnswer answer =
           answer_group_signal(static_cast<pid_t>(request.pid), args[0], args[1]);
-      reply(request.id, answer.error, 0, answer.host_answers);
+      if (answer.host_answers)
+        let_host_answer(request.id);
+      else
+        reply(request.id, answer.return_value);
       send_group_signal(answer);
     } else if (nr == kSysPidfdSendSignal) {
       answer_pidfd_signal(request.id, request.pid, args[0]);
     } else {
-      reply(request.id, ENOSYS, 0, false);  // a wrong cookie: the call does not exist
+      reply(request.id, -ENOSYS);  // a wrong cookie: the call does not exist
     }
   }
 }
@@ -125,10 +128,11 @@ void SeccompListener::deliver_fd(uint64_t id) {
   delivered_.fetch_add(1, std::memory_order_relaxed);
   if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) >= 0)
     return;
+  const int error = errno;
   delivered_.fetch_sub(1, std::memory_order_relaxed);
   // ENOENT: the caller was interrupted and will ask again.
-  if (errno != ENOENT)
-    reply(id, errno, 0, false);  // e.g. EMFILE: the stub reports it
+  if (error != ENOENT)
+    reply(id, -error);  // e.g. EMFILE: the stub reports it
 }
 
 void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
@@ -140,11 +144,11 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
     gone_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  int error = answer.error;
+  int64_t return_value = answer.return_value;
   for (const auto& [address, size, bytes] :
        {std::tuple{answer.address, answer.size, answer.bytes},
         std::tuple{answer.second_address, answer.second_size, answer.second_bytes}}) {
-    if (size == 0 || error != 0)
+    if (size == 0 || return_value < 0)
       continue;
     const Result<void> written = write_to_process(static_cast<pid_t>(pid), address, bytes, size);
     const int write_error = written ? 0 : written.error().errno_value;
@@ -153,7 +157,7 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
       return;
     }
     if (write_error == EFAULT) {
-      error = EFAULT;
+      return_value = -EFAULT;
     } else if (write_error != 0) {
       // Not ours to write into (a non-dumpable process and an unprivileged
       // supervisor): the host answers, as it did before the listener did.
@@ -163,25 +167,26 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
                      "calls go to the host, whose clocks are not the tree's\n",
                      pid, strerror(write_error));
       }
-      reply(id, 0, 0, true);
+      let_host_answer(id);
       return;
     }
   }
-  if (error != 0 && error != EFAULT) {
+  const bool fault = return_value == -EFAULT;
+  if (return_value < 0 && !fault) {
     // The host's own refusal (e.g. an alarm clock without an RTC): give it
     // as the host would, not counted as answered.
-    reply(id, error, 0, false);
+    reply(id, return_value);
     return;
   }
   // Counted before the reply: once answered, the caller may exit, and the
   // tree with it, before this thread runs again.
   answered_.fetch_add(1, std::memory_order_relaxed);
-  if (error != 0)
+  if (fault)
     faults_.fetch_add(1, std::memory_order_relaxed);
-  if (!reply(id, error, answer.value, false)) {
+  if (!reply(id, return_value)) {
     // Interrupted meanwhile: it asks again, so this one was not answered.
     answered_.fetch_sub(1, std::memory_order_relaxed);
-    if (error != 0)
+    if (fault)
       faults_.fetch_sub(1, std::memory_order_relaxed);
     gone_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -194,30 +199,37 @@ void SeccompListener::answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr
   const auto still_waiting = [&] {
     return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
   };
-  const int64_t result = time_setting_.answer(static_cast<pid_t>(pid), nr, args, still_waiting);
-  if (result < 0)
-    reply(id, static_cast<int>(-result), 0, false);
-  else
-    reply(id, 0, result, false);
+  reply(id, time_setting_.answer(static_cast<pid_t>(pid), nr, args, still_waiting));
 }
 
 void SeccompListener::answer_pidfd_signal(uint64_t id, uint32_t pid, uint64_t pidfd) {
   const auto still_waiting = [&] {
     return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
   };
-  // Racy by nature: see pidfd_signals.h.
-  if (pidfd_target(static_cast<pid_t>(pid), pidfd, still_waiting) == PidfdTarget::kOther)
-    reply(id, 0, 0, true);
+  // Racy by nature: see pidfd_signals.h. A caller whose descriptors are
+  // not ours to read is refused, to be safe.
+  const Result<long> named = process_named_by(static_cast<pid_t>(pid), pidfd, still_waiting);
+  if (!named || names_supervisor(*named))
+    reply(id, -EPERM);
   else
-    reply(id, EPERM, 0, false);
+    let_host_answer(id);
 }
 
-bool SeccompListener::reply(uint64_t id, int error, int64_t value, bool host_answers) {
+bool SeccompListener::reply(uint64_t id, int64_t return_value) {
   seccomp_notif_resp response{};
   response.id = id;
-  response.error = -error;
-  response.val = value;
-  response.flags = host_answers ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+  // The kernel returns `error` where it is not 0, else `val`.
+  if (return_value < 0)
+    response.error = static_cast<int32_t>(return_value);
+  else
+    response.val = return_value;
+  return ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
+}
+
+bool SeccompListener::let_host_answer(uint64_t id) {
+  seccomp_notif_resp response{};
+  response.id = id;
+  response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   return ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
 }
 

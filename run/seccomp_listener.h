@@ -79,8 +79,10 @@ class SeccompListener {
   void answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr, const uint64_t args[6]);
   void answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr, const uint64_t args[6]);
   void answer_pidfd_signal(uint64_t id, uint32_t pid, uint64_t pidfd);
-  // False if the caller no longer waits (interrupted or gone).
-  bool reply(uint64_t id, int error, int64_t value, bool host_answers);
+  // The call returns `return_value` (-errno: it fails), or the host runs
+  // it as it is. False if the caller no longer waits (interrupted or gone).
+  bool reply(uint64_t id, int64_t return_value);
+  bool let_host_answer(uint64_t id);
 
   const int memfd_;
   const uint64_t cookie_;
