@@ -6,13 +6,16 @@
 // the user reads it ("cannot trace the program (PTRACE_SEIZE): Operation
 // not permitted"). Callers that add context build a new Error from it.
 //
-// -errno appears only at the ABI edge, in the values vdso-run writes back
-// to the tree: a system call's return value in a seccomp notification's
-// reply (ClockReply::return_value, GroupSignalAnswer::return_value,
+// -errno appears only at the ABI edge, in what vdso-run gives back to the
+// tree: the answers to its system calls (SeccompListener::reply, and what
+// computes them: ClockReply::return_value, GroupSignalAnswer::return_value,
 // TimeSetting::answer), the registers the tracer sets, and the injected
-// stub's rax (stub_abi.h). Kept out of here: predicates that answer a
-// question ("true if it did"), searches that may find nothing (0 or
-// null), and the async-signal-safe code between fork and exec.
+// stub's rax (stub_abi.h).
+//
+// Not errors, so not Results: predicates ("true if it did"), searches that
+// may find nothing (0), the option parsers that say whether the text
+// matched (the command line says what was wrong), and launch.cpp's exec,
+// which keeps execve's errno.
 #pragma once
 
 #include <cerrno>
