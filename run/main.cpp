@@ -243,9 +243,8 @@ int run_main(int argc, char** argv) {
                  "vdso-run: no_new_privs set (needed for an unprivileged seccomp filter)\n");
 
   // Orphans of the tree become our children, so we keep serving them.
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
-    die(std::string("cannot become a subreaper: ") + strerror(errno));
-  }
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+    die(Error::from_errno("cannot become a subreaper").message);
   install_signal_handlers();
 
   Injector injector(memory, host, listener.cookie());

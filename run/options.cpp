@@ -155,9 +155,10 @@ Result<Options> parse_options(int argc, char** argv) {
       const char* value = arg[4] == '=' ? arg + 5 : (i + 1 < argc ? argv[++i] : nullptr);
       if (value == nullptr)
         return Error{EINVAL, "--hz needs a value (1..10000)"};
-      if (!parse_hz(value, &options.hz))
+      if (!parse_hz(value, &options.hz)) {
         return Error{EINVAL,
                      std::string("--hz: '") + value + "' is not a whole number from 1 to 10000"};
+      }
     } else if (std::strcmp(arg, "--freeze") == 0) {
       options.virtual_time.freeze = true;
     } else if (std::strcmp(arg, "--file-times") == 0) {
