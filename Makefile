@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 CTEST_FLAGS ?= --output-on-failure
 
-.PHONY: all bootstrap configure build install demo test bench format clean kernel-run kernel-bench
+.PHONY: all bootstrap configure build install demo test bench format clean kernel-run kernel-bench kernel-bench-linux
 
 all: build
 
@@ -58,3 +58,9 @@ kernel-bench: build
 	@$(BUILD_DIR)/bin/vdso-kernel-run $(BUILD_DIR)/kernel/user/bench-musl
 	@echo "TCG -cpu max:"
 	@$(BUILD_DIR)/bin/vdso-kernel-run --cpu max $(BUILD_DIR)/kernel/user/bench-glibc
+
+# The in-guest benchmark on our kernel and on Debian's Linux (its image is
+# downloaded once into $(BUILD_DIR)/linux-guest, unpacked, not installed),
+# under the same QEMU, CPU models qemu64 and max, boots alternating.
+kernel-bench-linux: build
+	@kernel/scripts/linux-guest-bench.sh $(BUILD_DIR)

@@ -245,6 +245,7 @@ int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
   if (&t == &current_thread())
     fpu::restore(t.fpu);
   t.signals.alternate_stack = AlternateStack{0, kSsDisable, 0, 0};
+  t.rseq = RseqRegistration{};  // the area was in the old image
   for (SignalAction& action : p.signals.actions) {
     if (action.handler != kSigIgnore)
       action = SignalAction{};

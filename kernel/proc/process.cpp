@@ -166,6 +166,7 @@ void reset_thread(Thread& t, Process& p, int tid) {
   t.interrupted_syscall = -1;
   t.signals = ThreadSignals{};
   t.signals.alternate_stack.flags = kSsDisable;
+  t.rseq = RseqRegistration{};
   t.accounting = ThreadAccounting{};
   *reinterpret_cast<uint64_t*>(t.kernel_stack) = kStackCanary;
   ++p.live_threads;

@@ -18,6 +18,7 @@
 #include "mm/paging.h"
 #include "proc/accounting.h"
 #include "proc/mappings.h"
+#include "proc/rseq.h"
 #include "proc/signal.h"
 
 namespace kernel::proc {
@@ -102,6 +103,7 @@ struct Thread {
   // -EINTR. -1: none.
   int64_t interrupted_syscall;
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
+  RseqRegistration rseq;  // rseq(2): its area, or none
   ThreadAccounting accounting;
 
   alignas(16) uint8_t kernel_stack[kKernelStackBytes];

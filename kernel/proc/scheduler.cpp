@@ -3,8 +3,8 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
 #include "lib/panic.h"
-#include "proc/signal_delivery.h"
 #include "proc/timers.h"
+#include "proc/user_return.h"
 #include "time/tick.h"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
@@ -61,6 +61,7 @@ void switch_to(proc::Thread& next) {
     if (prev.tid == 0 || prev.process != next.process || prev.state == proc::State::kDead)
       paging::activate(next.process->space);
     cpu::wrmsr(cpu::kMsrFsBase, next.fs_base);
+    proc::rseq_scheduled_in(next.rseq);
     fpu::restore(next.fpu);
   } else {
     paging::activate(paging::kernel_space());
@@ -101,7 +102,7 @@ void on_tick(interrupts::InterruptFrame& frame) {
   schedule();
   // Back in this thread, about to return to user mode: act on signals
   // that arrived while it was away.
-  proc::deliver_pending_signals(proc::current_thread());
+  proc::prepare_user_return(proc::current_thread());
 }
 
 }  // namespace

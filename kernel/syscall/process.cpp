@@ -100,6 +100,10 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
     child->signals.actions[s] = parent.signals.actions[s];
   child_thread->signals.blocked = parent_thread.signals.blocked;
   child_thread->signals.alternate_stack = parent_thread.signals.alternate_stack;
+  // The child's copy of the area stays registered (Linux's rseq_fork); a
+  // thread registers its own.
+  child_thread->rseq = parent_thread.rseq;
+  proc::rseq_scheduled_in(child_thread->rseq);
   for (int fd = 0; fd < proc::kMaxFds; ++fd) {
     if (parent.files[fd] != nullptr)
       child->files[fd] = fs::retain(parent.files[fd]);

@@ -101,9 +101,9 @@ int64_t sys_set_robust_list(Frame& f) {
   return arg1(f) == kRobustListHeadBytes ? 0 : -abi::kEINVAL;
 }
 
-int64_t sys_rseq(Frame&) {
-  // As a Linux built without CONFIG_RSEQ: libcs fall back by themselves.
-  return -abi::kENOSYS;
+int64_t sys_rseq(Frame& f) {
+  return proc::rseq_register(proc::current_thread(), arg0(f), static_cast<uint32_t>(arg1(f)),
+                             static_cast<int32_t>(arg2(f)), static_cast<uint32_t>(arg3(f)));
 }
 
 int64_t sys_prlimit64(Frame& f) {

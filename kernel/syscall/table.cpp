@@ -2,7 +2,7 @@
 #include "arch/x86_64/gdt.h"
 #include "console/print.h"
 #include "proc/process.h"
-#include "proc/signal_delivery.h"
+#include "proc/user_return.h"
 #include "syscall/syscall.h"
 #include "vdso/abi/linux.h"
 
@@ -80,5 +80,5 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   if (result == -abi::kERESTARTSYS)
     thread.interrupted_syscall = static_cast<int64_t>(number);
   proc::left_system_call(thread);
-  proc::deliver_pending_signals(thread);
+  proc::prepare_user_return(thread);
 }

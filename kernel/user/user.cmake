@@ -73,6 +73,7 @@ user_program(mappings glibc musl)
 user_program(timers glibc musl)
 # Files, directories, /tmp, /proc against the page, CPU-time accounting.
 user_program(files glibc musl)
+user_program(rseq glibc)
 
 # Threads: pthreads, futexes, signals with threads (kernel/user/threads.c).
 user_program(threads glibc musl)
