@@ -6,7 +6,7 @@
 //   path_instructions coarse|fine BUDGET
 //
 // coarse: REALTIME_COARSE and MONOTONIC_COARSE from the page.
-// fine:   every fine clock from the TSC, on a page in clock mode kTsc.
+// fine:   every fine clock from the counter, on a page in clock mode kUserCounter.
 #include <time.h>
 
 #include <cstdio>

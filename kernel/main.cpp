@@ -6,6 +6,7 @@
 #include "arch/x86_64/interrupts.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/qemu_exit.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/tsc_aux.h"
 #include "arch/x86_64/user_protection.h"
 #include "boot/boot_options.h"
@@ -145,13 +146,13 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   using namespace kernel;
   // TSC readings of the boot stages, converted once the TSC is calibrated.
   const uint64_t tsc_at_entry = cpu::rdtsc_ordered();
+  smp::init_boot_cpu();  // GS, GDT and TSS: this_cpu() works from here on
   serial::init();
   kprint("vdso-kernel: booting\n");
   const multiboot::BootInfo& boot_info = multiboot::parse(multiboot_magic, multiboot_info_phys);
   parse_boot_options(boot_info.command_line);
   kprint("cmdline: '%s'\n", boot_info.command_line);
 
-  gdt::init();
   interrupts::init();
   frames::init(boot_info);
   paging::init();
@@ -163,12 +164,18 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   lapic::init();
   lapic::start_free_countdown();
   const clocksource::Calibration calibration = clocksource::calibrate(lapic::current_count);
+  const uint64_t tsc_calibrated = cpu::rdtsc_ordered();
   kprint("clock: TSC %lu kHz (invariant: %s), LAPIC timer %lu kHz\n", calibration.tsc_hz / 1000,
          clocksource::tsc_invariant() ? "yes" : "no", calibration.lapic_timer_hz / 1000);
   // FIXME: the kernel itself uses the TSC even where it does not trust it
   // for user space (no frequency changes happen in a VM, and there is no
   // HPET driver yet); user space gets it only where it is trusted.
-  const clocksource::UserAccess fine_access = clocksource::user_access(boot_options().fine_clocks);
+  // The other CPUs, from the firmware's tables: each checks its TSC
+  // against this one's, which decides whether user space may read it.
+  const smp::StartResult cpus =
+      smp::start_cpus(smp::kMaxCpus, calibration.tsc_hz, boot_options().fake_tsc_warp);
+  const clocksource::UserAccess fine_access =
+      clocksource::user_access(boot_options().fine_clocks, cpus.tsc_synchronized);
   kprint("clock: user-space fine clocks: %s (%s)\n",
          fine_access.mode == vdso::abi::ClockMode::kUserCounter ? "TSC" : "off, system call",
          fine_access.reason);
@@ -182,7 +189,7 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
   kprint("boot: TSC at kernel entry %ld us (counted from its origin: the reset under TCG)\n",
          clocksource::ns_from_tsc(tsc_at_entry) / 1000);
   kprint("boot: memory up %ld us after kernel entry, clocks calibrated at %ld us\n",
-         us_after_entry(tsc_memory_up), us_after_entry(cpu::rdtsc_ordered()));
+         us_after_entry(tsc_memory_up), us_after_entry(tsc_calibrated));
   const int64_t rtc_seconds = rtc::read_epoch_seconds();
   kprint("clock: RTC says %ld s since the epoch\n", rtc_seconds);
 
@@ -201,6 +208,8 @@ extern "C" [[noreturn]] void kernel_main(uint32_t multiboot_magic, uint64_t mult
          (first_ns / 1000) % 1'000'000);
 
   init_user_space(boot_info);
+  // The other CPUs take this one's set-up and start their ticks.
+  smp::release_cpus(tick::lapic_period_counts());
   if (boot_options().test_mode)
     ktest::run(boot_options());
   if (boot_info.module_count > 0)

@@ -289,7 +289,7 @@ TEST_F(MappedFineClockTest, EveryFineClockLiesBetweenTwoKernelReads) {
     ASSERT_LE(before_us, tv.sec * 1'000'000 + tv.usec);
     ASSERT_LE(tv.sec * 1'000'000 + tv.usec, after_us);
   }
-  EXPECT_EQ(fallback_calls, 0) << "a fine clock took the fallback in mode kTsc";
+  EXPECT_EQ(fallback_calls, 0) << "a fine clock took the fallback in mode kUserCounter";
 }
 
 TEST_F(MappedFineClockTest, FineClocksAdvanceBetweenTicks) {

@@ -71,6 +71,12 @@ void apply(const char* key, int key_length, const char* value, int value_length)
       kprint("boot: fineclocks must be on or off; keeping %s\n",
              options.fine_clocks ? "on" : "off");
     }
+  } else if (equal(key, key_length, "tscwarp")) {
+    if (equal(value, value_length, "0") || equal(value, value_length, "1")) {
+      options.fake_tsc_warp = equal(value, value_length, "1");
+    } else {
+      kprint("boot: tscwarp must be 0 or 1; keeping %d\n", options.fake_tsc_warp ? 1 : 0);
+    }
   } else {
     kprint("boot: ignoring unknown option '");
     for (int i = 0; i < key_length; ++i)

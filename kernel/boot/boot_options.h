@@ -12,6 +12,10 @@
 //                 (REALTIME, MONOTONIC, ..., gettimeofday) take the fallback
 //                 system call, so that path stays tested (default on: the
 //                 TSC where the kernel trusts it, see time/clocksource.h)
+//   tscwarp=1     the TSC check between CPUs (arch/x86_64/smp.h) sees the
+//                 other CPUs' TSCs 1 ms behind, as if unsynchronised: proves
+//                 that the check fails and the page then says clock mode
+//                 "none" (tests only)
 //   -- ARGS...    the rest of the line: init's argv[1..], each word
 //                 percent-decoded (%20 is a space), so any byte can pass
 #pragma once
@@ -32,6 +36,7 @@ struct BootOptions {
   char init_path[128] = "/init";
   bool verbose = false;
   bool fine_clocks = true;
+  bool fake_tsc_warp = false;
   char init_arguments[1024] = "";  // after "--", still encoded
 };
 

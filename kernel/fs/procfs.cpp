@@ -3,6 +3,7 @@
 #include <stdarg.h>
 
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "console/print.h"
 #include "mm/frame_allocator.h"
 #include "mm/heap.h"
@@ -470,7 +471,7 @@ void add_cpuinfo(Text& t, const abi::SystemInfo& system) {
     t.add("model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n", model_name, signature & 0xf,
           khz / 1000, khz % 1000);
     t.add("physical id\t: 0\nsiblings\t: %u\ncore id\t\t: %u\ncpu cores\t: %u\napicid\t\t: %u\n",
-          system.cpus_online, n, system.cpus_online, n);
+          system.cpus_online, n, system.cpus_online, smp::cpu(n).lapic_id);
     t.add("fpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t:",
           vendor.eax);
     for (const Flag& f : kFlags) {
@@ -662,8 +663,16 @@ int64_t generate(const Entry& e, char*& text) {
       const int64_t user = proc::clock_ticks(m.user_ns),
                     system_ticks = proc::clock_ticks(m.system_ns),
                     idle = proc::clock_ticks(m.idle_ns);
-      t.add("cpu  %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, idle);
+      // Threads run on the boot CPU (the machine's totals); every other
+      // CPU only idles (smp::ap_idle), so all its time, counted from the
+      // reset as the boot CPU's, is idle. FIXME(SMP): per-CPU accounting
+      // once the scheduler runs threads there.
+      const int64_t other_cpu_idle = proc::clock_ticks(tick::monotonic_ns());
+      const int64_t all_idle = idle + other_cpu_idle * (smp::cpu_count() - 1);
+      t.add("cpu  %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, all_idle);
       t.add("cpu0 %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, idle);
+      for (uint32_t n = 1; n < smp::cpu_count(); ++n)
+        t.add("cpu%u 0 0 0 %ld 0 0 0 0 0 0\n", n, other_cpu_idle);
       t.add("intr %lu\nctxt %lu\nbtime %ld\nprocesses %d\nprocs_running %d\nprocs_blocked 0\n",
             tick::interrupts(), sched::switch_count(), system.boot_time.sec, proc::last_pid(),
             proc::runnable_count());

@@ -127,7 +127,7 @@ void init() {
       entry = allocate_table() | table_flags(base);
   }
 
-  asm volatile("mov %0, %%cr4" : : "r"(cpu::read_cr4() | kCr4Pge) : "memory");
+  cpu::write_cr4(cpu::read_cr4() | kCr4Pge);
   cpu::write_cr3(space.pml4_phys);
   direct_map_live = true;
   kprint("paging: kernel W^X, direct map of %lu MiB, boot identity map gone\n",

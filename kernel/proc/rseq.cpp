@@ -1,5 +1,6 @@
 #include "proc/rseq.h"
 
+#include "arch/x86_64/smp.h"
 #include "proc/process.h"
 #include "proc/signal.h"
 #include "proc/signal_delivery.h"
@@ -29,9 +30,6 @@ struct CriticalSection {
   uint64_t abort_ip;
 };
 static_assert(sizeof(CriticalSection) == 32);
-
-// FIXME(SMP): the index of the CPU running the thread (getcpu's answer).
-constexpr uint32_t kThisCpu = 0;
 
 int write_cpu(uint64_t area, uint32_t cpu_id_start, uint32_t cpu_id) {
   if (write_user(area + kCpuIdStartOffset, cpu_id_start) != 0)
@@ -106,7 +104,9 @@ void rseq_before_user_return(Thread& t, bool delivering_signal) {
   if (r.area == 0 || (!r.needs_update && !delivering_signal))
     return;
   r.needs_update = false;
-  if (abort_critical_section(t) != 0 || write_cpu(r.area, kThisCpu, kThisCpu) != 0) {
+  // The CPU returning to user mode, as getcpu(2) and the VDSO answer.
+  const uint32_t cpu = smp::this_cpu_index();
+  if (abort_critical_section(t) != 0 || write_cpu(r.area, cpu, cpu) != 0) {
     // As Linux's force_sigsegv: the area or its descriptor is broken.
     SignalInfo info{};
     info.code = kSiKernel;

@@ -1,14 +1,13 @@
 #include "proc/scheduler.h"
 
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/gdt.h"
+#include "arch/x86_64/smp.h"
 #include "lib/panic.h"
 #include "proc/timers.h"
 #include "proc/user_return.h"
 #include "time/tick.h"
 
 extern "C" void switch_context(uint64_t* save_rsp, uint64_t next_rsp);
-extern "C" uint64_t syscall_kernel_rsp;
 
 namespace kernel::sched {
 namespace {
@@ -54,8 +53,7 @@ void switch_to(proc::Thread& next) {
   if (next.tid != 0) {
     const uint64_t stack_top =
         reinterpret_cast<uint64_t>(next.kernel_stack + proc::kKernelStackBytes);
-    gdt::set_kernel_stack(stack_top);
-    syscall_kernel_rsp = stack_top;
+    smp::set_kernel_stack(stack_top);
     // Threads of one process share the page tables: no CR3 write (and no
     // TLB flush) between them.
     if (prev.tid == 0 || prev.process != next.process || prev.state == proc::State::kDead)

@@ -11,6 +11,7 @@
 # The accelerator and QEMU's command line are the build's one decision
 # (vdso-kernel-qemu, kernel/tools/qemu_machine.h): KVM only where it can
 # run the kernel, TCG otherwise; VDSO_KERNEL_ACCEL=kvm|tcg forces one.
+# VDSO_KERNEL_CPUS=N boots N CPUs (vdso-kernel-qemu args --cpus N).
 set -euo pipefail
 
 build_dir=${1:-build}
@@ -29,7 +30,9 @@ for option in "$@"; do
 done
 
 reason=$("$tool" accel --kernel "$kernel")
-qemu_args=$("$tool" args --kernel "$kernel" "${initrd[@]}" --append "$*" -- -serial mon:stdio)
+cpus=(--cpus "${VDSO_KERNEL_CPUS:-1}")
+qemu_args=$("$tool" args --kernel "$kernel" "${initrd[@]}" "${cpus[@]}" --append "$*" \
+  -- -serial mon:stdio)
 mapfile -t qemu <<<"$qemu_args"
 echo "run.sh: booting $kernel with '${*}' ($reason); Ctrl-A x to leave" >&2
 exec "${qemu[@]}"

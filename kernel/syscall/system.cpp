@@ -4,6 +4,7 @@
 // set_robust_list, rseq). uname and sysinfo answer from the configuration
 // the data page publishes (vdso/system_info.h), which the VDSO serves too.
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
@@ -37,10 +38,12 @@ Rlimit limit_of(uint64_t resource) {
   }
 }
 
-// The only CPU, as TSC_AUX (arch/x86_64/tsc_aux.h) tells the VDSO.
-constexpr unsigned kCurrentCpu = 0, kCurrentNode = 0;
+// One NUMA node, as TSC_AUX and the getcpu segment (arch/x86_64/tsc_aux.h)
+// tell the VDSO.
+constexpr unsigned kCurrentNode = 0;
 // Linux's cpumask size for this kernel: one unsigned long.
 constexpr uint64_t kCpuMaskBytes = 8;
+static_assert(smp::kMaxCpus <= kCpuMaskBytes * 8);
 
 }  // namespace
 
@@ -51,7 +54,8 @@ int64_t sys_uname(Frame& f) {
 
 int64_t sys_getcpu(Frame& f) {
   // As Linux: either pointer may be null; the third is unused.
-  if (arg0(f) != 0 && proc::write_user(arg0(f), kCurrentCpu) != 0)
+  const unsigned cpu = smp::this_cpu_index();
+  if (arg0(f) != 0 && proc::write_user(arg0(f), cpu) != 0)
     return -abi::kEFAULT;
   if (arg1(f) != 0 && proc::write_user(arg1(f), kCurrentNode) != 0)
     return -abi::kEFAULT;
@@ -60,7 +64,9 @@ int64_t sys_getcpu(Frame& f) {
 
 int64_t sys_sched_getaffinity(Frame& f) {
   // As Linux: the mask's size is a multiple of a long and holds every CPU;
-  // the call returns the bytes it wrote. Any process here runs on CPU 0.
+  // the call returns the bytes it wrote. FIXME(SMP): every thread may run
+  // on every CPU (no sched_setaffinity yet), so the mask is every CPU
+  // running; sysconf(_SC_NPROCESSORS_ONLN) counts it (musl, glibc).
   const int pid = static_cast<int>(arg0(f));
   const uint64_t length = arg1(f);
   // The id is a thread's (a process's first thread has its pid).
@@ -68,7 +74,7 @@ int64_t sys_sched_getaffinity(Frame& f) {
     return -abi::kESRCH;
   if (length < kCpuMaskBytes || length % sizeof(uint64_t) != 0)
     return -abi::kEINVAL;
-  const uint64_t mask = uint64_t{1} << kCurrentCpu;
+  const uint64_t mask = (uint64_t{1} << smp::cpu_count()) - 1;
   return proc::write_user(arg2(f), mask) == 0 ? static_cast<int64_t>(kCpuMaskBytes) : -abi::kEFAULT;
 }
 

@@ -12,8 +12,6 @@ namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
-constexpr uint32_t kMsrStar = 0xc000'0081, kMsrLstar = 0xc000'0082, kMsrSfmask = 0xc000'0084;
-constexpr uint64_t kEferSyscallEnable = 1;
 // Cleared on entry: IF (the kernel is not preemptible), DF (the ABI wants
 // it clear), TF, AC, NT.
 constexpr uint64_t kEntryFlagsMask = (1u << 9) | (1u << 10) | (1u << 8) | (1u << 18) | (1u << 14);
@@ -52,13 +50,13 @@ int64_t not_implemented(uint64_t number) {
 }  // namespace
 
 void init() {
-  cpu::wrmsr(cpu::kMsrEfer, cpu::rdmsr(cpu::kMsrEfer) | kEferSyscallEnable);
+  cpu::wrmsr(cpu::kMsrEfer, cpu::rdmsr(cpu::kMsrEfer) | cpu::kEferSyscallEnable);
   // SYSCALL loads CS from STAR[47:32] (SS = +8); SYSRET loads CS from
   // STAR[63:48] + 16 and SS from + 8 (gdt.h orders the segments for it).
   const uint64_t sysret_base = gdt::kUserData - 8;  // 0x13: RPL 3
-  cpu::wrmsr(kMsrStar, (sysret_base << 48) | (uint64_t{gdt::kKernelCode} << 32));
-  cpu::wrmsr(kMsrLstar, reinterpret_cast<uint64_t>(syscall_entry));
-  cpu::wrmsr(kMsrSfmask, kEntryFlagsMask);
+  cpu::wrmsr(cpu::kMsrStar, (sysret_base << 48) | (uint64_t{gdt::kKernelCode} << 32));
+  cpu::wrmsr(cpu::kMsrLstar, reinterpret_cast<uint64_t>(syscall_entry));
+  cpu::wrmsr(cpu::kMsrSfmask, kEntryFlagsMask);
 }
 
 }  // namespace kernel::syscall

@@ -169,15 +169,38 @@ void mark(const char* label) {
          realtime.sec * 1'000'000'000 + realtime.nsec);
 }
 
+namespace {
+
+// The suites a boot on several CPUs runs instead of the whole one.
+struct CpuSuite {
+  const char* scenario;
+  const Test* tests;
+  const int* count;
+};
+constexpr CpuSuite kCpuSuites[] = {
+    {"smp", kSmpTests, &kSmpTestCount},
+    {"smp-broken-reader", kSmpBrokenReaderTests, &kSmpBrokenReaderTestCount},
+};
+
+}  // namespace
+
 void run(const BootOptions& options) {
+  int total = 0, failed = 0;
+  for (const CpuSuite& suite : kCpuSuites) {
+    if (same(options.test_scenario, suite.scenario)) {
+      total = run_suite(suite.tests, *suite.count, options, failed);
+      kprint("KTEST SUMMARY passed=%d failed=%d\n", total - failed, failed);
+      qemu_exit(failed == 0 ? ExitCode::kPass : ExitCode::kFail);
+    }
+  }
   if (options.test_scenario[0] != '\0' && !same(options.test_scenario, "suite")) {
     run_scenario(options.test_scenario);
   }
-  int total = 0, failed = 0;
   total += run_suite(kMemoryTests, kMemoryTestCount, options, failed);
   total += run_suite(kVdsoTests, kVdsoTestCount, options, failed);
   total += run_suite(kProtectionTests, kProtectionTestCount, options, failed);
   total += run_suite(kTimeTests, kTimeTestCount, options, failed);
+  total += run_suite(kAcpiTests, kAcpiTestCount, options, failed);
   kprint("KTEST SUMMARY passed=%d failed=%d\n", total - failed, failed);
   qemu_exit(failed == 0 ? ExitCode::kPass : ExitCode::kFail);
 }

@@ -44,6 +44,14 @@ extern const Test kVdsoTests[];
 extern const int kVdsoTestCount;
 extern const Test kProtectionTests[];
 extern const int kProtectionTestCount;
+extern const Test kAcpiTests[];
+extern const int kAcpiTestCount;
+// Booted with several CPUs (test=smp, and test=smp-broken-reader, which
+// must fail).
+extern const Test kSmpTests[];
+extern const int kSmpTestCount;
+extern const Test kSmpBrokenReaderTests[];
+extern const int kSmpBrokenReaderTestCount;
 
 // Runs the suite (or options.test_scenario) and leaves QEMU.
 [[noreturn]] void run(const BootOptions& options);

@@ -2,6 +2,7 @@
 // tick, the tick rate, MONOTONIC and REALTIME. The host runner checks the
 // same window against the host's clocks (the MARK lines).
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/smp.h"
 #include "console/print.h"
 #include "tests/ktest.h"
 #include "time/clocksource.h"
@@ -45,7 +46,8 @@ void page_identity(Context& t, const BootOptions& options) {
           "MONOTONIC_RAW's mult is the calibration's");
   KEXPECT(t,
           abi::load_relaxed(page.clock_mode) ==
-              static_cast<uint32_t>(clocksource::user_access(options.fine_clocks).mode),
+              static_cast<uint32_t>(
+                  clocksource::user_access(options.fine_clocks, smp::tscs_agree()).mode),
           "clock mode %#x", abi::load_relaxed(page.clock_mode));
   const int64_t coarse_before = coarse_ns(abi::kClockMonotonicCoarse);
   abi::Timespec fine{};

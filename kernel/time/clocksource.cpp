@@ -199,10 +199,13 @@ bool tcg_guest() {
   return leaf.ebx == 0x5447'4354 && leaf.ecx == 0x4354'4743 && leaf.edx == 0x4743'5447;
 }
 
-UserAccess user_access(bool allowed_by_boot_option) {
+UserAccess user_access(bool allowed_by_boot_option, bool synchronized_across_cpus) {
   using vdso::abi::ClockMode;
   if (!allowed_by_boot_option)
     return {ClockMode::kNone, "the boot option fineclocks=off"};
+  // A thread that moves between CPUs would see its clock go backwards.
+  if (!synchronized_across_cpus)
+    return {ClockMode::kNone, "the CPUs' TSCs disagree"};
   if (tsc_invariant())
     return {ClockMode::kUserCounter, "the TSC is invariant"};
   if (tcg_guest())

@@ -31,13 +31,14 @@ int64_t ns_from_tsc(uint64_t tsc);
 
 // Whether user space may read the TSC for the fine clocks: only where the
 // kernel trusts it itself (an invariant TSC, or a TCG guest, where QEMU
-// derives the TSC from the host's clock), and not when the boot option
-// fineclocks=off says no. `reason` is the log's explanation.
+// derives the TSC from the host's clock), where every CPU's TSC agrees
+// with the boot CPU's (smp::start_cpus checked it), and not when the boot
+// option fineclocks=off says no. `reason` is the log's explanation.
 struct UserAccess {
   vdso::abi::ClockMode mode;
   const char* reason;
 };
-UserAccess user_access(bool allowed_by_boot_option);
+UserAccess user_access(bool allowed_by_boot_option, bool synchronized_across_cpus);
 
 // The timekeeper's calibration: the mult/shift above and `user_mode`.
 vdso::CounterCalibration counter_calibration(vdso::abi::ClockMode user_mode);

@@ -5,6 +5,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/interrupts.h"
 #include "arch/x86_64/lapic.h"
+#include "arch/x86_64/smp.h"
 #include "console/print.h"
 #include "lib/panic.h"
 #include "time/clocksource.h"
@@ -26,12 +27,34 @@ int64_t first_tick_ns = 0;
 alignas(vdso::Timekeeper) unsigned char timekeeper_storage[sizeof(vdso::Timekeeper)];
 vdso::Timekeeper* keeper = nullptr;
 Listener listener = nullptr;
+Listener other_cpu_listener = nullptr;
+uint32_t period_counts = 0;
 
 uint64_t read_tsc() {
   return cpu::rdtsc_ordered();
 }
 
+void count_this_cpu_tick() {
+  smp::PerCpu& self = smp::this_cpu();
+  __atomic_store_n(&self.ticks, self.ticks + 1, __ATOMIC_RELAXED);
+}
+
+// Another CPU's tick: never the page (one writer), only its own count and
+// hook.
+void on_other_cpu_tick(interrupts::InterruptFrame& frame) {
+  count_this_cpu_tick();
+  lapic::end_of_interrupt();
+  const Listener hook = __atomic_load_n(&other_cpu_listener, __ATOMIC_ACQUIRE);
+  if (hook != nullptr)
+    hook(frame);
+}
+
 void on_tick(interrupts::InterruptFrame& frame) {
+  if (smp::this_cpu_index() != 0) {
+    on_other_cpu_tick(frame);
+    return;
+  }
+  count_this_cpu_tick();
   keeper->tick_counter(read_tsc());  // seed step 3: the page, once per tick interrupt
   const int64_t now_ns = monotonic_ns();
 
@@ -64,6 +87,7 @@ void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int6
   const uint64_t counts = (lapic_timer_hz + hz / 2) / hz;
   if (counts == 0 || counts > 0xffffffff)
     PANIC("no LAPIC period for hz=%u", hz);
+  period_counts = static_cast<uint32_t>(counts);
   interrupts::set_handler(interrupts::kTimerVector, on_tick);
   epoch_ns = monotonic_ns();
   lapic::start_periodic(interrupts::kTimerVector, static_cast<uint32_t>(counts));
@@ -73,6 +97,9 @@ void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int6
 
 uint32_t hz() {
   return tick_hz;
+}
+uint32_t lapic_period_counts() {
+  return period_counts;
 }
 int64_t monotonic_ns() {
   if (keeper == nullptr)
@@ -114,6 +141,9 @@ const vdso::Timekeeper& timekeeper() {
 }
 void set_listener(Listener l) {
   listener = l;
+}
+void set_other_cpu_listener(Listener l) {
+  __atomic_store_n(&other_cpu_listener, l, __ATOMIC_RELEASE);
 }
 
 }  // namespace kernel::tick

@@ -1,7 +1,8 @@
-// The clock tick: a LAPIC timer interrupt every 1/hz seconds, on the boot
-// CPU only, which drives the one Timekeeper (the shared timekeeper/ code)
-// that writes the VDSO data page. The kernel's own clock_gettime reads the
-// same page through the same timekeeper.
+// The clock tick: a LAPIC timer interrupt every 1/hz seconds on every CPU.
+// The boot CPU's drives the one Timekeeper (the shared timekeeper/ code)
+// that writes the VDSO data page, as Linux's tick_do_timer_cpu; every other
+// CPU's tick only counts itself and calls its own hook. The kernel's own
+// clock_gettime reads the same page through the same timekeeper.
 #pragma once
 
 #include <stdint.h>
@@ -20,6 +21,8 @@ void start(uint32_t hz, uint64_t lapic_timer_hz, vdso::abi::DataPage& page, int6
            vdso::abi::ClockMode user_mode);
 
 uint32_t hz();
+// The LAPIC timer's period in counts (every CPU's timer runs at it).
+uint32_t lapic_period_counts();
 
 // The kernel's MONOTONIC and REALTIME: the timekeeper's fine clocks, read
 // from the data page with the image's reader, so every kernel deadline and
@@ -50,10 +53,14 @@ int64_t last_interrupt_ns();
 int64_t first_tick_monotonic_ns();
 const vdso::Timekeeper& timekeeper();
 
-// Called at the end of every tick interrupt, after the page is published
-// and the interrupt acknowledged: the scheduler's hook (it may switch to
-// another process before returning).
+// Called at the end of every tick interrupt on the boot CPU, after the page
+// is published and the interrupt acknowledged: the scheduler's hook (it may
+// switch to another process before returning).
 using Listener = void (*)(interrupts::InterruptFrame& frame);
 void set_listener(Listener listener);
+// The same on every other CPU's tick (after it is counted in its
+// smp::PerCpu::ticks and acknowledged). None until the scheduler runs on
+// several CPUs.
+void set_other_cpu_listener(Listener listener);
 
 }  // namespace kernel::tick

@@ -6,7 +6,9 @@
 #include "newc_writer.h"
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
+  // An option is never an output file (`mkinitramfs --help` once wrote an
+  // empty archive named --help).
+  if (argc < 2 || argv[1][0] == '-') {
     std::fprintf(stderr, "usage: mkinitramfs OUT NAME=PATH...\n");
     return 2;
   }

@@ -347,9 +347,13 @@ std::vector<std::string> qemu_command(const Accelerator& accelerator, const Boot
   // qboot reaches the kernel in less time than SeaBIOS (issue 8's figures).
   if (access(kQbootFirmware, R_OK) == 0)
     args.insert(args.end(), {"-bios", kQbootFirmware});
-  args.insert(args.end(), {"-accel", accelerator.name});
+  // TCG runs every vCPU in one thread unless told otherwise.
+  const bool multi_threaded_tcg = accelerator.name == "tcg" && boot.cpus > 1;
+  args.insert(args.end(), {"-accel", multi_threaded_tcg ? "tcg,thread=multi" : accelerator.name});
   if (!accelerator.cpu.empty())
     args.insert(args.end(), {"-cpu", accelerator.cpu});
+  if (boot.cpus > 1)
+    args.insert(args.end(), {"-smp", std::to_string(boot.cpus)});
   args.insert(args.end(),
               {"-m", std::to_string(boot.memory_mb), "-display", "none", "-no-reboot", "-device",
                "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", boot.kernel});
@@ -358,6 +362,13 @@ std::vector<std::string> qemu_command(const Accelerator& accelerator, const Boot
   args.insert(args.end(), {"-append", boot.append});
   args.insert(args.end(), boot.extra_args.begin(), boot.extra_args.end());
   return args;
+}
+
+unsigned parse_cpu_count(const std::string& text) {
+  if (text.empty() || text.size() > 2 || text.find_first_not_of("0123456789") != std::string::npos)
+    return 0;
+  const unsigned cpus = static_cast<unsigned>(std::stoul(text));
+  return cpus >= 1 && cpus <= kMaxCpus ? cpus : 0;
 }
 
 void redirect_child_output(int output_fd) {

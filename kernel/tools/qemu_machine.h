@@ -64,12 +64,19 @@ struct Boot {
   std::string initrd;  // empty: none
   std::string append;
   unsigned memory_mb = 128;
+  // CPUs (QEMU's -smp); more than one runs TCG multi-threaded, so that the
+  // CPUs really run at once. The kernel finds them in the MADT.
+  unsigned cpus = 1;
   std::vector<std::string> extra_args;
 };
 
+inline constexpr unsigned kMaxCpus = 16;  // the kernel's smp::kMaxCpus
+// --cpus N's value, 1..kMaxCpus, or 0 when it is not one.
+unsigned parse_cpu_count(const std::string& text);
+
 // The full argv, program first: -nodefaults, the qboot firmware when it is
-// installed (SeaBIOS otherwise), the accelerator and CPU model, the
-// isa-debug-exit device the kernel leaves through, then `boot`.
+// installed (SeaBIOS otherwise), the accelerator and CPU model, the CPUs,
+// the isa-debug-exit device the kernel leaves through, then `boot`.
 std::vector<std::string> qemu_command(const Accelerator& accelerator, const Boot& boot);
 
 // In a forked child: stdin from /dev/null, stdout and stderr to `output_fd`.

@@ -9,7 +9,7 @@
 //       prints the reason of the cached decision (deciding first if there
 //       is none, or it is older than the kernel)
 //   vdso-kernel-qemu args [--kernel PATH] [--initrd FILE] [--append OPTIONS]
-//                         [--memory MB] [--cpu MODEL] [-- QEMU-ARGS...]
+//                         [--memory MB] [--cpus N] [--cpu MODEL] [-- QEMU-ARGS...]
 //       prints QEMU's argv, one argument per line, for the cached decision
 //       (--cpu MODEL: TCG with that model); QEMU-ARGS (the serial ports)
 //       are appended as given
@@ -33,7 +33,8 @@ constexpr int kExitCannotRun = 125;
                "vdso-kernel-qemu: %s\n"
                "usage: vdso-kernel-qemu decide|accel [--kernel PATH]\n"
                "       vdso-kernel-qemu args [--kernel PATH] [--initrd FILE] [--append OPTIONS]\n"
-               "                             [--memory MB] [--cpu MODEL] [-- QEMU-ARGS...]\n",
+               "                             [--memory MB] [--cpus N] [--cpu MODEL]\n"
+               "                             [-- QEMU-ARGS...]\n",
                why.c_str());
   std::exit(2);
 }
@@ -67,6 +68,10 @@ int main(int argc, char** argv) {
       boot.memory_mb = static_cast<unsigned>(std::atoi(value().c_str()));
       if (boot.memory_mb < 64)
         usage("--memory must be at least 64 (MB)");
+    } else if (command == "args" && arg == "--cpus") {
+      boot.cpus = vdso_kernel_tools::parse_cpu_count(value());
+      if (boot.cpus == 0)
+        usage("--cpus must be 1..16");
     } else if (command == "args" && arg == "--cpu") {
       cpu = value();
     } else if (command == "args" && arg == "--") {

@@ -2,13 +2,14 @@
 // under QEMU, as if it were a local command.
 //
 //   vdso-kernel-run [--hz N] [--verbose] [--timeout S] [--memory MB]
-//                   [--cpu MODEL] [--fine-clocks on|off]
+//                   [--cpus N] [--cpu MODEL] [--fine-clocks on|off]
 //                   [--userland busybox] [--add FILE[=/PATH]]...
 //                   [--] PROGRAM [ARGS...]
 //   vdso-kernel-run --help | --version
 //
-// --cpu runs under TCG with that QEMU CPU model (e.g. max: RDTSCP, SMEP,
-// SMAP); --fine-clocks off boots with fineclocks=off (the VDSO's fine
+// --cpus N boots N CPUs (1..16, default 1; QEMU -smp N, TCG
+// multi-threaded). --cpu runs under TCG with that QEMU CPU model (e.g. max:
+// RDTSCP, SMEP, SMAP); --fine-clocks off boots with fineclocks=off (the VDSO's fine
 // clocks become system calls).
 // --add puts another file in the initramfs, as /BASENAME or at /PATH (any
 // file: a program that execs others, its data, /etc/passwd).
@@ -60,6 +61,7 @@ struct Options {
   bool verbose = false;
   double timeout_s = 0;  // 0: none
   unsigned memory_mb = 256;
+  unsigned cpus = 1;
   std::string program;
   std::vector<std::string> arguments;
   std::vector<std::string> extra_files;  // --add: host paths...
@@ -71,7 +73,7 @@ struct Options {
 
 constexpr const char* kUsage =
     "usage: vdso-kernel-run [--hz N] [--verbose] [--timeout SECONDS] [--memory MB]\n"
-    "                       [--cpu MODEL] [--fine-clocks on|off]\n"
+    "                       [--cpus N] [--cpu MODEL] [--fine-clocks on|off]\n"
     "                       [--userland busybox] [--add FILE[=/PATH]]...\n"
     "                       [--] PROGRAM [ARGS...]\n";
 
@@ -89,6 +91,8 @@ constexpr const char* kUsage =
       "  --verbose, -v       the kernel's log on stderr, with system-call counts\n"
       "  --timeout SECONDS   stop the machine after SECONDS (exit 124)\n"
       "  --memory MB         guest memory, at least 64 (default 256)\n"
+      "  --cpus N            CPUs, 1..16 (default 1); more than one runs TCG\n"
+      "                      multi-threaded, so that they really run at once\n"
       "  --cpu MODEL         TCG with this QEMU CPU model (e.g. max)\n"
       "  --fine-clocks on|off  off: the VDSO's fine clocks become system calls\n"
       "  --add FILE[=/PATH]  also put FILE in the initramfs, as /NAME or at /PATH\n"
@@ -141,6 +145,10 @@ Options parse(int argc, char** argv) {
       o.memory_mb = static_cast<unsigned>(std::atoi(value().c_str()));
       if (o.memory_mb < 64)
         usage("--memory must be at least 64 (MB)");
+    } else if (arg == "--cpus") {
+      o.cpus = vdso_kernel_tools::parse_cpu_count(value());
+      if (o.cpus == 0)
+        usage("--cpus must be 1..16");
     } else if (arg == "--cpu") {
       o.cpu = value();
       if (o.cpu.empty() || o.cpu[0] == '-')
@@ -385,6 +393,7 @@ int main(int argc, char** argv) {
   boot.initrd = initramfs;
   boot.append = command_line;
   boot.memory_mb = o.memory_mb;
+  boot.cpus = o.cpus;
   boot.extra_args = {"-chardev", "file,id=log,path=/proc/self/fd/3", "-serial", "chardev:log",
                      "-chardev", "file,id=out,path=/proc/self/fd/4", "-serial", "chardev:out",
                      "-chardev", "file,id=err,path=/proc/self/fd/5", "-serial", "chardev:err"};

@@ -238,10 +238,15 @@ static void proc_against_the_page(int argc, char** argv) {
         "/proc/stat btime %lld is the page's boot time %lld", field(text, "btime"),
         (long long)boot.tv_sec);
   long long user, nice, system, idle;
+  /* The cpu line sums every CPU's: each CPU's time is the uptime. */
   CHECK(sscanf(text, "cpu %lld %lld %lld %lld", &user, &nice, &system, &idle) == 4 &&
-            llabs(user + system + idle - (long long)(uptime * 100)) <= 100,
-        "/proc/stat: user %lld + system %lld + idle %lld ticks is the uptime", user, system, idle);
-  CHECK(strstr(text, "cpu0 ") != NULL, "/proc/stat has cpu0");
+            llabs(user + system + idle - (long long)(uptime * 100) * cpus[1]) <= 100 * cpus[1],
+        "/proc/stat: user %lld + system %lld + idle %lld ticks is the uptime on %u CPUs", user,
+        system, idle, (unsigned)cpus[1]);
+  char cpu_line[16];
+  snprintf(cpu_line, sizeof(cpu_line), "\ncpu%u ", (unsigned)cpus[1] - 1);
+  CHECK(strstr(text, "cpu0 ") != NULL && strstr(text, cpu_line) != NULL,
+        "/proc/stat has cpu0 to cpu%u", (unsigned)cpus[1] - 1);
   CHECK(slurp("/proc/meminfo", text, sizeof(text)) > 0 &&
             (uint64_t)field(text, "MemTotal") * 1024 == memory,
         "/proc/meminfo MemTotal %lld kB is the page's physical memory", field(text, "MemTotal"));

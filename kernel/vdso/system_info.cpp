@@ -1,5 +1,6 @@
 #include "vdso/system_info.h"
 
+#include "arch/x86_64/smp.h"
 #include "lib/panic.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
@@ -10,15 +11,13 @@ namespace {
 
 namespace abi = vdso::abi;
 
-// One CPU: the boot CPU runs everything (no SMP bring-up).
-constexpr uint32_t kCpus = 1;
-
 }  // namespace
 
 void publish() {
   abi::SystemInfo info{};
-  info.cpus_configured = kCpus;
-  info.cpus_online = kCpus;
+  // Every CPU started (arch/x86_64/smp.h): the kernel runs no others.
+  info.cpus_configured = smp::cpu_count();
+  info.cpus_online = smp::cpu_count();
   info.page_size = layout::kPageSize;
   info.physical_memory_bytes = frames::usable_count() * layout::kPageSize;
   info.boot_time = vdso::timespec_from_ns(tick::realtime_offset_ns());

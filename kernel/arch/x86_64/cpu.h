@@ -41,8 +41,17 @@ inline void wrmsr(uint32_t msr, uint64_t value) {
 inline constexpr uint32_t kMsrApicBase = 0x1b;
 inline constexpr uint32_t kMsrEfer = 0xc0000080;
 inline constexpr uint64_t kEferNxe = 1u << 11;
+inline constexpr uint64_t kEferSyscallEnable = 1u << 0;
 // The user's thread pointer (%fs base), per process (arch_prctl).
 inline constexpr uint32_t kMsrFsBase = 0xc000'0100;
+// GS: the running CPU's own area in the kernel (smp.h); the other one is
+// what swapgs exchanges it with.
+inline constexpr uint32_t kMsrGsBase = 0xc000'0101;
+inline constexpr uint32_t kMsrKernelGsBase = 0xc000'0102;
+// SYSCALL's targets and flag mask (syscall/table.cpp sets them).
+inline constexpr uint32_t kMsrStar = 0xc000'0081, kMsrLstar = 0xc000'0082, kMsrSfmask = 0xc000'0084;
+// Memory types of the page-table PAT index (left at the reset value).
+inline constexpr uint32_t kMsrPat = 0x277;
 
 // CPUID: the one wrapper the hosts share.
 using vdso::arch::cpuid;
@@ -67,6 +76,12 @@ inline uint64_t read_cr3() {
   uint64_t v;
   asm volatile("mov %%cr3, %0" : "=r"(v));
   return v;
+}
+inline void write_cr0(uint64_t v) {
+  asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+inline void write_cr4(uint64_t v) {
+  asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 inline void write_cr3(uint64_t v) {
   asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");

@@ -22,8 +22,8 @@ uint32_t read32(const State& state, int offset) {
 void init() {
   uint64_t cr0 = cpu::read_cr0();
   cr0 = (cr0 & ~(kCr0Emulation | kCr0TaskSwitched)) | kCr0MonitorCoprocessor;
-  asm volatile("mov %0, %%cr0" : : "r"(cr0) : "memory");
-  asm volatile("mov %0, %%cr4" : : "r"(cpu::read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt) : "memory");
+  cpu::write_cr0(cr0);
+  cpu::write_cr4(cpu::read_cr4() | kCr4Osfxsr | kCr4Osxmmexcpt);
   static State probe;
   save(probe);
   const uint32_t mask = read32(probe, 28);

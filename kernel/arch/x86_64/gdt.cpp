@@ -1,5 +1,6 @@
 #include "arch/x86_64/gdt.h"
 
+#include "arch/x86_64/smp.h"
 #include "vdso/arch/getcpu.h"
 
 namespace kernel::gdt {
@@ -21,15 +22,12 @@ struct [[gnu::packed]] DescriptorPointer {
   uint64_t base;
 };
 
-alignas(16) Tss tss;
-alignas(16) uint8_t double_fault_stack[16384];
-alignas(16) uint8_t kernel_entry_stack[16384];  // rsp0 until the first process runs
-
 constexpr unsigned kCpuNodeEntry = vdso::abi::kCpuNodeSelector >> 3;
+constexpr unsigned kGdtEntries = kCpuNodeEntry + 1;
 
 // Entries 7 to 14 are null; 15 is where user space (and Linux) looks for
 // the cpu-and-node segment.
-alignas(8) uint64_t gdt[kCpuNodeEntry + 1] = {
+constexpr uint64_t kGdtTemplate[kGdtEntries] = {
     0,
     0x00af9a000000ffff,  // kernel code: 64-bit, DPL 0
     0x00cf92000000ffff,  // kernel data
@@ -38,6 +36,19 @@ alignas(8) uint64_t gdt[kCpuNodeEntry + 1] = {
     0,                   // TSS, low half (filled in by init)
     0,                   // TSS, high half
 };
+
+// Each CPU's own: the TSS holds its rsp0 and double-fault stack, and the
+// GDT its TSS descriptor (busy once loaded) and its getcpu segment.
+struct CpuTables {
+  alignas(16) Tss tss;
+  alignas(8) uint64_t gdt[kGdtEntries];
+  alignas(16) uint8_t double_fault_stack[16384];
+};
+CpuTables tables[smp::kMaxCpus];
+
+CpuTables& this_cpu_tables() {
+  return tables[smp::this_cpu_index()];
+}
 
 // A present, read/write, DPL 3 data segment with byte granularity, so that
 // its 20-bit limit is the value itself: LSL at CPL 3 reads it, and nothing
@@ -49,10 +60,15 @@ constexpr uint64_t cpu_node_descriptor(uint32_t limit) {
 
 }  // namespace
 
-void init() {
+void init(uint32_t cpu_index, uint64_t rsp0) {
+  CpuTables& own = tables[cpu_index];
+  Tss& tss = own.tss;
+  uint64_t* gdt = own.gdt;
+  for (unsigned i = 0; i < kGdtEntries; ++i)
+    gdt[i] = kGdtTemplate[i];
   tss.ist[kDoubleFaultIst - 1] =
-      reinterpret_cast<uint64_t>(double_fault_stack + sizeof(double_fault_stack));
-  tss.rsp[0] = reinterpret_cast<uint64_t>(kernel_entry_stack + sizeof(kernel_entry_stack));
+      reinterpret_cast<uint64_t>(own.double_fault_stack + sizeof(own.double_fault_stack));
+  tss.rsp[0] = rsp0;
   tss.io_map_base = sizeof(Tss);  // no I/O permission bitmap
 
   const uint64_t base = reinterpret_cast<uint64_t>(&tss);
@@ -61,7 +77,7 @@ void init() {
            (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
   gdt[6] = base >> 32;
 
-  const DescriptorPointer pointer{sizeof(gdt) - 1, reinterpret_cast<uint64_t>(gdt)};
+  const DescriptorPointer pointer{sizeof(own.gdt) - 1, reinterpret_cast<uint64_t>(gdt)};
   asm volatile(
       "lgdt %0\n\t"
       "pushq %1\n\t"
@@ -80,11 +96,12 @@ void init() {
 }
 
 void set_cpu_and_node(uint32_t cpu, uint32_t node) {
-  gdt[kCpuNodeEntry] = cpu_node_descriptor(vdso::arch::encode_cpu_and_node(cpu, node));
+  this_cpu_tables().gdt[kCpuNodeEntry] =
+      cpu_node_descriptor(vdso::arch::encode_cpu_and_node(cpu, node));
 }
 
 void set_kernel_stack(uint64_t rsp0) {
-  tss.rsp[0] = rsp0;
+  this_cpu_tables().tss.rsp[0] = rsp0;
 }
 
 }  // namespace kernel::gdt

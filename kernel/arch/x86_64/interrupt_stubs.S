@@ -4,6 +4,9 @@
  * jumps to the common path, which saves the general registers and calls
  * interrupt_dispatch(InterruptFrame*). The frame is 16-byte aligned at the
  * call: the CPU aligns rsp before pushing its 5 words, and we push 17 more.
+ * An entry from user mode (the saved CS's RPL is 3) swaps in the CPU's own
+ * GS base (smp.h) and the way back to user mode swaps the user's back; an
+ * entry from kernel mode already has the kernel's.
  */
 #include "arch/x86_64/frame_macros.inc"
         .text
@@ -28,16 +31,25 @@ stub_\vector:
         .set vector, vector + 1
         .endr
 
+/* The saved CS in an InterruptFrame once the general registers are pushed. */
+#define FRAME_CS 144
+
 interrupt_common:
         cld
         PUSH_GENERAL_REGISTERS
-        movq %rsp, %rdi
+        testb $3, FRAME_CS(%rsp)
+        jz 1f
+        swapgs
+1:      movq %rsp, %rdi
         call interrupt_dispatch
         /* Also the way into user mode for a new process: its kernel stack
          * starts with an InterruptFrame (proc/scheduler.cpp). */
         .globl interrupt_return
 interrupt_return:
-        POP_GENERAL_REGISTERS
+        testb $3, FRAME_CS(%rsp)
+        jz 2f
+        swapgs
+2:      POP_GENERAL_REGISTERS
         addq $16, %rsp                /* vector and error code */
         iretq
 

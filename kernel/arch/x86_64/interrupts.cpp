@@ -2,6 +2,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/user_access.h"
 #include "lib/panic.h"
 
@@ -91,6 +92,12 @@ void disable_legacy_pic() {
 
 void ignore(InterruptFrame&) {}
 
+// An inter-processor interrupt nobody handles yet: acknowledged, so that
+// the LAPIC delivers the next one.
+void acknowledge(InterruptFrame&) {
+  lapic::end_of_interrupt();
+}
+
 }  // namespace
 
 const char* exception_name(uint64_t vector) {
@@ -125,6 +132,13 @@ void init() {
   set_handler(kLegacyPicBase + 7, ignore);
   set_handler(kLegacyPicBase + 15, ignore);
   set_handler(kLapicSpuriousVector, ignore);
+  constexpr uint8_t kIpiVectors[] = {kRescheduleVector, kTlbShootdownVector, kCallFunctionVector};
+  for (const uint8_t vector : kIpiVectors)
+    set_handler(vector, acknowledge);
+  load();
+}
+
+void load() {
   const DescriptorPointer pointer{sizeof(idt) - 1, reinterpret_cast<uint64_t>(idt)};
   asm volatile("lidt %0" : : "m"(pointer) : "memory");
 }

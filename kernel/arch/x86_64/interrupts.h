@@ -17,6 +17,7 @@ struct InterruptFrame {
   uint64_t rip, cs, rflags, rsp, ss;
 };
 static_assert(sizeof(InterruptFrame) == 22 * 8);
+static_assert(__builtin_offsetof(InterruptFrame, cs) == 144);  // FRAME_CS, interrupt_stubs.S
 
 inline constexpr uint8_t kPageFault = 14;
 inline constexpr uint8_t kGeneralProtection = 13;
@@ -24,11 +25,19 @@ inline constexpr uint8_t kDoubleFault = 8;
 // The legacy PICs are remapped here and masked; anything arriving is spurious.
 inline constexpr uint8_t kLegacyPicBase = 0x20;
 inline constexpr uint8_t kTimerVector = 0x40;
+// Inter-processor interrupts (smp::send_ipi). Each is only acknowledged
+// until a handler is set; a handler must end with lapic::end_of_interrupt.
+inline constexpr uint8_t kRescheduleVector = 0xf0;    // the scheduler's (proc/)
+inline constexpr uint8_t kTlbShootdownVector = 0xf1;  // the memory code's (proc/)
+inline constexpr uint8_t kCallFunctionVector = 0xf2;  // smp::run_on_cpu
 inline constexpr uint8_t kLapicSpuriousVector = 0xff;
 
 using Handler = void (*)(InterruptFrame& frame);
 
+// Builds the IDT (shared by every CPU) and loads it on the boot CPU.
 void init();
+// Loads the IDT on an application processor.
+void load();
 void set_handler(uint8_t vector, Handler handler);
 // Exceptions raised in user mode that have no handler go here (the
 // process pays, not the kernel); in kernel mode they still panic.

@@ -5,13 +5,15 @@
  *
  * SYSCALL leaves rsp on the user stack and clears IF (SFMASK), so the
  * first instructions run with the user's rsp and no interrupt can come:
- * one CPU, so a pair of globals holds the user rsp while we move to the
- * current process's kernel stack. The saved state has the InterruptFrame
+ * swapgs makes GS the CPU's own area (smp::PerCpu, per_cpu_offsets.h),
+ * which holds the user rsp while we move to the running thread's kernel
+ * stack; the way out swaps the user's GS base back last. The saved state has the InterruptFrame
  * shape (interrupts.h), so fork, exec and the fault path deal with one
  * frame type. System calls run with interrupts off: the kernel is not
  * preemptible; it gives the CPU away only in schedule().
  */
 #include "arch/x86_64/frame_macros.inc"
+#include "arch/x86_64/per_cpu_offsets.h"
 #define USER_CS 0x23
 #define USER_SS 0x1b
 #define SYSCALL_VECTOR 0x80
@@ -20,10 +22,11 @@
         .globl syscall_entry
         .balign 16
 syscall_entry:
-        movq %rsp, syscall_user_rsp(%rip)
-        movq syscall_kernel_rsp(%rip), %rsp
+        swapgs
+        movq %rsp, %gs:PER_CPU_SYSCALL_USER_RSP
+        movq %gs:PER_CPU_SYSCALL_KERNEL_RSP, %rsp
         pushq $USER_SS
-        pushq syscall_user_rsp(%rip)
+        pushq %gs:PER_CPU_SYSCALL_USER_RSP
         pushq %r11                    /* rflags */
         pushq $USER_CS
         pushq %rcx                    /* rip */
@@ -51,8 +54,13 @@ syscall_entry:
         addq $8, %rsp                 /* cs */
         popq %r11                     /* rflags */
         popq %rsp                     /* user rsp; ss is implied */
+        swapgs
         sysretq
-1:      iretq
+        /* Always to user mode: exec and rt_sigreturn build user frames
+         * (rt_sigreturn refuses a non-canonical rip, so iretq cannot fault
+         * here with the user's GS base loaded). */
+1:      swapgs
+        iretq
 
 /*
  * switch_context(uint64_t* save_rsp, uint64_t next_rsp): saves the
@@ -81,11 +89,5 @@ switch_context:
         .section .rodata
         .balign 8
 user_top:           .quad 0x0000800000000000
-
-        .bss
-        .balign 8
-        .globl syscall_user_rsp, syscall_kernel_rsp
-syscall_user_rsp:   .quad 0
-syscall_kernel_rsp: .quad 0
 
         .section .note.GNU-stack, "", @progbits

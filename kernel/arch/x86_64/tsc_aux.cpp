@@ -2,22 +2,24 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/gdt.h"
+#include "arch/x86_64/smp.h"
 #include "vdso/arch/x86_64/cpu_features.h"
 
 namespace kernel::tsc_aux {
 namespace {
 
 constexpr uint32_t kMsrTscAux = 0xc000'0103;
-constexpr uint32_t kBootCpu = 0, kBootNode = 0;
+constexpr uint32_t kNode = 0;  // one NUMA node
 
 }  // namespace
 
 vdso::abi::GetcpuMode init() {
   const vdso::arch::TscAuxReaders readers = vdso::arch::tsc_aux_readers();
   // The MSR exists when either instruction does (Intel SDM, IA32_TSC_AUX).
+  const uint32_t cpu = smp::this_cpu_index();
   if (readers.rdpid || readers.rdtscp)
-    cpu::wrmsr(kMsrTscAux, vdso::arch::encode_cpu_and_node(kBootCpu, kBootNode));
-  gdt::set_cpu_and_node(kBootCpu, kBootNode);
+    cpu::wrmsr(kMsrTscAux, vdso::arch::encode_cpu_and_node(cpu, kNode));
+  gdt::set_cpu_and_node(cpu, kNode);
   return vdso::arch::getcpu_mode_for(readers, /*cpu_node_segment=*/true);
 }
 

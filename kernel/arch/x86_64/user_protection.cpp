@@ -10,10 +10,6 @@ namespace {
 constexpr uint64_t kCr4Smep = 1ull << 20, kCr4Smap = 1ull << 21;
 constexpr uint32_t kCpuidSmep = 1u << 7, kCpuidSmap = 1u << 20;  // leaf 7, ebx
 
-void write_cr4(uint64_t cr4) {
-  asm volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
-}
-
 uint32_t leaf_7_features() {
   return cpu::cpuid(0).eax >= 7 ? cpu::cpuid(7, 0).ebx : 0;
 }
@@ -27,7 +23,7 @@ void init() {
     cr4 |= kCr4Smep;
   if (features & kCpuidSmap)
     cr4 |= kCr4Smap;
-  write_cr4(cr4);
+  cpu::write_cr4(cr4);
   user_access::set_smap_available((features & kCpuidSmap) != 0);
   kprint("cpu: SMEP %s, SMAP %s\n", (features & kCpuidSmep) ? "on" : "not available",
          (features & kCpuidSmap) ? "on" : "not available");
@@ -45,10 +41,10 @@ bool smap_on() {
 }
 
 SuspendedForTest::SuspendedForTest() : saved_cr4_(cpu::read_cr4()) {
-  write_cr4(saved_cr4_ & ~(kCr4Smep | kCr4Smap));
+  cpu::write_cr4(saved_cr4_ & ~(kCr4Smep | kCr4Smap));
 }
 SuspendedForTest::~SuspendedForTest() {
-  write_cr4(saved_cr4_);
+  cpu::write_cr4(saved_cr4_);
 }
 
 }  // namespace kernel::user_protection

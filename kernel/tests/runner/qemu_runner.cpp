@@ -79,6 +79,7 @@ struct Options {
   unsigned hz = 0;  // 0: no timing checks
   double tolerance = 0.05;
   unsigned memory_mb = 128;
+  unsigned cpus = 1;
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -88,7 +89,7 @@ struct Options {
                "       [--initrd CPIO] [--cpu MODEL]\n"
                "       [--timeout SECONDS]\n"
                "       [--expect pass|fail|panic|hang] [--expect-line TEXT]... [--hz N]\n"
-               "       [--tolerance FRACTION] [--qemu PATH] [--memory MB]\n",
+               "       [--tolerance FRACTION] [--qemu PATH] [--memory MB] [--cpus N]\n",
                why);
   std::exit(2);
 }
@@ -129,6 +130,10 @@ Options parse_args(int argc, char** argv) {
       o.qemu = value();
     } else if (arg == "--memory") {
       o.memory_mb = static_cast<unsigned>(std::atoi(value().c_str()));
+    } else if (arg == "--cpus") {
+      o.cpus = vdso_kernel_tools::parse_cpu_count(value());
+      if (o.cpus == 0)
+        usage("--cpus must be 1..16");
     } else {
       usage(("unknown argument " + arg).c_str());
     }
@@ -285,6 +290,7 @@ int main(int argc, char** argv) {
   boot.initrd = o.initrd;
   boot.append = o.append;
   boot.memory_mb = o.memory_mb;
+  boot.cpus = o.cpus;
   boot.extra_args = {"-serial", "stdio"};
   std::vector<std::string> args = vdso_kernel_tools::qemu_command(accelerator, boot);
   std::printf("runner: %s (accel %s%s%s: %s)\n", o.append.c_str(), accelerator.name.c_str(),

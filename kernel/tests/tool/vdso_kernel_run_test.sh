@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # vdso-kernel-run from the outside: exit statuses (the program's, 128+signal,
 # 124 on --timeout, 125 for what cannot run), stdout and stderr kept apart
-# and free of the kernel's log, arguments passed byte for byte, --hz and
-# --verbose (the system-call counts).
+# and free of the kernel's log, arguments passed byte for byte, --hz,
+# --cpus and --verbose (the system-call counts).
 # usage: vdso_kernel_run_test.sh BUILD/bin/vdso-kernel-run BUILD/kernel/user
 set -uo pipefail
 tool=$1 user=$2
@@ -62,6 +62,15 @@ expect err "a segment lies outside user space"
 run "missing program" 125 "$work/no-such-program"
 run "not a program" 125 "$user/bad/shell-script"
 run "bad option" 125 --hz 3 "$user/hello-glibc"
+run "--cpus 0" 125 --cpus 0 "$user/hello-glibc"
+expect err "--cpus must be 1..16"
+run "--cpus 17" 125 --cpus 17 "$user/hello-glibc"
+expect err "--cpus must be 1..16"
+run "--cpus two" 125 --cpus two "$user/hello-glibc"
+expect err "--cpus must be 1..16"
+run "--cpus 3: the kernel finds three CPUs" 0 --cpus 3 --verbose "$user/configuration-musl"
+expect out "cpus configured=3 online=3"
+expect err "smp: 3 CPUs running"
 run "hang stopped by --timeout" 124 --timeout 3 "$user/hello-glibc" hang
 expect err "did not finish within 3 s"
 run "clocks at --hz 250" 0 --hz 250 "$user/clocks-glibc" 250

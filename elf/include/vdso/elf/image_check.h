@@ -1,4 +1,4 @@
-// The ELF contract of vdso.so (docs: README "The image's ELF contract"),
+// The ELF contract of vdso.so (docs/data-page.md, "The code page: `vdso.so`"),
 // checked on the bytes of an image. Run by the build on every image it makes
 // (tools/vdso-check), by the tests on deliberately broken ones, and usable
 // by a kernel at boot: freestanding, no allocation.
