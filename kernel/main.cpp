@@ -24,6 +24,7 @@
 #include "mm/paging.h"
 #include "proc/exec.h"
 #include "proc/fault.h"
+#include "proc/kernel_lock.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "syscall/syscall.h"
@@ -104,6 +105,9 @@ proc::ProgramArguments init_arguments(const BootOptions& options) {
 // User space: the system-call entry, the process table, the scheduler on
 // the tick, and the initramfs (the first multiboot module).
 void init_user_space(const multiboot::BootInfo& boot_info) {
+  // The boot CPU builds user space under the kernel lock and keeps it until
+  // its idle loop first sleeps (sched::run_idle).
+  kernel_lock::acquire();
   fpu::init();
   user_protection::init();
   random::init();

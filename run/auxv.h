@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "result.h"
+
 namespace vdso::run {
 
 // What the new program's auxiliary vector says, and where its
@@ -20,7 +22,7 @@ struct Auxv {
 };
 
 // Reads the vector of `pid`, stopped at its exec with `rsp` its stack
-// pointer. False if it cannot be read or has no AT_NULL.
-bool read_auxv(pid_t pid, uint64_t rsp, Auxv* auxv);
+// pointer. An error if it cannot be read or has no AT_NULL.
+Result<Auxv> read_auxv(pid_t pid, uint64_t rsp);
 
 }  // namespace vdso::run

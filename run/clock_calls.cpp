@@ -8,6 +8,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
+
+#include "result.h"
 
 namespace vdso::run {
 namespace {
@@ -43,37 +46,43 @@ bool answers_clock_id(uint64_t nr, int clock_id, bool virtual_time) {
 }
 
 // The host's reading of `clock_id`, through the filter (see clock_calls.h).
-// 0 or -errno.
-int host_clock_gettime(int clock_id, abi::Timespec* ts, uint64_t cookie) {
+Result<abi::Timespec> host_clock_gettime(int clock_id, uint64_t cookie) {
   timespec host;
-  if (syscall(SYS_clock_gettime, clock_id, &host, cookie) != 0)
-    return -errno;
-  *ts = {host.tv_sec, host.tv_nsec};
-  return 0;
+  if (syscall(SYS_clock_gettime, clock_id, &host, cookie) != 0) {
+    const int error = errno;
+    return Error::from_errno("the host's clock_gettime of clock " + std::to_string(clock_id),
+                             error);
+  }
+  return abi::Timespec{host.tv_sec, host.tv_nsec};
 }
 
 // A clock virtual time moves, as the image gives it: the coarse ones from
 // the page (virtual already), the others the host's reading, transformed.
-int virtual_clock_gettime(const Timekeeper& timekeeper, int clock_id, abi::Timespec* ts,
-                          uint64_t cookie) {
-  if (abi::page_serves_coarse(clock_id))
-    return timekeeper.clock_gettime(clock_id, ts);
-  const int rc = host_clock_gettime(clock_id, ts, cookie);
-  if (rc == 0 && abi::virtual_time_on(timekeeper.page()))
+Result<abi::Timespec> virtual_clock_gettime(const Timekeeper& timekeeper, int clock_id,
+                                            uint64_t cookie) {
+  if (abi::page_serves_coarse(clock_id)) {
+    abi::Timespec ts{};
+    timekeeper.clock_gettime(clock_id, &ts);  // cannot fail for a clock the page serves
+    return ts;
+  }
+  Result<abi::Timespec> ts = host_clock_gettime(clock_id, cookie);
+  if (ts && abi::virtual_time_on(timekeeper.page()))
     *ts = abi::read_virtual(timekeeper.page(), clock_id, *ts);
-  return rc;
+  return ts;
 }
 
 ClockReply reply_to_gettimeofday(const Timekeeper& timekeeper, const uint64_t args[6],
                                  uint64_t cookie) {
   ClockReply reply;
   if (args[0] != 0) {
-    abi::Timespec now{};
-    reply.error = -virtual_clock_gettime(timekeeper, abi::kClockRealtime, &now, cookie);
-    if (reply.error != 0)
+    const Result<abi::Timespec> now =
+        virtual_clock_gettime(timekeeper, abi::kClockRealtime, cookie);
+    if (!now) {
+      reply.return_value = -now.error().errno_value;
       return reply;
+    }
     // As the image: virtual REALTIME, cut to microseconds.
-    set_bytes(&reply, args[0], abi::Timeval{now.sec, now.nsec / 1000});
+    set_bytes(&reply, args[0], abi::Timeval{now->sec, now->nsec / 1000});
   }
   if (args[1] != 0) {
     // The page's, as the image gives it (the tree's own after settimeofday).
@@ -125,7 +134,7 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
   if (nr == kSysTime) {
     // As the image's __vdso_time; a null tloc only returns it.
     const int64_t sec = timekeeper.time_seconds();
-    reply.value = sec;
+    reply.return_value = sec;
     if (args[0] != 0)
       set_bytes(&reply, args[0], sec);
     return reply;
@@ -138,14 +147,12 @@ ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t ar
     return reply;
   }
   // clock_gettime: a null tp is written like any other, and faults.
-  if (abi::page_serves_coarse(clock_id)) {
-    timekeeper.clock_gettime(clock_id, &ts);
-  } else {
-    reply.error = -virtual_clock_gettime(timekeeper, clock_id, &ts, cookie);
-    if (reply.error != 0)
-      return reply;
+  const Result<abi::Timespec> now = virtual_clock_gettime(timekeeper, clock_id, cookie);
+  if (!now) {
+    reply.return_value = -now.error().errno_value;
+    return reply;
   }
-  set_bytes(&reply, args[1], ts);
+  set_bytes(&reply, args[1], *now);
   return reply;
 }
 

@@ -57,10 +57,11 @@ AnsweredClockIds answered_clock_ids(uint64_t nr, bool virtual_time);
 
 // What the kernel would do for one answered call: write `size` bytes at
 // `address` in the caller (size 0: nothing to write, as for a null `res` or
-// `tloc`), and return `value` if that write succeeds; -EFAULT otherwise.
-// gettimeofday writes two structures: `second_*` is the timezone.
-// `error` non-zero: return -error without writing (the host's own error
-// for a clock it cannot read, such as an alarm clock without an RTC).
+// `tloc`), and return `return_value` if that write succeeds; -EFAULT
+// otherwise. gettimeofday writes two structures: `second_*` is the
+// timezone. A negative `return_value` (-errno: the host's own error for a
+// clock it cannot read, such as an alarm clock without an RTC) is returned
+// without writing.
 struct ClockReply {
   uint64_t address = 0;
   size_t size = 0;
@@ -68,8 +69,7 @@ struct ClockReply {
   uint64_t second_address = 0;
   size_t second_size = 0;
   unsigned char second_bytes[8] = {};
-  int64_t value = 0;
-  int error = 0;
+  int64_t return_value = 0;
 };
 // `cookie`: what the supervisor's own host reads pass (see above).
 ClockReply reply_to(const Timekeeper& timekeeper, uint64_t nr, const uint64_t args[6],

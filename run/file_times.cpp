@@ -149,7 +149,7 @@ void give_back_stat_times(pid_t tid, const abi::VirtualTime& vt, uint64_t addres
       std::memcpy(buffer + offset, &time, sizeof(time));
     }
   }
-  write_to_process(tid, address, buffer, size);
+  (void)write_to_process(tid, address, buffer, size);  // unmapped meanwhile: the host's times stay
 }
 
 }  // namespace vdso::run

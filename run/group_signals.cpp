@@ -103,7 +103,7 @@ GroupSignalAnswer answer_group_signal(pid_t caller_tid, uint64_t pid_arg, uint64
   int targets = 0;
   DIR* processes = opendir("/proc");
   if (processes == nullptr) {
-    answer.error = EPERM;  // cannot tell the targets: refuse rather than stop
+    answer.return_value = -EPERM;  // cannot tell the targets: refuse rather than stop
     return answer;
   }
   while (const dirent* entry = readdir(processes)) {
@@ -120,7 +120,7 @@ GroupSignalAnswer answer_group_signal(pid_t caller_tid, uint64_t pid_arg, uint64
       answer.targets.push_back(static_cast<pid_t>(target_pid));
   }
   closedir(processes);
-  answer.error = targets == 0 ? ESRCH : answer.targets.empty() ? EPERM : 0;
+  answer.return_value = targets == 0 ? -ESRCH : answer.targets.empty() ? -EPERM : 0;
   return answer;
 }
 

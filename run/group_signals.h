@@ -31,7 +31,7 @@ bool is_group_signal(uint64_t nr, uint64_t arg0);
 
 struct GroupSignalAnswer {
   bool host_answers = true;  // the supervisor is not a target: run the call as it is
-  int error = 0;             // else: 0, or the errno kill() fails with
+  int return_value = 0;      // else: what kill() returns, 0 or -errno
   int signal = 0;
   std::vector<pid_t> targets;  // to signal once the caller has its answer
 };

@@ -28,17 +28,27 @@ uint64_t stub_size() {
   return static_cast<uint64_t>(vdso_run_stub_end - vdso_run_stub_start);
 }
 
-bool get_regs(pid_t pid, user_regs_struct* regs, size_t* size) {
-  iovec iov{regs, sizeof(*regs)};
+// The registers of `pid`, and how many bytes of them the kernel gave:
+// fewer than a user_regs_struct for a 32-bit process.
+struct Registers {
+  user_regs_struct regs;
+  size_t size;
+};
+
+Result<Registers> get_regs(pid_t pid) {
+  Registers registers{};
+  iovec iov{&registers.regs, sizeof(registers.regs)};
   if (ptrace(PTRACE_GETREGSET, pid, NT_PRSTATUS, &iov) != 0)
-    return false;
-  *size = iov.iov_len;
-  return true;
+    return Error::from_errno("PTRACE_GETREGSET");
+  registers.size = iov.iov_len;
+  return registers;
 }
 
-bool set_regs(pid_t pid, const user_regs_struct& regs) {
+Result<void> set_regs(pid_t pid, const user_regs_struct& regs) {
   iovec iov{const_cast<user_regs_struct*>(&regs), sizeof(regs)};
-  return ptrace(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov) == 0;
+  if (ptrace(PTRACE_SETREGSET, pid, NT_PRSTATUS, &iov) != 0)
+    return Error::from_errno("PTRACE_SETREGSET");
+  return {};
 }
 
 const char* step_name(uint64_t step) {
@@ -54,33 +64,23 @@ const char* step_name(uint64_t step) {
 
 }  // namespace
 
-bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* kind,
-                     std::string* error) {
+Result<void> Injector::begin(pid_t pid, bool trap, Injection* injection, bool* privilege_withheld) {
   injection->armed = false;
-  user_regs_struct regs;
-  size_t regs_size = 0;
-  if (!get_regs(pid, &regs, &regs_size)) {
-    *error = std::string("PTRACE_GETREGSET: ") + strerror(errno);
-    return false;
-  }
-  if (regs_size != sizeof(regs)) {
-    kind->served = false;
-    kind->why_not = "32-bit program: our VDSO is x86_64 only";
-    return false;
-  }
+  *privilege_withheld = false;
+  const Result<Registers> registers = get_regs(pid);
+  if (!registers)
+    return registers.error();
+  if (registers->size != sizeof(user_regs_struct))
+    return Error{ENOEXEC, "32-bit program: our VDSO is x86_64 only"};
+  const user_regs_struct& regs = registers->regs;
   const Executable exe = read_executable(pid, cookie_);
-  kind->setid_privilege_withheld = setid_privilege_withheld(pid, exe);
-  if (exe.x32) {
-    kind->served = false;
-    kind->why_not = "x32 program (32-bit pointers): our VDSO is x86_64 only";
-    return false;
-  }
-  Auxv auxv;
-  if (!read_auxv(pid, regs.rsp, &auxv) || auxv.sysinfo_slot == 0) {
-    kind->served = false;
-    kind->why_not = "no AT_SYSINFO_EHDR in its auxiliary vector (host vDSO disabled?)";
-    return false;
-  }
+  *privilege_withheld = setid_privilege_withheld(pid, exe);
+  if (exe.x32)
+    return Error{ENOEXEC, "x32 program (32-bit pointers): our VDSO is x86_64 only"};
+  const Result<Auxv> auxv_read = read_auxv(pid, regs.rsp);
+  if (!auxv_read || auxv_read->sysinfo_slot == 0)
+    return Error{ENOENT, "no AT_SYSINFO_EHDR in its auxiliary vector (host vDSO disabled?)"};
+  const Auxv& auxv = *auxv_read;
 
   uint64_t address = trap ? 0 : find_free_tail(pid, auxv, exe, regs.rip, stub_size(), kStubAlign);
   injection->traps = address == 0;
@@ -90,16 +90,14 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
     static_assert(kPage >= 1024);
     address = regs.rip & ~(kPage - 1);
     injection->original_bytes.resize(stub_size());
-    if (!read_from_process(pid, address, injection->original_bytes.data(), stub_size())) {
-      *error = std::string("cannot read the entry page: ") + strerror(errno);
-      return false;
-    }
+    const Result<void> read =
+        read_from_process(pid, address, injection->original_bytes.data(), stub_size());
+    if (!read)
+      return Error::from_errno("cannot read the entry page", read.error().errno_value);
   }
   injection->stub_address = address;
-  if (ptrace(PTRACE_GETSIGMASK, pid, sizeof(uint64_t), &injection->saved_sigmask) != 0) {
-    *error = std::string("PTRACE_GETSIGMASK: ") + strerror(errno);
-    return false;
-  }
+  if (ptrace(PTRACE_GETSIGMASK, pid, sizeof(uint64_t), &injection->saved_sigmask) != 0)
+    return Error::from_errno("PTRACE_GETSIGMASK");
 
   std::vector<uint8_t> stub(vdso_run_stub_start, vdso_run_stub_end);
   uint8_t* params = stub.data() + (vdso_run_stub_params - vdso_run_stub_start);
@@ -123,12 +121,10 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
   put(VDSO_RUN_PARAM_AUXV, auxv.start);
   put(VDSO_RUN_PARAM_AUXV_SIZE, auxv.size);
 
-  if (!text_.write(pid, address, stub.data(), stub.size())) {
-    *error = std::string("cannot write the stub: ") + strerror(errno);
-    if (injection->traps) {
-      text_.write(pid, address, injection->original_bytes.data(), stub_size());
-    }
-    return false;
+  if (const Result<void> written = text_.write(pid, address, stub.data(), stub.size()); !written) {
+    if (injection->traps)
+      (void)text_.write(pid, address, injection->original_bytes.data(), stub_size());
+    return Error::from_errno("cannot write the stub", written.error().errno_value);
   }
   // Signals that arrive while the stub runs stay pending, with their
   // siginfo, until the program's own mask is back: none is lost or
@@ -140,16 +136,14 @@ bool Injector::begin(pid_t pid, bool trap, Injection* injection, ProgramKind* ki
   injection->saved_regs = regs;
   user_regs_struct stub_regs = regs;
   stub_regs.rip = address;
-  if (!set_regs(pid, stub_regs)) {
-    *error = std::string("PTRACE_SETREGSET: ") + strerror(errno);
-    if (injection->traps) {
-      text_.write(pid, address, injection->original_bytes.data(), stub_size());
-    }
+  if (const Result<void> set = set_regs(pid, stub_regs); !set) {
+    if (injection->traps)
+      (void)text_.write(pid, address, injection->original_bytes.data(), stub_size());
     ptrace(PTRACE_SETSIGMASK, pid, sizeof(uint64_t), &injection->saved_sigmask);
-    return false;
+    return set.error();
   }
   injection->armed = true;
-  return true;
+  return {};
 }
 
 bool Injector::is_stub_stop(pid_t pid, const Injection& injection, int signal) {
@@ -165,38 +159,38 @@ bool Injector::is_stub_stop(pid_t pid, const Injection& injection, int signal) {
   siginfo_t info;
   if (ptrace(PTRACE_GETSIGINFO, pid, nullptr, &info) != 0 || info.si_code <= 0)
     return false;
-  user_regs_struct regs;
-  size_t size = 0;
-  if (!get_regs(pid, &regs, &size))
+  const Result<Registers> registers = get_regs(pid);
+  if (!registers)
     return false;
   // int3 reports the next instruction; a fault, its own.
-  const uint64_t at = signal == SIGTRAP ? regs.rip - 1 : regs.rip;
+  const uint64_t rip = registers->regs.rip;
+  const uint64_t at = signal == SIGTRAP ? rip - 1 : rip;
   return at >= injection.stub_address && at < injection.stub_address + stub_size();
 }
 
-InjectionResult Injector::finish(pid_t pid, Injection* injection) {
-  InjectionResult result;
-  user_regs_struct regs;
-  size_t size = 0;
-  if (get_regs(pid, &regs, &size)) {
+Result<uint64_t> Injector::finish(pid_t pid, Injection* injection) {
+  // What the stub reports in rax (stub_abi.h): the image's address, or
+  // -errno and in r15 the step that failed.
+  const Result<uint64_t> result = [&]() -> Result<uint64_t> {
+    const Result<Registers> registers = get_regs(pid);
+    if (!registers)
+      return registers.error();
+    const user_regs_struct& regs = registers->regs;
     const auto value = static_cast<int64_t>(regs.rax);
-    if (value > 0 && injection->traps) {
-      result.served = true;
-      result.image_address = regs.rax;
-    } else if (value < 0 && value > -4096) {
-      result.failure = std::string(step_name(regs.r15)) + ": " + strerror(static_cast<int>(-value));
-    } else {
-      result.failure = "the stub faulted";
-    }
-  }
+    if (value > 0 && injection->traps)
+      return regs.rax;
+    if (value < 0 && value > -4096)
+      return Error::from_errno(step_name(regs.r15), static_cast<int>(-value));
+    return Error{EFAULT, "the stub faulted"};
+  }();
   if (injection->traps) {
-    text_.write(pid, injection->stub_address, injection->original_bytes.data(),
-                injection->original_bytes.size());
+    (void)text_.write(pid, injection->stub_address, injection->original_bytes.data(),
+                      injection->original_bytes.size());
   }
   user_regs_struct program = injection->saved_regs;
   program.rax = 0;                               // what execve returned
   program.orig_rax = static_cast<uint64_t>(-1);  // not in a system call: nothing to restart
-  set_regs(pid, program);
+  (void)set_regs(pid, program);                  // fails only for a process gone meanwhile
   uint64_t mask = injection->saved_sigmask;
   ptrace(PTRACE_SETSIGMASK, pid, sizeof(mask), &mask);
   injection->armed = false;

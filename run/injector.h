@@ -29,11 +29,11 @@
 #include <sys/types.h>
 #include <sys/user.h>
 
-#include <string>
 #include <vector>
 
 #include "host_vdso.h"
 #include "remote_memory.h"
+#include "result.h"
 #include "vdso_memory.h"
 
 namespace vdso::run {
@@ -49,31 +49,20 @@ struct Injection {
   uint64_t saved_sigmask = 0;
 };
 
-struct InjectionResult {
-  bool served = false;
-  uint64_t image_address = 0;  // served: AT_SYSINFO_EHDR now
-  std::string failure;         // not served: why
-};
-
-// What the exec'd program is, as far as serving it is concerned.
-struct ProgramKind {
-  bool served = true;  // 64-bit x86_64 with an AT_SYSINFO_EHDR to replace
-  // A set-user-ID or set-group-ID file that exec did not give its
-  // privilege (withheld from a program traced without privilege).
-  bool setid_privilege_withheld = false;
-  std::string why_not;  // !served: a short reason ("32-bit program")
-};
-
 class Injector {
  public:
   Injector(const VdsoMemory& memory, const HostVdso& host, uint64_t cookie)
       : memory_(memory), host_(host), cookie_(cookie) {}
 
-  // At the exec event stop of `pid`. On true the caller resumes the process
-  // (PTRACE_CONT, no signal); on false the process is untouched and `kind`
-  // or `error` says why it is not served. `trap` asks for a stub that
-  // traps even on success.
-  bool begin(pid_t pid, bool trap, Injection* injection, ProgramKind* kind, std::string* error);
+  // At the exec event stop of `pid`. On success the caller resumes the
+  // process (PTRACE_CONT, no signal); on an error the process is untouched
+  // and the error says why it is not served (a 32-bit program, no
+  // AT_SYSINFO_EHDR to replace, a ptrace request that failed). `trap` asks
+  // for a stub that traps even on success. `privilege_withheld`, set
+  // either way: the file is set-user-ID or set-group-ID and exec did not
+  // give it that privilege (withheld from a program traced without
+  // privilege).
+  Result<void> begin(pid_t pid, bool trap, Injection* injection, bool* privilege_withheld);
 
   // Under virtual time on a host whose vDSO makes the system call for the
   // fine clocks: the image must not chain them (the supervisor answers
@@ -86,8 +75,10 @@ class Injector {
   static bool is_stub_stop(pid_t pid, const Injection& injection, int signal);
 
   // At such a stop: restores the program (and the entry page's bytes). The
-  // caller resumes it without a signal.
-  InjectionResult finish(pid_t pid, Injection* injection);
+  // caller resumes it without a signal. The image's address (the program's
+  // AT_SYSINFO_EHDR now) when a trapping stub served it; else why the
+  // program runs without our VDSO.
+  Result<uint64_t> finish(pid_t pid, Injection* injection);
 
  private:
   const VdsoMemory& memory_;

@@ -115,13 +115,13 @@ void drop_ptrace_capability() {
 
 }  // namespace
 
-pid_t Launch::fork_child(char* const argv[], const std::vector<sock_filter>& reach_filter) {
+Result<pid_t> Launch::fork_child(char* const argv[], const std::vector<sock_filter>& reach_filter) {
   int go_pipe[2];
   if (pipe2(go_pipe, O_CLOEXEC) != 0)
-    return -1;
+    return Error::from_errno("cannot fork");
   const pid_t pid = fork();
   if (pid < 0)
-    return -1;
+    return Error::from_errno("cannot fork");
   if (pid == 0) {
     close(go_pipe[1]);
     sigset_t none;
@@ -133,12 +133,8 @@ pid_t Launch::fork_child(char* const argv[], const std::vector<sock_filter>& rea
     if (read(go_pipe[0], &byte, 1) != 1)
       _exit(kExitOwnError);
     drop_ptrace_capability();
-    if (install_reach_filter(reach_filter) != 0) {
-      const char* reason = strerror(errno);
-      dprintf(STDERR_FILENO,
-              "vdso-run: cannot install the filter that keeps the supervisor out of the tree's "
-              "reach: %s\n",
-              reason);
+    if (const Result<void> installed = install_reach_filter(reach_filter); !installed) {
+      dprintf(STDERR_FILENO, "vdso-run: %s\n", installed.error().message.c_str());
       _exit(kExitOwnError);
     }
     exec_program(argv);

@@ -14,6 +14,8 @@
 
 #include <vector>
 
+#include "result.h"
+
 namespace vdso::run {
 
 // Exit statuses of vdso-run that are not the program's own.
@@ -25,8 +27,8 @@ class Launch {
  public:
   // Forks the child, which waits for go(), then installs `reach_filter`
   // (seccomp_filter.h: the supervisor out of the tree's reach) and execs.
-  // -1 on failure (errno set).
-  pid_t fork_child(char* const argv[], const std::vector<sock_filter>& reach_filter);
+  // The child's pid.
+  Result<pid_t> fork_child(char* const argv[], const std::vector<sock_filter>& reach_filter);
   // Lets the child exec (after PTRACE_SEIZE).
   void go();
 

@@ -187,13 +187,16 @@ int exit_status_of(const char* program, int status) {
   return kExitOwnError;
 }
 
+int usage_error(const Error& error) {
+  std::fprintf(stderr, "vdso-run: %s\nTry 'vdso-run --help'.\n", error.message.c_str());
+  return kExitOwnError;
+}
+
 int run_main(int argc, char** argv) {
-  Options options;
-  std::string error;
-  if (!parse_options(argc, argv, &options, &error)) {
-    std::fprintf(stderr, "vdso-run: %s\nTry 'vdso-run --help'.\n", error.c_str());
-    return kExitOwnError;
-  }
+  const Result<Options> parsed = parse_options(argc, argv);
+  if (!parsed)
+    return usage_error(parsed.error());
+  const Options& options = *parsed;
   if (options.help) {
     std::fputs(usage_text(), stdout);
     return 0;
@@ -207,21 +210,23 @@ int run_main(int argc, char** argv) {
   // Before anything runs: a start out of range is a usage error.
   abi::VirtualTime virtual_time{};
   const bool virtual_time_on = options.virtual_time.on();
-  if (virtual_time_on && !make_virtual_time(options.virtual_time, &virtual_time, &error)) {
-    std::fprintf(stderr, "vdso-run: %s\nTry 'vdso-run --help'.\n", error.c_str());
-    return kExitOwnError;
+  if (virtual_time_on) {
+    const Result<abi::VirtualTime> made = make_virtual_time(options.virtual_time);
+    if (!made)
+      return usage_error(made.error());
+    virtual_time = *made;
   }
 
   // Seed steps 1-2: the data page and the code page.
   VdsoMemory memory;
-  if (!memory.create(&error))
-    die("cannot create the VDSO pages: " + error);
+  if (const Result<void> created = memory.create(); !created)
+    die("cannot create the VDSO pages: " + created.error().message);
   // Seed step 3: the tick.
   Ticker ticker(memory.data_page(), options.hz, read_host_configuration());
   if (virtual_time_on)
     ticker.set_virtual_time(virtual_time);
-  if (!ticker.start(&error))
-    die(error);
+  if (const Result<void> started = ticker.start(); !started)
+    die(started.error().message);
 
   const HostVdso host = HostVdso::resolve();
   if (!host.present()) {
@@ -231,16 +236,15 @@ int run_main(int argc, char** argv) {
   const uint64_t cookie = random_cookie();
   TimeSetting time_setting(ticker, cookie);  // before the filter: see time_setting.h
   SeccompListener listener(memory.fd(), cookie, ticker.timekeeper(), time_setting, virtual_time_on);
-  std::string note;
-  if (!listener.start(options.virtual_time.file_times, &error, &note))
-    die(error);
-  if (options.verbose && !note.empty())
-    std::fprintf(stderr, "vdso-run: %s\n", note.c_str());
+  if (const Result<void> started = listener.start(options.virtual_time.file_times); !started)
+    die(started.error().message);
+  if (options.verbose && listener.set_no_new_privs())
+    std::fprintf(stderr,
+                 "vdso-run: no_new_privs set (needed for an unprivileged seccomp filter)\n");
 
   // Orphans of the tree become our children, so we keep serving them.
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) {
-    die(std::string("cannot become a subreaper: ") + strerror(errno));
-  }
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0)
+    die(Error::from_errno("cannot become a subreaper").message);
   install_signal_handlers();
 
   Injector injector(memory, host, listener.cookie());
@@ -261,13 +265,14 @@ int run_main(int argc, char** argv) {
   Launch launch;
   // Every thread of ours exists by now (main, ticker, listener).
   const std::vector<sock_filter> reach_filter = build_reach_filter(own_thread_ids());
-  const pid_t first = launch.fork_child(options.program_argv, reach_filter);
-  if (first < 0)
-    die(std::string("cannot fork: ") + strerror(errno));
-  if (!tracer.seize(first, &error)) {
+  const Result<pid_t> forked = launch.fork_child(options.program_argv, reach_filter);
+  if (!forked)
+    die(forked.error().message);
+  const pid_t first = *forked;
+  if (const Result<void> seized = tracer.seize(first); !seized) {
     kill(first, SIGKILL);
     waitpid(first, nullptr, 0);
-    die(error);
+    die(seized.error().message);
   }
   // No process of the tree may read or write our memory, where the data
   // page is writable. Only after the seize: the child copied the flag at

@@ -2,6 +2,7 @@
 // text. The values of --at, --offset and --rate are read by time_values.h.
 #include "options.h"
 
+#include <cerrno>
 #include <cstring>
 #include <string>
 
@@ -89,50 +90,46 @@ const char* valued_option(const char* arg) {
   return nullptr;
 }
 
-bool parse_virtual_time_option(const std::string& name, const char* value, VirtualTimeOptions* vt,
-                               std::string* error) {
-  if (value == nullptr) {
-    *error = name + " needs a value";
-    return false;
-  }
+Result<void> parse_virtual_time_option(const std::string& name, const char* value,
+                                       VirtualTimeOptions* vt) {
+  if (value == nullptr)
+    return Error{EINVAL, name + " needs a value"};
   const std::string quoted = std::string("'") + value + "'";
   if (name == "--at") {
     if (!parse_time(value, &vt->at_sec, &vt->at_nsec)) {
-      *error =
-          "--at: " + quoted + " is not a time: give ISO 8601 (2038-01-19T03:14:07Z) or @SECONDS";
-      return false;
+      return Error{EINVAL, "--at: " + quoted +
+                               " is not a time: give ISO 8601 (2038-01-19T03:14:07Z) or @SECONDS"};
     }
-    if (vt->at_sec < 0) {
-      *error = "--at: " + quoted + " is before 1970";
-      return false;
-    }
+    if (vt->at_sec < 0)
+      return Error{ERANGE, "--at: " + quoted + " is before 1970"};
     if (vt->at_sec > kLatestStartSec) {
-      *error = "--at: " + quoted + " is past what a 64-bit time_t can hold (the latest start is @" +
-               std::to_string(kLatestStartSec) + ")";
-      return false;
+      return Error{ERANGE, "--at: " + quoted +
+                               " is past what a 64-bit time_t can hold (the latest start is @" +
+                               std::to_string(kLatestStartSec) + ")"};
     }
     vt->at_given = true;
   } else if (name == "--offset") {
     if (!parse_duration(value, &vt->offset_ns)) {
-      *error = "--offset: " + quoted +
-               " is not a duration: give [+|-]NUMBER UNIT..., UNIT one of " +
-               "d h m s ms us ns (+3d, -1h30m, +90s), at most 2^63 ns (106751d) either way";
-      return false;
+      return Error{EINVAL, "--offset: " + quoted +
+                               " is not a duration: give [+|-]NUMBER UNIT..., UNIT one of " +
+                               "d h m s ms us ns (+3d, -1h30m, +90s), at most 2^63 ns (106751d) " +
+                               "either way"};
     }
     vt->offset_given = true;
   } else {
     if (!parse_rate(value, &vt->rate_mult)) {
-      *error = "--rate: " + quoted + " is not a rate: give a decimal number above 0, at most 1000";
-      return false;
+      return Error{EINVAL, "--rate: " + quoted +
+                               " is not a rate: give a decimal number above 0, at most 1000"};
     }
     vt->rate_given = true;
   }
-  return true;
+  return {};
 }
 
 }  // namespace
 
-bool parse_options(int argc, char** argv, Options* options, std::string* error) {
+Result<Options> parse_options(int argc, char** argv) {
+  Options options;
   int i = 1;
   for (; i < argc; ++i) {
     const char* arg = argv[i];
@@ -143,57 +140,50 @@ bool parse_options(int argc, char** argv, Options* options, std::string* error) 
     if (arg[0] != '-' || arg[1] == '\0')
       break;  // PROGRAM
     if (std::strcmp(arg, "--help") == 0 || std::strcmp(arg, "-h") == 0) {
-      options->help = true;
-      return true;
+      options.help = true;
+      return options;
     }
     if (std::strcmp(arg, "--version") == 0 || std::strcmp(arg, "-V") == 0) {
-      options->version = true;
-      return true;
+      options.version = true;
+      return options;
     }
     if (std::strcmp(arg, "--verbose") == 0 || std::strcmp(arg, "-v") == 0) {
-      options->verbose = true;
+      options.verbose = true;
     } else if (std::strcmp(arg, "--stats") == 0) {
-      options->stats = true;
+      options.stats = true;
     } else if (std::strcmp(arg, "--hz") == 0 || std::strncmp(arg, "--hz=", 5) == 0) {
       const char* value = arg[4] == '=' ? arg + 5 : (i + 1 < argc ? argv[++i] : nullptr);
-      if (value == nullptr) {
-        *error = "--hz needs a value (1..10000)";
-        return false;
-      }
-      if (!parse_hz(value, &options->hz)) {
-        *error = std::string("--hz: '") + value + "' is not a whole number from 1 to 10000";
-        return false;
+      if (value == nullptr)
+        return Error{EINVAL, "--hz needs a value (1..10000)"};
+      if (!parse_hz(value, &options.hz)) {
+        return Error{EINVAL,
+                     std::string("--hz: '") + value + "' is not a whole number from 1 to 10000"};
       }
     } else if (std::strcmp(arg, "--freeze") == 0) {
-      options->virtual_time.freeze = true;
+      options.virtual_time.freeze = true;
     } else if (std::strcmp(arg, "--file-times") == 0) {
-      options->virtual_time.file_times = true;
+      options.virtual_time.file_times = true;
     } else if (const char* name = valued_option(arg)) {
       const size_t length = std::strlen(name);
       const char* value =
           arg[length] == '=' ? arg + length + 1 : (i + 1 < argc ? argv[++i] : nullptr);
-      if (!parse_virtual_time_option(name, value, &options->virtual_time, error))
-        return false;
+      if (const Result<void> parsed = parse_virtual_time_option(name, value, &options.virtual_time);
+          !parsed) {
+        return parsed.error();
+      }
     } else {
-      *error = std::string("unknown option '") + arg + "'";
-      return false;
+      return Error{EINVAL, std::string("unknown option '") + arg + "'"};
     }
   }
-  const VirtualTimeOptions& vt = options->virtual_time;
-  if (vt.at_given && vt.offset_given) {
-    *error = "--at and --offset both set where REALTIME starts: give one of them";
-    return false;
-  }
-  if (vt.freeze && vt.rate_given) {
-    *error = "--freeze and --rate exclude each other: a frozen clock has no rate";
-    return false;
-  }
-  if (i >= argc) {
-    *error = "no PROGRAM to run";
-    return false;
-  }
-  options->program_argv = argv + i;
-  return true;
+  const VirtualTimeOptions& vt = options.virtual_time;
+  if (vt.at_given && vt.offset_given)
+    return Error{EINVAL, "--at and --offset both set where REALTIME starts: give one of them"};
+  if (vt.freeze && vt.rate_given)
+    return Error{EINVAL, "--freeze and --rate exclude each other: a frozen clock has no rate"};
+  if (i >= argc)
+    return Error{EINVAL, "no PROGRAM to run"};
+  options.program_argv = argv + i;
+  return options;
 }
 
 }  // namespace vdso::run

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include <string>
+#include "result.h"
 
 namespace vdso::run {
 
@@ -40,8 +40,9 @@ struct Options {
   char** program_argv = nullptr;  // PROGRAM and its arguments, null-terminated
 };
 
-// Parses argv. False on a usage error, with `error` set to the message.
-bool parse_options(int argc, char** argv, Options* options, std::string* error);
+// Parses argv; a usage error (EINVAL, or ERANGE for a value out of range)
+// names what was wrong.
+Result<Options> parse_options(int argc, char** argv);
 
 const char* usage_text();
 

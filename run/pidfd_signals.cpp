@@ -48,6 +48,8 @@ long proc_directory_pid(pid_t caller, int fd) {
 }  // namespace
 
 bool names_supervisor(long id) {
+  if (id <= 0)
+    return false;
   if (id == getpid())
     return true;
   char path[64];
@@ -55,16 +57,19 @@ bool names_supervisor(long id) {
   return access(path, F_OK) == 0;
 }
 
-PidfdTarget pidfd_target(pid_t caller, uint64_t fd, const std::function<bool()>& still_waiting) {
+Result<long> process_named_by(pid_t caller, uint64_t fd,
+                              const std::function<bool()>& still_waiting) {
   if (fd > 0x7fff'ffff)
-    return PidfdTarget::kOther;  // not a descriptor: the host says EBADF
+    return 0;  // not a descriptor: the host says EBADF
   char path[64];
   std::snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", caller, static_cast<int>(fd));
   const int fdinfo = open(path, O_RDONLY | O_CLOEXEC);
   if (fdinfo < 0) {
     // EACCES: a caller we may not read (non-dumpable, and we unprivileged).
     // ENOENT: no such descriptor (the host says EBADF) or the caller gone.
-    return errno == EACCES || errno == EPERM ? PidfdTarget::kUnknown : PidfdTarget::kOther;
+    if (errno == EACCES || errno == EPERM)
+      return Error::from_errno(path);
+    return 0;
   }
   long named = 0;
   if (still_waiting()) {
@@ -73,7 +78,7 @@ PidfdTarget pidfd_target(pid_t caller, uint64_t fd, const std::function<bool()>&
       named = proc_directory_pid(caller, static_cast<int>(fd));
   }
   close(fdinfo);
-  return named > 0 && names_supervisor(named) ? PidfdTarget::kSupervisor : PidfdTarget::kOther;
+  return named;
 }
 
 }  // namespace vdso::run

@@ -22,21 +22,23 @@
 
 #include <functional>
 
+#include "result.h"
 #include "vdso/abi/linux.h"
 
 namespace vdso::run {
 
 using abi::kSysPidfdSendSignal;
 
-enum class PidfdTarget {
-  kOther,       // another process, or not a process descriptor: the host answers
-  kSupervisor,  // the supervisor or one of its threads: EPERM
-  kUnknown,     // not ours to read (a non-dumpable caller): EPERM, to be safe
-};
+// The process or thread that descriptor `fd` of thread `caller` names; 0
+// for none (not a process descriptor, no such descriptor: the host answers
+// those as it would). An error when the caller's descriptors are not ours
+// to read (a non-dumpable caller). `still_waiting` is asked after the
+// caller's /proc entry is opened, so that a caller gone meanwhile (its id
+// perhaps reused) is not read: 0 then.
+Result<long> process_named_by(pid_t caller, uint64_t fd,
+                              const std::function<bool()>& still_waiting);
 
-// What descriptor `fd` of thread `caller` names. `still_waiting` is asked
-// after the caller's /proc entry is opened, so that a caller gone meanwhile
-// (its id perhaps reused) is not read.
-PidfdTarget pidfd_target(pid_t caller, uint64_t fd, const std::function<bool()>& still_waiting);
+// Whether `id` is the supervisor's process or one of its threads.
+bool names_supervisor(long id);
 
 }  // namespace vdso::run

@@ -289,14 +289,16 @@ std::vector<sock_filter> build_reach_filter(const std::vector<uint32_t>& supervi
   return filter.finish();
 }
 
-int install_reach_filter(const std::vector<sock_filter>& program) {
-  if (program.empty()) {
-    errno = E2BIG;  // a jump out of reach: see BpfAssembler::finish
-    return -1;
-  }
+Result<void> install_reach_filter(const std::vector<sock_filter>& program) {
+  constexpr const char* kWhat =
+      "cannot install the filter that keeps the supervisor out of the tree's reach";
+  if (program.empty())
+    return Error::from_errno(kWhat, E2BIG);  // a jump out of reach: see BpfAssembler::finish
   const sock_fprog fprog{.len = static_cast<unsigned short>(program.size()),
                          .filter = const_cast<sock_filter*>(program.data())};
-  return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog));
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) != 0)
+    return Error::from_errno(kWhat);
+  return {};
 }
 
 std::vector<uint32_t> own_thread_ids() {
@@ -312,17 +314,20 @@ std::vector<uint32_t> own_thread_ids() {
   return ids;
 }
 
-int install_seccomp_filter(uint32_t cookie_low, bool virtual_time, const MovedWaits& moved_waits,
-                           bool file_times) {
+Result<int> install_seccomp_filter(uint32_t cookie_low, bool virtual_time,
+                                   const MovedWaits& moved_waits, bool file_times) {
+  constexpr const char* kWhat =
+      "cannot install the seccomp filter that delivers the data page and answers the clock calls";
   std::vector<sock_filter> filter =
       build_seccomp_filter(cookie_low, virtual_time, moved_waits, file_times);
-  if (filter.empty()) {
-    errno = E2BIG;  // a jump out of reach: see BpfAssembler::finish
-    return -1;
-  }
+  if (filter.empty())
+    return Error::from_errno(kWhat, E2BIG);  // a jump out of reach: see BpfAssembler::finish
   sock_fprog program{.len = static_cast<unsigned short>(filter.size()), .filter = filter.data()};
-  return static_cast<int>(
-      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program));
+  const long listener =
+      syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &program);
+  if (listener < 0)
+    return Error::from_errno(kWhat);
+  return static_cast<int>(listener);
 }
 
 }  // namespace vdso::run

@@ -11,6 +11,7 @@
 
 #include <vector>
 
+#include "result.h"
 #include "timed_waits.h"
 
 namespace vdso::run {
@@ -25,9 +26,9 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
                                               const MovedWaits& moved_waits, bool file_times);
 
 // Installs that filter on the calling thread with a new listener: the
-// listener's fd, or -1 with errno set.
-int install_seccomp_filter(uint32_t cookie_low, bool virtual_time, const MovedWaits& moved_waits,
-                           bool file_times);
+// listener's fd (E2BIG: the program outgrew the assembler).
+Result<int> install_seccomp_filter(uint32_t cookie_low, bool virtual_time,
+                                   const MovedWaits& moved_waits, bool file_times);
 
 // The supervisor out of the tree's reach: a second filter, which the first
 // process of the tree installs on itself before its exec (so that the
@@ -40,9 +41,9 @@ int install_seccomp_filter(uint32_t cookie_low, bool virtual_time, const MovedWa
 // prlimit64 with a new limit (reading the limits stays allowed). Every
 // other call is allowed here; the first filter still applies.
 std::vector<sock_filter> build_reach_filter(const std::vector<uint32_t>& supervisor_ids);
-// Installs a program built above on the calling thread (no allocation: it
-// runs in the forked child). 0, or -1 with errno set.
-int install_reach_filter(const std::vector<sock_filter>& program);
+// Installs a program built above on the calling thread (it runs in the
+// forked child: only a failure allocates, to say what went wrong).
+Result<void> install_reach_filter(const std::vector<sock_filter>& program);
 
 // Every thread id of this process (the main thread's is its pid).
 std::vector<uint32_t> own_thread_ids();

@@ -28,30 +28,27 @@ namespace vdso::run {
 constexpr unsigned long kSeccompIoctlNotifSetFlags = SECCOMP_IOW(4, __u64);
 constexpr uint64_t kSeccompUserNotifFdSyncWakeUp = 1;
 
-bool SeccompListener::start(bool file_times, std::string* error, std::string* note) {
+Result<void> SeccompListener::start(bool file_times) {
   const auto cookie_low = static_cast<uint32_t>(cookie_);
   // The tree may set its clock at any time (virtual time then starts), so
   // its absolute REALTIME deadlines stop from the start; the rest of the
   // waits only when virtual time is on from the start (timed_waits.h).
   const MovedWaits moved = virtual_time_ ? moved_waits(timekeeper_.page().virtual_time)
                                          : MovedWaits{.realtime_deadlines = true};
-  listener_ = install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
-  if (listener_ < 0 && errno == EACCES) {
+  Result<int> listener =
+      install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
+  if (!listener && listener.error().errno_value == EACCES) {
     // An unprivileged filter requires no_new_privs. Under ptrace a setuid
     // program gains nothing anyway, so the tree loses nothing it had.
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0) {
-      *note = "no_new_privs set (needed for an unprivileged seccomp filter)";
-      listener_ =
+      set_no_new_privs_ = true;
+      listener =
           install_seccomp_filter(cookie_low, virtual_time_, moved, virtual_time_ && file_times);
     }
   }
-  if (listener_ < 0) {
-    *error = std::string(
-                 "cannot install the seccomp filter that delivers the data page and answers the "
-                 "clock calls: ") +
-             strerror(errno);
-    return false;
-  }
+  if (!listener)
+    return listener.error();
+  listener_ = *listener;
   fcntl(listener_, F_SETFD, FD_CLOEXEC);
   // Wake the listener and, on the answer, the caller on the waker's own CPU:
   // an answered call is then a switch between two threads on one CPU. Without
@@ -63,12 +60,10 @@ bool SeccompListener::start(bool file_times, std::string* error, std::string* no
   (void)ioctl(listener_, kSeccompIoctlNotifSetFlags, kSeccompUserNotifFdSyncWakeUp);
   pthread_t thread;
   const int rc = pthread_create(&thread, nullptr, &SeccompListener::thread_main, this);
-  if (rc != 0) {
-    *error = std::string("cannot start the seccomp listener thread: ") + strerror(rc);
-    return false;
-  }
+  if (rc != 0)
+    return Error::from_errno("cannot start the seccomp listener thread", rc);
   pthread_detach(thread);
-  return true;
+  return {};
 }
 
 ClockCallStats SeccompListener::clock_calls() const {
@@ -108,12 +103,15 @@ void SeccompListener::serve() {
     } else if (is_group_signal(nr, args[0])) {
       const GroupSignalAnswer answer =
           answer_group_signal(static_cast<pid_t>(request.pid), args[0], args[1]);
-      reply(request.id, answer.error, 0, answer.host_answers);
+      if (answer.host_answers)
+        let_host_answer(request.id);
+      else
+        reply(request.id, answer.return_value);
       send_group_signal(answer);
     } else if (nr == kSysPidfdSendSignal) {
       answer_pidfd_signal(request.id, request.pid, args[0]);
     } else {
-      reply(request.id, ENOSYS, 0, false);  // a wrong cookie: the call does not exist
+      reply(request.id, -ENOSYS);  // a wrong cookie: the call does not exist
     }
   }
 }
@@ -130,10 +128,11 @@ void SeccompListener::deliver_fd(uint64_t id) {
   delivered_.fetch_add(1, std::memory_order_relaxed);
   if (ioctl(listener_, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) >= 0)
     return;
+  const int error = errno;
   delivered_.fetch_sub(1, std::memory_order_relaxed);
   // ENOENT: the caller was interrupted and will ask again.
-  if (errno != ENOENT)
-    reply(id, errno, 0, false);  // e.g. EMFILE: the stub reports it
+  if (error != ENOENT)
+    reply(id, -error);  // e.g. EMFILE: the stub reports it
 }
 
 void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
@@ -145,47 +144,49 @@ void SeccompListener::answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr,
     gone_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  int error = answer.error;
+  int64_t return_value = answer.return_value;
   for (const auto& [address, size, bytes] :
        {std::tuple{answer.address, answer.size, answer.bytes},
         std::tuple{answer.second_address, answer.second_size, answer.second_bytes}}) {
-    if (size == 0 || error != 0)
+    if (size == 0 || return_value < 0)
       continue;
-    const int written = write_to_process(static_cast<pid_t>(pid), address, bytes, size);
-    if (written == -ESRCH) {
+    const Result<void> written = write_to_process(static_cast<pid_t>(pid), address, bytes, size);
+    const int write_error = written ? 0 : written.error().errno_value;
+    if (write_error == ESRCH) {
       gone_.fetch_add(1, std::memory_order_relaxed);  // killed after the check
       return;
     }
-    if (written == -EFAULT) {
-      error = EFAULT;
-    } else if (written != 0) {
+    if (write_error == EFAULT) {
+      return_value = -EFAULT;
+    } else if (write_error != 0) {
       // Not ours to write into (a non-dumpable process and an unprivileged
       // supervisor): the host answers, as it did before the listener did.
       if (left_to_host_.fetch_add(1, std::memory_order_relaxed) == 0) {
         std::fprintf(stderr,
                      "vdso-run: warning: cannot write into pid %u (%s): its clock system "
                      "calls go to the host, whose clocks are not the tree's\n",
-                     pid, strerror(-written));
+                     pid, strerror(write_error));
       }
-      reply(id, 0, 0, true);
+      let_host_answer(id);
       return;
     }
   }
-  if (error != 0 && error != EFAULT) {
+  const bool fault = return_value == -EFAULT;
+  if (return_value < 0 && !fault) {
     // The host's own refusal (e.g. an alarm clock without an RTC): give it
     // as the host would, not counted as answered.
-    reply(id, error, 0, false);
+    reply(id, return_value);
     return;
   }
   // Counted before the reply: once answered, the caller may exit, and the
   // tree with it, before this thread runs again.
   answered_.fetch_add(1, std::memory_order_relaxed);
-  if (error != 0)
+  if (fault)
     faults_.fetch_add(1, std::memory_order_relaxed);
-  if (!reply(id, error, answer.value, false)) {
+  if (!reply(id, return_value)) {
     // Interrupted meanwhile: it asks again, so this one was not answered.
     answered_.fetch_sub(1, std::memory_order_relaxed);
-    if (error != 0)
+    if (fault)
       faults_.fetch_sub(1, std::memory_order_relaxed);
     gone_.fetch_add(1, std::memory_order_relaxed);
   }
@@ -198,30 +199,37 @@ void SeccompListener::answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr
   const auto still_waiting = [&] {
     return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
   };
-  const int64_t result = time_setting_.answer(static_cast<pid_t>(pid), nr, args, still_waiting);
-  if (result < 0)
-    reply(id, static_cast<int>(-result), 0, false);
-  else
-    reply(id, 0, result, false);
+  reply(id, time_setting_.answer(static_cast<pid_t>(pid), nr, args, still_waiting));
 }
 
 void SeccompListener::answer_pidfd_signal(uint64_t id, uint32_t pid, uint64_t pidfd) {
   const auto still_waiting = [&] {
     return ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0;
   };
-  // Racy by nature: see pidfd_signals.h.
-  if (pidfd_target(static_cast<pid_t>(pid), pidfd, still_waiting) == PidfdTarget::kOther)
-    reply(id, 0, 0, true);
+  // Racy by nature: see pidfd_signals.h. A caller whose descriptors are
+  // not ours to read is refused, to be safe.
+  const Result<long> named = process_named_by(static_cast<pid_t>(pid), pidfd, still_waiting);
+  if (!named || names_supervisor(*named))
+    reply(id, -EPERM);
   else
-    reply(id, EPERM, 0, false);
+    let_host_answer(id);
 }
 
-bool SeccompListener::reply(uint64_t id, int error, int64_t value, bool host_answers) {
+bool SeccompListener::reply(uint64_t id, int64_t return_value) {
   seccomp_notif_resp response{};
   response.id = id;
-  response.error = -error;
-  response.val = value;
-  response.flags = host_answers ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+  // The kernel returns `error` where it is not 0, else `val`.
+  if (return_value < 0)
+    response.error = static_cast<int32_t>(return_value);
+  else
+    response.val = return_value;
+  return ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
+}
+
+bool SeccompListener::let_host_answer(uint64_t id) {
+  seccomp_notif_resp response{};
+  response.id = id;
+  response.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
   return ioctl(listener_, SECCOMP_IOCTL_NOTIF_SEND, &response) == 0;
 }
 

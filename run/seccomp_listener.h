@@ -28,8 +28,8 @@
 #include <stdint.h>
 
 #include <atomic>
-#include <string>
 
+#include "result.h"
 #include "time_setting.h"
 #include "timekeeper.h"
 
@@ -63,10 +63,11 @@ class SeccompListener {
   // Installs the filter on the calling thread (call it on the thread that
   // forks the tree) and starts the thread that answers the notifications.
   // Without CAP_SYS_ADMIN this sets no_new_privs first, as the kernel
-  // requires. `note` says so when it happened. `file_times`: under
+  // requires (set_no_new_privs() then says so). `file_times`: under
   // virtual time, file times are the tree's too (file_times.h).
-  bool start(bool file_times, std::string* error, std::string* note);
+  Result<void> start(bool file_times);
 
+  bool set_no_new_privs() const { return set_no_new_privs_; }
   uint64_t cookie() const { return cookie_; }
   uint64_t delivered() const { return delivered_.load(std::memory_order_relaxed); }
   ClockCallStats clock_calls() const;
@@ -78,8 +79,10 @@ class SeccompListener {
   void answer_clock_call(uint64_t id, uint32_t pid, uint64_t nr, const uint64_t args[6]);
   void answer_time_setting(uint64_t id, uint32_t pid, uint64_t nr, const uint64_t args[6]);
   void answer_pidfd_signal(uint64_t id, uint32_t pid, uint64_t pidfd);
-  // False if the caller no longer waits (interrupted or gone).
-  bool reply(uint64_t id, int error, int64_t value, bool host_answers);
+  // The call returns `return_value` (-errno: it fails), or the host runs
+  // it as it is. False if the caller no longer waits (interrupted or gone).
+  bool reply(uint64_t id, int64_t return_value);
+  bool let_host_answer(uint64_t id);
 
   const int memfd_;
   const uint64_t cookie_;
@@ -87,6 +90,7 @@ class SeccompListener {
   TimeSetting& time_setting_;
   const bool virtual_time_;
   int listener_ = -1;
+  bool set_no_new_privs_ = false;
   std::atomic<uint64_t> delivered_{0};
   std::atomic<uint64_t> answered_{0};
   std::atomic<uint64_t> faults_{0};

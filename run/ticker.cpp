@@ -52,7 +52,7 @@ Ticker::~Ticker() {
   }
 }
 
-bool Ticker::start(std::string* error) {
+Result<void> Ticker::start() {
   // First choice: a real-time thread, so that a busy machine cannot delay
   // the tick. The policy is set at creation so that no tick runs without it.
   pthread_attr_t attr;
@@ -70,12 +70,10 @@ bool Ticker::start(std::string* error) {
     fallback_ = true;
     rc = pthread_create(&thread_, nullptr, &Ticker::thread_main, this);
   }
-  if (rc != 0) {
-    *error = std::string("cannot start the ticker thread: ") + strerror(rc);
-    return false;
-  }
+  if (rc != 0)
+    return Error::from_errno("cannot start the ticker thread", rc);
   started_ = true;
-  return true;
+  return {};
 }
 
 void* Ticker::thread_main(void* self) {

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "host_configuration.h"
+#include "result.h"
 #include "timekeeper.h"
 #include "vdso/abi/data_page.h"
 
@@ -46,8 +47,8 @@ class Ticker {
     change(*timekeeper_);
   }
 
-  // Starts the thread; false (with `error`) if it could not be created.
-  bool start(std::string* error);
+  // Starts the thread; an error if it could not be created.
+  Result<void> start();
 
   uint64_t tick_ns() const { return tick_ns_; }
   // For the readers the supervisor answers for (its const side only).

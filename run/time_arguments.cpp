@@ -46,7 +46,8 @@ uint64_t alarm_seconds_left(const abi::Timeval& left) {
 }
 
 // The kernel's remaining time at the exit, in the tree's units where the
-// program reads it.
+// program reads it. A write back that fails (the program unmapped its
+// buffer meanwhile) leaves the host's value there: nothing better to do.
 void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFixup& fixup,
                              long result) {
   switch (fixup.reported) {
@@ -58,7 +59,7 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       if (read_from_process(tid, fixup.reported_at, &left, sizeof(left)) &&
           abi::timespec_valid(left)) {
         const abi::Timespec tree = tree_duration(vt, left);
-        write_to_process(tid, fixup.reported_at, &tree, sizeof(tree));
+        (void)write_to_process(tid, fixup.reported_at, &tree, sizeof(tree));
       }
       return;
     }
@@ -68,7 +69,7 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
         return;
       for (abi::Timespec& ts : old)
         ts = abi::timespec_valid(ts) ? tree_duration(vt, ts) : ts;
-      write_to_process(tid, fixup.reported_at, old, sizeof(old));
+      (void)write_to_process(tid, fixup.reported_at, old, sizeof(old));
       return;
     }
     case ReportedTime::kOldItimerval: {
@@ -76,7 +77,7 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       if (result != 0 || !read_from_process(tid, fixup.reported_at, old, sizeof(old)))
         return;
       itimerval_to_tree(vt, old);
-      write_to_process(tid, fixup.reported_at, old, sizeof(old));
+      (void)write_to_process(tid, fixup.reported_at, old, sizeof(old));
       return;
     }
     case ReportedTime::kAlarmLeft: {
@@ -100,7 +101,7 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
       abi::Timespec left;
       if (read_from_process(tid, fixup.scratch, &left, sizeof(left)) && abi::timespec_valid(left)) {
         const abi::Timespec tree = tree_duration(vt, left);
-        write_to_process(tid, fixup.original, &tree, sizeof(tree));
+        (void)write_to_process(tid, fixup.original, &tree, sizeof(tree));
       }
       return;
     }
@@ -111,7 +112,7 @@ void give_back_reported_time(pid_t tid, const abi::VirtualTime& vt, const TimeFi
         return;
       abi::Timeval back[2] = {{}, left};
       itimerval_to_tree(vt, back);
-      write_to_process(tid, fixup.original, &back[1], sizeof(back[1]));
+      (void)write_to_process(tid, fixup.original, &back[1], sizeof(back[1]));
       return;
     }
   }
@@ -198,7 +199,7 @@ bool translate_time_arguments(pid_t tid, const abi::VirtualTime& vt, TimeFixup* 
   if (rewrite.in_register) {
     register_value = rewrite.value;
   } else {
-    if (write_to_process(tid, scratch, rewrite.bytes, rewrite.size) != 0)
+    if (!write_to_process(tid, scratch, rewrite.bytes, rewrite.size))
       return false;
     fixup->scratch = scratch;
     register_value = scratch;

@@ -270,8 +270,8 @@ int64_t TimeSetting::adjtimex(pid_t tid, uint64_t address,
   reply.time.tv_sec = now.sec;
   reply.time.tv_usec = (ntp_.status & STA_NANO) != 0 ? now.nsec : now.nsec / 1000;
   reply.tai = static_cast<int>(tree_tai_offset_sec());
-  if (const int rc = write_to_process(tid, address, &reply, sizeof(reply)); rc != 0)
-    return rc;
+  if (const Result<void> written = write_to_process(tid, address, &reply, sizeof(reply)); !written)
+    return -written.error().errno_value;
   const bool unsynchronised = (ntp_.status & (STA_UNSYNC | STA_CLOCKERR)) != 0;
   return unsynchronised ? TIME_ERROR : (state_ == TIME_ERROR ? TIME_OK : state_);
 }

@@ -95,28 +95,27 @@ void note_job_control_signal(int signal) {
   g_job_stop_signal = signal == SIGCONT ? 0 : signal;
 }
 
-bool Tracer::seize(pid_t pid, std::string* error) {
+Result<void> Tracer::seize(pid_t pid) {
   // The seccomp stops: the filter asks for them for the sleeps and timers
   // translated under virtual time (which the tree may turn on by setting
   // its clock).
   const long options = kTraceOptions | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACESYSGOOD;
   if (ptrace(PTRACE_SEIZE, pid, nullptr, options) != 0) {
-    const int seize_errno = errno;
-    *error = std::string("cannot trace the program (PTRACE_SEIZE): ") + strerror(seize_errno);
+    Error error = Error::from_errno("cannot trace the program (PTRACE_SEIZE)");
     const pid_t tracer = own_tracer();
-    if (seize_errno == EPERM && tracer > 0) {
+    if (error.errno_value == EPERM && tracer > 0) {
       // strace -f, gdb with follow-fork: the child is already theirs.
-      *error += ": vdso-run is itself traced (by pid " + std::to_string(tracer) + ", " +
-                executable_of(tracer) +
-                ") and its tracer follows its children; a process has only one tracer, so "
-                "trace vdso-run without following its children (strace without -f)";
+      error.message += ": vdso-run is itself traced (by pid " + std::to_string(tracer) + ", " +
+                       executable_of(tracer) +
+                       ") and its tracer follows its children; a process has only one tracer, "
+                       "so trace vdso-run without following its children (strace without -f)";
     }
-    return false;
+    return error;
   }
   first_ = pid;
   g_first_pid = pid;
   tracees_.try_emplace(pid);
-  return true;
+  return {};
 }
 
 void Tracer::handle_interruption() {
@@ -271,11 +270,11 @@ void Tracer::follow_job_stop(int signal) {
 }
 
 void Tracer::on_exec(pid_t pid, Tracee& tracee) {
-  ProgramKind kind;
-  std::string error;
+  bool privilege_withheld = false;
   // --verbose asks for a trapping stub: the only way to learn the address.
-  const bool started = injector_.begin(pid, verbose_, &tracee.injection, &kind, &error);
-  if (kind.setid_privilege_withheld) {
+  const Result<void> started =
+      injector_.begin(pid, verbose_, &tracee.injection, &privilege_withheld);
+  if (privilege_withheld) {
     std::fprintf(stderr,
                  "vdso-run: warning: %s is set-user-ID or set-group-ID; under an unprivileged "
                  "vdso-run (ptrace, no_new_privs) it runs without that privilege\n",
@@ -284,7 +283,7 @@ void Tracer::on_exec(pid_t pid, Tracee& tracee) {
   if (!started) {
     ++stats_.execs_not_served;
     std::fprintf(stderr, "vdso-run: warning: pid %d runs %s without our VDSO: %s\n", pid,
-                 executable_of(pid).c_str(), error.empty() ? kind.why_not.c_str() : error.c_str());
+                 executable_of(pid).c_str(), started.error().message.c_str());
   } else if (!tracee.injection.traps) {
     ++stats_.execs_served;  // unless its stub reports a failure
   }
@@ -340,20 +339,20 @@ void Tracer::on_signal_stop(pid_t pid, Tracee& tracee, int signal) {
   }
   // The stub's own trap or fault: the signal is ours, not the program's.
   const bool counted = !tracee.injection.traps;
-  const InjectionResult result = injector_.finish(pid, &tracee.injection);
-  if (result.served) {
+  const Result<uint64_t> image_address = injector_.finish(pid, &tracee.injection);
+  if (image_address) {
     ++stats_.execs_served;
     ++stats_.execs_trapped;
     if (verbose_) {
       std::fprintf(stderr, "vdso-run: pid %d: %s: our VDSO at 0x%" PRIx64 "\n", pid,
-                   executable_of(pid).c_str(), result.image_address);
+                   executable_of(pid).c_str(), *image_address);
     }
   } else {
     if (counted)
       --stats_.execs_served;
     ++stats_.execs_not_served;
     std::fprintf(stderr, "vdso-run: warning: pid %d runs %s without our VDSO: %s\n", pid,
-                 executable_of(pid).c_str(), result.failure.c_str());
+                 executable_of(pid).c_str(), image_address.error().message.c_str());
   }
   resume(pid, 0);
 }

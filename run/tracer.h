@@ -26,6 +26,7 @@
 #include <unordered_map>
 
 #include "injector.h"
+#include "result.h"
 #include "time_arguments.h"
 
 namespace vdso::run {
@@ -53,7 +54,7 @@ class Tracer {
       : injector_(injector), verbose_(verbose), page_(page), virtual_time_(virtual_time) {}
 
   // Seizes the first process of the tree (still waiting to exec).
-  bool seize(pid_t pid, std::string* error);
+  Result<void> seize(pid_t pid);
 
   // Runs until no process of the tree is left. Returns the first process's
   // wait status.

@@ -10,17 +10,16 @@
 
 #include <stdint.h>
 
-#include <string>
-
+#include "result.h"
 #include "vdso/abi/data_page.h"
 
 namespace vdso::run {
 
 class VdsoMemory {
  public:
-  // Creates, fills and seals the memfd. On failure returns false and sets
-  // `error` to a sentence naming the step.
-  bool create(std::string* error);
+  // Creates, fills and seals the memfd; on failure, an error naming the
+  // step.
+  Result<void> create();
 
   VdsoMemory() = default;
   VdsoMemory(const VdsoMemory&) = delete;

@@ -2,6 +2,8 @@
 
 #include <time.h>
 
+#include <cerrno>
+
 #include "timekeeper.h"
 
 namespace vdso::run {
@@ -18,12 +20,9 @@ int64_t host_ns(int clock_id, int stand_in) {
 
 }  // namespace
 
-bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt,
-                       std::string* error) {
-  *vt = {};
-  vt->rate_mult = options.freeze       ? 0
-                  : options.rate_given ? options.rate_mult
-                                       : abi::kVirtualRateOne;
+Result<abi::VirtualTime> make_virtual_time(const VirtualTimeOptions& options) {
+  abi::VirtualTime vt{};
+  vt.rate_mult = options.freeze ? 0 : options.rate_given ? options.rate_mult : abi::kVirtualRateOne;
   // Each clock starts where the host's is (MONOTONIC's family stays in
   // step with the host's), except REALTIME's family, which --at or
   // --offset move. A coarse clock shares its fine twin's bases, so the two
@@ -41,20 +40,16 @@ bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt,
     // In 128 bits: the host's time plus up to 2^63 ns is past 2262, where
     // 64-bit nanoseconds end, though well inside a 64-bit time_t.
     const __int128 shifted = static_cast<__int128>(realtime) + options.offset_ns;
-    if (shifted < 0) {
-      *error = "--offset: REALTIME would start before 1970";
-      return false;
-    }
+    if (shifted < 0)
+      return Error{ERANGE, "--offset: REALTIME would start before 1970"};
     const __int128 seconds = shifted / abi::kNanosecondsPerSecond;
-    if (seconds > kLatestStartSec) {
-      *error = "--offset: REALTIME would start past what a 64-bit time_t can hold";
-      return false;
-    }
+    if (seconds > kLatestStartSec)
+      return Error{ERANGE, "--offset: REALTIME would start past what a 64-bit time_t can hold"};
     start = {static_cast<int64_t>(seconds),
              static_cast<int64_t>(shifted % abi::kNanosecondsPerSecond)};
   }
   const auto set = [&](int id, int64_t host_base, const abi::Timespec& virtual_base) {
-    vt->clocks[id] = abi::make_virtual_clock(host_base, virtual_base);
+    vt.clocks[id] = abi::make_virtual_clock(host_base, virtual_base);
   };
   for (int id : {abi::kClockRealtime, abi::kClockRealtimeCoarse, abi::kClockRealtimeAlarm})
     set(id, realtime, start);
@@ -71,7 +66,7 @@ bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt,
   set(abi::kClockMonotonicRaw, raw, timespec_from_ns(raw));
   for (int id : {abi::kClockBoottime, abi::kClockBoottimeAlarm})
     set(id, boottime, timespec_from_ns(boottime));
-  return true;
+  return vt;
 }
 
 }  // namespace vdso::run

@@ -4,17 +4,16 @@
 // the image, the timekeeper and the supervisor.
 #pragma once
 
-#include <string>
-
 #include "options.h"
+#include "result.h"
 #include "vdso/abi/data_page.h"
 #include "vdso/abi/virtual_time.h"
 
 namespace vdso::run {
 
-// Samples the host's clocks now. False (with `error` naming the option)
-// when the start falls before 1970 or past kLatestStartSec (an --offset
-// too large either way).
-bool make_virtual_time(const VirtualTimeOptions& options, abi::VirtualTime* vt, std::string* error);
+// Samples the host's clocks now. An error (ERANGE, naming the option) when
+// the start falls before 1970 or past kLatestStartSec (an --offset too
+// large either way).
+Result<abi::VirtualTime> make_virtual_time(const VirtualTimeOptions& options);
 
 }  // namespace vdso::run

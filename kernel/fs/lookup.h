@@ -20,10 +20,10 @@ struct Location {
 enum class Follow { kAll, kNotLast };  // symbolic links: all, or not the last component
 
 // 0, or -ENOENT, -ENOTDIR, -ELOOP, -ENAMETOOLONG as Linux.
-// FIXME(SMP): the node found is not held: another CPU could unlink and
-// free it before the caller opens it (fs::opened). One CPU with
-// interrupts off in system calls cannot; a second CPU needs the lookup to
-// take the open reference under tree_lock(). `canonical`,
+// The node found is not held: only the kernel lock (proc/kernel_lock.h),
+// which the caller holds until it blocks or returns, keeps another CPU
+// from unlinking and freeing it before the caller opens it (fs::opened);
+// finer locking must take the open reference under tree_lock(). `canonical`,
 // when given (kMaxPathBytes), receives the path without ".", ".." or links
 // on the way (the last component stays a link with Follow::kNotLast).
 int resolve(const char* path, Follow follow, Location& out, char* canonical = nullptr);

@@ -660,19 +660,13 @@ int64_t generate(const Entry& e, char*& text) {
     }
     case Kind::kStat: {
       const proc::MachineTimes m = proc::machine_times();
-      const int64_t user = proc::clock_ticks(m.user_ns),
-                    system_ticks = proc::clock_ticks(m.system_ns),
-                    idle = proc::clock_ticks(m.idle_ns);
-      // Threads run on the boot CPU (the machine's totals); every other
-      // CPU only idles (smp::ap_idle), so all its time, counted from the
-      // reset as the boot CPU's, is idle. FIXME(SMP): per-CPU accounting
-      // once the scheduler runs threads there.
-      const int64_t other_cpu_idle = proc::clock_ticks(tick::monotonic_ns());
-      const int64_t all_idle = idle + other_cpu_idle * (smp::cpu_count() - 1);
-      t.add("cpu  %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, all_idle);
-      t.add("cpu0 %ld 0 %ld %ld 0 0 0 0 0 0\n", user, system_ticks, idle);
-      for (uint32_t n = 1; n < smp::cpu_count(); ++n)
-        t.add("cpu%u 0 0 0 %ld 0 0 0 0 0 0\n", n, other_cpu_idle);
+      t.add("cpu  %ld 0 %ld %ld 0 0 0 0 0 0\n", proc::clock_ticks(m.user_ns),
+            proc::clock_ticks(m.system_ns), proc::clock_ticks(m.idle_ns));
+      for (int i = 0; i < proc::cpu_count(); ++i) {
+        const proc::MachineTimes c = proc::cpu_times(i);
+        t.add("cpu%d %ld 0 %ld %ld 0 0 0 0 0 0\n", i, proc::clock_ticks(c.user_ns),
+              proc::clock_ticks(c.system_ns), proc::clock_ticks(c.idle_ns));
+      }
       t.add("intr %lu\nctxt %lu\nbtime %ld\nprocesses %d\nprocs_running %d\nprocs_blocked 0\n",
             tick::interrupts(), sched::switch_count(), system.boot_time.sec, proc::last_pid(),
             proc::runnable_count());

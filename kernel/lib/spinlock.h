@@ -1,7 +1,8 @@
-// A spinlock for state several CPUs may share. Today the kernel runs on one
-// CPU with interrupts off in every system call, so a lock is never found
-// held; it marks, and will enforce, who may touch what once a second CPU
-// runs kernel code. Never held across schedule() (nothing sleeps with it).
+// A spinlock for state several CPUs may share. Every one of them is taken
+// under the kernel lock (proc/kernel_lock.h), which serialises kernel code
+// across CPUs, so today such a lock is found held only by an interrupt
+// handler on its own CPU; each marks who may touch what, for the finer
+// locking to come. Never held across schedule() (nothing sleeps with it).
 #pragma once
 
 #include "arch/x86_64/cpu.h"
@@ -11,10 +12,14 @@ namespace kernel {
 class Spinlock {
  public:
   void lock() {
-    while (__atomic_test_and_set(&held_, __ATOMIC_ACQUIRE)) {
-      while (__atomic_load_n(&held_, __ATOMIC_RELAXED))
-        asm volatile("pause");
-    }
+    while (!try_lock())
+      wait_until_free();
+  }
+  bool try_lock() { return !__atomic_test_and_set(&held_, __ATOMIC_ACQUIRE); }
+  // Waits (without taking it) until it looks free.
+  void wait_until_free() const {
+    while (__atomic_load_n(&held_, __ATOMIC_RELAXED))
+      asm volatile("pause");
   }
   void unlock() { __atomic_clear(&held_, __ATOMIC_RELEASE); }
 

@@ -13,9 +13,6 @@ uint64_t read_tsc() {
   return (static_cast<uint64_t>(hi) << 32) | lo;
 }
 
-uint64_t machine_system_tsc = 0;
-int64_t machine_busy_ns = 0;  // processes' CPU time, user and system
-
 // kernel/sched/loadavg.c's constants: 1 / exp(5 s / 1, 5, 15 min) in
 // fixed point.
 constexpr uint64_t kFixed1 = 1u << kLoadFractionBits;
@@ -52,7 +49,7 @@ void entered_system_call(Thread& t) {
 void left_system_call(Thread& t) {
   const uint64_t spent = read_tsc() - t.accounting.entered_kernel_tsc;
   t.accounting.system_tsc += spent;
-  machine_system_tsc += spent;
+  this_cpu().system_tsc += spent;
   t.accounting.in_system_call = false;
 }
 
@@ -64,11 +61,12 @@ void retire_accounting(Thread& t) {
 void accounted_switch(Thread& prev, Thread& next, int64_t ran_ns) {
   const uint64_t now = read_tsc();
   if (prev.tid != 0) {
-    machine_busy_ns += ran_ns;
+    Cpu& cpu = this_cpu();
+    cpu.busy_ns += ran_ns;
     if (prev.accounting.in_system_call) {
       const uint64_t spent = now - prev.accounting.entered_kernel_tsc;
       prev.accounting.system_tsc += spent;
-      machine_system_tsc += spent;
+      cpu.system_tsc += spent;
     }
   }
   next.accounting.entered_kernel_tsc = now;
@@ -103,19 +101,32 @@ void add_child_times(Process& parent, const Process& child) {
   parent.accounting.children_system_ns += t.system_ns + t.children_system_ns;
 }
 
-MachineTimes machine_times() {
-  const Thread& running = current_thread();
+MachineTimes cpu_times(int index) {
+  // The running thread adds its current run; the idle task's time is the
+  // CPU's idle time.
+  const Cpu& c = cpu(index);
+  const Thread& running = *c.current;
   const int64_t running_ns = tick::monotonic_ns() - running.ran_since_ns;
-  const int64_t busy_ns = machine_busy_ns + (running.tid != 0 ? running_ns : 0);
-  const Thread& idle = *thread_slot(0);
-  const int64_t idle_ns = idle.cpu_time_ns + (running.tid == 0 ? running_ns : 0);
-  uint64_t system_tsc = machine_system_tsc;
+  const int64_t busy_ns = c.busy_ns + (running.tid != 0 ? running_ns : 0);
+  const int64_t idle_ns = c.idle->cpu_time_ns + (running.tid == 0 ? running_ns : 0);
+  uint64_t system_tsc = c.system_tsc;
   if (running.tid != 0 && running.accounting.in_system_call)
     system_tsc += read_tsc() - running.accounting.entered_kernel_tsc;
   int64_t system_ns = clocksource::ns_from_tsc(system_tsc);
   if (system_ns > busy_ns)
     system_ns = busy_ns;
   return {busy_ns - system_ns, system_ns, idle_ns};
+}
+
+MachineTimes machine_times() {
+  MachineTimes total{0, 0, 0};
+  for (int i = 0; i < cpu_count(); ++i) {
+    const MachineTimes one = cpu_times(i);
+    total.user_ns += one.user_ns;
+    total.system_ns += one.system_ns;
+    total.idle_ns += one.idle_ns;
+  }
+  return total;
 }
 
 int runnable_count() {

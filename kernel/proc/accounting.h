@@ -8,8 +8,8 @@
 //
 // One source for every reader: times(2), getrusage(2), wait4's rusage,
 // /proc/PID/stat and /proc/stat all answer from these counters. A thread's
-// are written only by the CPU running it; the machine-wide totals under the
-// scheduler's switch (one CPU today; per-CPU totals when there are more).
+// are written only by the CPU running it; each CPU's totals (proc/cpus.h) by
+// that CPU under the kernel lock, summed for the machine.
 #pragma once
 
 #include <stdint.h>
@@ -51,10 +51,12 @@ CpuTimes times_of(const Process& p);
 CpuTimes times_of_thread(const Thread& t);  // its own user and system time
 
 // The machine since boot: time in processes' user mode and system calls,
-// and the idle task's time.
+// and the idle tasks' time, of one CPU or of every CPU together (as
+// /proc/stat's lines).
 struct MachineTimes {
   int64_t user_ns, system_ns, idle_ns;
 };
+MachineTimes cpu_times(int cpu_index);
 MachineTimes machine_times();
 
 // Linux's load average (kernel/sched/loadavg.c): the number of runnable

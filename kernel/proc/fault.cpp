@@ -5,6 +5,7 @@
 #include "console/print.h"
 #include "proc/mappings.h"
 #include "proc/process.h"
+#include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 
@@ -44,12 +45,12 @@ int32_t code_for(uint64_t vector, uint64_t error_code) {
   }
 }
 
-void on_user_exception(interrupts::InterruptFrame& frame) {
+void handle_user_exception(interrupts::InterruptFrame& frame, uint64_t fault_address) {
   Process& p = current();
   const int signal = signal_for(frame.vector);
   SignalInfo info{code_for(frame.vector, frame.error_code), 0, frame.rip, 0, 0, 0};
   if (frame.vector == interrupts::kPageFault) {
-    const uint64_t address = cpu::read_cr2();
+    const uint64_t address = fault_address;
     const bool not_present = (frame.error_code & kPageFaultPresent) == 0;
     const FaultResolution resolution = resolve_user_fault(address, frame.error_code);
     if (resolution == FaultResolution::kResolved)
@@ -75,6 +76,15 @@ void on_user_exception(interrupts::InterruptFrame& frame) {
            name != nullptr ? name : "exception", frame.vector, frame.rip, signal_name(signal));
   }
   force_fault_signal(current_thread(), signal, info);
+}
+
+// A user-mode exception, under the kernel lock like every entry from user
+// mode (cr2 is read first: the lock's wait opens interrupts).
+void on_user_exception(interrupts::InterruptFrame& frame) {
+  const uint64_t fault_address = frame.vector == interrupts::kPageFault ? cpu::read_cr2() : 0;
+  sched::enter_from_user();
+  handle_user_exception(frame, fault_address);
+  sched::return_to_user();
 }
 
 // A kernel-mode fault: only a page fault at a user-access instruction on

@@ -1,7 +1,7 @@
-// Futex waits and wakes (futex.h). The kernel is not preemptible and
-// runs on one CPU, so reading the word and marking the thread a waiter
-// cannot be split by a wake. FIXME(SMP): both must happen under one lock
-// that every wake of the same word also takes.
+// Futex waits and wakes (futex.h). Reading the word and marking the
+// thread a waiter happen under the kernel lock (proc/kernel_lock.h), which
+// every wake also holds, and the waiter gives it up only inside
+// schedule(), already marked: a wake cannot fall between the two.
 #include "proc/futex.h"
 
 #include "proc/scheduler.h"

@@ -16,7 +16,7 @@
 #include "time/tick.h"
 #include "vdso/vdso_pages.h"
 
-extern "C" char interrupt_return[];
+extern "C" char first_entry_to_user[];
 
 namespace kernel::proc {
 namespace {
@@ -25,21 +25,13 @@ Process processes[kMaxProcesses];
 Thread threads[kMaxThreads];
 constexpr uint64_t kStackCanary = 0x5354'4143'4b45'4e44;  // "STACKEND"
 
-// What each CPU runs. One CPU today; the SMP issue indexes this by the
-// CPU's id.
-struct Cpu {
-  Thread* current;
-};
-Cpu cpus[1] = {{&threads[0]}};
-Cpu& this_cpu() {
-  return cpus[0];
-}
+// The idle tasks of the CPUs after the boot CPU (whose idle task is thread
+// slot 0): outside the thread table, so no table walk mistakes them for
+// threads of the idle process. Each runs on the stack its CPU came up on.
+Thread other_cpus_idle[kMaxCpus - 1];
+
 bool running_on_any_cpu(const Thread& t) {
-  for (const Cpu& cpu : cpus) {
-    if (cpu.current == &t)
-      return true;
-  }
-  return false;
+  return cpu_running(t) != nullptr;
 }
 
 int next_pid = 1;
@@ -91,10 +83,19 @@ void init() {
   processes[0].space = paging::kernel_space();
   processes[0].live_threads = 1;
   copy_name(processes[0].name, "idle");
-  threads[0].tid = 0;
-  threads[0].process = &processes[0];
-  threads[0].state = State::kRunnable;
-  this_cpu().current = &threads[0];
+  for (int i = 0; i < kMaxCpus; ++i) {
+    Thread& idle = i == 0 ? threads[0] : other_cpus_idle[i - 1];
+    idle.tid = 0;
+    idle.process = &processes[0];
+    idle.state = State::kRunnable;
+    idle.allowed_cpus = CpuMask{1} << i;
+    Cpu& c = cpu(i);
+    c.index = i;
+    c.idle = &idle;
+    c.current = &idle;
+    c.slice_ticks_left = 1;
+    c.reschedule = false;
+  }
 }
 
 void check_kernel_stack(const Thread& t) {
@@ -103,12 +104,6 @@ void check_kernel_stack(const Thread& t) {
           t.tid);
 }
 
-Thread& current_thread() {
-  return *this_cpu().current;
-}
-Process& current() {
-  return *this_cpu().current->process;
-}
 void set_current(Thread& t) {
   this_cpu().current = &t;
 }
@@ -166,6 +161,7 @@ void reset_thread(Thread& t, Process& p, int tid) {
   t.futex_address = 0;
   t.futex_bitset = 0;
   t.interrupted_syscall = -1;
+  t.allowed_cpus = ~CpuMask{0};
   t.signals = ThreadSignals{};
   t.signals.alternate_stack.flags = kSsDisable;
   t.rseq = RseqRegistration{};
@@ -234,7 +230,7 @@ void prepare_first_entry(Thread& t, const interrupts::InterruptFrame& frame) {
   auto* switch_frame = reinterpret_cast<uint64_t*>(user_frame) - 7;
   for (int i = 0; i < 6; ++i)
     switch_frame[i] = 0;
-  switch_frame[6] = reinterpret_cast<uint64_t>(interrupt_return);
+  switch_frame[6] = reinterpret_cast<uint64_t>(first_entry_to_user);
   t.saved_kernel_rsp = reinterpret_cast<uint64_t>(switch_frame);
 }
 
@@ -303,10 +299,12 @@ void end_other_threads() {
   for (Thread& t : threads) {
     if (&t != &self && t.process == self.process && t.state != State::kFree &&
         t.state != State::kDead) {
-      KASSERT(!running_on_any_cpu(t));
       retire(t);
     }
   }
+  // Those running on other CPUs leave at their next kernel entry, which
+  // the IPI forces; the address space may go only once they have.
+  sched::stop_other_cpus_running(*self.process);
 }
 
 void exit_current_thread(int wait_status) {
@@ -359,7 +357,7 @@ void reap(Process& zombie) {
 int64_t thread_cpu_time_ns(const Thread& t) {
   if (t.state == State::kFree || t.state == State::kDead)
     return 0;
-  if (&t == &current_thread())
+  if (running_on_any_cpu(t))
     return t.cpu_time_ns + (tick::monotonic_ns() - t.ran_since_ns);
   return t.cpu_time_ns;
 }

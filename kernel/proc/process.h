@@ -17,6 +17,7 @@
 #include "fs/process_fs.h"
 #include "mm/paging.h"
 #include "proc/accounting.h"
+#include "proc/cpus.h"
 #include "proc/mappings.h"
 #include "proc/rseq.h"
 #include "proc/signal.h"
@@ -102,6 +103,7 @@ struct Thread {
   // to user mode decides: restarted (SA_RESTART, or no handler ran) or
   // -EINTR. -1: none.
   int64_t interrupted_syscall;
+  CpuMask allowed_cpus;   // sched_setaffinity; the scheduler honours it
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
   RseqRegistration rseq;  // rseq(2): its area, or none
   ThreadAccounting accounting;
@@ -117,9 +119,13 @@ void init();  // the tables and the idle task (the caller's context)
 // than silent corruption of its neighbours.
 void check_kernel_stack(const Thread& t);
 
-// The thread this CPU runs, and its process.
-Thread& current_thread();
-Process& current();
+// The thread this CPU runs, and its process (cpus.h).
+inline Thread& current_thread() {
+  return *this_cpu().current;
+}
+inline Process& current() {
+  return *this_cpu().current->process;
+}
 void set_current(Thread& t);  // the scheduler's switch only
 
 Process* find(int pid);          // a live or zombie process, or null
@@ -150,7 +156,8 @@ void prepare_first_entry(Thread& t, const interrupts::InterruptFrame& frame);
 // Ends every thread of the current process but the caller (exit_group,
 // execve in a threaded process). Safe because a thread that is not
 // running keeps all its blocked state in its own slot (nothing else
-// points at it); FIXME(SMP): other CPUs running them must be stopped.
+// points at it); those running on other CPUs are stopped (IPI) before it
+// returns, so the caller may then replace or free the address space.
 void end_other_threads();
 
 // Closes every descriptor marked close-on-exec (exec), or all (exit).

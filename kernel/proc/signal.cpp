@@ -234,8 +234,12 @@ void send_signal(Process& target, int signal, const SignalInfo& info) {
     if (t.process != &target || t.state == State::kFree || t.state == State::kDead ||
         blocks(t, signal))
       continue;
-    if (!sleeping(t))
-      return;  // it takes the signal at its next return to user mode
+    if (!sleeping(t)) {
+      // It takes the signal at its next return to user mode (if it runs
+      // on another CPU, that CPU is interrupted for it).
+      sched::wake(t);
+      return;
+    }
     if (sleeper == nullptr)
       sleeper = &t;
   }

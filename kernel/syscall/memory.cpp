@@ -15,6 +15,7 @@
 #include "mm/paging.h"
 #include "proc/mappings.h"
 #include "proc/process.h"
+#include "proc/scheduler.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
 #include "vdso/abi/linux.h"
@@ -35,7 +36,10 @@ constexpr uint64_t kMadvDontneed = 4, kMadvFree = 8;
 constexpr uint64_t kLowestMapping = 0x10000;  // mmap_min_addr
 
 // Unmaps every present page of [begin, end) (mapping or not), frees its
-// frame unless shared, and the page tables left empty.
+// frame unless shared, and the page tables left empty. The caller shoots
+// the TLBs of the process's other CPUs down before it returns to user
+// mode: until then no other CPU runs kernel code (the kernel lock), so no
+// freed frame is handed out while a stale translation may still reach it.
 void unmap_range(paging::AddressSpace space, uint64_t begin, uint64_t end) {
   for (uint64_t page = paging::next_mapped(space, begin, end); page < end;
        page = paging::next_mapped(space, page + kPageSize, end)) {
@@ -117,6 +121,7 @@ int64_t sys_brk(Frame& f) {
   } else if (new_end < old_end) {
     unmap_range(p.space, new_end, old_end);
     p.mappings.remove(new_end, old_end);
+    sched::shoot_down_tlb(p);
   }
   l.brk = requested;
   return static_cast<int64_t>(l.brk);
@@ -144,6 +149,7 @@ int64_t sys_mmap(Frame& f) {
     begin = hint;
     if (flags & kMapFixed) {
       unmap_range(p.space, begin, begin + size);
+      sched::shoot_down_tlb(p);
     } else if (!range_free(p, begin, begin + size)) {
       return -abi::kEEXIST;
     }
@@ -176,6 +182,7 @@ int64_t sys_munmap(Frame& f) {
     return -abi::kENOMEM;  // a hole in a mapping needs an entry
   unmap_range(p.space, begin, end);
   p.mappings.remove(begin, end);
+  sched::shoot_down_tlb(p);
   return 0;
 }
 
@@ -203,6 +210,7 @@ int64_t sys_mprotect(Frame& f) {
        page = paging::next_mapped(p.space, page + kPageSize, end)) {
     paging::protect_page(p.space, page, proc::page_flags_for(protection));
   }
+  sched::shoot_down_tlb(p);
   return 0;
 }
 
@@ -228,6 +236,7 @@ int64_t sys_madvise(Frame& f) {
     if (from < to)
       unmap_range(p.space, from, to);
   }
+  sched::shoot_down_tlb(p);
   return 0;
 }
 

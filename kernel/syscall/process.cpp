@@ -125,7 +125,8 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
     poke_child(child->space, parent_tid, child->pid);
     proc::write_user(parent_tid, static_cast<int32_t>(child->pid));
   }
-  child_thread->state = proc::State::kRunnable;
+  child_thread->allowed_cpus = parent_thread.allowed_cpus;
+  sched::start(*child_thread);
   return child->pid;
 }
 
@@ -158,7 +159,8 @@ int64_t start_thread(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
     t->clear_child_tid = child_tid;
   if (flags & kCloneParentSettid)
     proc::write_user(parent_tid, static_cast<int32_t>(t->tid));
-  t->state = proc::State::kRunnable;
+  t->allowed_cpus = self.allowed_cpus;
+  sched::start(*t);
   return t->tid;
 }
 

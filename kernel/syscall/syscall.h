@@ -122,6 +122,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(tkill)                      \
   X(time)                       \
   X(futex)                      \
+  X(sched_setaffinity)          \
   X(sched_getaffinity)          \
   X(epoll_create)               \
   X(getdents64)                 \

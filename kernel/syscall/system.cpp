@@ -1,14 +1,14 @@
 // The process's view of the system: uname, sysinfo, the CPU (getcpu,
-// sched_getaffinity), limits, randomness, and the per-thread setup calls
+// sched_getaffinity, sched_setaffinity), limits, randomness, and the per-thread setup calls
 // every libc makes at start-up (arch_prctl for TLS, set_tid_address,
 // set_robust_list, rseq). uname and sysinfo answer from the configuration
 // the data page publishes (vdso/system_info.h), which the VDSO serves too.
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/smp.h"
 #include "lib/random.h"
 #include "mm/frame_allocator.h"
 #include "mm/layout.h"
 #include "proc/process.h"
+#include "proc/scheduler.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
 #include "time/tick.h"
@@ -38,12 +38,19 @@ Rlimit limit_of(uint64_t resource) {
   }
 }
 
-// One NUMA node, as TSC_AUX and the getcpu segment (arch/x86_64/tsc_aux.h)
-// tell the VDSO.
+// One node; the CPU is the one the caller runs on, as TSC_AUX and the GDT's
+// cpu-and-node segment (arch/x86_64/tsc_aux.h) tell the VDSO.
 constexpr unsigned kCurrentNode = 0;
-// Linux's cpumask size for this kernel: one unsigned long.
-constexpr uint64_t kCpuMaskBytes = 8;
-static_assert(smp::kMaxCpus <= kCpuMaskBytes * 8);
+// Linux's cpumask size for this kernel: one unsigned long (kMaxCpus <= 64).
+constexpr uint64_t kCpuMaskBytes = sizeof(proc::CpuMask);
+
+// The thread a scheduler call names: 0 is the caller; otherwise a tid (a
+// process's first thread has its pid).
+proc::Thread* named_thread(int id) {
+  if (id == 0)
+    return &proc::current_thread();
+  return id < 0 ? nullptr : proc::find_thread(id);
+}
 
 }  // namespace
 
@@ -54,7 +61,7 @@ int64_t sys_uname(Frame& f) {
 
 int64_t sys_getcpu(Frame& f) {
   // As Linux: either pointer may be null; the third is unused.
-  const unsigned cpu = smp::this_cpu_index();
+  const unsigned cpu = static_cast<unsigned>(proc::this_cpu().index);
   if (arg0(f) != 0 && proc::write_user(arg0(f), cpu) != 0)
     return -abi::kEFAULT;
   if (arg1(f) != 0 && proc::write_user(arg1(f), kCurrentNode) != 0)
@@ -64,18 +71,35 @@ int64_t sys_getcpu(Frame& f) {
 
 int64_t sys_sched_getaffinity(Frame& f) {
   // As Linux: the mask's size is a multiple of a long and holds every CPU;
-  // the call returns the bytes it wrote. FIXME(SMP): every thread may run
-  // on every CPU (no sched_setaffinity yet), so the mask is every CPU
-  // running; sysconf(_SC_NPROCESSORS_ONLN) counts it (musl, glibc).
-  const int pid = static_cast<int>(arg0(f));
+  // the call returns the bytes it wrote.
+  const proc::Thread* t = named_thread(static_cast<int>(arg0(f)));
   const uint64_t length = arg1(f);
-  // The id is a thread's (a process's first thread has its pid).
-  if (pid < 0 || (pid != 0 && proc::find_thread(pid) == nullptr))
+  if (t == nullptr)
     return -abi::kESRCH;
   if (length < kCpuMaskBytes || length % sizeof(uint64_t) != 0)
     return -abi::kEINVAL;
-  const uint64_t mask = (uint64_t{1} << smp::cpu_count()) - 1;
+  const proc::CpuMask mask = t->allowed_cpus & proc::online_cpus();
   return proc::write_user(arg2(f), mask) == 0 ? static_cast<int64_t>(kCpuMaskBytes) : -abi::kEFAULT;
+}
+
+int64_t sys_sched_setaffinity(Frame& f) {
+  proc::Thread* t = named_thread(static_cast<int>(arg0(f)));
+  const uint64_t length = arg1(f);
+  if (t == nullptr)
+    return -abi::kESRCH;
+  // As Linux: a shorter mask is zero-extended, a longer one read up to the
+  // kernel's size; CPUs that are not online are dropped, and a mask left
+  // with none is EINVAL.
+  proc::CpuMask requested = 0;
+  const uint64_t bytes = length < kCpuMaskBytes ? length : kCpuMaskBytes;
+  if (proc::copy_from_user(&requested, arg2(f), bytes) != 0)
+    return -abi::kEFAULT;
+  const proc::CpuMask allowed = requested & proc::online_cpus();
+  if (allowed == 0)
+    return -abi::kEINVAL;
+  t->allowed_cpus = allowed;
+  sched::affinity_changed(*t);
+  return 0;
 }
 
 int64_t sys_arch_prctl(Frame& f) {

@@ -2,7 +2,7 @@
 #include "arch/x86_64/gdt.h"
 #include "console/print.h"
 #include "proc/process.h"
-#include "proc/user_return.h"
+#include "proc/scheduler.h"
 #include "syscall/syscall.h"
 #include "vdso/abi/linux.h"
 
@@ -12,7 +12,8 @@ namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
-// Cleared on entry: IF (the kernel is not preemptible), DF (the ABI wants
+// Cleared on entry: IF (the kernel is not preemptible; the kernel lock
+// opens it only while it waits), DF (the ABI wants
 // it clear), TF, AC, NT.
 constexpr uint64_t kEntryFlagsMask = (1u << 9) | (1u << 10) | (1u << 8) | (1u << 18) | (1u << 14);
 
@@ -63,10 +64,14 @@ void init() {
 
 extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   using namespace kernel;
-  proc::Process& p = proc::current();
+  // The system time includes the wait for the kernel lock and the way back
+  // (signals, a reschedule): the thread is in the kernel for all of it.
+  // Only this CPU writes its running thread's stamps.
   proc::Thread& thread = proc::current_thread();
-  const uint64_t number = frame->rax;
   proc::entered_system_call(thread);
+  sched::enter_from_user();
+  proc::Process& p = proc::current();
+  const uint64_t number = frame->rax;
   ++p.syscall_total;
   if (number < proc::kSyscallCountSlots)
     ++p.syscall_counts[number];
@@ -77,6 +82,6 @@ extern "C" void syscall_dispatch(kernel::syscall::Frame* frame) {
   // A blocking call a signal cut short: SA_RESTART decides (signal.cpp).
   if (result == -abi::kERESTARTSYS)
     thread.interrupted_syscall = static_cast<int64_t>(number);
+  sched::return_to_user();
   proc::left_system_call(thread);
-  proc::prepare_user_return(thread);
 }

@@ -5,9 +5,10 @@
  *   bench [MILLISECONDS_PER_ROW]   (default 300)
  * Each row runs batches of calls until its time is up and reports the
  * median batch: a batch that a tick interrupt or a preemption hit does
- * not move the median. The last rows are the multi-threaded ones: CLOCK_MONOTONIC
- * reads per second through the VDSO by 1 and by 4 threads at once (their
- * sum; one CPU shares its time among them). */
+ * not move the median. The last rows are the scaling ones: CLOCK_MONOTONIC
+ * reads per second (the sum of every thread's) through the VDSO and through
+ * the system call, by 1, 2 and 4 threads pinned to 1, 2 and 4 CPUs (as
+ * many as are online: vdso-kernel-run --cpus N). */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
@@ -89,6 +90,9 @@ static double measure(void (*body)(clockid_t), clockid_t id, int64_t budget_ns) 
 }
 
 struct ReaderRun {
+  int cpu;          /* pinned here */
+  clockid_t clock;  /* read through the VDSO, or ... */
+  int system_call;  /* ... through the system call */
   long reads;
 };
 /* Set once every reader exists, so that thread creation is not timed. */
@@ -96,27 +100,37 @@ static volatile int64_t readers_end_ns;
 
 static void* read_clock_until_end(void* arg) {
   struct ReaderRun* run = arg;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(run->cpu, &set);
+  sched_setaffinity(0, sizeof(set), &set);
   while (readers_end_ns == 0)
     sched_yield();
   struct timespec ts;
   long reads = 0;
   do {
-    for (int i = 0; i < kBatch; ++i)
-      clock_gettime(CLOCK_MONOTONIC, &ts);
+    if (run->system_call) {
+      for (int i = 0; i < kBatch; ++i)
+        syscall(SYS_clock_gettime, run->clock, &ts);
+    } else {
+      for (int i = 0; i < kBatch; ++i)
+        clock_gettime(run->clock, &ts);
+    }
     reads += kBatch;
   } while ((int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec < readers_end_ns);
   run->reads = reads;
   return NULL;
 }
 
-/* CLOCK_MONOTONIC reads per second through the VDSO, summed over
- * `threads` threads reading for `budget_ns`. */
-static double reads_per_second(int threads, int64_t budget_ns) {
+/* Reads of `clock` per second, summed over `threads` threads pinned round
+ * robin to CPUs 0..cpus-1 and reading for `budget_ns`. */
+static double reads_per_second(int threads, int cpus, clockid_t clock, int system_call,
+                               int64_t budget_ns) {
   pthread_t ids[8];
   struct ReaderRun runs[8];
   readers_end_ns = 0;
   for (int i = 0; i < threads; ++i) {
-    runs[i].reads = 0;
+    runs[i] = (struct ReaderRun){i % cpus, clock, system_call, 0};
     pthread_create(&ids[i], NULL, read_clock_until_end, &runs[i]);
   }
   const int64_t begin = now_ns();
@@ -127,6 +141,37 @@ static double reads_per_second(int threads, int64_t budget_ns) {
     total += runs[i].reads;
   }
   return (double)total * 1e9 / (double)(now_ns() - begin);
+}
+
+/* 1, 2 and 4 threads on 1, 2 and 4 CPUs (those online): CLOCK_MONOTONIC
+ * through the VDSO (the TSC read), CLOCK_MONOTONIC_COARSE through the VDSO
+ * (the page alone) and CLOCK_MONOTONIC through the system call, each
+ * against its own 1 thread on 1 CPU of the same run. Readers of the page
+ * share its cache line and never write it, so they scale with the CPUs;
+ * system calls take the kernel lock. */
+static void scaling(int64_t budget_ns) {
+  const int online = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  printf("reads per second, all threads together, M/s (x the same column's 1 thread on 1 CPU); "
+         "%d CPUs online\n",
+         online);
+  printf("%-8s %-5s %18s %18s %18s\n", "threads", "CPUs", "MONOTONIC VDSO", "COARSE VDSO",
+         "MONOTONIC syscall");
+  double base[3] = {0, 0, 0};
+  for (int cpus = 1; cpus <= 4 && cpus <= online; cpus *= 2) {
+    for (int threads = 1; threads <= 4; threads *= 2) {
+      const double rates[3] = {
+          reads_per_second(threads, cpus, CLOCK_MONOTONIC, 0, budget_ns),
+          reads_per_second(threads, cpus, CLOCK_MONOTONIC_COARSE, 0, budget_ns),
+          reads_per_second(threads, cpus, CLOCK_MONOTONIC, 1, budget_ns)};
+      printf("%-8d %-5d", threads, cpus);
+      for (int i = 0; i < 3; ++i) {
+        if (base[i] == 0)
+          base[i] = rates[i];
+        printf(" %9.2f (%5.2fx)", rates[i] / 1e6, rates[i] / base[i]);
+      }
+      printf("\n");
+    }
+  }
 }
 
 int main(int argc, char** argv) {
@@ -153,11 +198,7 @@ int main(int argc, char** argv) {
   }
   printf("%-24s %12.1f   (the fine path's counter read, alone)\n", "lfence; rdtsc",
          measure(counter_reads, 0, budget));
-  const double one = reads_per_second(1, budget), four = reads_per_second(4, budget);
-  printf(
-      "CLOCK_MONOTONIC reads per second through the VDSO: 1 thread %.0f, 4 threads %.0f "
-      "(%.2fx)\n",
-      one, four, four / one);
+  scaling(budget);
   printf(
       "(the fine clocks' VDSO path is the fallback system call where the kernel gives user\n"
       " space no TSC, and getcpu's where the kernel publishes no getcpu mode: see the\n"

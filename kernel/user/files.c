@@ -214,7 +214,7 @@ static void ram_file_system(void) {
 }
 
 static void proc_against_the_page(int argc, char** argv) {
-  char text[8192], path[256];
+  char text[32768], path[256];
   struct vdso_sysinfo si;
   CHECK(vdso_sysinfo_find((const void*)getauxval(AT_SYSINFO_EHDR), &si), "the VDSO's sysinfo");
   struct vdso_sysinfo_utsname uts;
@@ -238,15 +238,17 @@ static void proc_against_the_page(int argc, char** argv) {
         "/proc/stat btime %lld is the page's boot time %lld", field(text, "btime"),
         (long long)boot.tv_sec);
   long long user, nice, system, idle;
-  /* The cpu line sums every CPU's: each CPU's time is the uptime. */
+  // As Linux: the first line is every CPU's time together, then a line
+  // per CPU (glibc counts those for sysconf(_SC_NPROCESSORS_ONLN)).
   CHECK(sscanf(text, "cpu %lld %lld %lld %lld", &user, &nice, &system, &idle) == 4 &&
             llabs(user + system + idle - (long long)(uptime * 100) * cpus[1]) <= 100 * cpus[1],
-        "/proc/stat: user %lld + system %lld + idle %lld ticks is the uptime on %u CPUs", user,
-        system, idle, (unsigned)cpus[1]);
-  char cpu_line[16];
-  snprintf(cpu_line, sizeof(cpu_line), "\ncpu%u ", (unsigned)cpus[1] - 1);
-  CHECK(strstr(text, "cpu0 ") != NULL && strstr(text, cpu_line) != NULL,
-        "/proc/stat has cpu0 to cpu%u", (unsigned)cpus[1] - 1);
+        "/proc/stat: user %lld + system %lld + idle %lld ticks is the uptime times %u CPUs", user,
+        system, idle, cpus[1]);
+  for (uint32_t cpu = 0; cpu < cpus[1]; ++cpu) {
+    char name[16];
+    snprintf(name, sizeof(name), "\ncpu%u ", cpu);
+    CHECK(strstr(text, name) != NULL, "/proc/stat has cpu%u", cpu);
+  }
   CHECK(slurp("/proc/meminfo", text, sizeof(text)) > 0 &&
             (uint64_t)field(text, "MemTotal") * 1024 == memory,
         "/proc/meminfo MemTotal %lld kB is the page's physical memory", field(text, "MemTotal"));

@@ -78,6 +78,10 @@ user_program(rseq glibc)
 # Threads: pthreads, futexes, signals with threads (kernel/user/threads.c).
 user_program(threads glibc musl)
 
+# Threads pinned to every CPU: the clocks, getcpu, TLB shootdown, affinity
+# (kernel/user/smp.c).
+user_program(smp glibc musl)
+
 # C++ threads and std::chrono, static glibc + libstdc++.
 set(out ${USER_BINARY_DIR}/threads_cxx-glibc)
 add_custom_command(

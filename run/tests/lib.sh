@@ -54,6 +54,24 @@ check_range() {
   fi
 }
 
+# check_step NAME LOW HIGH COMMAND...: the coarse step (step_ns=) that
+# COMMAND prints lies in [LOW, HIGH] in one of three runs. A loaded host
+# delays the supervisor's tick now and then, and a delayed tick makes a
+# long step; a wrong tick rate misses the range every time.
+check_step() {
+  local name=$1 low=$2 high=$3 step="" tries=""
+  shift 3
+  for attempt in 1 2 3; do
+    step=$(value step_ns "$("$@")")
+    tries="$tries $step"
+    if [ -n "$step" ] && [ "$step" -ge "$low" ] && [ "$step" -le "$high" ]; then
+      pass "$name ($step in [$low, $high], attempt $attempt)"
+      return
+    fi
+  done
+  fail "$name: got$tries, expected within [$low, $high]"
+}
+
 # check_contains NAME TEXT NEEDLE
 check_contains() {
   case "$2" in

@@ -12,6 +12,7 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/paging.h"
+#include "proc/scheduler.h"
 
 extern "C" {
 extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
@@ -298,8 +299,7 @@ void release_cpus(uint32_t lapic_period_counts) {
 }
 
 void ap_idle() {
-  for (;;)
-    cpu::wait_for_interrupt();
+  sched::run_idle();
 }
 
 void set_kernel_stack(uint64_t stack_top) {

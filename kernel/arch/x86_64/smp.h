@@ -8,8 +8,8 @@
 // mode and every exit to it (syscall_entry.S, interrupt_stubs.S).
 //
 // The boot CPU is the page's one writer (time/tick.h); every other CPU's
-// tick counts its own ticks and calls the hook proc/ installs. Until the
-// scheduler runs on every CPU, an application processor waits in ap_idle().
+// tick counts its own ticks and calls the hook proc/ installs. An
+// application processor, once up, enters the scheduler through ap_idle().
 #pragma once
 
 #include <stddef.h>
@@ -92,9 +92,8 @@ bool tscs_agree();
 // set all of those up (init_user_space).
 void release_cpus(uint32_t lapic_period_counts);
 
-// What an application processor does once it is up: today an idle loop
-// (sti; hlt) with its LAPIC timer running. The one place to hand the CPU
-// to the scheduler once it runs on several CPUs (kernel::sched::run_idle()).
+// What an application processor does once it is up: the scheduler's idle
+// loop (kernel::sched::run_idle()), which runs threads on it.
 [[noreturn]] void ap_idle();
 
 // Sets this CPU's kernel stack for entries from user mode: TSS.rsp0 and
