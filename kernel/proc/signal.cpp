@@ -37,7 +37,6 @@ const char* signal_name(int signal) {
 
 namespace {
 
-constexpr uint64_t kUnblockable = signal_bit(kSigKill) | signal_bit(kSigStop);
 constexpr uint64_t kRedZoneBytes = 128;
 // The flags user code may set through rt_sigreturn (Linux's FIX_EFLAGS):
 // CF PF AF ZF SF TF DF OF NT RF AC ID.
@@ -257,11 +256,6 @@ void send_thread_signal(Thread& target, int signal, const SignalInfo& info) {
   target.signals.info[signal] = info;
   if (!blocks(target, signal))
     sched::wake(target);
-}
-
-bool has_deliverable_signal(const Thread& t) {
-  const uint64_t pending = t.signals.pending | t.process->signals.pending;
-  return (pending & (~t.signals.blocked | kUnblockable)) != 0;
 }
 
 void deliver_pending_signals(Thread& t) {

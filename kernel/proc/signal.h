@@ -78,6 +78,8 @@ struct ThreadSignals {
 constexpr uint64_t signal_bit(int signal) {
   return 1ull << (signal - 1);
 }
+// SIGKILL and SIGSTOP: no mask blocks them.
+constexpr uint64_t kUnblockable = signal_bit(kSigKill) | signal_bit(kSigStop);
 
 // Whether the default action of `signal` is to ignore it (SIGCHLD, SIGCONT,
 // SIGURG, SIGWINCH). FIXME: stop signals are ignored too (no job control).

@@ -28,8 +28,11 @@ void force_fault_signal(Thread& t, int signal, const SignalInfo& info);
 int64_t return_from_handler(Thread& t);
 
 // Whether `t` has a pending signal (its own or its process's) that would
-// interrupt a blocking call.
-bool has_deliverable_signal(const Thread& t);
+// interrupt a blocking call. Inline: every return to user mode asks.
+inline bool has_deliverable_signal(const Thread& t) {
+  const uint64_t pending = t.signals.pending | t.process->signals.pending;
+  return (pending & (~t.signals.blocked | kUnblockable)) != 0;
+}
 
 // sigaltstack's view of `t` at `user_rsp`: SS_DISABLE when it has no
 // alternate stack, SS_ONSTACK when running on it, else 0.

@@ -102,6 +102,13 @@ int main(void) {
     return check_done("rseq");
   struct rseq* area = thread_area();
   const unsigned cpu = cpu_by_system_call(); /* the one getcpu(2) */
+  /* Pinned there, so that every later answer must name it (on several
+   * CPUs the thread could otherwise move between two reads). */
+  cpu_set_t only_this_cpu;
+  CPU_ZERO(&only_this_cpu);
+  CPU_SET(cpu, &only_this_cpu);
+  CHECK(sched_setaffinity(0, sizeof(only_this_cpu), &only_this_cpu) == 0,
+        "pinned to CPU %u", cpu);
   CHECK(area->cpu_id == cpu && area->cpu_id_start == cpu,
         "the area names the CPU getcpu(2) names (cpu_id %u, cpu_id_start %u, getcpu %u)",
         area->cpu_id, area->cpu_id_start, cpu);
