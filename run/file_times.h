@@ -17,7 +17,7 @@
 // Translated at the tracer's stops (time_arguments.h): a setting call's
 // times are rewritten at the seccomp stop; a reading call's buffer is
 // rewritten at its syscall-exit-stop, when the call succeeded. Each call
-// pays two ptrace stops, so it is an option (the README has the cost).
+// pays two ptrace stops, so it is an option (docs/figures.md has the cost).
 #pragma once
 
 #include <sys/types.h>

@@ -69,7 +69,7 @@ constexpr uint32_t kI386SetsTime[] = {25, 79, 124, 264, 343, 404, 405};
 //     set its clock at any time, and the filter cannot change once it
 //     runs. A
 //     program's libc reads these clocks through the VDSO, so a plain run
-//     pays only for raw system calls (see the README's figures).
+//     pays only for raw system calls (see docs/figures.md).
 // With virtual time from the start, the timed waits it moves
 // (`moved_waits`) and, with `file_times`, the calls that read or set a
 // file's times go to the tracer too. Both clock reads let the supervisor's own host reads through

@@ -5,7 +5,7 @@
 // negative millisecond count, and without virtual time every one of these
 // calls, runs on the host untouched. (futex is then no longer in the
 // kernel's cache of always-allowed calls: each one runs the filter, a few
-// dozen BPF instructions, measured in the README.)
+// dozen BPF instructions, measured in docs/figures.md.)
 #pragma once
 
 #include <stdint.h>

@@ -115,7 +115,7 @@ check "own RET_TRACE filter on the host" "$host" "$(printf 'getppid=ENOSYS\ngetp
 check "own RET_TRACE filter under vdso-run: as on the host" "$("$VDSO_RUN" "$P/ownfilter" trace 2>&1)" "$host"
 check "own RET_TRACE filter under virtual time: as on the host" \
   "$("$VDSO_RUN" --offset +1s "$P/ownfilter" trace 2>&1)" "$host"
-# Strict mode cannot follow a filter (ours): EINVAL, as the README says.
+# Strict mode cannot follow a filter (ours): EINVAL, as docs/vdso-run.md says.
 check "SECCOMP_MODE_STRICT on the host" "$("$P/ownfilter" strict 2>&1)" strict=ok
 check "SECCOMP_MODE_STRICT under vdso-run: EINVAL" "$("$VDSO_RUN" "$P/ownfilter" strict 2>&1)" strict=EINVAL
 

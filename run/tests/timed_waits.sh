@@ -128,7 +128,7 @@ for build in "${builds[@]}"; do
       check "$build --freeze: a deadline after the frozen present is never reached" \
         "$(value frozen_future "$out")" signalled
       ;;
-    *) echo "NOTE: $build turns a deadline into a duration itself (README: --freeze)" ;;
+    *) echo "NOTE: $build turns a deadline into a duration itself (docs/vdso-run.md: --freeze)" ;;
   esac
   # Only timed waits stop: a contended mutex, untimed futexes, zero and
   # infinite poll/epoll timeouts and a null select timeout never do.
