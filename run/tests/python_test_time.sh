@@ -4,15 +4,15 @@
 # where it was. Needs Debian's libpython3.X-testsuite (or the path of a
 # test_time.py in VDSO_TEST_TIME_PY); skipped without it or without root.
 source "$(dirname "$0")/lib.sh"
-[ "$(id -u)" = 0 ] || skip "not root: test_time's clock_settime would only test EPERM"
-PYTHON=$(command -v python3) || skip "no python3"
+[ "$(id -u)" = 0 ] || skip_test "not root: test_time's clock_settime would only test EPERM"
+PYTHON=$(command -v python3) || skip_test "no python3"
 if [ -n "${VDSO_TEST_TIME_PY:-}" ]; then
   test_time=$VDSO_TEST_TIME_PY
 else
   test_time=$("$PYTHON" -c 'import test.test_time as t; print(t.__file__)' 2>/dev/null) ||
-    skip "CPython's test suite is not installed (Debian: libpython3-testsuite)"
+    skip_test "CPython's test suite is not installed (Debian: libpython3-testsuite)"
 fi
-[ -r "$test_time" ] || skip "no $test_time"
+[ -r "$test_time" ] || skip_test "no $test_time"
 cp "$test_time" "$SCRATCH/test_time.py"
 guard_host_clock
 out=$(cd "$SCRATCH" && timeout 300 "$VDSO_RUN" --at 2038-01-19T03:14:07Z "$PYTHON" -m unittest -v test_time 2>&1)
