@@ -247,6 +247,10 @@ bool may_allocate_user_frames(uint64_t pages) {
   return frames::free_count() >= kFrameReserve + pages + tables;
 }
 
+bool may_fault_in_user_page() {
+  return frames::free_count() > kFrameReserve;
+}
+
 namespace {
 
 // The thread's end: its time goes to the process, its slot is dead (freed

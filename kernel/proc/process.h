@@ -177,6 +177,12 @@ bool is_shared_frame(uint64_t phys);
 // can be taken without eating into kFrameReserve. Every user allocation
 // asks first: running out is the process's ENOMEM, never a kernel panic.
 bool may_allocate_user_frames(uint64_t pages);
+// Whether one page may be faulted in: one frame beyond kFrameReserve. The
+// page tables the page may need come out of the reserve, which exists for
+// them; counting them again here (as may_allocate_user_frames(1) did)
+// refused the last pages of a mapping that mmap had admitted with its
+// tables counted once, a SIGBUS where the program was promised memory.
+bool may_fault_in_user_page();
 
 // Verbose mode (boot option `verbose`): a line per process exit with its
 // system-call counts.

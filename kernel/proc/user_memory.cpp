@@ -84,7 +84,7 @@ int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from) {
 bool map_zeroed_page(paging::AddressSpace space, uint64_t virt, uint64_t flags) {
   // Keep a reserve so that page tables never run out (their allocation
   // panics): a process that wants more is refused, not the kernel.
-  if (!may_allocate_user_frames(1))
+  if (!may_fault_in_user_page())
     return false;
   const uint64_t frame = frames::allocate();
   if (frame == frames::kNoFrame)
