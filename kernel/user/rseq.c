@@ -36,45 +36,35 @@ static unsigned cpu_by_system_call(void) {
   return cpu;
 }
 
-/* Spins inside a critical section [2, 4) until the kernel moves the thread
- * to the abort handler at 5, which the signature precedes as rseq
- * requires; returns 1 there. The descriptor lives in .data. `area` is the
- * thread's registered area. */
+/* The critical section [2, 4) spins until the kernel moves the thread to
+ * the abort handler at 5, which `signature` precedes (rseq requires the
+ * registered one there); 5 sets `aborted`. The descriptor lives in .data. */
+#define SPIN_IN_CRITICAL_SECTION(area, aborted, signature) \
+  __asm__ volatile(                                        \
+      "leaq 3f(%%rip), %%rax\n\t"                          \
+      "movq %%rax, 8(%[area_])\n\t"                        \
+      "2: jmp 2b\n\t"                                      \
+      "4:\n\t"                                             \
+      ".long " #signature                                  \
+      "\n\t"                                               \
+      "5: movl $1, %[aborted_]\n\t"                        \
+      ".pushsection .data, \"aw\"\n\t"                     \
+      ".balign 32\n\t"                                     \
+      "3: .long 0, 0\n\t"                                  \
+      ".quad 2b, 4b - 2b, 5b\n\t"                          \
+      ".popsection"                                        \
+      : [aborted_] "+m"(aborted)                           \
+      : [area_] "r"(area)                                  \
+      : "rax", "memory")
+
+/* Returns 1 once aborted; `area` is the thread's registered area. With a
+ * wrong signature before the abort handler, the kernel must not go there. */
 static int spin_in_critical_section(struct rseq* area, int good_signature) {
   int aborted = 0;
-  if (good_signature) {
-    __asm__ volatile(
-        "leaq 3f(%%rip), %%rax\n\t"
-        "movq %%rax, 8(%[area])\n\t"
-        "2: jmp 2b\n\t"
-        "4:\n\t"
-        ".long 0x53053053\n\t"
-        "5: movl $1, %[aborted]\n\t"
-        ".pushsection .data, \"aw\"\n\t"
-        ".balign 32\n\t"
-        "3: .long 0, 0\n\t"
-        ".quad 2b, 4b - 2b, 5b\n\t"
-        ".popsection"
-        : [aborted] "+m"(aborted)
-        : [area] "r"(area)
-        : "rax", "memory");
-  } else {
-    __asm__ volatile(
-        "leaq 3f(%%rip), %%rax\n\t"
-        "movq %%rax, 8(%[area])\n\t"
-        "2: jmp 2b\n\t"
-        "4:\n\t"
-        ".long 0x12345678\n\t"
-        "5: movl $1, %[aborted]\n\t"
-        ".pushsection .data, \"aw\"\n\t"
-        ".balign 32\n\t"
-        "3: .long 0, 0\n\t"
-        ".quad 2b, 4b - 2b, 5b\n\t"
-        ".popsection"
-        : [aborted] "+m"(aborted)
-        : [area] "r"(area)
-        : "rax", "memory");
-  }
+  if (good_signature)
+    SPIN_IN_CRITICAL_SECTION(area, aborted, 0x53053053);
+  else
+    SPIN_IN_CRITICAL_SECTION(area, aborted, 0x12345678);
   return aborted;
 }
 
@@ -107,8 +97,7 @@ int main(void) {
   cpu_set_t only_this_cpu;
   CPU_ZERO(&only_this_cpu);
   CPU_SET(cpu, &only_this_cpu);
-  CHECK(sched_setaffinity(0, sizeof(only_this_cpu), &only_this_cpu) == 0,
-        "pinned to CPU %u", cpu);
+  CHECK(sched_setaffinity(0, sizeof(only_this_cpu), &only_this_cpu) == 0, "pinned to CPU %u", cpu);
   CHECK(area->cpu_id == cpu && area->cpu_id_start == cpu,
         "the area names the CPU getcpu(2) names (cpu_id %u, cpu_id_start %u, getcpu %u)",
         area->cpu_id, area->cpu_id_start, cpu);
