@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -262,6 +263,28 @@ static void timerfds(void) {
   CHECK(expirations == 1 && now_ns(CLOCK_REALTIME) >= deadline,
         "it expired once, at or after its deadline");
   close(quiet);
+
+  /* An event loop's timer (libuv, node): epoll_wait on a timerfd sleeps
+   * until the tick expires it, then reports it readable. */
+  const int loop = epoll_create1(EPOLL_CLOEXEC);
+  const int timer = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+  struct epoll_event watch = {.events = EPOLLIN, .data.u64 = 7};
+  CHECK(epoll_ctl(loop, EPOLL_CTL_ADD, timer, &watch) == 0, "epoll_ctl ADD a timerfd");
+  struct epoll_event ready[2];
+  CHECK(epoll_wait(loop, ready, 2, 0) == 0, "a disarmed timerfd is not readable");
+  struct itimerspec once = {{0, 0}, timespec_of(20 * 1000000)};
+  const int64_t armed = now_ns(CLOCK_MONOTONIC);
+  timerfd_settime(timer, 0, &once, NULL);
+  const int count = epoll_wait(loop, ready, 2, 2000);
+  const int64_t waited = now_ns(CLOCK_MONOTONIC) - armed;
+  CHECK(count == 1 && ready[0].data.u64 == 7 && (ready[0].events & EPOLLIN) != 0 &&
+            waited >= 20 * 1000000 && waited < 1000 * 1000000,
+        "epoll_wait woke for the timerfd after %lld us", (long long)(waited / 1000));
+  CHECK(read(timer, &expirations, sizeof(expirations)) == 8 && expirations == 1 &&
+            epoll_wait(loop, ready, 2, 0) == 0,
+        "read it: one expiration, and it is no longer readable");
+  close(timer);
+  close(loop);
 
   CHECK(timerfd_create(CLOCK_TAI, 0) == -1 && errno == EINVAL, "timerfd_create(TAI): EINVAL");
   int pipe_fds[2];
