@@ -20,13 +20,14 @@ echo "-- accelerator: $("$build/bin/vdso-kernel-qemu" accel)"
 echo "-- 100000 coarse clock_gettime calls in a static musl program: the kernel counts one system call"
 "$build/bin/vdso-kernel-run" --verbose "$build/kernel/user/coarse_only-musl" 2>&1 |
   grep -E '^(ok|coarse_only)|vdso: image|proc: pid'
-echo "-- ns per call inside the guest (on the accelerator above), static glibc then musl"
+echo "-- ns per call inside the guest (on the accelerator above), static glibc on 1 CPU, then musl on 2"
+echo "   (the last rows: readers on 1 and 2 CPUs at once; the page is read-shared, never written by them)"
 "$build/bin/vdso-kernel-run" "$build/kernel/user/bench-glibc"
-"$build/bin/vdso-kernel-run" "$build/kernel/user/bench-musl"
-echo "-- a static Go program: goroutines on four OS threads, timers and sleeps; its clock reads make no system call"
+"$build/bin/vdso-kernel-run" --cpus 2 "$build/kernel/user/bench-musl"
+echo "-- a static Go program on 2 CPUs: goroutines on four OS threads, timers and sleeps; its clock reads make no system call"
 if [ -x "$build/kernel/user/goroutines-go" ]; then
-  "$build/bin/vdso-kernel-run" --verbose "$build/kernel/user/goroutines-go" 2>&1 |
-    grep -E '^(ok|goroutines)|proc: pid' | sed -E 's/system calls: .*(clock_gettime=[0-9]+).*(\([0-9]+ in all\))/system calls: ... \1 ... \2/'
+  "$build/bin/vdso-kernel-run" --cpus 2 --verbose "$build/kernel/user/goroutines-go" 2>&1 |
+    grep -E '^(ok|goroutines)|smp: [0-9]+ CPUs running|proc: pid' | sed -E 's/system calls: .*(clock_gettime=[0-9]+).*(\([0-9]+ in all\))/system calls: ... \1 ... \2/'
 else
   echo "(skipped: no Go toolchain)"
 fi
