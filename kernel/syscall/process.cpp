@@ -65,6 +65,23 @@ void poke_child(paging::AddressSpace space, uint64_t virt, int32_t value) {
     *layout::phys_to_virt<int32_t>(t.phys) = value;
 }
 
+// What a new thread inherits from the caller in the same way whether it
+// starts a process (fork) or joins this one: its TLS base, the live FPU
+// registers, the CPUs it may run on, and a first entry to user mode where
+// the caller returns from clone, with rax 0 and `new_stack` (if not 0).
+void inherit_registers(const Frame& frame, proc::Thread& parent, proc::Thread& child,
+                       uint64_t flags, uint64_t new_stack, uint64_t tls) {
+  child.fs_base = (flags & kCloneSettls) ? tls : parent.fs_base;
+  fpu::save(parent.fpu);  // the live registers, not the last switch's copy
+  child.fpu = parent.fpu;
+  child.allowed_cpus = parent.allowed_cpus;
+  Frame child_frame = frame;
+  child_frame.rax = 0;
+  if (new_stack != 0)
+    child_frame.rsp = new_stack;
+  proc::prepare_first_entry(child, child_frame);
+}
+
 int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t parent_tid,
                      uint64_t child_tid, uint64_t tls) {
   proc::Process& parent = proc::current();
@@ -92,9 +109,6 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
     child->mappings.copy_from(parent.mappings);
   }
   child->layout = parent.layout;
-  child_thread->fs_base = (flags & kCloneSettls) ? tls : parent_thread.fs_base;
-  fpu::save(parent_thread.fpu);  // the live registers, not the last switch's copy
-  child_thread->fpu = parent_thread.fpu;
   child->signals.actions[0] = {};
   for (int s = 1; s <= proc::kSignalCount; ++s)
     child->signals.actions[s] = parent.signals.actions[s];
@@ -110,12 +124,7 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   }
   child->close_on_exec = parent.close_on_exec;
   child->fs = parent.fs;
-
-  Frame child_frame = frame;
-  child_frame.rax = 0;
-  if (new_stack != 0)
-    child_frame.rsp = new_stack;
-  proc::prepare_first_entry(*child_thread, child_frame);
+  inherit_registers(frame, parent_thread, *child_thread, flags, new_stack, tls);
 
   if (flags & kCloneChildSettid)
     poke_child(child->space, child_tid, child->pid);
@@ -125,7 +134,6 @@ int64_t fork_process(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
     poke_child(child->space, parent_tid, child->pid);
     proc::write_user(parent_tid, static_cast<int32_t>(child->pid));
   }
-  child_thread->allowed_cpus = parent_thread.allowed_cpus;
   sched::start(*child_thread);
   return child->pid;
 }
@@ -144,22 +152,14 @@ int64_t start_thread(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   proc::Thread* t = proc::allocate_thread(*self.process);
   if (t == nullptr)
     return -abi::kEAGAIN;
-  t->fs_base = (flags & kCloneSettls) ? tls : self.fs_base;
-  fpu::save(self.fpu);  // the live registers, not the last switch's copy
-  t->fpu = self.fpu;
   t->signals.blocked = self.signals.blocked;  // no alternate stack (Linux: CLONE_VM clears it)
-  Frame child_frame = frame;
-  child_frame.rax = 0;
-  if (new_stack != 0)
-    child_frame.rsp = new_stack;
-  proc::prepare_first_entry(*t, child_frame);
+  inherit_registers(frame, self, *t, flags, new_stack, tls);
   if (flags & kCloneChildSettid)
     proc::write_user(child_tid, static_cast<int32_t>(t->tid));
   if (flags & kCloneChildCleartid)
     t->clear_child_tid = child_tid;
   if (flags & kCloneParentSettid)
     proc::write_user(parent_tid, static_cast<int32_t>(t->tid));
-  t->allowed_cpus = self.allowed_cpus;
   sched::start(*t);
   return t->tid;
 }
