@@ -520,20 +520,30 @@ int64_t positional_io(Frame& f) {
   while (done < count) {
     const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
     const uint64_t at = static_cast<uint64_t>(offset) + done;
+    // As Linux's, a fault part way counts the bytes moved before it.
     int64_t r;
+    bool faulted = false;
     if (kWrite) {
-      if (proc::copy_from_user(chunk, buffer + done, n) != 0)
+      const size_t copied = proc::copy_from_user_partial(chunk, buffer + done, n);
+      if (copied == 0)
         return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
-      r = fs::write_at(*file, chunk, n, at);
+      faulted = copied < n;
+      r = fs::write_at(*file, chunk, copied, at);
     } else {
       r = fs::read_at(*file, chunk, n, at);
-      if (r > 0 && proc::copy_to_user(buffer + done, chunk, static_cast<size_t>(r)) != 0)
-        return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
+      if (r > 0) {
+        const size_t copied =
+            proc::copy_to_user_partial(buffer + done, chunk, static_cast<size_t>(r));
+        faulted = copied < static_cast<size_t>(r);
+        r = static_cast<int64_t>(copied);
+        if (r == 0)
+          return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
+      }
     }
     if (r < 0)
       return done > 0 ? static_cast<int64_t>(done) : r;
     done += static_cast<uint64_t>(r);
-    if (static_cast<uint64_t>(r) < n)
+    if (faulted || static_cast<uint64_t>(r) < n)
       break;
   }
   return static_cast<int64_t>(done);

@@ -39,6 +39,22 @@ int64_t read_file(fs::File& file, uint64_t buffer, uint64_t count) {
   uint64_t done = 0;
   while (done < count) {
     const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
+    if (fs::is_seekable(file)) {
+      // A file keeps its bytes: as Linux's, the read counts what reached
+      // the process before a fault, and the offset moves by that much.
+      const int64_t r = fs::read(file, chunk, n);
+      if (r <= 0)
+        return done > 0 ? static_cast<int64_t>(done) : r;
+      const size_t copied =
+          proc::copy_to_user_partial(buffer + done, chunk, static_cast<size_t>(r));
+      file.offset -= static_cast<uint64_t>(r) - copied;
+      done += copied;
+      if (copied < static_cast<size_t>(r))
+        return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
+      if (static_cast<uint64_t>(r) < n)
+        break;
+      continue;
+    }
     // Check the destination before taking bytes out of a pipe: a failed
     // copy would lose them.
     if (!proc::user_writable(buffer + done, n))
@@ -67,9 +83,16 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
   uint8_t chunk[kChunkBytes];
   uint64_t done = 0;
   while (done < count) {
-    const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
-    if (proc::copy_from_user(chunk, buffer + done, n) != 0)
+    uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
+    // A file takes the bytes that could be read before a fault (Linux's
+    // short write); a pipe takes all or, on a fault, none.
+    const size_t copied = fs::is_seekable(file)
+                              ? proc::copy_from_user_partial(chunk, buffer + done, n)
+                              : (proc::copy_from_user(chunk, buffer + done, n) == 0 ? n : 0);
+    if (copied == 0)
       return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
+    const bool faulted = copied < n;
+    n = copied;
     uint64_t written = 0;
     while (written < n) {
       const int64_t r = fs::write(file, chunk + written, n - written);
@@ -90,6 +113,8 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
       written += static_cast<uint64_t>(r);
     }
     done += n;
+    if (faulted)
+      break;
   }
   return static_cast<int64_t>(done);
 }
