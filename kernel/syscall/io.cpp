@@ -355,14 +355,28 @@ int64_t wait_epoll(uint64_t epfd, uint64_t events, int max_events, int timeout_m
   if (epoll->kind != fs::File::Kind::kEpoll || max_events <= 0)
     return -abi::kEINVAL;
   const int capacity = max_events < kMaxEpollEventsPerCall ? max_events : kMaxEpollEventsPerCall;
-  if (!proc::user_writable(events, static_cast<uint64_t>(capacity) * sizeof(fs::EpollEvent)))
+  // As Linux: the whole array must lie in the user half, but only the
+  // events that come are stored, so only their room must be writable.
+  if (!proc::user_range_ok(events, static_cast<uint64_t>(max_events) * sizeof(fs::EpollEvent)))
     return -abi::kEFAULT;
   const int64_t deadline_ns =
       timeout_ms < 0 ? 0 : tick::monotonic_ns() + int64_t{timeout_ms} * 1'000'000;
   proc::Thread& self = proc::current_thread();
   fs::EpollEvent ready[kMaxEpollEventsPerCall];
   for (;;) {
-    const int count = fs::epoll_collect(*epoll, ready, capacity);
+    // Collecting consumes events (edge-triggered, one-shot): collect no
+    // more than the leading slots the process may write, so that the copy
+    // cannot fail (nothing else runs kernel code meanwhile). With no room
+    // at all, a ready event is Linux's EFAULT.
+    int room = 0;
+    while (room < capacity &&
+           proc::user_writable(events + static_cast<uint64_t>(room) * sizeof(fs::EpollEvent),
+                               sizeof(fs::EpollEvent))) {
+      ++room;
+    }
+    if (room == 0 && fs::epoll_any_ready(*epoll))
+      return -abi::kEFAULT;
+    const int count = room == 0 ? 0 : fs::epoll_collect(*epoll, ready, room);
     if (count > 0) {
       if (proc::copy_to_user(events, ready, count * sizeof(fs::EpollEvent)) != 0)
         return -abi::kEFAULT;
