@@ -102,9 +102,9 @@ static void fill(void* where) {
 static int pipe_read_end, pipe_write_end;
 /* What the later calls need: "/" open as a directory, a file of 4096
  * bytes in /tmp (unlinked at once), an epoll set whose one entry (the
- * pipe's write end) is always ready, a POSIX timer and a timerfd, none of
+ * pipe's write end) is always ready and one with no entry, a POSIX timer and a timerfd, none of
  * them armed, and this program's path (to exec it again). */
-static int root_fd, file_fd, epoll_fd, timer_fd;
+static int root_fd, file_fd, epoll_fd, empty_epoll_fd, timer_fd;
 static int posix_timer; /* the kernel's id, not a libc timer_t */
 static char own_path[256];
 static const char kMissingPath[] = "/pointer_fuzz-no-such-file";
@@ -360,6 +360,15 @@ static void aim(const struct Target* t) {
   CALL("epoll_wait(ep, P, 8, 0)", 1, kStore, syscall(SYS_epoll_wait, epoll_fd, lp, 8, 0));
   CALL("epoll_pwait(ep, P, 8, 0, NULL, 8)", 1, kStore,
        syscall(SYS_epoll_pwait, epoll_fd, lp, 8, 0, 0, 8));
+  if (t->access == '?')
+    /* 12 bytes before the straddle: room for one event of 8 (Linux
+     * stores the one that is ready), or for none (EFAULT). */
+    CALL("epoll_wait(ep, P-4, 8, 0)", 1, kOther, syscall(SYS_epoll_wait, epoll_fd, lp - 4, 8, 0));
+  if (p < 0x7ffffffff000ul || p >= 0x800000000000ul)
+    /* Nothing ready: Linux stores nothing, so only where the array lies
+     * matters (not in the last user page: see the futex calls below). */
+    CALL("epoll_wait(empty ep, P, 8, 0)", 1, kOther,
+         syscall(SYS_epoll_wait, empty_epoll_fd, lp, 8, 0));
   /* Linux reads no event for EPOLL_CTL_DEL. */
   CALL("epoll_ctl(ep, DEL, pipe read end, P)", 0, kOther,
        syscall(SYS_epoll_ctl, epoll_fd, EPOLL_CTL_DEL, pipe_read_end, lp));
@@ -633,9 +642,10 @@ int main(int argc, char** argv) {
   root_fd = open("/", O_RDONLY | O_DIRECTORY);
   file_fd = mkstemp(file_name);
   epoll_fd = epoll_create1(0);
+  empty_epoll_fd = epoll_create1(0);
   timer_fd = timerfd_create(CLOCK_MONOTONIC, 0);
   if (path_bytes <= 0 || root_fd < 0 || file_fd < 0 || unlink(file_name) != 0 ||
-      write(file_fd, file_bytes, PAGE) != PAGE || epoll_fd < 0 ||
+      write(file_fd, file_bytes, PAGE) != PAGE || epoll_fd < 0 || empty_epoll_fd < 0 ||
       epoll_ctl(epoll_fd, EPOLL_CTL_ADD, pipe_write_end, &ready) != 0 || timer_fd < 0 ||
       syscall(SYS_timer_create, CLOCK_MONOTONIC, &no_signal, &posix_timer) != 0) {
     perror("pointer_fuzz: setting up its files and timers");
