@@ -48,8 +48,8 @@ int write_user(uint64_t user_to, const T& value) {
 // one byte of each page is written with its own value, atomically, through
 // the same path (a mapping's untouched pages are faulted in). Checked
 // before consuming data that would be lost if the copy failed (a pipe
-// read); another thread may still unmap the range before the copy, which
-// then fails as Linux's would.
+// read, epoll's events); the caller holds the kernel lock until its copy,
+// so no other thread can unmap the range in between.
 bool user_writable(uint64_t user_to, size_t bytes);
 
 // Whether [begin, begin + bytes) lies in the user half (no overflow).
