@@ -115,8 +115,13 @@ int64_t sys_arch_prctl(Frame& f) {
       cpu::wrmsr(cpu::kMsrFsBase, address);
       return 0;
     case kArchGetFs: return proc::write_user(address, t.fs_base) == 0 ? 0 : -abi::kEFAULT;
-    case kArchSetGs:
-    case kArchGetGs: return -abi::kEINVAL;  // FIXME: GS is the kernel's to keep free
+    case kArchSetGs: return -abi::kEINVAL;  // FIXME: GS is the kernel's to keep free
+    case kArchGetGs: {
+      // User mode's GS base is 0 for every thread: nothing can set it
+      // (ARCH_SET_GS is refused, CR4.FSGSBASE is off).
+      const uint64_t user_gs_base = 0;
+      return proc::write_user(address, user_gs_base) == 0 ? 0 : -abi::kEFAULT;
+    }
     default: return -abi::kEINVAL;
   }
 }
