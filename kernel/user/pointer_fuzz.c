@@ -12,8 +12,8 @@
  * test covers it); rseq (Linux's own answer for a read-only area changed
  * between its versions; user/rseq.c); ioctl's stores (only to a terminal,
  * which the host's run is not); getgroups (the answer depends on how the
- * program was started); ARCH_GET_GS and epoll_pwait's signal mask (not
- * implemented: EINVAL, see kernel/README.md).
+ * program was started); epoll_pwait's signal mask (not implemented:
+ * EINVAL, see kernel/README.md).
  * One line per call:
  *     CALL ARGUMENT KIND+OFFSET -> RESULT
  * where RESULT is "ok", "ok N" (a count that must match) or the errno's
@@ -288,6 +288,7 @@ static void aim(const struct Target* t) {
   CALL("getcpu(NULL, P, NULL)", 0, kStore, syscall(SYS_getcpu, 0, lp, 0));
   CALL("sched_getaffinity(0, 8, P)", 1, kStore, syscall(SYS_sched_getaffinity, 0, 8, lp));
   CALL("arch_prctl(ARCH_GET_FS, P)", 0, kStore, syscall(SYS_arch_prctl, 0x1003, lp));
+  CALL("arch_prctl(ARCH_GET_GS, P)", 0, kStore, syscall(SYS_arch_prctl, 0x1004, lp));
   CALL("prlimit64(0, RLIMIT_NOFILE, NULL, P)", 0, kStore,
        syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, 0, lp));
   CALL("getrlimit(RLIMIT_NOFILE, P)", 0, kStore, syscall(SYS_getrlimit, RLIMIT_NOFILE, lp));
