@@ -73,6 +73,11 @@ struct ThreadSignals {
   uint64_t pending;
   SignalInfo info[kSignalCount + 1];
   AlternateStack alternate_stack;
+  // sigsuspend's, ppoll's or pselect6's mask replaced `blocked` for a wait:
+  // the set to put back once the signal that ended it has been delivered
+  // (its handler's frame holds this one, so sigreturn restores it).
+  bool blocked_saved;
+  uint64_t saved_blocked;
 };
 
 constexpr uint64_t signal_bit(int signal) {
