@@ -1,8 +1,8 @@
 /* The pointer-aiming fuzzer: every system call the kernel implements that
  * takes a pointer, each pointer argument in turn (files and paths, pipes,
- * stat and statx, getdents64, epoll, timers and timerfds, futex, signals,
- * clone/clone3/execve, limits, affinity, clocks and adjtimex), called with
- * that pointer aimed at each kind of mapping a process has (text,
+ * stat and statx, getdents64, poll, select, epoll, timers and timerfds,
+ * futex, signals and rt_sigsuspend, clone/clone3/execve, limits, affinity,
+ * clocks and adjtimex), called with that pointer aimed at each kind of mapping a process has (text,
  * read-only data, data, stack, the stack's on-demand pages, the VDSO image
  * and data page, anonymous memory read-write and read-only), at page
  * boundaries inside a mapping and straddling into a read-only page or a
@@ -40,7 +40,9 @@
 #include <sched.h>
 #include <sys/auxv.h>
 #include <sys/epoll.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -136,6 +138,7 @@ static const char* errno_name(int e) {
     case EEXIST: return "EEXIST";
     case E2BIG: return "E2BIG";
     case ESPIPE: return "ESPIPE";
+    case EINTR: return "EINTR";
     default: return "other";
   }
 }
@@ -192,6 +195,10 @@ static void report(const char* call, const struct Target* t, long result, int sa
     const long r_ = (expression);                            \
     report(text, t, r_ < 0 ? -1 : r_, errno, counted, use); \
   } while (0)
+
+static void ignore_signal(int signal_number) {
+  (void)signal_number;
+}
 
 /* For a call that would change this process for good (its limits, its
  * exit-time stores, an exec): made in a child that exits at once with 0
@@ -370,6 +377,13 @@ static void aim(const struct Target* t) {
      * matters (not in the last user page: see the futex calls below). */
     CALL("epoll_wait(empty ep, P, 8, 0)", 1, kOther,
          syscall(SYS_epoll_wait, empty_epoll_fd, lp, 8, 0));
+  /* poll and ppoll read the array and store revents (timeout 0: no
+   * wait); whatever fd the bytes name, an unknown one is POLLNVAL. */
+  CALL("poll(P, 1, 0)", 0, kStore, syscall(SYS_poll, lp, 1, 0));
+  {
+    const struct timespec no_wait = {0, 0};
+    CALL("ppoll(P, 1, 0 s, NULL, 8)", 0, kStore, syscall(SYS_ppoll, lp, 1, (long)&no_wait, 0, 8));
+  }
   /* Linux reads no event for EPOLL_CTL_DEL. */
   CALL("epoll_ctl(ep, DEL, pipe read end, P)", 0, kOther,
        syscall(SYS_epoll_ctl, epoll_fd, EPOLL_CTL_DEL, pipe_read_end, lp));
@@ -506,6 +520,51 @@ static void aim(const struct Target* t) {
       sigaltstack(NULL, &old);
       CALL("sigaltstack(P, NULL)", 0, kOther, syscall(SYS_sigaltstack, lp, 0));
       sigaltstack(&old, NULL);
+    }
+    /* Waits of at most 1 us on our bytes (an empty fd set, a {0, 1}
+     * timeout, no signal mask); Linux stores the sets and the time left
+     * back, and ignores a timeout it cannot store to. */
+    {
+      struct timeval no_wait = {0, 0};
+      const struct timespec no_wait_ns = {0, 0};
+      struct pollfd pipe_poll = {pipe_write_end, POLLOUT, 0};
+      CALL("select(64, P, NULL, NULL, 0 s)", 0, kOther,
+           syscall(SYS_select, 64, lp, 0, 0, (long)&no_wait));
+      /* select takes any tv_usec (the image's bytes would make one of
+       * 71 minutes): only a timeout of under a second, or none. */
+      const struct timeval* asked = (const struct timeval*)p;
+      /* The pipe's write end is ready: a NULL timeout returns at once. */
+      fd_set writable;
+      FD_ZERO(&writable);
+      FD_SET(pipe_write_end, &writable);
+      if (t->access == '-' || (asked->tv_sec == 0 && asked->tv_usec < 1000000))
+        CALL("select(pipe, NULL, {pipe}, NULL, P)", 1, kOther,
+             syscall(SYS_select, pipe_write_end + 1, 0, (long)&writable, 0, lp));
+      FD_ZERO(&writable);
+      FD_SET(pipe_write_end, &writable);
+      CALL("pselect6(64, NULL, P, NULL, 0 s, NULL)", 0, kOther,
+           syscall(SYS_pselect6, 64, 0, lp, 0, (long)&no_wait_ns, 0));
+      CALL("pselect6(pipe, NULL, {pipe}, NULL, P, NULL)", 1, kOther,
+           syscall(SYS_pselect6, pipe_write_end + 1, 0, (long)&writable, 0, lp, 0));
+      CALL("pselect6(0, NULL, NULL, NULL, 0 s, P)", 0, kOther,
+           syscall(SYS_pselect6, 0, 0, 0, 0, (long)&no_wait_ns, lp));
+      CALL("ppoll(pipe, 1, P, NULL, 8)", 1, kOther,
+           syscall(SYS_ppoll, (long)&pipe_poll, 1, lp, 0, 8));
+      CALL("ppoll(pipe, 1, 0 s, P, 8)", 1, kOther,
+           syscall(SYS_ppoll, (long)&pipe_poll, 1, (long)&no_wait_ns, lp, 8));
+    }
+    {
+      /* rt_sigsuspend with a SIGUSR2 pending: our mask (empty) lets it in
+       * at once (EINTR); Linux reads the mask first. */
+      sigset_t saved, usr2;
+      sigemptyset(&usr2);
+      sigaddset(&usr2, SIGUSR2);
+      signal(SIGUSR2, ignore_signal);
+      sigprocmask(SIG_BLOCK, &usr2, &saved);
+      raise(SIGUSR2);
+      CALL("rt_sigsuspend(P, 8), SIGUSR2 pending", 0, kOther, syscall(SYS_rt_sigsuspend, lp, 8));
+      sigprocmask(SIG_SETMASK, &saved, NULL);
+      signal(SIGUSR2, SIG_DFL);
     }
     CALL_IN_CHILD("child: prlimit64(0, RLIMIT_NOFILE, P, NULL)",
                   syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, lp, 0));
