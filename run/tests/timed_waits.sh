@@ -1,7 +1,8 @@
 # Timed waits on the tree's clock (timed_waits.h): every kind of timed wait
 # (run/tests/programs/waitprobe.c: condition variables on both clocks, a
 # semaphore, a timed mutex, raw futexes (FUTEX_WAIT, FUTEX_WAIT_BITSET,
-# FUTEX_LOCK_PI, FUTEX_LOCK_PI2), a message queue both ways, poll, ppoll,
+# FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_WAIT_REQUEUE_PI, futex_waitv), a
+# message queue both ways, poll, ppoll,
 # select, pselect6, epoll_wait, epoll_pwait, epoll_pwait2, sigtimedwait,
 # semtimedop, recvmmsg, nanosleep, alarm, setitimer, relative timerfd and
 # POSIX timers) for glibc dynamic and static, musl dynamic and static, under
@@ -20,10 +21,12 @@ for build in musl-dynamic musl-static; do
   [ -x "$P/waitprobe-$build" ] && builds+=("$build")
 done
 realtime_ways="cond_realtime sem_timedwait mutex_timedlock futex_bitset_realtime futex_lock_pi
-  futex_lock_pi2_realtime mq_timedreceive mq_timedsend"
+  futex_lock_pi2_realtime futex_requeue_pi_realtime futex_waitv_realtime mq_timedreceive
+  mq_timedsend"
 duration_ways="futex_relative poll ppoll select pselect6 epoll_wait epoll_pwait epoll_pwait2
   sigtimedwait semtimedop nanosleep"
-monotonic_ways="cond_monotonic futex_bitset_monotonic futex_lock_pi2_monotonic $duration_ways"
+monotonic_ways="cond_monotonic futex_bitset_monotonic futex_lock_pi2_monotonic
+  futex_requeue_pi_monotonic futex_waitv_monotonic $duration_ways"
 timer_ways="alarm setitimer timerfd posix_timer"
 
 # wall COMMAND...: runs it under a 30 s guard (a wait translated wrongly
@@ -78,13 +81,13 @@ for build in "${builds[@]}"; do
   # process's age for the MONOTONIC deadlines).
   out=$(wall "$VDSO_RUN" --rate 10 --at $AT "$probe" realtime 1000)
   check_waits "$build --rate 10 --at" "$out" 1000 $realtime_ways
-  check_range "$build --rate 10: eight 1 s REALTIME waits took 0.8 s of real time, not 8 (ms)" \
-    "${V[wall_ms]:-}" 800 7999
+  check_range "$build --rate 10: ten 1 s REALTIME waits took 1 s of real time, not 10 (ms)" \
+    "${V[wall_ms]:-}" 1000 9999
   out=$(wall "$VDSO_RUN" --rate 10 "$probe" monotonic 1000)
   # shellcheck disable=SC2086
   check_waits "$build --rate 10" "$out" 1000 $monotonic_ways
-  check_range "$build --rate 10: fourteen 1 s waits took 1.4 s of real time, not 14 (ms)" \
-    "${V[wall_ms]:-}" 1400 13999
+  check_range "$build --rate 10: sixteen 1 s waits took 1.6 s of real time, not 16 (ms)" \
+    "${V[wall_ms]:-}" 1600 15999
   # An interrupted select or ppoll of 10 s, after about 3 s of the tree's
   # time: the rest in the tree's units (the host's would be 0.7 s).
   out=$("$VDSO_RUN" --rate 10 "$probe" remaining 3000)

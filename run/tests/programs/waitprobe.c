@@ -7,14 +7,16 @@
  *                 REALTIME deadline, every way a program does:
  *                 pthread_cond_timedwait (its default clock), sem_timedwait,
  *                 pthread_mutex_timedlock, futex FUTEX_WAIT_BITSET with
- *                 FUTEX_CLOCK_REALTIME, FUTEX_LOCK_PI and FUTEX_LOCK_PI2
- *                 with FUTEX_CLOCK_REALTIME (raw), mq_timedreceive and
+ *                 FUTEX_CLOCK_REALTIME, FUTEX_LOCK_PI, FUTEX_LOCK_PI2 and
+ *                 FUTEX_WAIT_REQUEUE_PI with FUTEX_CLOCK_REALTIME and
+ *                 futex_waitv on REALTIME (raw), mq_timedreceive and
  *                 mq_timedsend. For each <way>_waited=NS (REALTIME's
  *                 time it took), <way>_early=yes|no, <way>_result=timeout
  *                 (or the error it gave instead).
  *   monotonic MS  the same for the absolute MONOTONIC deadlines: a
- *                 MONOTONIC condition variable, futex FUTEX_WAIT_BITSET
- *                 and FUTEX_LOCK_PI2 (raw), then the durations below.
+ *                 MONOTONIC condition variable, futex FUTEX_WAIT_BITSET,
+ *                 FUTEX_LOCK_PI2 and FUTEX_WAIT_REQUEUE_PI and futex_waitv
+ *                 on MONOTONIC (raw), then the durations below.
  *   durations MS  the same for the durations (measured on MONOTONIC):
  *                 futex FUTEX_WAIT (raw), poll, ppoll, select, pselect6,
  *                 epoll_wait, epoll_pwait, epoll_pwait2, sigtimedwait,
@@ -82,11 +84,16 @@ enum {
   FUTEX_WAKE = 1,
   FUTEX_LOCK_PI = 6,
   FUTEX_WAIT_BITSET = 9,
+  FUTEX_WAIT_REQUEUE_PI = 11,
   FUTEX_LOCK_PI2 = 13,
   FUTEX_PRIVATE_FLAG = 128,
   FUTEX_CLOCK_REALTIME = 256,
 };
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
+#define FUTEX2_SIZE_U32 2u
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
 #ifndef SYS_epoll_pwait2
 #define SYS_epoll_pwait2 441
 #endif
@@ -201,6 +208,46 @@ static int futex_bitset_realtime(int clock, int64_t start, int64_t wait_ns) {
          errno == EINTR) {
   }
   return errno_unless_timeout((int)rc, errno);
+}
+
+// FUTEX_WAIT_REQUEUE_PI on a word nobody requeues: it times out at the
+// deadline, on MONOTONIC or (with `flags`) REALTIME.
+static int futex_requeue_pi_until(int flags, int64_t deadline) {
+  uint32_t word = 0, pi_word = 0;
+  const struct timespec until = ts_of(deadline);
+  long rc;
+  while ((rc = syscall(SYS_futex, &word, FUTEX_WAIT_REQUEUE_PI | FUTEX_PRIVATE_FLAG | flags, 0,
+                       &until, &pi_word, 0)) != 0 &&
+         errno == EINTR) {
+  }
+  return errno_unless_timeout((int)rc, errno);
+}
+
+// futex_waitv on one word until the deadline on `clock`
+// (include/uapi/linux/futex.h's struct futex_waitv).
+static int futex_waitv_until(int clock, int64_t deadline) {
+  uint32_t word = 0;
+  struct {
+    uint64_t val;
+    uint64_t uaddr;
+    uint32_t flags;
+    uint32_t reserved;
+  } waiter = {0, (uint64_t)(uintptr_t)&word, FUTEX2_SIZE_U32 | FUTEX_PRIVATE_FLAG, 0};
+  const struct timespec until = ts_of(deadline);
+  long rc;
+  while ((rc = syscall(SYS_futex_waitv, &waiter, 1, 0, &until, clock)) < 0 && errno == EINTR) {
+  }
+  return rc >= 0 ? EINVAL : errno == ETIMEDOUT ? 0 : errno;
+}
+
+static int futex_requeue_pi_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return futex_requeue_pi_until(FUTEX_CLOCK_REALTIME, start + wait_ns);
+}
+
+static int futex_waitv_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return futex_waitv_until(CLOCK_REALTIME, start + wait_ns);
 }
 
 static uint32_t g_pi_word;
@@ -318,6 +365,16 @@ static int futex_bitset_monotonic(int clock, int64_t start, int64_t wait_ns) {
 static int futex_lock_pi2_monotonic(int clock, int64_t start, int64_t wait_ns) {
   (void)clock;
   return lock_pi_until(FUTEX_LOCK_PI2 | FUTEX_PRIVATE_FLAG, start + wait_ns);
+}
+
+static int futex_requeue_pi_monotonic(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return futex_requeue_pi_until(0, start + wait_ns);
+}
+
+static int futex_waitv_monotonic(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return futex_waitv_until(CLOCK_MONOTONIC, start + wait_ns);
 }
 
 // A pipe nobody writes to: waiting to read it times out.
@@ -561,25 +618,29 @@ static int timerfd_relative(int clock, int64_t start, int64_t wait_ns) {
   return 0;
 }
 
-// A relative MONOTONIC POSIX timer sending SIGALRM, timed as timerfd's.
+// A relative MONOTONIC POSIX timer, timed as timerfd's. Its signal is one
+// of its own (blocked, taken by sigwaitinfo): a SIGALRM of the ITIMER_REAL
+// before it may still be pending (one more expiry before its disarm).
 static int posix_timer_relative(int clock, int64_t start, int64_t wait_ns) {
   (void)clock, (void)start;
+  const int signal_number = SIGRTMIN + 1;
+  sigset_t timer_set;
+  sigemptyset(&timer_set);
+  sigaddset(&timer_set, signal_number);
+  sigprocmask(SIG_BLOCK, &timer_set, NULL);
   struct sigevent event;
   memset(&event, 0, sizeof(event));
   event.sigev_notify = SIGEV_SIGNAL;
-  event.sigev_signo = SIGALRM;
+  event.sigev_signo = signal_number;
   timer_t timer;
   if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0)
     return errno;
   const struct itimerspec spec = {ts_of(wait_ns / 4), ts_of(wait_ns / 2)};
   if (timer_settime(timer, 0, &spec, NULL) != 0)
     return errno;
-  sigset_t alarm_set;
-  sigemptyset(&alarm_set);
-  sigaddset(&alarm_set, SIGALRM);
   // One signal is queued at a time: expiries meanwhile are its overrun.
   for (int expirations = 0; expirations < 3;) {
-    if (sigwaitinfo(&alarm_set, NULL) != SIGALRM)
+    if (sigwaitinfo(&timer_set, NULL) != signal_number)
       fail("waitprobe: sigwaitinfo");
     expirations += 1 + timer_getoverrun(timer);
   }
@@ -757,6 +818,8 @@ int main(int argc, char** argv) {
     measure("futex_bitset_realtime", CLOCK_REALTIME, wait_ns, futex_bitset_realtime);
     measure("futex_lock_pi", CLOCK_REALTIME, wait_ns, futex_lock_pi_realtime);
     measure("futex_lock_pi2_realtime", CLOCK_REALTIME, wait_ns, futex_lock_pi2_realtime);
+    measure("futex_requeue_pi_realtime", CLOCK_REALTIME, wait_ns, futex_requeue_pi_realtime);
+    measure("futex_waitv_realtime", CLOCK_REALTIME, wait_ns, futex_waitv_realtime);
     measure("mq_timedreceive", CLOCK_REALTIME, wait_ns, mq_receive_realtime);
     measure("mq_timedsend", CLOCK_REALTIME, wait_ns, mq_send_realtime);
     return 0;
@@ -766,6 +829,8 @@ int main(int argc, char** argv) {
     measure("cond_monotonic", CLOCK_MONOTONIC, wait_ns, cond_monotonic);
     measure("futex_bitset_monotonic", CLOCK_MONOTONIC, wait_ns, futex_bitset_monotonic);
     measure("futex_lock_pi2_monotonic", CLOCK_MONOTONIC, wait_ns, futex_lock_pi2_monotonic);
+    measure("futex_requeue_pi_monotonic", CLOCK_MONOTONIC, wait_ns, futex_requeue_pi_monotonic);
+    measure("futex_waitv_monotonic", CLOCK_MONOTONIC, wait_ns, futex_waitv_monotonic);
   }
   if ((monotonic || strcmp(mode, "durations") == 0) && argc > 2) {
     measure("futex_relative", CLOCK_MONOTONIC, wait_ns, futex_relative);
