@@ -127,6 +127,10 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
   fpu::save(t.fpu);
   if (copy_to_user(fpstate, &t.fpu, sizeof(t.fpu)) != 0)
     return false;
+  // After a wait with its own mask (sigsuspend), sigreturn restores the
+  // set from before the wait.
+  const uint64_t mask_to_restore =
+      t.signals.blocked_saved ? t.signals.saved_blocked : t.signals.blocked;
   RtSigFrame frame{};
   frame.return_address = action.restorer;
   SigContext& c = frame.uc.mcontext;
@@ -154,11 +158,11 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
                  static_cast<uint16_t>(f.ss),
                  f.error_code,
                  f.vector,
-                 t.signals.blocked,
+                 mask_to_restore,
                  info.address,
                  fpstate,
                  {}};
-  frame.uc.sigmask = t.signals.blocked;
+  frame.uc.sigmask = mask_to_restore;
   frame.uc.stack_sp = alternate.sp;
   frame.uc.stack_flags = stack_flags;
   frame.uc.stack_size = alternate.size;
@@ -179,6 +183,7 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
 
   t.signals.blocked |= action.mask | ((action.flags & kSaNodefer) ? 0 : signal_bit(signal));
   t.signals.blocked &= ~kUnblockable;
+  t.signals.blocked_saved = false;
   if (action.flags & kSaResethand)
     t.process->signals.actions[signal].handler = kSigDefault;
   f.rip = action.handler;
@@ -288,6 +293,35 @@ void deliver_pending_signals(Thread& t) {
   // The signal that cut the call short was ignored: the call goes on.
   if (t.interrupted_syscall >= 0)
     settle_interrupted_call(t, true);
+  // No handler ran for the signal that ended a wait with its own mask.
+  if (t.signals.blocked_saved) {
+    t.signals.blocked = t.signals.saved_blocked;
+    t.signals.blocked_saved = false;
+  }
+}
+
+void begin_wait_with_mask(Thread& t, uint64_t mask) {
+  t.signals.saved_blocked = t.signals.blocked;
+  t.signals.blocked_saved = true;
+  t.signals.blocked = mask & ~kUnblockable;
+}
+
+void end_wait_with_mask(Thread& t, int64_t result) {
+  if (!t.signals.blocked_saved)
+    return;
+  if (result == -vdso::abi::kEINTR && has_deliverable_signal(t))
+    return;  // deliver_pending_signals puts the old set back
+  t.signals.blocked = t.signals.saved_blocked;
+  t.signals.blocked_saved = false;
+}
+
+int64_t wait_for_signal(Thread& t) {
+  while (!has_deliverable_signal(t)) {
+    t.wake_at_ns = 0;
+    t.state = State::kWaiting;
+    sched::schedule();
+  }
+  return -vdso::abi::kEINTR;
 }
 
 void force_fault_signal(Thread& t, int signal, const SignalInfo& info) {

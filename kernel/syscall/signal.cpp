@@ -1,5 +1,5 @@
 // kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigreturn,
-// sigaltstack (proc/signal.h says what is supported).
+// sigaltstack, pause, rt_sigsuspend (proc/signal.h says what is supported).
 #include "mm/layout.h"
 #include "proc/process.h"
 #include "proc/signal_delivery.h"
@@ -132,6 +132,23 @@ int64_t sys_rt_sigprocmask(Frame& f) {
   }
   p.signals.blocked &= ~kUnblockable;
   return 0;
+}
+
+int64_t sys_pause(Frame&) {
+  return proc::wait_for_signal(proc::current_thread());
+}
+
+int64_t sys_rt_sigsuspend(Frame& f) {
+  if (arg1(f) != kSigsetBytes)
+    return -abi::kEINVAL;
+  uint64_t mask = 0;
+  if (proc::read_user(arg0(f), mask) != 0)
+    return -abi::kEFAULT;
+  proc::Thread& self = proc::current_thread();
+  proc::begin_wait_with_mask(self, mask);
+  const int64_t result = proc::wait_for_signal(self);
+  proc::end_wait_with_mask(self, result);
+  return result;
 }
 
 int64_t sys_rt_sigreturn(Frame&) {
