@@ -225,15 +225,19 @@ Memory memory_of(const proc::Process& p) {
   return m;
 }
 
-// Linux's comm: the program's name cut to 15 bytes (TASK_COMM_LEN).
+// Linux's comm: its first thread's (exec's base name or prctl's
+// PR_SET_NAME); a zombie's, whose threads are gone, its program's name cut
+// to 15 bytes (TASK_COMM_LEN).
 struct Comm {
   char name[16];
 };
 Comm comm_of(const proc::Process& p) {
+  const proc::Thread* main = proc::find_thread(p.pid);
+  const char* name = main != nullptr && main->process == &p ? main->comm : p.name;
   Comm c;
   size_t n = 0;
-  for (; n + 1 < sizeof(c.name) && p.name[n] != '\0'; ++n)
-    c.name[n] = p.name[n];
+  for (; n + 1 < sizeof(c.name) && name[n] != '\0'; ++n)
+    c.name[n] = name[n];
   c.name[n] = '\0';
   return c;
 }
@@ -260,6 +264,33 @@ void add_process_stat(Text& t, const proc::Process& p) {
         p.layout.arguments_end, is_zombie(p) ? p.wait_status : 0);
 }
 
+// The CPUs its first thread may run on (sched_setaffinity's), as Linux
+// prints them: a hex mask one digit per 4 CPUs, and a list of ranges.
+void add_allowed_cpus(Text& t, const proc::Process& p) {
+  const proc::Thread* main = proc::find_thread(p.pid);
+  const proc::CpuMask allowed =
+      (main != nullptr && main->process == &p ? main->allowed_cpus : ~proc::CpuMask{0}) &
+      proc::online_cpus();
+  t.add("Cpus_allowed:\t");
+  for (int digit = (proc::cpu_count() + 3) / 4 - 1; digit >= 0; --digit)
+    t.add("%lx", (allowed >> (4 * digit)) & 0xf);
+  t.add("\nCpus_allowed_list:\t");
+  const char* separator = "";
+  for (int cpu = 0; cpu < proc::cpu_count(); ++cpu) {
+    if (!((allowed >> cpu) & 1) || (cpu > 0 && ((allowed >> (cpu - 1)) & 1)))
+      continue;
+    int last = cpu;
+    while (last + 1 < proc::cpu_count() && ((allowed >> (last + 1)) & 1))
+      ++last;
+    if (last == cpu)
+      t.add("%s%d", separator, cpu);
+    else
+      t.add("%s%d-%d", separator, cpu, last);
+    separator = ",";
+  }
+  t.add("\n");
+}
+
 void add_process_status(Text& t, const proc::Process& p) {
   const Memory m = memory_of(p);
   uint64_t ignored = 0, caught = 0;
@@ -278,7 +309,7 @@ void add_process_status(Text& t, const proc::Process& p) {
         m.mapped_bytes >> 10, m.resident_bytes >> 10, m.shared_bytes >> 10, p.live_threads);
   t.add("SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
         signals_of(p).pending, p.signals.pending, signals_of(p).blocked, ignored, caught);
-  t.add("Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
+  add_allowed_cpus(t, p);
 }
 
 // Copies [begin, end) of `space` (not necessarily the active one).

@@ -133,11 +133,19 @@ void build() {
     Node* existing = child(*directory, base, base_length);
     if (existing != nullptr) {
       // A directory named twice (an explicit entry after its files) keeps
-      // its children and takes the archive's mode.
-      if (is_directory(*existing) && (file.mode & kModeTypeMask) == kModeDirectory)
-        existing->mode = file.mode;
-      else
+      // its children and takes the archive's mode; a file or link named
+      // again is replaced by the later entry, as Linux unpacks an
+      // initramfs (vdso-kernel-run's --add over a busybox applet's link).
+      const bool directory_entry = (file.mode & kModeTypeMask) == kModeDirectory;
+      if (is_directory(*existing) != directory_entry) {
         ++skipped;
+      } else {
+        existing->mode = file.mode;
+        if (!directory_entry) {
+          existing->data = file.data;
+          existing->size = file.size;
+        }
+      }
       continue;
     }
     Node* node = allocate(directory, base, base_length, file.mode);

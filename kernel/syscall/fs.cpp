@@ -11,6 +11,7 @@
 #include "syscall/syscall.h"
 #include "time/tick.h"
 #include "vdso/abi/linux.h"
+#include "vdso/abi/time.h"
 #include "vdso/system_info.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
@@ -318,7 +319,75 @@ int64_t do_rename(int from_dirfd, uint64_t from_path, int to_dirfd, uint64_t to_
   return fs::rename(*from_directory, from_name, *to_directory, to_name);
 }
 
+// utimensat(2): a node keeps one time, its modification time (stat shows
+// it as atime, mtime and ctime), so the mtime given (or now) is what
+// changes; an atime alone changes nothing. EROFS outside /tmp, as a
+// read-only mount answers; /proc's times are always now (EPERM).
+int64_t do_utimensat(int dirfd, uint64_t user_path, uint64_t user_times, uint64_t flags) {
+  constexpr int64_t kUtimeNow = (1 << 30) - 1, kUtimeOmit = (1 << 30) - 2;
+  constexpr int64_t kMaxSeconds = INT64_MAX / vdso::abi::kNanosecondsPerSecond - 1;
+  if (flags & ~(kAtSymlinkNofollow | kAtEmptyPath))
+    return -abi::kEINVAL;
+  abi::Timespec times[2] = {{0, kUtimeNow}, {0, kUtimeNow}};
+  if (user_times != 0 && proc::read_user(user_times, times) != 0)
+    return -abi::kEFAULT;
+  for (const abi::Timespec& t : times) {
+    if (t.nsec != kUtimeNow && t.nsec != kUtimeOmit &&
+        (t.nsec < 0 || t.nsec >= vdso::abi::kNanosecondsPerSecond))
+      return -abi::kEINVAL;
+  }
+  fs::Location where;
+  if (user_path == 0) {
+    // A null path is the descriptor itself (glibc's futimens).
+    fs::File* file = dirfd == kAtFdCwd ? nullptr : file_of(static_cast<uint32_t>(dirfd));
+    if (file == nullptr)
+      return -abi::kEBADF;
+    if (file->kind != fs::File::Kind::kNode && file->kind != fs::File::Kind::kProc)
+      return -abi::kEPERM;  // a pipe or the console: no time kept
+    where = fs::Location{file->node, file->proc};
+  } else {
+    char path[fs::kMaxPathBytes];
+    int64_t r = absolute_path(dirfd, user_path, path, flags & kAtEmptyPath);
+    if (r != 0)
+      return r;
+    if (path[0] == '\0') {
+      fs::File* file = dirfd == kAtFdCwd ? nullptr : file_of(static_cast<uint32_t>(dirfd));
+      if (file == nullptr ||
+          (file->kind != fs::File::Kind::kNode && file->kind != fs::File::Kind::kProc))
+        return file == nullptr ? -abi::kEBADF : -abi::kEPERM;
+      where = fs::Location{file->node, file->proc};
+    } else {
+      r = fs::resolve(path, (flags & kAtSymlinkNofollow) ? fs::Follow::kNotLast : fs::Follow::kAll,
+                      where);
+      if (r != 0)
+        return r;
+    }
+  }
+  if (times[0].nsec == kUtimeOmit && times[1].nsec == kUtimeOmit)
+    return 0;
+  if (where.node == nullptr)
+    return -abi::kEPERM;
+  if (!where.node->writable)
+    return -abi::kEROFS;
+  if (times[1].nsec == kUtimeOmit)
+    return 0;
+  int64_t modified_ns = tick::realtime_ns();
+  if (times[1].nsec != kUtimeNow) {
+    const int64_t sec = times[1].sec < -kMaxSeconds  ? -kMaxSeconds
+                        : times[1].sec > kMaxSeconds ? kMaxSeconds
+                                                     : times[1].sec;
+    modified_ns = vdso::abi::ns_from_timespec({sec, times[1].nsec});
+  }
+  LockGuard guard(fs::tree_lock());
+  where.node->modified_ns = modified_ns;
+  return 0;
+}
+
 }  // namespace
+
+int64_t sys_utimensat(Frame& f) {
+  return do_utimensat(static_cast<int>(arg0(f)), arg1(f), arg2(f), arg3(f));
+}
 
 int64_t sys_open(Frame& f) {
   return do_open(kAtFdCwd, arg0(f), arg1(f), arg2(f));

@@ -104,6 +104,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(unlink)                     \
   X(readlink)                   \
   X(umask)                      \
+  X(utimensat)                  \
   X(gettimeofday)               \
   X(getrlimit)                  \
   X(getrusage)                  \
@@ -116,6 +117,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(getppid)                    \
   X(getgroups)                  \
   X(sigaltstack)                \
+  X(prctl)                      \
   X(arch_prctl)                 \
   X(adjtimex)                   \
   X(gettid)                     \

@@ -9,9 +9,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -177,6 +179,21 @@ static void ram_file_system(void) {
   CHECK(mkdir("/tmp/d", 0755) == 0 && rename("/tmp/a", "/tmp/d/b") == 0 &&
             err(stat("/tmp/a", &st)) == -ENOENT && stat("/tmp/d/b", &st) == 0 && st.st_size == 7,
         "mkdir, rename into it");
+  /* touch: utimensat sets the modification time; EROFS outside /tmp. */
+  struct timespec stamp[2] = {{0, UTIME_OMIT}, {1000000000, 5}};
+  CHECK(utimensat(AT_FDCWD, "/tmp/d/b", stamp, 0) == 0 && stat("/tmp/d/b", &st) == 0 &&
+            st.st_mtim.tv_sec == 1000000000 && st.st_mtim.tv_nsec == 5,
+        "utimensat sets the mtime (%lld.%09ld)", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  CHECK(utimensat(AT_FDCWD, "/tmp/d/b", NULL, 0) == 0 && stat("/tmp/d/b", &st) == 0 &&
+            llabs((long long)st.st_mtim.tv_sec - now.tv_sec) <= 1,
+        "utimensat(NULL): now");
+  stamp[1].tv_nsec = 1000000000;
+  CHECK(err(utimensat(AT_FDCWD, "/tmp/d/b", stamp, 0)) == -EINVAL &&
+            err(utimensat(AT_FDCWD, "/tmp/none", NULL, 0)) == -ENOENT &&
+            err(utimensat(AT_FDCWD, "/", NULL, 0)) == -EROFS,
+        "utimensat: EINVAL (nsec 10^9), ENOENT, EROFS on the initramfs");
   CHECK(err(rmdir("/tmp/d")) == -ENOTEMPTY, "rmdir a non-empty directory: ENOTEMPTY");
   CHECK(err(rename("/tmp/d", "/tmp/d/e")) == -EINVAL, "rename a directory into itself: EINVAL");
   CHECK(err(rename("/tmp/d/b", "/b")) == -EROFS, "rename out of the RAM file system: EROFS");
@@ -337,6 +354,37 @@ static void proc_against_the_page(int argc, char** argv) {
   CHECK(slurp("/proc/self/status", text, sizeof(text)) > 0 && field(text, "\nPid") == getpid() &&
             field(text, "PPid") == getppid(),
         "/proc/self/status: Pid and PPid");
+  /* Cpus_allowed: every CPU (a hex mask and a list), as sched_getaffinity. */
+  cpu_set_t allowed;
+  sched_getaffinity(0, sizeof(allowed), &allowed);
+  char want_mask[48], want_list[48];
+  snprintf(want_mask, sizeof(want_mask), "Cpus_allowed:\t%x\n", (1u << CPU_COUNT(&allowed)) - 1);
+  if (CPU_COUNT(&allowed) == 1)
+    snprintf(want_list, sizeof(want_list), "Cpus_allowed_list:\t0\n");
+  else
+    snprintf(want_list, sizeof(want_list), "Cpus_allowed_list:\t0-%d\n", CPU_COUNT(&allowed) - 1);
+  CHECK(strstr(text, want_mask) != NULL && strstr(text, want_list) != NULL,
+        "/proc/self/status: Cpus_allowed and its list are sched_getaffinity's %d CPUs",
+        CPU_COUNT(&allowed));
+  /* The thread's name: exec's base name, then prctl(PR_SET_NAME)'s. */
+  char name[16] = {0}, comm_line[24];
+  const char* base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  snprintf(comm_line, sizeof(comm_line), "%.15s\n", base);
+  CHECK(prctl(PR_GET_NAME, name) == 0 && strncmp(name, base, 15) == 0 &&
+            slurp("/proc/self/comm", text, sizeof(text)) > 0 && strcmp(text, comm_line) == 0,
+        "comm is the program's base name: prctl says %s, /proc/self/comm too", name);
+  CHECK(prctl(PR_SET_NAME, "a-name-longer-than-15") == 0 && prctl(PR_GET_NAME, name) == 0 &&
+            strcmp(name, "a-name-longer-t") == 0 &&
+            slurp("/proc/self/comm", text, sizeof(text)) > 0 &&
+            strcmp(text, "a-name-longer-t\n") == 0 &&
+            slurp("/proc/self/stat", text, sizeof(text)) > 0 &&
+            strstr(text, "(a-name-longer-t)") != NULL &&
+            slurp("/proc/self/status", text, sizeof(text)) > 0 &&
+            strstr(text, "Name:\ta-name-longer-t\n") != NULL,
+        "prctl(PR_SET_NAME) of 21 bytes: 15 kept, in comm, stat and status");
+  CHECK(err(prctl(PR_SET_NAME, (void*)8)) == -EFAULT && err(prctl(-1, 0)) == -EINVAL,
+        "prctl: a bad name pointer EFAULT, an unknown option EINVAL");
+  prctl(PR_SET_NAME, base);
   const long length = slurp("/proc/self/cmdline", text, sizeof(text));
   long want = 0;
   for (int i = 0; i < argc; ++i)
