@@ -1,14 +1,15 @@
 /* Files, directories and /proc on the kernel: the read-only tree from the
  * initramfs and its errors (Linux's errno for each), the RAM file system
  * at /tmp, directory reading and the working directory, /proc against the
- * VDSO's page and the system calls, and the CPU-time accounting (times,
- * getrusage, wait4's rusage, getgroups). Each check prints a line; the exit
- * status is the number of failures. Runs as init from the test initramfs
- * (argv[0] is its path there). */
+ * VDSO's page and the system calls (a thread's /proc/PID/task too), and
+ * the CPU-time accounting (times, getrusage, wait4's rusage, getgroups).
+ * Each check prints a line; the exit status is the number of failures.
+ * Runs as init from the test initramfs (argv[0] is its path there). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -230,6 +231,18 @@ static void ram_file_system(void) {
   chdir("/");
 }
 
+static int worker_tid, worker_may_end;
+
+/* Names itself, says its tid, and waits to be let go. */
+static void* named_worker(void* unused) {
+  (void)unused;
+  prctl(PR_SET_NAME, "worker");
+  __atomic_store_n(&worker_tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+  while (!__atomic_load_n(&worker_may_end, __ATOMIC_ACQUIRE))
+    sched_yield();
+  return NULL;
+}
+
 static void proc_against_the_page(int argc, char** argv) {
   char text[32768], path[256];
   struct vdso_sysinfo si;
@@ -402,6 +415,41 @@ static void proc_against_the_page(int argc, char** argv) {
         "/proc/self/fd/%d -> %s (fstat's inode)", pipe_fds[0], t > 0 ? target : "?");
   CHECK(has_entry("/proc/self/fd", "0") && err(open("/proc/self/fd/31", O_RDONLY)) == -ENOENT,
         "/proc/self/fd lists open descriptors only");
+
+  /* A second thread: /proc/self/task lists both, its own stat, status and
+   * comm under its tid; gone after join. */
+  pthread_t worker;
+  CHECK(pthread_create(&worker, NULL, named_worker, NULL) == 0, "pthread_create");
+  while (__atomic_load_n(&worker_tid, __ATOMIC_ACQUIRE) == 0)
+    sched_yield();
+  const int tid = worker_tid;
+  int tasks = 0;
+  DIR* task_dir = opendir("/proc/self/task");
+  for (struct dirent* e; task_dir != NULL && (e = readdir(task_dir)) != NULL;)
+    tasks += e->d_name[0] != '.';
+  if (task_dir != NULL)
+    closedir(task_dir);
+  snprintf(line, sizeof(line), "%d", tid);
+  CHECK(tasks == 2 && has_entry("/proc/self/task", line),
+        "/proc/self/task: 2 threads, %d among them", tid);
+  snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+  CHECK(slurp(path, text, sizeof(text)) > 0 && strcmp(text, "worker\n") == 0 &&
+            slurp("/proc/self/comm", comm_line, sizeof(comm_line)) > 0 &&
+            strcmp(comm_line, "worker\n") != 0,
+        "task/%d/comm: the thread's PR_SET_NAME; /proc/self/comm keeps the first thread's", tid);
+  snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+  CHECK(slurp(path, text, sizeof(text)) > 0 &&
+            sscanf(text, "%d (%63[^)]) %c %d", &pid, comm, &state, &ppid) == 4 && pid == tid &&
+            strcmp(comm, "worker") == 0 && ppid == getppid(),
+        "task/%d/stat: its tid and comm, the process's parent", tid);
+  snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+  CHECK(slurp(path, text, sizeof(text)) > 0 && field(text, "\nPid") == tid &&
+            field(text, "Tgid") == getpid() && field(text, "Threads") == 2,
+        "task/%d/status: Pid is the tid, Tgid the pid, 2 threads", tid);
+  __atomic_store_n(&worker_may_end, 1, __ATOMIC_RELEASE);
+  pthread_join(worker, NULL);
+  CHECK(err(open(path, O_RDONLY)) == -ENOENT && !has_entry("/proc/self/task", line),
+        "a joined thread's task directory is gone");
 
   /* Another process: its directory, state and parent; gone after wait. */
   const pid_t child = fork();
