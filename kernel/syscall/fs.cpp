@@ -22,7 +22,9 @@ namespace kernel::syscall {
 namespace {
 
 constexpr int kAtFdCwd = -100;
-constexpr uint64_t kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtEmptyPath = 0x1000;
+constexpr uint64_t kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtNoAutomount = 0x800,
+                   kAtEmptyPath = 0x1000, kAtStatxSyncType = 0x6000;
+constexpr uint64_t kRenameNoreplace = 1;
 constexpr uint64_t kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2;
 constexpr uint64_t kAccessExecute = 1, kAccessWrite = 2, kAccessRead = 4;
 constexpr uint8_t kDtDirectory = 4, kDtRegular = 8, kDtLink = 10, kDtCharacter = 2;
@@ -125,6 +127,33 @@ int64_t absolute_path(int dirfd, uint64_t user_path, char* out, bool empty_ok = 
   return fs::join(base, path, out);
 }
 
+// Whether a path names its last component with a slash after it ("f/"),
+// which Linux reads as "this must be a directory".
+bool ends_in_slash(const char* path) {
+  const size_t length = strlen(path);
+  return length > 1 && path[length - 1] == '/';
+}
+
+// The last component of a path, for the calls that treat "." and ".."
+// apart from names (rmdir, unlink).
+enum class LastName { kName, kDot, kDotDot, kRoot };
+LastName last_name_of(const char* path) {
+  size_t length = strlen(path);
+  while (length > 0 && path[length - 1] == '/')
+    --length;
+  size_t begin = length;
+  while (begin > 0 && path[begin - 1] != '/')
+    --begin;
+  const size_t n = length - begin;
+  if (n == 0)
+    return LastName::kRoot;
+  if (n == 1 && path[begin] == '.')
+    return LastName::kDot;
+  if (n == 2 && path[begin] == '.' && path[begin + 1] == '.')
+    return LastName::kDotDot;
+  return LastName::kName;
+}
+
 int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
   char path[fs::kMaxPathBytes], canonical[fs::kMaxPathBytes];
   int64_t r = absolute_path(dirfd, user_path, path);
@@ -137,6 +166,8 @@ int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
                   where, canonical);
   if (r == 0 && (flags & fs::kOpenCreate) && (flags & fs::kOpenExclusive))
     return -abi::kEEXIST;
+  if (r == -abi::kENOENT && (flags & fs::kOpenCreate) && ends_in_slash(path))
+    return -abi::kEISDIR;  // O_CREAT makes no directory
   if (r == -abi::kENOENT && (flags & fs::kOpenCreate)) {
     fs::Node* directory;
     char name[fs::kMaxNameBytes];
@@ -184,6 +215,8 @@ int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
 }
 
 int64_t do_stat(int dirfd, uint64_t user_path, uint64_t user_stat, uint64_t flags) {
+  if (flags & ~(kAtSymlinkNofollow | kAtNoAutomount | kAtEmptyPath))
+    return -abi::kEINVAL;
   char path[fs::kMaxPathBytes];
   const int64_t r = absolute_path(dirfd, user_path, path, flags & kAtEmptyPath);
   if (r != 0)
@@ -268,20 +301,29 @@ int64_t do_access(int dirfd, uint64_t user_path, uint64_t mode, uint64_t flags) 
 }
 
 // The directory that holds the user path's last name, and that name
-// (mkdir, unlink, rmdir): 0 or -errno.
+// (mkdir, unlink, rmdir): 0 or -errno. `path` gets the absolute path.
 int64_t parent_of_user_path(int dirfd, uint64_t user_path, fs::Node*& directory,
-                            char (&name)[fs::kMaxNameBytes]) {
-  char path[fs::kMaxPathBytes];
+                            char (&name)[fs::kMaxNameBytes], char (&path)[fs::kMaxPathBytes]) {
   const int64_t r = absolute_path(dirfd, user_path, path);
   if (r != 0)
     return r;
   return fs::resolve_parent(path, directory, name);
 }
 
+// A name with a slash after it must be a directory (or be missing, where
+// the call may make one): ENOTDIR for "f/" when f is a file.
+int64_t check_slash(const char* path) {
+  if (!ends_in_slash(path))
+    return 0;
+  fs::Location where;
+  const int r = fs::resolve(path, fs::Follow::kAll, where);
+  return r == -abi::kENOTDIR ? r : 0;
+}
+
 int64_t do_mkdir(int dirfd, uint64_t user_path, uint64_t mode) {
   fs::Node* directory;
-  char name[fs::kMaxNameBytes];
-  int64_t r = parent_of_user_path(dirfd, user_path, directory, name);
+  char name[fs::kMaxNameBytes], path[fs::kMaxPathBytes];
+  int64_t r = parent_of_user_path(dirfd, user_path, directory, name, path);
   if (r != 0)
     return r;
   fs::Node* created;
@@ -291,22 +333,44 @@ int64_t do_mkdir(int dirfd, uint64_t user_path, uint64_t mode) {
 
 int64_t do_unlink(int dirfd, uint64_t user_path, bool directory_wanted) {
   fs::Node* directory;
-  char name[fs::kMaxNameBytes];
-  int64_t r = parent_of_user_path(dirfd, user_path, directory, name);
-  if (r == -abi::kEEXIST)
-    return directory_wanted ? -abi::kEINVAL : -abi::kEISDIR;  // "." or ".."
+  char name[fs::kMaxNameBytes], path[fs::kMaxPathBytes];
+  int64_t r = parent_of_user_path(dirfd, user_path, directory, name, path);
+  if (r == -abi::kEEXIST) {
+    // ".", ".." or "/", as Linux answers each.
+    if (!directory_wanted)
+      return -abi::kEISDIR;
+    switch (last_name_of(path)) {
+      case LastName::kDot: return -abi::kEINVAL;
+      case LastName::kDotDot: return -abi::kENOTEMPTY;
+      case LastName::kRoot:
+      case LastName::kName: return -abi::kEBUSY;
+    }
+  }
+  if (r == 0)
+    r = check_slash(path);
   if (r != 0)
     return r;
   return fs::unlink(*directory, name, directory_wanted);
 }
 
-int64_t do_rename(int from_dirfd, uint64_t from_path, int to_dirfd, uint64_t to_path) {
+int64_t do_rename(int from_dirfd, uint64_t from_path, int to_dirfd, uint64_t to_path,
+                  uint64_t flags = 0) {
   char from[fs::kMaxPathBytes], to[fs::kMaxPathBytes];
   int64_t r = absolute_path(from_dirfd, from_path, from);
   if (r == 0)
     r = absolute_path(to_dirfd, to_path, to);
+  if (r == 0)
+    r = check_slash(from);
+  if (r == 0)
+    r = check_slash(to);
   if (r != 0)
     return r;
+  fs::Location source, target;
+  if (fs::resolve(from, fs::Follow::kNotLast, source) == 0 && ends_in_slash(to) &&
+      !fs::is_directory(source))
+    return -abi::kENOTDIR;  // "x/" names a directory; the source is not one
+  if ((flags & kRenameNoreplace) && fs::resolve(to, fs::Follow::kNotLast, target) == 0)
+    return -abi::kEEXIST;
   fs::Node *from_directory, *to_directory;
   char from_name[fs::kMaxNameBytes], to_name[fs::kMaxNameBytes];
   r = fs::resolve_parent(from, from_directory, from_name);
@@ -445,6 +509,8 @@ int64_t sys_statx(Frame& f) {
   char path[fs::kMaxPathBytes];
   const int dirfd = static_cast<int>(arg0(f));
   const uint64_t flags = arg2(f);
+  if (flags & ~(kAtSymlinkNofollow | kAtNoAutomount | kAtEmptyPath | kAtStatxSyncType))
+    return -abi::kEINVAL;
   int64_t r = absolute_path(dirfd, arg1(f), path, flags & kAtEmptyPath);
   if (r != 0)
     return r;
@@ -707,9 +773,9 @@ int64_t sys_renameat(Frame& f) {
 }
 
 int64_t sys_renameat2(Frame& f) {
-  if (arg4(f) != 0)
-    return -abi::kEINVAL;  // RENAME_NOREPLACE, _EXCHANGE, _WHITEOUT: not here
-  return sys_renameat(f);
+  if (arg4(f) & ~kRenameNoreplace)
+    return -abi::kEINVAL;  // RENAME_EXCHANGE, RENAME_WHITEOUT: not here
+  return do_rename(static_cast<int>(arg0(f)), arg1(f), static_cast<int>(arg2(f)), arg3(f), arg4(f));
 }
 
 int64_t sys_truncate(Frame& f) {

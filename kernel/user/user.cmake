@@ -73,6 +73,8 @@ user_program(mappings glibc musl)
 user_program(timers glibc musl)
 # Files, directories, /tmp, /proc against the page, CPU-time accounting.
 user_program(files glibc musl)
+# The file system's error matrix, diffed against the host's Linux.
+user_program(fs_errors glibc musl)
 user_program(rseq glibc)
 
 # Threads: pthreads, futexes, signals with threads (kernel/user/threads.c).
