@@ -134,26 +134,6 @@ bool ends_in_slash(const char* path) {
   return length > 1 && path[length - 1] == '/';
 }
 
-// The last component of a path, for the calls that treat "." and ".."
-// apart from names (rmdir, unlink).
-enum class LastName { kName, kDot, kDotDot, kRoot };
-LastName last_name_of(const char* path) {
-  size_t length = strlen(path);
-  while (length > 0 && path[length - 1] == '/')
-    --length;
-  size_t begin = length;
-  while (begin > 0 && path[begin - 1] != '/')
-    --begin;
-  const size_t n = length - begin;
-  if (n == 0)
-    return LastName::kRoot;
-  if (n == 1 && path[begin] == '.')
-    return LastName::kDot;
-  if (n == 2 && path[begin] == '.' && path[begin + 1] == '.')
-    return LastName::kDotDot;
-  return LastName::kName;
-}
-
 int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
   char path[fs::kMaxPathBytes], canonical[fs::kMaxPathBytes];
   int64_t r = absolute_path(dirfd, user_path, path);
@@ -339,11 +319,12 @@ int64_t do_unlink(int dirfd, uint64_t user_path, bool directory_wanted) {
     // ".", ".." or "/", as Linux answers each.
     if (!directory_wanted)
       return -abi::kEISDIR;
-    switch (last_name_of(path)) {
-      case LastName::kDot: return -abi::kEINVAL;
-      case LastName::kDotDot: return -abi::kENOTEMPTY;
-      case LastName::kRoot:
-      case LastName::kName: return -abi::kEBUSY;
+    size_t begin, length;
+    switch (fs::last_name_of(path, begin, length)) {
+      case fs::LastName::kDot: return -abi::kEINVAL;
+      case fs::LastName::kDotDot: return -abi::kENOTEMPTY;
+      case fs::LastName::kNone:
+      case fs::LastName::kName: return -abi::kEBUSY;
     }
   }
   if (r == 0)
