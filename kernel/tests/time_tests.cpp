@@ -94,21 +94,21 @@ class IntervalHistogram {
   uint64_t total_ = 0;
 };
 
-// Over test.seconds of ticks, with ticks landing in the middle of reads:
-//   - seq is even whenever the writer is not running (at rest);
-//   - update_count advances exactly once per tick interrupt;
-//   - coarse MONOTONIC and REALTIME never go backwards, REALTIME - MONOTONIC
-//     stays fixed (nothing stepped it), and coarse MONOTONIC trails the
-//     precise clock by a few ticks at most;
-//   - the timer is programmed for hz: the median interval between tick
-//     interrupts is 1/hz within 5%;
-//   - ticks per second (precise clock) are hz within 5%; the runner checks
-//     the same against the host's clock. Periods whose interrupt was
-//     dropped are reported, and may not exceed a quarter of them.
-void tick_window(Context& t, const BootOptions& options) {
+// What one window of test.seconds of ticks measured.
+struct TickWindow {
+  uint64_t samples = 0, odd_seq = 0, count_mismatch = 0, backwards = 0, offset_changed = 0;
+  int64_t worst_lag_ns = 0;
+  int64_t ticks = 0, handled = 0, elapsed_ns = 0;
+  int median_percent = 0;
+  uint64_t intervals = 0;
+};
+
+// Over test.seconds of ticks, with ticks landing in the middle of reads.
+TickWindow measure_tick_window(const BootOptions& options) {
   const abi::DataPage& page = vdso_pages::data_page();
   const uint64_t target_ticks = static_cast<uint64_t>(options.hz) * options.test_seconds;
   const int64_t tick_ns = kNsPerSecond / options.hz;
+  TickWindow w;
 
   mark("window.begin");
   const uint64_t ticks_begin = tick::count();
@@ -137,8 +137,6 @@ void tick_window(Context& t, const BootOptions& options) {
 
   int64_t last_monotonic = coarse_ns(abi::kClockMonotonicCoarse);
   int64_t last_realtime = coarse_ns(abi::kClockRealtimeCoarse);
-  int64_t worst_lag_ns = 0;
-  uint64_t samples = 0, odd_seq = 0, count_mismatch = 0, backwards = 0, offset_changed = 0;
   IntervalHistogram intervals(tick_ns);
   uint64_t seen_interrupts = tick::interrupts();
   int64_t seen_interrupt_ns = tick::last_interrupt_ns();
@@ -158,7 +156,7 @@ void tick_window(Context& t, const BootOptions& options) {
 
     const int64_t spin_until = tick::monotonic_ns() + spin_ns;
     while (tick::monotonic_ns() < spin_until) {
-      ++samples;
+      ++w.samples;
       // The ISR runs to completion before we resume, so between two equal
       // interrupt counts the page is at rest.
       const uint64_t interrupts_before = tick::interrupts();
@@ -167,60 +165,99 @@ void tick_window(Context& t, const BootOptions& options) {
       const uint64_t interrupts_after = tick::interrupts();
       if (interrupts_before == interrupts_after) {
         if (seq & 1)
-          ++odd_seq;
+          ++w.odd_seq;
         if (updates - interrupts_after != updates_minus_interrupts)
-          ++count_mismatch;
+          ++w.count_mismatch;
       }
       const int64_t monotonic = coarse_ns(abi::kClockMonotonicCoarse);
       const int64_t realtime = coarse_ns(abi::kClockRealtimeCoarse);
       const int64_t precise = tick::monotonic_ns();
       if (monotonic < last_monotonic || realtime < last_realtime)
-        ++backwards;
+        ++w.backwards;
       last_monotonic = monotonic;
       last_realtime = realtime;
       // Both reads may straddle a tick: compare the offset only when they
       // came from the same publication.
       if (coarse_ns(abi::kClockMonotonicCoarse) == monotonic && realtime - monotonic != offset) {
-        ++offset_changed;
+        ++w.offset_changed;
       }
-      if (precise - monotonic > worst_lag_ns)
-        worst_lag_ns = precise - monotonic;
+      if (precise - monotonic > w.worst_lag_ns)
+        w.worst_lag_ns = precise - monotonic;
       if (monotonic > precise)
-        ++backwards;  // coarse may never run ahead
+        ++w.backwards;  // coarse may never run ahead
     }
   }
-  const int64_t ticks = static_cast<int64_t>(tick::count() - ticks_begin);
-  const int64_t handled = static_cast<int64_t>(tick::interrupts() - interrupts_begin);
-  const int64_t elapsed_ns = tick::monotonic_ns() - precise_begin;
+  w.ticks = static_cast<int64_t>(tick::count() - ticks_begin);
+  w.handled = static_cast<int64_t>(tick::interrupts() - interrupts_begin);
+  w.elapsed_ns = tick::monotonic_ns() - precise_begin;
   mark("window.end");
+  w.median_percent = intervals.median_percent();
+  w.intervals = intervals.total();
+  return w;
+}
 
-  KEXPECT(t, samples > 1000, "only %lu samples", samples);
-  KEXPECT(t, odd_seq == 0, "seq odd at rest in %lu of %lu samples", odd_seq, samples);
-  KEXPECT(t, count_mismatch == 0, "update_count != one per tick interrupt in %lu samples",
-          count_mismatch);
-  KEXPECT(t, backwards == 0,
-          "a coarse clock went backwards (or ahead of the precise one) %lu times", backwards);
-  KEXPECT(t, offset_changed == 0, "REALTIME - MONOTONIC moved %lu times", offset_changed);
+// The page's invariants must hold in every window:
+//   - seq is even whenever the writer is not running (at rest);
+//   - update_count advances exactly once per tick interrupt;
+//   - coarse MONOTONIC and REALTIME never go backwards, REALTIME - MONOTONIC
+//     stays fixed (nothing stepped it), and coarse never runs ahead of the
+//     precise clock.
+// The timing must hold in one window of up to three: on a loaded host TCG
+// drops or delays tick interrupts while QEMU waits for a CPU, which says
+// nothing of the kernel, while a wrong rate or a slow tick misses them all:
+//   - coarse MONOTONIC trails the precise clock by a few ticks at most;
+//   - the timer is programmed for hz: the median interval between tick
+//     interrupts is 1/hz within 5%;
+//   - ticks per second (precise clock) are hz within 5%; the runner checks
+//     the same windows against the host's clock. Periods whose interrupt
+//     was dropped are reported, and may not exceed a quarter of them.
+void tick_window(Context& t, const BootOptions& options) {
+  constexpr int kWindows = 3;
+  const int64_t tick_ns = kNsPerSecond / options.hz;
   // Under TCG a tick can be serviced late; 5 ticks or 20 ms, whichever is more.
   const int64_t allowed_lag = 5 * tick_ns > 20'000'000 ? 5 * tick_ns : 20'000'000;
-  KEXPECT(t, worst_lag_ns <= allowed_lag, "coarse MONOTONIC trailed by %ld ns", worst_lag_ns);
-
-  const int median = intervals.median_percent();
-  const int64_t rate_milli_hz = ticks * kNsPerSecond / (elapsed_ns / 1000);
   const int64_t expected_milli_hz = static_cast<int64_t>(options.hz) * 1000;
-  kprint(
-      "tick_window: %ld ticks in %ld us: %ld.%03ld Hz (want %u); %ld interrupts, %ld periods "
-      "without one; median interval %d%% of 1/hz over %lu; %lu samples, worst lag %ld us\n",
-      ticks, elapsed_ns / 1000, rate_milli_hz / 1000, rate_milli_hz % 1000, options.hz, handled,
-      ticks - handled, median, intervals.total(), samples, worst_lag_ns / 1000);
-  KEXPECT(t, intervals.total() * 2 >= static_cast<uint64_t>(handled), "%lu intervals measured",
-          intervals.total());
-  KEXPECT(t, median >= 95 && median <= 105, "median interrupt interval %d%% of the period", median);
+  bool timing_held = false;
+  TickWindow w;
+  for (int window = 1; window <= kWindows && !timing_held; ++window) {
+    w = measure_tick_window(options);
+    KEXPECT(t, w.samples > 1000, "only %lu samples", w.samples);
+    KEXPECT(t, w.odd_seq == 0, "seq odd at rest in %lu of %lu samples", w.odd_seq, w.samples);
+    KEXPECT(t, w.count_mismatch == 0, "update_count != one per tick interrupt in %lu samples",
+            w.count_mismatch);
+    KEXPECT(t, w.backwards == 0,
+            "a coarse clock went backwards (or ahead of the precise one) %lu times", w.backwards);
+    KEXPECT(t, w.offset_changed == 0, "REALTIME - MONOTONIC moved %lu times", w.offset_changed);
+
+    const int64_t rate_milli_hz = w.ticks * kNsPerSecond / (w.elapsed_ns / 1000);
+    const int64_t error = rate_milli_hz - expected_milli_hz;
+    timing_held = w.worst_lag_ns <= allowed_lag &&
+                  w.intervals * 2 >= static_cast<uint64_t>(w.handled) && w.median_percent >= 95 &&
+                  w.median_percent <= 105 &&
+                  (error < 0 ? -error : error) * 20 <= expected_milli_hz &&
+                  (w.ticks - w.handled) * 4 <= w.ticks;
+    kprint(
+        "tick_window %d: %ld ticks in %ld us: %ld.%03ld Hz (want %u); %ld interrupts, %ld periods "
+        "without one; median interval %d%% of 1/hz over %lu; %lu samples, worst lag %ld us: "
+        "timing %s\n",
+        window, w.ticks, w.elapsed_ns / 1000, rate_milli_hz / 1000, rate_milli_hz % 1000,
+        options.hz, w.handled, w.ticks - w.handled, w.median_percent, w.intervals, w.samples,
+        w.worst_lag_ns / 1000, timing_held ? "held" : "missed");
+  }
+  if (timing_held)
+    return;
+  // The last window's figures say which timing check missed.
+  const int64_t rate_milli_hz = w.ticks * kNsPerSecond / (w.elapsed_ns / 1000);
   const int64_t error = rate_milli_hz - expected_milli_hz;
+  KEXPECT(t, w.worst_lag_ns <= allowed_lag, "coarse MONOTONIC trailed by %ld ns", w.worst_lag_ns);
+  KEXPECT(t, w.intervals * 2 >= static_cast<uint64_t>(w.handled), "%lu intervals measured",
+          w.intervals);
+  KEXPECT(t, w.median_percent >= 95 && w.median_percent <= 105,
+          "median interrupt interval %d%% of the period", w.median_percent);
   KEXPECT(t, (error < 0 ? -error : error) * 20 <= expected_milli_hz,
           "tick rate %ld mHz is not within 5%% of %ld mHz", rate_milli_hz, expected_milli_hz);
-  KEXPECT(t, (ticks - handled) * 4 <= ticks, "%ld of %ld periods had no interrupt", ticks - handled,
-          ticks);
+  KEXPECT(t, (w.ticks - w.handled) * 4 <= w.ticks, "%ld of %ld periods had no interrupt",
+          w.ticks - w.handled, w.ticks);
 }
 
 // At an edge of the RTC's seconds the true time is a whole second S. The
