@@ -193,6 +193,15 @@ int node_count() {
   return used_nodes;
 }
 
+int node_limit() {
+  return kMaxNodes;
+}
+
+uint64_t ram_bytes_in_use() {
+  LockGuard guard(lock);
+  return ram_bytes;
+}
+
 bool is_directory(const Node& node) {
   return (node.mode & kModeTypeMask) == kModeDirectory;
 }

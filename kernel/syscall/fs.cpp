@@ -102,6 +102,51 @@ Stat stat_of(const fs::File& file) {
   return st;
 }
 
+// struct statfs on x86_64 (include/uapi/asm-generic/statfs.h, 64-bit).
+struct Statfs {
+  int64_t type, block_size;
+  uint64_t blocks, blocks_free, blocks_available, files, files_free;
+  int32_t fsid[2];
+  int64_t name_length, fragment_size, flags;
+  int64_t spare[4];
+};
+static_assert(sizeof(Statfs) == 120);
+
+// What df shows of each file system, as Linux's ramfs (the read-only
+// initramfs: no blocks counted, ST_RDONLY), tmpfs (its 16 MiB and its
+// nodes) and proc report themselves.
+Statfs statfs_of(const fs::Location& where) {
+  constexpr int64_t kRamfsMagic = 0x858458f6, kTmpfsMagic = 0x01021994, kProcMagic = 0x9fa0;
+  constexpr int64_t kStReadOnly = 1, kBlockBytes = 4096;
+  Statfs s{};
+  s.block_size = s.fragment_size = kBlockBytes;
+  s.name_length = fs::kMaxNameBytes - 1;
+  if (where.node == nullptr) {
+    s.type = kProcMagic;
+    s.fsid[0] = static_cast<int32_t>(kDevProc);
+    return s;
+  }
+  bool writable;
+  {
+    LockGuard guard(fs::tree_lock());
+    writable = where.node->writable;
+  }
+  if (!writable) {
+    s.type = kRamfsMagic;
+    s.fsid[0] = static_cast<int32_t>(kDevRoot);
+    s.flags = kStReadOnly;
+    return s;
+  }
+  const uint64_t used_blocks = (fs::ram_bytes_in_use() + kBlockBytes - 1) / kBlockBytes;
+  s.type = kTmpfsMagic;
+  s.fsid[0] = static_cast<int32_t>(kDevRam);
+  s.blocks = fs::kRamBytesLimit / kBlockBytes;
+  s.blocks_free = s.blocks_available = s.blocks > used_blocks ? s.blocks - used_blocks : 0;
+  s.files = static_cast<uint64_t>(fs::node_limit());
+  s.files_free = static_cast<uint64_t>(fs::node_limit() - fs::node_count());
+  return s;
+}
+
 // The absolute form of the user's `path` as seen from `dirfd`. An empty
 // path is ENOENT unless `empty_ok` (AT_EMPTY_PATH: then out is "").
 int64_t absolute_path(int dirfd, uint64_t user_path, char* out, bool empty_ok = false) {
@@ -429,6 +474,29 @@ int64_t do_utimensat(int dirfd, uint64_t user_path, uint64_t user_times, uint64_
 }
 
 }  // namespace
+
+int64_t sys_statfs(Frame& f) {
+  char path[fs::kMaxPathBytes];
+  int64_t r = absolute_path(kAtFdCwd, arg0(f), path);
+  if (r != 0)
+    return r;
+  fs::Location where;
+  r = fs::resolve(path, fs::Follow::kAll, where);
+  if (r != 0)
+    return r;
+  return proc::write_user(arg1(f), statfs_of(where)) == 0 ? 0 : -abi::kEFAULT;
+}
+
+int64_t sys_fstatfs(Frame& f) {
+  fs::File* file = file_of(arg0(f));
+  if (file == nullptr)
+    return -abi::kEBADF;
+  if (file->kind != fs::File::Kind::kNode && file->kind != fs::File::Kind::kProc)
+    return -abi::kENOSYS;  // FIXME: pipefs and the console's devpts
+  return proc::write_user(arg1(f), statfs_of(fs::Location{file->node, file->proc})) == 0
+             ? 0
+             : -abi::kEFAULT;
+}
 
 int64_t sys_utimensat(Frame& f) {
   return do_utimensat(static_cast<int>(arg0(f)), arg1(f), arg2(f), arg3(f));

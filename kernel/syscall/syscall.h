@@ -105,6 +105,8 @@ using Handler = int64_t (*)(Frame& frame);
   X(readlink)                   \
   X(umask)                      \
   X(utimensat)                  \
+  X(statfs)                     \
+  X(fstatfs)                    \
   X(gettimeofday)               \
   X(getrlimit)                  \
   X(getrusage)                  \

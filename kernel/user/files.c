@@ -17,6 +17,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
@@ -206,6 +208,19 @@ static void ram_file_system(void) {
   close(fd);
   CHECK(rmdir("/tmp/d") == 0 && err(stat("/tmp/d", &st)) == -ENOENT, "rmdir an empty directory");
   CHECK(truncate("/tmp", 0) == -1 && errno == EISDIR, "truncate a directory: EISDIR");
+  /* statfs: tmpfs of 16 MiB at /tmp, counting what its files hold. */
+  struct statfs fs_before, fs_after, root_fs;
+  const int before_ok = statfs("/tmp", &fs_before) == 0;
+  fd = open("/tmp/big", O_WRONLY | O_CREAT, 0600);
+  CHECK(before_ok && write(fd, buf, 200) == 200 && ftruncate(fd, 40960) == 0 &&
+            fstatfs(fd, &fs_after) == 0 && fs_before.f_type == 0x01021994 &&
+            fs_before.f_blocks * fs_before.f_bsize == 16 << 20 &&
+            fs_before.f_bfree - fs_after.f_bfree == 10 && fs_after.f_ffree + 1 == fs_before.f_ffree,
+        "statfs(/tmp): tmpfs, 16 MiB; 40960 bytes written take 10 blocks and a node");
+  close(fd);
+  unlink("/tmp/big");
+  CHECK(statfs("/", &root_fs) == 0 && (root_fs.f_flags & ST_RDONLY) && root_fs.f_type == 0x858458f6,
+        "statfs(/): ramfs, read-only");
 
   /* The working directory: chdir, relative paths, getcwd, fchdir, openat. */
   char cwd[256];

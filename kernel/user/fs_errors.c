@@ -165,6 +165,10 @@ int main(int argc, char** argv) {
   CALL("newfstatat(999, f)", syscall(SYS_newfstatat, 999, "f", buffer, 0));
   CALL("newfstatat(AT_FDCWD, f, bad flag)", syscall(SYS_newfstatat, AT_FDCWD, "f", buffer, 0x4));
   CALL("newfstatat(AT_FDCWD, \"\", 0)", syscall(SYS_newfstatat, AT_FDCWD, "", buffer, 0));
+  CALL("statfs(missing)", syscall(SYS_statfs, "missing", buffer));
+  CALL("statfs(f/)", syscall(SYS_statfs, "f/", buffer));
+  CALL("statfs(f)", syscall(SYS_statfs, "f", buffer));
+  CALL("fstatfs(999)", syscall(SYS_fstatfs, 999, buffer));
   CALL("readlink(f)", syscall(SYS_readlink, "f", buffer, sizeof(buffer)));
   CALL("readlink(missing)", syscall(SYS_readlink, "missing", buffer, sizeof(buffer)));
   CALL("readlink(/proc/self, size 0)", syscall(SYS_readlink, "/proc/self", buffer, 0));
