@@ -559,9 +559,37 @@ static void accounting(void) {
         "getgroups: root's group 0");
 }
 
+/* O_CLOEXEC across exec: this program again, told which descriptor must
+ * be gone and which kept. */
+static void close_on_exec(const char* self) {
+  const int gone = open(self, O_RDONLY | O_CLOEXEC), kept = open(self, O_RDONLY);
+  char gone_text[16], kept_text[16];
+  snprintf(gone_text, sizeof(gone_text), "%d", gone);
+  snprintf(kept_text, sizeof(kept_text), "%d", kept);
+  const pid_t child = fork();
+  if (child == 0) {
+    char* const child_argv[] = {(char*)self, "fds", gone_text, kept_text, NULL};
+    execve(self, child_argv, environ);
+    _exit(99);
+  }
+  int status = -1;
+  waitpid(child, &status, 0);
+  CHECK(gone >= 0 && kept >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "exec closes the O_CLOEXEC descriptor %d and keeps %d (child status %#x)", gone, kept,
+        status);
+  close(gone);
+  close(kept);
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], "fds") == 0) {
+    /* The child of close_on_exec: 0 when the first is closed, the second open. */
+    const int gone = atoi(argv[2]), kept = atoi(argv[3]);
+    return fcntl(gone, F_GETFD) == -1 && errno == EBADF && fcntl(kept, F_GETFD) == 0 ? 0 : 1;
+  }
   printf("files (%s)\n", LIBC_NAME);
   read_only_tree(argv[0]);
+  close_on_exec(argv[0]);
   ram_file_system();
   proc_against_the_page(argc, argv);
   accounting();
