@@ -119,6 +119,9 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
   uint64_t sp = base;
   sp = (sp - sizeof(fpu::State)) & ~uint64_t{63};
   const uint64_t fpstate = sp;
+  // What rt_sigreturn restores: the mask before rt_sigsuspend, if it waits.
+  const uint64_t mask_to_restore =
+      t.signals.restore_blocked ? t.signals.saved_blocked : t.signals.blocked;
   sp -= sizeof(RtSigFrame);
   sp = ((sp + 8) & ~uint64_t{15}) - 8;  // as after a call: rsp + 8 16-aligned
   if (base < 4096 || sp > base || !canonical_user(sp))
@@ -154,11 +157,11 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
                  static_cast<uint16_t>(f.ss),
                  f.error_code,
                  f.vector,
-                 t.signals.blocked,
+                 mask_to_restore,
                  info.address,
                  fpstate,
                  {}};
-  frame.uc.sigmask = t.signals.blocked;
+  frame.uc.sigmask = mask_to_restore;
   frame.uc.stack_sp = alternate.sp;
   frame.uc.stack_flags = stack_flags;
   frame.uc.stack_size = alternate.size;
@@ -176,6 +179,7 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
   }
   if (copy_to_user(sp, &frame, sizeof(frame)) != 0)
     return false;
+  t.signals.restore_blocked = false;
 
   t.signals.blocked |= action.mask | ((action.flags & kSaNodefer) ? 0 : signal_bit(signal));
   t.signals.blocked &= ~kUnblockable;
@@ -274,8 +278,10 @@ void deliver_pending_signals(Thread& t) {
     const SignalAction action = p.signals.actions[signal];
     if (action.handler == kSigDefault || signal == kSigKill)
       exit_current(signal);
+    // rt_sigsuspend (the one call that sets restore_blocked) ends with
+    // EINTR after a handler, SA_RESTART or not (Linux's ERESTARTNOHAND).
     if (t.interrupted_syscall >= 0)
-      settle_interrupted_call(t, (action.flags & kSaRestart) != 0);
+      settle_interrupted_call(t, (action.flags & kSaRestart) != 0 && !t.signals.restore_blocked);
     if (!enter_handler(t, signal, action, info)) {
       kprint("signal: pid %d tid %d: cannot deliver %s to its handler: SIGSEGV\n", p.pid, t.tid,
              signal_name(signal));
@@ -285,7 +291,12 @@ void deliver_pending_signals(Thread& t) {
     // (now blocked by the handler's mask, or delivered at the next entry).
     return;
   }
-  // The signal that cut the call short was ignored: the call goes on.
+  // The signal that cut the call short was ignored (or another thread took
+  // it): the call goes on, rt_sigsuspend from its caller's mask again.
+  if (t.signals.restore_blocked) {
+    t.signals.blocked = t.signals.saved_blocked;
+    t.signals.restore_blocked = false;
+  }
   if (t.interrupted_syscall >= 0)
     settle_interrupted_call(t, true);
 }

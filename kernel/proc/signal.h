@@ -70,6 +70,11 @@ inline constexpr int32_t kSsOnstack = 1, kSsDisable = 2;
 // (tgkill, faults), and its alternate stack.
 struct ThreadSignals {
   uint64_t blocked;
+  // The mask rt_sigsuspend replaced while it waits (Linux's saved_sigmask):
+  // the handler's frame saves it, so rt_sigreturn puts it back; without a
+  // handler it is put back at once.
+  uint64_t saved_blocked;
+  bool restore_blocked;
   uint64_t pending;
   SignalInfo info[kSignalCount + 1];
   AlternateStack alternate_stack;

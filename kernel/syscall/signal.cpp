@@ -2,6 +2,7 @@
 // sigaltstack (proc/signal.h says what is supported).
 #include "mm/layout.h"
 #include "proc/process.h"
+#include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
@@ -132,6 +133,27 @@ int64_t sys_rt_sigprocmask(Frame& f) {
   }
   p.signals.blocked &= ~kUnblockable;
   return 0;
+}
+
+int64_t sys_rt_sigsuspend(Frame& f) {
+  // Waits under the given mask until a signal it lets through is pending;
+  // the return path delivers it and puts the caller's mask back (the
+  // handler's frame holds it), and the call ends with EINTR, or starts
+  // again when no handler ran (signal.cpp, deliver_pending_signals).
+  if (arg1(f) != kSigsetBytes)
+    return -abi::kEINVAL;
+  uint64_t mask;
+  if (proc::read_user(arg0(f), mask) != 0)
+    return -abi::kEFAULT;
+  proc::Thread& t = proc::current_thread();
+  t.signals.saved_blocked = t.signals.blocked;
+  t.signals.restore_blocked = true;
+  t.signals.blocked = mask & ~proc::kUnblockable;
+  while (!proc::has_deliverable_signal(t)) {
+    t.state = proc::State::kWaiting;
+    sched::schedule();
+  }
+  return -abi::kERESTARTSYS;
 }
 
 int64_t sys_rt_sigreturn(Frame&) {

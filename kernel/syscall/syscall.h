@@ -65,6 +65,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(rt_sigaction)               \
   X(rt_sigprocmask)             \
   X(rt_sigreturn)               \
+  X(rt_sigsuspend)              \
   X(ioctl)                      \
   X(pread64)                    \
   X(pwrite64)                   \

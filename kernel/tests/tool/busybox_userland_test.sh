@@ -37,6 +37,7 @@ echo "== time"; time sh -c 'i=0; while [ $i -lt 3000 ]; do i=$((i+1)); done'
 echo "== maps"; grep -c '\[vdso\]' /proc/self/maps; grep -c '\[vvar\]' /proc/self/maps
 echo "== find"; find / -name busybox
 echo "== by-name"; true && env echo found echo; sh -c 'sleep 0.1' && echo slept
+echo "== wait"; sleep 0.1 & wait; echo waited $?; (exit 3) & wait $!; echo status $?
 echo "== redirections"
 echo a > /tmp/f; echo b >> /tmp/f; cat /tmp/f; wc -l < /tmp/f
 sort -r /tmp/f > /tmp/g && mv /tmp/g /tmp/h && rm /tmp/f && ls /tmp && cat /tmp/h
@@ -96,6 +97,7 @@ check "maps: one [vdso] and one [vvar] line" [ "$(section maps | tr '\n' ' ')" =
 has find /bin/busybox
 has by-name "found echo"
 has by-name slept
+check "wait: for all, then for one job's status" [ "$(section wait | tr '\n' ' ')" = "waited 0 status 3 " ]
 check "redirections: >, >>, <, sort, mv, rm, mkdir, cd" \
   [ "$(section redirections | tr '\n' ' ')" = "a b 2 h b a /tmp/d /proc " ]
 check "devices: /dev/null swallows, /dev/zero gives zeros" \
