@@ -475,6 +475,49 @@ int64_t do_utimensat(int dirfd, uint64_t user_path, uint64_t user_times, uint64_
 
 }  // namespace
 
+namespace {
+
+// chmod's change: the permission bits of a RAM file system node (sed -i
+// and cp -p set them); EROFS on the read-only tree, EPERM in /proc.
+int64_t change_mode(const fs::Location& where, uint64_t mode) {
+  if (where.node == nullptr)
+    return -abi::kEPERM;
+  LockGuard guard(fs::tree_lock());
+  if (!where.node->writable)
+    return -abi::kEROFS;
+  where.node->mode = (where.node->mode & fs::kModeTypeMask) | (static_cast<uint32_t>(mode) & 07777);
+  return 0;
+}
+
+int64_t do_chmod(int dirfd, uint64_t user_path, uint64_t mode) {
+  char path[fs::kMaxPathBytes];
+  int64_t r = absolute_path(dirfd, user_path, path);
+  if (r != 0)
+    return r;
+  fs::Location where;
+  r = fs::resolve(path, fs::Follow::kAll, where);
+  return r != 0 ? r : change_mode(where, mode);
+}
+
+}  // namespace
+
+int64_t sys_chmod(Frame& f) {
+  return do_chmod(kAtFdCwd, arg0(f), arg1(f));
+}
+
+int64_t sys_fchmodat(Frame& f) {
+  return do_chmod(static_cast<int>(arg0(f)), arg1(f), arg2(f));
+}
+
+int64_t sys_fchmod(Frame& f) {
+  fs::File* file = file_of(arg0(f));
+  if (file == nullptr)
+    return -abi::kEBADF;
+  if (file->kind != fs::File::Kind::kNode && file->kind != fs::File::Kind::kProc)
+    return -abi::kEPERM;  // FIXME: a pipe's or the console's mode is not kept
+  return change_mode(fs::Location{file->node, file->proc}, arg1(f));
+}
+
 int64_t sys_statfs(Frame& f) {
   char path[fs::kMaxPathBytes];
   int64_t r = absolute_path(kAtFdCwd, arg0(f), path);

@@ -107,6 +107,9 @@ using Handler = int64_t (*)(Frame& frame);
   X(umask)                      \
   X(utimensat)                  \
   X(statfs)                     \
+  X(chmod)                      \
+  X(fchmod)                     \
+  X(fchmodat)                   \
   X(fstatfs)                    \
   X(gettimeofday)               \
   X(getrlimit)                  \

@@ -213,6 +213,17 @@ int main(int argc, char** argv) {
   CALL("renameat2(f, empty, RENAME_NOREPLACE)",
        syscall(SYS_renameat2, AT_FDCWD, "f", AT_FDCWD, "empty", 1));
   CALL("renameat2(f, f, 99)", syscall(SYS_renameat2, AT_FDCWD, "f", AT_FDCWD, "f", 99));
+  CALL("chmod(missing)", syscall(SYS_chmod, "missing", 0600));
+  CALL("chmod(f/)", syscall(SYS_chmod, "f/", 0600));
+  CALL("fchmod(999)", syscall(SYS_fchmod, 999, 0600));
+  CALL("fchmodat(999, f)", syscall(SYS_fchmodat, 999, "f", 0600));
+  CALL("chmod(f, 04640)", syscall(SYS_chmod, "f", 04640));
+  struct stat st;
+  CALL("... then stat(f)'s permission bits", stat("f", &st) == 0 ? (long)(st.st_mode & 07777) : -1);
+  const int chmod_fd = open("f", O_RDONLY);
+  CALL("fchmod(f opened O_RDONLY, 0644)", syscall(SYS_fchmod, chmod_fd, 0644));
+  close(chmod_fd);
+  CALL("... then stat(f)'s permission bits", stat("f", &st) == 0 ? (long)(st.st_mode & 07777) : -1);
   CALL("truncate(d)", syscall(SYS_truncate, "d", 0));
   CALL("truncate(missing)", syscall(SYS_truncate, "missing", 0));
   CALL("truncate(f, -1)", syscall(SYS_truncate, "f", -1L));

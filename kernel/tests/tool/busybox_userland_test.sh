@@ -43,6 +43,7 @@ echo a > /tmp/f; echo b >> /tmp/f; cat /tmp/f; wc -l < /tmp/f
 sort -r /tmp/f > /tmp/g && mv /tmp/g /tmp/h && rm /tmp/f && ls /tmp && cat /tmp/h
 mkdir /tmp/d && cd /tmp/d && pwd && cd /proc && pwd
 echo "== touch"; touch /tmp/t && touch -d '2001-02-03 04:05:06' /tmp/t && ls -l /tmp/t; touch /bin/busybox
+echo "== chmod"; echo abc > /tmp/s; chmod 640 /tmp/s; sed -i s/b/B/ /tmp/s; ls -l /tmp/s; cat /tmp/s
 echo "== df"; df /tmp; echo x > /tmp/x; df /tmp | tail -1; rm /tmp/x
 echo "== comm"; cat /proc/self/comm; sh -c 'cat /proc/$$/comm; true'
 echo "== devices"; echo gone > /dev/null; cat /dev/null | wc -c; head -c 3 /dev/zero | od -An -tx1
@@ -111,6 +112,8 @@ check "added: /srv/data.txt, and over the yes applet's link" \
   [ "$(section added | grep -c 'line two')" -eq 2 ]
 matches touch '^-rw-r--r-- +1 root +root +0 Feb  3  2001 /tmp/t$'
 has touch "touch: /bin/busybox: Read-only file system"
+matches chmod '^-rw-r----- +1 root +root +4 .* /tmp/s$'
+has chmod aBc
 matches df '^Filesystem +1K-blocks +Used +Available +Use% +Mounted on$'
 matches df '^tmpfs +16384 +[0-9]+ +[0-9]+ +[0-9]+% /tmp$'
 check "comm: cat, then sh (the applet's name, as on Linux)" \
