@@ -172,6 +172,13 @@ int64_t absolute_path(int dirfd, uint64_t user_path, char* out, bool empty_ok = 
   return fs::join(base, path, out);
 }
 
+// What the user's `path` (seen from `dirfd`) names: 0 or -errno.
+int64_t locate(int dirfd, uint64_t user_path, fs::Follow follow, fs::Location& where) {
+  char path[fs::kMaxPathBytes];
+  const int64_t r = absolute_path(dirfd, user_path, path);
+  return r != 0 ? r : fs::resolve(path, follow, where);
+}
+
 // Whether a path names its last component with a slash after it ("f/"),
 // which Linux reads as "this must be a directory".
 bool ends_in_slash(const char* path) {
@@ -276,12 +283,8 @@ int64_t do_stat(int dirfd, uint64_t user_path, uint64_t user_stat, uint64_t flag
 int64_t do_readlink(int dirfd, uint64_t user_path, uint64_t buffer, uint64_t size) {
   if (static_cast<int64_t>(size) <= 0)
     return -abi::kEINVAL;
-  char path[fs::kMaxPathBytes];
-  int64_t r = absolute_path(dirfd, user_path, path);
-  if (r != 0)
-    return r;
   fs::Location where;
-  r = fs::resolve(path, fs::Follow::kNotLast, where);
+  const int64_t r = locate(dirfd, user_path, fs::Follow::kNotLast, where);
   if (r != 0)
     return r;
   if (!fs::is_symlink(where))
@@ -490,12 +493,8 @@ int64_t change_mode(const fs::Location& where, uint64_t mode) {
 }
 
 int64_t do_chmod(int dirfd, uint64_t user_path, uint64_t mode) {
-  char path[fs::kMaxPathBytes];
-  int64_t r = absolute_path(dirfd, user_path, path);
-  if (r != 0)
-    return r;
   fs::Location where;
-  r = fs::resolve(path, fs::Follow::kAll, where);
+  const int64_t r = locate(dirfd, user_path, fs::Follow::kAll, where);
   return r != 0 ? r : change_mode(where, mode);
 }
 
@@ -519,12 +518,8 @@ int64_t sys_fchmod(Frame& f) {
 }
 
 int64_t sys_statfs(Frame& f) {
-  char path[fs::kMaxPathBytes];
-  int64_t r = absolute_path(kAtFdCwd, arg0(f), path);
-  if (r != 0)
-    return r;
   fs::Location where;
-  r = fs::resolve(path, fs::Follow::kAll, where);
+  const int64_t r = locate(kAtFdCwd, arg0(f), fs::Follow::kAll, where);
   if (r != 0)
     return r;
   return proc::write_user(arg1(f), statfs_of(where)) == 0 ? 0 : -abi::kEFAULT;
