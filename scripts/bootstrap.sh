@@ -14,6 +14,7 @@ packages=(
   python3 strace util-linux               # vdso-run tests: pty job control, a tracer in the tree
   groff-base                              # the install test checks the man pages
   faketime                                # vdso-run benchmarks: libfaketime, the peer for virtual time
+  linux-source-6.1                        # vdso-kernel: Linux's own timer selftests, run on it
 )
 
 missing=()

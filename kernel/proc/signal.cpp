@@ -119,9 +119,6 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
   uint64_t sp = base;
   sp = (sp - sizeof(fpu::State)) & ~uint64_t{63};
   const uint64_t fpstate = sp;
-  // What rt_sigreturn restores: the mask before rt_sigsuspend, if it waits.
-  const uint64_t mask_to_restore =
-      t.signals.restore_blocked ? t.signals.saved_blocked : t.signals.blocked;
   sp -= sizeof(RtSigFrame);
   sp = ((sp + 8) & ~uint64_t{15}) - 8;  // as after a call: rsp + 8 16-aligned
   if (base < 4096 || sp > base || !canonical_user(sp))
@@ -130,6 +127,10 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
   fpu::save(t.fpu);
   if (copy_to_user(fpstate, &t.fpu, sizeof(t.fpu)) != 0)
     return false;
+  // After a wait with its own mask (sigsuspend), sigreturn restores the
+  // set from before the wait.
+  const uint64_t mask_to_restore =
+      t.signals.blocked_saved ? t.signals.saved_blocked : t.signals.blocked;
   RtSigFrame frame{};
   frame.return_address = action.restorer;
   SigContext& c = frame.uc.mcontext;
@@ -179,10 +180,10 @@ bool enter_handler(Thread& t, int signal, const SignalAction& action, const Sign
   }
   if (copy_to_user(sp, &frame, sizeof(frame)) != 0)
     return false;
-  t.signals.restore_blocked = false;
 
   t.signals.blocked |= action.mask | ((action.flags & kSaNodefer) ? 0 : signal_bit(signal));
   t.signals.blocked &= ~kUnblockable;
+  t.signals.blocked_saved = false;
   if (action.flags & kSaResethand)
     t.process->signals.actions[signal].handler = kSigDefault;
   f.rip = action.handler;
@@ -278,10 +279,8 @@ void deliver_pending_signals(Thread& t) {
     const SignalAction action = p.signals.actions[signal];
     if (action.handler == kSigDefault || signal == kSigKill)
       exit_current(signal);
-    // rt_sigsuspend (the one call that sets restore_blocked) ends with
-    // EINTR after a handler, SA_RESTART or not (Linux's ERESTARTNOHAND).
     if (t.interrupted_syscall >= 0)
-      settle_interrupted_call(t, (action.flags & kSaRestart) != 0 && !t.signals.restore_blocked);
+      settle_interrupted_call(t, (action.flags & kSaRestart) != 0);
     if (!enter_handler(t, signal, action, info)) {
       kprint("signal: pid %d tid %d: cannot deliver %s to its handler: SIGSEGV\n", p.pid, t.tid,
              signal_name(signal));
@@ -291,14 +290,38 @@ void deliver_pending_signals(Thread& t) {
     // (now blocked by the handler's mask, or delivered at the next entry).
     return;
   }
-  // The signal that cut the call short was ignored (or another thread took
-  // it): the call goes on, rt_sigsuspend from its caller's mask again.
-  if (t.signals.restore_blocked) {
-    t.signals.blocked = t.signals.saved_blocked;
-    t.signals.restore_blocked = false;
-  }
+  // The signal that cut the call short was ignored: the call goes on.
   if (t.interrupted_syscall >= 0)
     settle_interrupted_call(t, true);
+  // No handler ran for the signal that ended a wait with its own mask.
+  if (t.signals.blocked_saved) {
+    t.signals.blocked = t.signals.saved_blocked;
+    t.signals.blocked_saved = false;
+  }
+}
+
+void begin_wait_with_mask(Thread& t, uint64_t mask) {
+  t.signals.saved_blocked = t.signals.blocked;
+  t.signals.blocked_saved = true;
+  t.signals.blocked = mask & ~kUnblockable;
+}
+
+void end_wait_with_mask(Thread& t, int64_t result) {
+  if (!t.signals.blocked_saved)
+    return;
+  if (result == -vdso::abi::kEINTR && has_deliverable_signal(t))
+    return;  // deliver_pending_signals puts the old set back
+  t.signals.blocked = t.signals.saved_blocked;
+  t.signals.blocked_saved = false;
+}
+
+int64_t wait_for_signal(Thread& t) {
+  while (!has_deliverable_signal(t)) {
+    t.wake_at_ns = 0;
+    t.state = State::kWaiting;
+    sched::schedule();
+  }
+  return -vdso::abi::kEINTR;
 }
 
 void force_fault_signal(Thread& t, int signal, const SignalInfo& info) {

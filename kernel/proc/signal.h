@@ -19,7 +19,7 @@ inline constexpr int kSigHup = 1, kSigInt = 2, kSigQuit = 3, kSigIll = 4, kSigTr
                      kSigAbrt = 6, kSigBus = 7, kSigFpe = 8, kSigKill = 9, kSigUsr1 = 10,
                      kSigSegv = 11, kSigUsr2 = 12, kSigPipe = 13, kSigAlrm = 14, kSigTerm = 15,
                      kSigChld = 17, kSigCont = 18, kSigStop = 19, kSigTstp = 20, kSigTtin = 21,
-                     kSigTtou = 22, kSigUrg = 23, kSigWinch = 28;
+                     kSigTtou = 22, kSigUrg = 23, kSigVtalrm = 26, kSigProf = 27, kSigWinch = 28;
 inline constexpr int kSignalCount = 64;  // 1..64
 
 inline constexpr uint64_t kSigDefault = 0, kSigIgnore = 1;
@@ -70,14 +70,14 @@ inline constexpr int32_t kSsOnstack = 1, kSsDisable = 2;
 // (tgkill, faults), and its alternate stack.
 struct ThreadSignals {
   uint64_t blocked;
-  // The mask rt_sigsuspend replaced while it waits (Linux's saved_sigmask):
-  // the handler's frame saves it, so rt_sigreturn puts it back; without a
-  // handler it is put back at once.
-  uint64_t saved_blocked;
-  bool restore_blocked;
   uint64_t pending;
   SignalInfo info[kSignalCount + 1];
   AlternateStack alternate_stack;
+  // sigsuspend's, ppoll's or pselect6's mask replaced `blocked` for a wait:
+  // the set to put back once the signal that ended it has been delivered
+  // (its handler's frame holds this one, so sigreturn restores it).
+  bool blocked_saved;
+  uint64_t saved_blocked;
 };
 
 constexpr uint64_t signal_bit(int signal) {

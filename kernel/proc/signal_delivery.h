@@ -34,6 +34,18 @@ inline bool has_deliverable_signal(const Thread& t) {
   return (pending & (~t.signals.blocked | kUnblockable)) != 0;
 }
 
+// sigsuspend, ppoll, pselect6: `t` waits with `mask` in place of its
+// blocked set (SIGKILL and SIGSTOP stay open). end_wait_with_mask puts the
+// old set back at once, unless the wait ended with -EINTR for a signal
+// still to be delivered: then the handler's frame saves the old set, and
+// delivery puts it back if no handler runs.
+void begin_wait_with_mask(Thread& t, uint64_t mask);
+void end_wait_with_mask(Thread& t, int64_t result);
+
+// Blocks `t` until a signal it does not block is pending (pause,
+// sigsuspend): always -EINTR.
+int64_t wait_for_signal(Thread& t);
+
 // sigaltstack's view of `t` at `user_rsp`: SS_DISABLE when it has no
 // alternate stack, SS_ONSTACK when running on it, else 0.
 int32_t alternate_stack_flags(const Thread& t, uint64_t user_rsp);

@@ -2,6 +2,7 @@
 
 #include "fs/file.h"
 #include "lib/spinlock.h"
+#include "proc/accounting.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "time/tick.h"
@@ -14,17 +15,18 @@ namespace {
 // Linux bounds a process's timers by RLIMIT_SIGPENDING; ours share one
 // table, so that a timer never allocates kernel memory.
 constexpr int kMaxTimers = 64;
-constexpr int32_t kSiKernel = 0x80;  // ITIMER_REAL's SIGALRM, as Linux sends it
+constexpr int32_t kSiKernel = 0x80;  // an interval timer's signal, as Linux sends it
 
-enum class Kind { kFree, kPosix, kRealInterval, kFile };
+enum class Kind { kFree, kPosix, kInterval, kFile };
 
 struct Timer {
   Kind kind;
-  int owner_pid;  // kPosix, kRealInterval
-  int id;         // kPosix: the process's timer_t
-  int clock_id;
+  int owner_pid;  // kPosix, kInterval
+  int id;         // kPosix: the process's timer_t; kInterval: its kItimer*
+  int clock_id;   // kInterval: MONOTONIC, or a CPU-time clock (cpu_clock_of)
+  int clock_tid;  // CLOCK_THREAD_CPUTIME_ID: the thread whose CPU time it runs on
   Notification how;
-  int64_t expires_ns;  // MONOTONIC; 0: disarmed
+  int64_t expires_ns;  // on MONOTONIC, or on its CPU-time clock; 0: disarmed
   int64_t interval_ns;
   bool signal_queued;         // its signal is pending, not yet delivered
   int64_t overrun_queued;     // expiries merged into the pending signal
@@ -39,6 +41,36 @@ Timer table[kMaxTimers];
 // read without it by the tick. May be early (a timer was disarmed since):
 // the walk then finds nothing and sets it again.
 int64_t earliest_expiry_ns = 0;
+// Whether a CPU-time timer may be armed: the tick then reads their clocks.
+// Set under the lock when one is armed, cleared by the tick's walk when
+// none is left.
+bool cpu_timer_armed = false;
+
+// ITIMER_VIRTUAL's clock: the process's user time. A clock id of its own,
+// outside Linux's, so that one switch reads every timer's clock.
+constexpr int kClockProcessUserTime = -1;
+
+bool on_cpu_time(const Timer& t) {
+  return t.clock_id == abi::kClockProcessCputimeId || t.clock_id == abi::kClockThreadCputimeId ||
+         t.clock_id == kClockProcessUserTime;
+}
+
+// The time now on a timer's clock: MONOTONIC `monotonic_ns`, or its CPU
+// time (0 once its process or thread has gone: it never expires then).
+int64_t now_on_clock(const Timer& t, int64_t monotonic_ns) {
+  if (!on_cpu_time(t))
+    return monotonic_ns;
+  if (t.clock_id == abi::kClockThreadCputimeId) {
+    const Thread* thread = find_thread(t.clock_tid);
+    return thread != nullptr && thread->process->pid == t.owner_pid ? thread_cpu_time_ns(*thread)
+                                                                    : 0;
+  }
+  const Process* owner = find(t.owner_pid);
+  if (owner == nullptr || owner->state != ProcessState::kLive)
+    return 0;
+  return t.clock_id == kClockProcessUserTime ? times_of(*owner).user_ns
+                                             : process_cpu_time_ns(*owner);
+}
 
 Timer* find_posix(const Process& owner, int id) {
   for (Timer& t : table) {
@@ -48,9 +80,9 @@ Timer* find_posix(const Process& owner, int id) {
   return nullptr;
 }
 
-Timer* find_real(const Process& owner) {
+Timer* find_interval(const Process& owner, int which) {
   for (Timer& t : table) {
-    if (t.kind == Kind::kRealInterval && t.owner_pid == owner.pid)
+    if (t.kind == Kind::kInterval && t.owner_pid == owner.pid && t.id == which)
       return &t;
   }
   return nullptr;
@@ -88,8 +120,11 @@ void arm(Timer& t, bool absolute, const Setting& setting, int64_t now_ns) {
   // An absolute time already past expires at the next tick; 0 means
   // disarmed, so keep the deadline positive.
   t.expires_ns = deadline > 0 ? deadline : 1;
-  if (earliest_expiry_ns == 0 || t.expires_ns < earliest_expiry_ns)
+  if (on_cpu_time(t)) {
+    __atomic_store_n(&cpu_timer_armed, true, __ATOMIC_RELAXED);
+  } else if (earliest_expiry_ns == 0 || t.expires_ns < earliest_expiry_ns) {
     __atomic_store_n(&earliest_expiry_ns, t.expires_ns, __ATOMIC_RELAXED);
+  }
 }
 
 // The pending signals a timer's signal joins: its thread's
@@ -156,13 +191,16 @@ bool expire(Timer& t, int64_t now_ns) {
   }
   switch (t.kind) {
     case Kind::kPosix: return notify(t, missed);
-    case Kind::kRealInterval: {
+    case Kind::kInterval: {
       Process* owner = find(t.owner_pid);
       if (owner == nullptr || owner->state != ProcessState::kLive)
         return false;
       SignalInfo info{};
       info.code = kSiKernel;
-      send_signal(*owner, kSigAlrm, info);
+      const int signal = t.id == kItimerReal      ? kSigAlrm
+                         : t.id == kItimerVirtual ? kSigVtalrm
+                                                  : kSigProf;
+      send_signal(*owner, signal, info);
       return true;
     }
     case Kind::kFile:
@@ -195,6 +233,25 @@ int64_t not_a_wall_clock(int clock_id) {
   return readable ? -abi::kEOPNOTSUPP : -abi::kEINVAL;
 }
 
+int own_cpu_clock(int clock_id, Thread& caller, Thread*& thread) {
+  thread = &caller;
+  if (clock_id == abi::kClockProcessCputimeId || clock_id == abi::kClockThreadCputimeId)
+    return clock_id;
+  constexpr int kTypeMask = 3, kTypeProfile = 0, kTypeScheduler = 2, kPerThread = 4;
+  const int type = clock_id & kTypeMask;
+  if (clock_id >= 0 || (type != kTypeProfile && type != kTypeScheduler))
+    return -1;
+  const int id = ~(clock_id >> 3);
+  if ((clock_id & kPerThread) == 0)
+    return id == 0 || id == caller.process->pid ? abi::kClockProcessCputimeId : -1;
+  if (id != 0) {
+    thread = find_thread(id);
+    if (thread == nullptr || thread->process != caller.process)
+      return -1;
+  }
+  return abi::kClockThreadCputimeId;
+}
+
 int64_t monotonic_deadline(int clock_id, int64_t absolute_ns) {
   switch (clock_id) {
     // REALTIME and TAI are MONOTONIC plus one offset (the timekeeper keeps
@@ -207,9 +264,14 @@ int64_t monotonic_deadline(int clock_id, int64_t absolute_ns) {
   }
 }
 
-int64_t create(const Process& owner, int clock_id, const Notification& how, int& id) {
-  if (!is_wall_clock(clock_id))
+int64_t create(const Process& owner, int clock_id, const Thread& clock_thread,
+               const Notification& how, int& id) {
+  const bool cpu_clock =
+      clock_id == abi::kClockProcessCputimeId || clock_id == abi::kClockThreadCputimeId;
+  if (!is_wall_clock(clock_id) && !cpu_clock)
     return not_a_wall_clock(clock_id);
+  if (clock_id == abi::kClockThreadCputimeId && clock_thread.process != &owner)
+    return -abi::kEINVAL;
   switch (how.notify) {
     case kSigevNone: break;
     case kSigevSignal:
@@ -236,6 +298,7 @@ int64_t create(const Process& owner, int clock_id, const Notification& how, int&
   t->owner_pid = owner.pid;
   t->id = free_id;
   t->clock_id = clock_id;
+  t->clock_tid = clock_thread.tid;
   t->how = how;
   if (how.value_is_id)
     t->how.value = static_cast<uint64_t>(free_id);
@@ -248,7 +311,7 @@ int64_t set(const Process& owner, int id, bool absolute, const Setting& setting,
   Timer* t = find_posix(owner, id);
   if (t == nullptr)
     return -abi::kEINVAL;
-  const int64_t now = tick::monotonic_ns();
+  const int64_t now = now_on_clock(*t, tick::monotonic_ns());
   if (old != nullptr)
     *old = setting_of(*t, now);
   arm(*t, absolute, setting, now);
@@ -260,7 +323,7 @@ int64_t get(const Process& owner, int id, Setting& out) {
   const Timer* t = find_posix(owner, id);
   if (t == nullptr)
     return -abi::kEINVAL;
-  out = setting_of(*t, tick::monotonic_ns());
+  out = setting_of(*t, now_on_clock(*t, tick::monotonic_ns()));
   return 0;
 }
 
@@ -282,31 +345,33 @@ int64_t remove(const Process& owner, int id) {
   return 0;
 }
 
-int64_t set_real(const Process& owner, const Setting& setting, Setting& old) {
+int64_t set_interval(const Process& owner, int which, const Setting& setting, Setting& old) {
   InterruptSafeLockGuard guard(timers_lock);
-  const int64_t now = tick::monotonic_ns();
-  Timer* t = find_real(owner);
-  old = t != nullptr ? setting_of(*t, now) : Setting{0, 0};
+  Timer* t = find_interval(owner, which);
+  old = t != nullptr ? setting_of(*t, now_on_clock(*t, tick::monotonic_ns())) : Setting{0, 0};
   if (setting.value_ns == 0) {
     if (t != nullptr)
       t->kind = Kind::kFree;
     return 0;
   }
   if (t == nullptr) {
-    t = allocate(Kind::kRealInterval);
+    t = allocate(Kind::kInterval);
     if (t == nullptr)
       return -abi::kEAGAIN;
     t->owner_pid = owner.pid;
-    t->clock_id = abi::kClockMonotonic;
+    t->id = which;
+    t->clock_id = which == kItimerReal      ? abi::kClockMonotonic
+                  : which == kItimerVirtual ? kClockProcessUserTime
+                                            : abi::kClockProcessCputimeId;
   }
-  arm(*t, false, setting, now);
+  arm(*t, false, setting, now_on_clock(*t, tick::monotonic_ns()));
   return 0;
 }
 
-Setting get_real(const Process& owner) {
+Setting get_interval(const Process& owner, int which) {
   InterruptSafeLockGuard guard(timers_lock);
-  const Timer* t = find_real(owner);
-  return t != nullptr ? setting_of(*t, tick::monotonic_ns()) : Setting{0, 0};
+  const Timer* t = find_interval(owner, which);
+  return t != nullptr ? setting_of(*t, now_on_clock(*t, tick::monotonic_ns())) : Setting{0, 0};
 }
 
 int create_for_file(int clock_id) {
@@ -361,7 +426,7 @@ void on_exec(const Process& p) {
 void on_exit(const Process& p) {
   InterruptSafeLockGuard guard(timers_lock);
   for (Timer& t : table) {
-    if ((t.kind == Kind::kPosix || t.kind == Kind::kRealInterval) && t.owner_pid == p.pid)
+    if ((t.kind == Kind::kPosix || t.kind == Kind::kInterval) && t.owner_pid == p.pid)
       t.kind = Kind::kFree;
   }
 }
@@ -378,23 +443,33 @@ void on_signal_delivered(const Process& p, const SignalInfo& info) {
 }
 
 bool expire_due(int64_t now_ns) {
-  // The common tick, with nothing due, takes no lock: one load. A timer
-  // armed meanwhile on another CPU is seen by the next tick at the latest.
+  // The common tick, with nothing due and no CPU-time timer, takes no
+  // lock: two loads. A timer armed meanwhile on another CPU is seen by the
+  // next tick at the latest.
   const int64_t earliest = __atomic_load_n(&earliest_expiry_ns, __ATOMIC_RELAXED);
-  if (earliest == 0 || earliest > now_ns)
+  const bool wall_timer_due = earliest != 0 && earliest <= now_ns;
+  if (!wall_timer_due && !__atomic_load_n(&cpu_timer_armed, __ATOMIC_RELAXED))
     return false;
   InterruptSafeLockGuard guard(timers_lock);
   bool woke = false;
   int64_t next = 0;
+  bool cpu_timer_left = false;
   for (Timer& t : table) {
     if (t.kind == Kind::kFree || t.expires_ns == 0)
       continue;
-    if (t.expires_ns <= now_ns)
-      woke = expire(t, now_ns) || woke;
-    if (t.expires_ns != 0 && (next == 0 || t.expires_ns < next))
+    const int64_t now_on_its_clock = now_on_clock(t, now_ns);
+    if (t.expires_ns <= now_on_its_clock)
+      woke = expire(t, now_on_its_clock) || woke;
+    if (t.expires_ns == 0)
+      continue;
+    if (on_cpu_time(t)) {
+      cpu_timer_left = true;
+    } else if (next == 0 || t.expires_ns < next) {
       next = t.expires_ns;
+    }
   }
   __atomic_store_n(&earliest_expiry_ns, next, __ATOMIC_RELAXED);
+  __atomic_store_n(&cpu_timer_armed, cpu_timer_left, __ATOMIC_RELAXED);
   return woke;
 }
 

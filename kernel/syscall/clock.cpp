@@ -76,17 +76,6 @@ int64_t relative_sleep(uint64_t request, uint64_t remaining) {
   return result;
 }
 
-// The id glibc's clock_nanosleep passes for CLOCK_PROCESS_CPUTIME_ID: a
-// CPU clock id (~pid << 3 | type, type 2 the scheduler's time, bit 2 per
-// thread) with pid 0 or the caller's own. FIXME: no other process's clock.
-bool is_own_process_cpu_clock(int id) {
-  constexpr int kCpuClockSched = 2, kCpuClockPerThread = 4;
-  if (id >= 0 || (id & 7) != kCpuClockSched || (id & kCpuClockPerThread) != 0)
-    return false;
-  const int pid = ~(id >> 3);
-  return pid == 0 || pid == proc::current().pid;
-}
-
 // Sleeps until the process's CPU time reaches a deadline (Linux sleeps on
 // it; only the process's other threads can move it while it sleeps), a
 // tick at a time. -EINTR if a signal comes first.
@@ -233,7 +222,10 @@ int64_t sys_clock_nanosleep(Frame& f) {
   // clock_nanosleep returns the error instead of setting errno: same ABI.
   const int id = static_cast<int>(arg0(f));
   const bool absolute = (arg1(f) & abi::kTimerAbstime) != 0;
-  if (id == abi::kClockProcessCputimeId || is_own_process_cpu_clock(id))
+  // glibc passes the process's CPU clock as its encoded id (pid 0).
+  proc::Thread* clock_thread = nullptr;
+  if (proc::timers::own_cpu_clock(id, proc::current_thread(), clock_thread) ==
+      abi::kClockProcessCputimeId)
     return cpu_time_sleep(absolute, arg2(f), arg3(f));
   if (!proc::timers::is_wall_clock(id))
     return proc::timers::not_a_wall_clock(id);  // the thread's CPU clock too: EINVAL

@@ -1,8 +1,7 @@
 // kill, tkill, tgkill, rt_sigaction, rt_sigprocmask, rt_sigreturn,
-// sigaltstack (proc/signal.h says what is supported).
+// sigaltstack, pause, rt_sigsuspend (proc/signal.h says what is supported).
 #include "mm/layout.h"
 #include "proc/process.h"
-#include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
 #include "proc/user_memory.h"
 #include "syscall/syscall.h"
@@ -135,25 +134,21 @@ int64_t sys_rt_sigprocmask(Frame& f) {
   return 0;
 }
 
+int64_t sys_pause(Frame&) {
+  return proc::wait_for_signal(proc::current_thread());
+}
+
 int64_t sys_rt_sigsuspend(Frame& f) {
-  // Waits under the given mask until a signal it lets through is pending;
-  // the return path delivers it and puts the caller's mask back (the
-  // handler's frame holds it), and the call ends with EINTR, or starts
-  // again when no handler ran (signal.cpp, deliver_pending_signals).
   if (arg1(f) != kSigsetBytes)
     return -abi::kEINVAL;
-  uint64_t mask;
+  uint64_t mask = 0;
   if (proc::read_user(arg0(f), mask) != 0)
     return -abi::kEFAULT;
-  proc::Thread& t = proc::current_thread();
-  t.signals.saved_blocked = t.signals.blocked;
-  t.signals.restore_blocked = true;
-  t.signals.blocked = mask & ~proc::kUnblockable;
-  while (!proc::has_deliverable_signal(t)) {
-    t.state = proc::State::kWaiting;
-    sched::schedule();
-  }
-  return -abi::kERESTARTSYS;
+  proc::Thread& self = proc::current_thread();
+  proc::begin_wait_with_mask(self, mask);
+  const int64_t result = proc::wait_for_signal(self);
+  proc::end_wait_with_mask(self, result);
+  return result;
 }
 
 int64_t sys_rt_sigreturn(Frame&) {

@@ -1,5 +1,5 @@
 // System calls: the Linux x86_64 ABI (numbers, registers, -errno returns).
-// One file per family (io.cpp, fs.cpp, memory.cpp, clock.cpp, process.cpp,
+// One file per family (io.cpp, poll.cpp, fs.cpp, memory.cpp, clock.cpp, process.cpp,
 // futex.cpp, signal.cpp, system.cpp); table.cpp maps numbers to handlers, counts
 // every call per process and answers anything else with -ENOSYS, logged
 // once per number.
@@ -57,6 +57,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(stat)                       \
   X(fstat)                      \
   X(lstat)                      \
+  X(poll)                       \
   X(lseek)                      \
   X(mmap)                       \
   X(mprotect)                   \
@@ -65,7 +66,6 @@ using Handler = int64_t (*)(Frame& frame);
   X(rt_sigaction)               \
   X(rt_sigprocmask)             \
   X(rt_sigreturn)               \
-  X(rt_sigsuspend)              \
   X(ioctl)                      \
   X(pread64)                    \
   X(pwrite64)                   \
@@ -73,10 +73,12 @@ using Handler = int64_t (*)(Frame& frame);
   X(writev)                     \
   X(access)                     \
   X(pipe)                       \
+  X(select)                     \
   X(sched_yield)                \
   X(madvise)                    \
   X(dup)                        \
   X(dup2)                       \
+  X(pause)                      \
   X(nanosleep)                  \
   X(getitimer)                  \
   X(alarm)                      \
@@ -122,6 +124,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(getegid)                    \
   X(getppid)                    \
   X(getgroups)                  \
+  X(rt_sigsuspend)              \
   X(sigaltstack)                \
   X(prctl)                      \
   X(arch_prctl)                 \
@@ -154,6 +157,8 @@ using Handler = int64_t (*)(Frame& frame);
   X(renameat)                   \
   X(readlinkat)                 \
   X(faccessat)                  \
+  X(pselect6)                   \
+  X(ppoll)                      \
   X(set_robust_list)            \
   X(epoll_pwait)                \
   X(timerfd_create)             \

@@ -19,7 +19,9 @@ using proc::timers::Setting;
 
 constexpr int64_t kNsPerSecond = abi::kNanosecondsPerSecond;
 constexpr uint64_t kTfdTimerCancelOnSet = 2;
-constexpr int kItimerReal = 0, kItimerVirtual = 1, kItimerProf = 2;
+using proc::timers::kItimerProf;
+using proc::timers::kItimerReal;
+using proc::timers::kItimerVirtual;
 
 // struct itimerspec and struct itimerval: the period first.
 struct ItimerSpec {
@@ -86,8 +88,13 @@ int64_t timer_file(uint64_t fd, fs::File*& file) {
 }  // namespace
 
 int64_t sys_timer_create(Frame& f) {
-  const int clock_id = static_cast<int>(arg0(f));
+  int clock_id = static_cast<int>(arg0(f));
   const proc::Process& p = proc::current();
+  // A CPU-time clock, as its constant or its encoded id (glibc's).
+  proc::Thread* clock_thread = &proc::current_thread();
+  if (const int cpu_clock = proc::timers::own_cpu_clock(clock_id, *clock_thread, clock_thread);
+      cpu_clock >= 0)
+    clock_id = cpu_clock;
   proc::timers::Notification how{proc::timers::kSigevSignal, proc::kSigAlrm, 0, 0, false};
   if (arg1(f) != 0) {
     SigEvent event;
@@ -96,13 +103,10 @@ int64_t sys_timer_create(Frame& f) {
     how =
         proc::timers::Notification{event.notify, event.signal, event.thread_id, event.value, false};
   }
-  // Timers on the CPU-time clocks: FIXME, not here (Linux has them).
-  if (clock_id == abi::kClockProcessCputimeId || clock_id == abi::kClockThreadCputimeId)
-    return -abi::kEOPNOTSUPP;
   // Without a sigevent, si_value is the timer's id (Linux).
   how.value_is_id = arg1(f) == 0;
   int id = 0;
-  const int64_t result = proc::timers::create(p, clock_id, how, id);
+  const int64_t result = proc::timers::create(p, clock_id, *clock_thread, how, id);
   if (result != 0)
     return result;
   if (proc::write_user(arg2(f), static_cast<int32_t>(id)) != 0) {
@@ -147,8 +151,7 @@ int64_t sys_getitimer(Frame& f) {
   const int which = static_cast<int>(arg0(f));
   if (which != kItimerReal && which != kItimerVirtual && which != kItimerProf)
     return -abi::kEINVAL;
-  // FIXME: ITIMER_VIRTUAL and ITIMER_PROF are never armed here.
-  const Setting now = which == kItimerReal ? proc::timers::get_real(proc::current()) : Setting{};
+  const Setting now = proc::timers::get_interval(proc::current(), which);
   const ItimerVal value{timeval_from_ns(now.interval_ns), timeval_from_ns(now.value_ns)};
   return proc::write_user(arg1(f), value) == 0 ? 0 : -abi::kEFAULT;
 }
@@ -164,12 +167,8 @@ int64_t sys_setitimer(Frame& f) {
     return -abi::kEINVAL;
   const Setting setting{ns_from_timeval(requested.value), ns_from_timeval(requested.interval)};
   Setting old{};
-  if (which == kItimerReal) {
-    if (const int64_t r = proc::timers::set_real(proc::current(), setting, old); r != 0)
-      return r;
-  } else if (setting.value_ns != 0) {
-    return -abi::kEINVAL;  // FIXME: no CPU-time interval timers (disarming them is accepted)
-  }
+  if (const int64_t r = proc::timers::set_interval(proc::current(), which, setting, old); r != 0)
+    return r;
   if (arg2(f) == 0)
     return 0;
   const ItimerVal previous{timeval_from_ns(old.interval_ns), timeval_from_ns(old.value_ns)};
@@ -181,8 +180,8 @@ int64_t sys_alarm(Frame& f) {
   Setting old{};
   // FIXME: with the timer table full the alarm is not set (alarm cannot
   // fail); setitimer says EAGAIN then.
-  proc::timers::set_real(proc::current(), Setting{static_cast<int64_t>(seconds) * kNsPerSecond, 0},
-                         old);
+  proc::timers::set_interval(proc::current(), kItimerReal,
+                             Setting{static_cast<int64_t>(seconds) * kNsPerSecond, 0}, old);
   // The seconds that were left, rounded to the nearest, and never 0 for
   // an alarm still to come (Linux's alarm_setitimer).
   const abi::Timeval left = timeval_from_ns(old.value_ns);

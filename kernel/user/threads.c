@@ -2,12 +2,14 @@
  * mutexes, condition variables and timed waits (futex), join and exit
  * semantics (CLONE_CHILD_CLEARTID, exit against exit_group, the process
  * ending with its last thread), signals to one thread and to the process,
- * per-thread masks, SA_RESTART, SA_ONSTACK on a sigaltstack, and the frame
+ * per-thread masks, SA_RESTART, SA_ONSTACK on a sigaltstack, clone and
+ * clone3 refusing what Linux refuses with nothing done, and the frame
  * count after 1000 thread lives. Every thread reads the clocks through the
  * VDSO: the one clock_gettime system call below is the only one the
  * kernel's count may show. */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -498,6 +500,53 @@ static void test_exits(void) {
 
 /* --- frame accounting ------------------------------------------------ */
 
+/* Flag sets Linux refuses with EINVAL, and so does the kernel, before
+ * anything is done: no thread starts, no tid word is written. */
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+/* struct clone_args's first version (64 bytes; musl has no <linux/sched.h>). */
+struct clone_args_v0 {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls;
+};
+
+static void test_clone_refusals(void) {
+  static char stack[4096] __attribute__((aligned(16)));
+  void* stack_top = stack + sizeof(stack);
+  const unsigned long thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD;
+  const struct {
+    unsigned long flags;
+    const char* what;
+  } refused[] = {
+      {CLONE_VM | CLONE_THREAD | CLONE_PARENT_SETTID, "CLONE_THREAD without CLONE_SIGHAND"},
+      {CLONE_SIGHAND | CLONE_PARENT_SETTID, "CLONE_SIGHAND without CLONE_VM"},
+      {thread | CLONE_NEWNS | CLONE_PARENT_SETTID, "a thread with CLONE_NEWNS (needs its own fs)"},
+      {CLONE_FS | CLONE_NEWNS | CLONE_PARENT_SETTID, "CLONE_FS with CLONE_NEWNS"},
+  };
+  for (unsigned i = 0; i < sizeof(refused) / sizeof(refused[0]); ++i) {
+    int parent_tid = -7, child_tid = -7;
+    const long r = syscall(SYS_clone, refused[i].flags, stack_top, &parent_tid, &child_tid, 0);
+    CHECK(r == -1 && errno == EINVAL && parent_tid == -7,
+          "clone(%s): EINVAL, the parent's tid word untouched (%ld, %d)", refused[i].what, r,
+          parent_tid);
+  }
+  struct clone_args_v0 args = {0};
+  args.flags = thread | CLONE_PARENT_SETTID;
+  int parent_tid = -7;
+  args.parent_tid = (uintptr_t)&parent_tid;
+  args.stack = (uintptr_t)stack;
+  args.stack_size = sizeof(stack);
+  CHECK(syscall(SYS_clone3, &args, 32) == -1 && errno == EINVAL && parent_tid == -7,
+        "clone3 with a size below its first version (32 bytes): EINVAL, nothing written");
+  args.flags = CLONE_VM | CLONE_THREAD | CLONE_PARENT_SETTID;
+  CHECK(syscall(SYS_clone3, &args, sizeof(args)) == -1 && errno == EINVAL && parent_tid == -7,
+        "clone3(CLONE_THREAD without CLONE_SIGHAND): EINVAL, nothing written");
+  args.flags = thread;
+  args.stack_size = 0;
+  CHECK(syscall(SYS_clone3, &args, sizeof(args)) == -1 && errno == EINVAL,
+        "clone3 with a stack and no stack size: EINVAL");
+}
+
 static void* nothing_thread(void* arg) {
   return arg;
 }
@@ -542,6 +591,7 @@ int main(int argc, char** argv) {
   test_restart();
   test_alternate_stack();
   test_exits();
+  test_clone_refusals();
   if (argc > 1 && strcmp(argv[1], "frames") == 0)
     test_frame_accounting();
   else

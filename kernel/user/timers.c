@@ -2,15 +2,20 @@
  * uses them: clock_nanosleep on every clock Linux sleeps on (TAI too) and
  * its errors for the others; POSIX timers (SIGEV_SIGNAL, SIGEV_THREAD_ID,
  * SIGEV_NONE; relative and TIMER_ABSTIME; gettime, getoverrun, delete);
- * setitimer/getitimer/alarm; timerfd; read-only adjtimex/clock_adjtime.
+ * setitimer/getitimer/alarm; timerfd; read-only adjtimex/clock_adjtime;
+ * the CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF, timer_create on the
+ * process's and the thread's CPU clocks); the waits that are sleeps too
+ * (select, pselect6, poll, ppoll, pause, sigsuspend) and their masks.
  * Times are checked from below only (an expiry never comes before its
  * deadline on the clock the program reads through the VDSO): how late a
  * timer is depends on the machine's load, not on correctness. */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -231,6 +236,178 @@ static void interval_timer(void) {
   CHECK(alarm(5) == 0 && alarm(0) == 5, "alarm(5) then alarm(0) returns the 5 s left");
 }
 
+/* CPU-time timers fire on the CPU time the process spends, never on time
+ * it sleeps, and never before their CPU time has passed. */
+static volatile sig_atomic_t cpu_timer_signal;
+static void on_cpu_timer_signal(int signal) {
+  cpu_timer_signal = signal;
+}
+
+/* Spins (in user mode, or in system calls for ITIMER_PROF's sake) until a
+ * CPU-time timer's signal comes; the CPU time spent since `cpu_start_ns`,
+ * or -1 if none came within 10 s. */
+static int64_t spin_until_cpu_signal(int64_t cpu_start_ns, int in_system_calls) {
+  const int64_t give_up = now_ns(CLOCK_MONOTONIC) + 10 * 1000000000LL;
+  while (cpu_timer_signal == 0 && now_ns(CLOCK_MONOTONIC) < give_up) {
+    if (in_system_calls)
+      syscall(SYS_getppid);
+  }
+  return cpu_timer_signal != 0 ? now_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu_start_ns : -1;
+}
+
+static void cpu_time_timers(void) {
+  const int64_t budget_ns = 20 * 1000000;
+  signal(SIGVTALRM, on_cpu_timer_signal);
+  signal(SIGPROF, on_cpu_timer_signal);
+  signal(SIGUSR2, on_cpu_timer_signal);
+  const struct itimerval once = {{0, 0}, {0, budget_ns / 1000}};
+  const int which[] = {ITIMER_VIRTUAL, ITIMER_PROF};
+  const int signals[] = {SIGVTALRM, SIGPROF};
+  const char* names[] = {"ITIMER_VIRTUAL", "ITIMER_PROF"};
+  for (int i = 0; i < 2; ++i) {
+    cpu_timer_signal = 0;
+    const int64_t cpu_start = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    CHECK(setitimer(which[i], &once, NULL) == 0, "setitimer(%s, 20 ms)", names[i]);
+    sleep_ns(3 * budget_ns);
+    CHECK(cpu_timer_signal == 0, "%s: no signal during a 60 ms sleep (no CPU time spent)",
+          names[i]);
+    struct itimerval left;
+    CHECK(getitimer(which[i], &left) == 0 && left.it_value.tv_sec == 0 &&
+              left.it_value.tv_usec > 0 && left.it_value.tv_usec <= 2 * budget_ns / 1000,
+          "getitimer(%s): still armed, %ld us of its 20 ms left (Linux rounds up to its tick)",
+          names[i], (long)left.it_value.tv_usec);
+    const int64_t spent = spin_until_cpu_signal(cpu_start, which[i] == ITIMER_PROF);
+    CHECK(cpu_timer_signal == signals[i] && spent >= budget_ns,
+          "%s: its signal after %lld us of CPU time (at least 20 ms)", names[i],
+          (long long)(spent / 1000));
+    CHECK(getitimer(which[i], &left) == 0 && left.it_value.tv_usec == 0, "%s: one shot, disarmed",
+          names[i]);
+  }
+
+  /* POSIX timers on the process's and on the thread's CPU clock (glibc
+   * passes each as Linux's encoded id, musl as the constant). */
+  const clockid_t clocks[] = {CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID};
+  const char* clock_names[] = {"PROCESS_CPUTIME", "THREAD_CPUTIME"};
+  for (int i = 0; i < 2; ++i) {
+    struct sigevent event = {0};
+    event.sigev_notify = SIGEV_SIGNAL;
+    event.sigev_signo = SIGUSR2;
+    timer_t timer;
+    CHECK(timer_create(clocks[i], &event, &timer) == 0, "timer_create(%s)", clock_names[i]);
+    cpu_timer_signal = 0;
+    const int64_t cpu_start = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+    const struct itimerspec in = {{0, 0}, timespec_of(budget_ns)};
+    CHECK(timer_settime(timer, 0, &in, NULL) == 0, "timer_settime(%s, 20 ms)", clock_names[i]);
+    sleep_ns(3 * budget_ns);
+    struct itimerspec left;
+    CHECK(cpu_timer_signal == 0 && timer_gettime(timer, &left) == 0 && left.it_value.tv_sec == 0 &&
+              left.it_value.tv_nsec > 0 && left.it_value.tv_nsec <= budget_ns,
+          "%s timer: not fired during a 60 ms sleep, %ld ns left", clock_names[i],
+          (long)left.it_value.tv_nsec);
+    const int64_t spent = spin_until_cpu_signal(cpu_start, 0);
+    CHECK(cpu_timer_signal == SIGUSR2 && spent >= budget_ns,
+          "%s timer: its signal after %lld us of CPU time (at least 20 ms)", clock_names[i],
+          (long long)(spent / 1000));
+    /* An absolute expiry on the clock itself, already passed: at once. */
+    cpu_timer_signal = 0;
+    const struct itimerspec past = {{0, 0}, timespec_of(1)};
+    CHECK(timer_settime(timer, TIMER_ABSTIME, &past, NULL) == 0 &&
+              spin_until_cpu_signal(now_ns(CLOCK_PROCESS_CPUTIME_ID), 0) >= 0,
+          "%s timer: TIMER_ABSTIME in its past fires", clock_names[i]);
+    CHECK(timer_delete(timer) == 0, "timer_delete(%s)", clock_names[i]);
+  }
+  signal(SIGVTALRM, SIG_DFL);
+  signal(SIGPROF, SIG_DFL);
+}
+
+/* The waits that are sleeps too: select and poll with nothing to watch,
+ * their readiness on a pipe, and the waits for a signal with their masks. */
+static int sigalrm_blocked(void) {
+  sigset_t now;
+  sigprocmask(SIG_BLOCK, NULL, &now);
+  return sigismember(&now, SIGALRM);
+}
+static void arm_alarm_ms(int ms) {
+  const struct itimerval in = {{0, 0}, {0, ms * 1000}};
+  setitimer(ITIMER_REAL, &in, NULL);
+}
+
+static void waits(void) {
+  int64_t start = now_ns(CLOCK_MONOTONIC);
+  struct timeval tv = {0, 20000};
+  CHECK(select(0, NULL, NULL, NULL, &tv) == 0 && now_ns(CLOCK_MONOTONIC) - start >= 20 * 1000000,
+        "select(0 fds, 20 ms) sleeps 20 ms");
+#ifdef __GLIBC__
+  /* musl hands the kernel a copy of the timeval: only glibc's is updated. */
+  CHECK(tv.tv_sec == 0 && tv.tv_usec == 0, "select hands back the time left: none");
+#endif
+  start = now_ns(CLOCK_MONOTONIC);
+  CHECK(poll(NULL, 0, 20) == 0 && now_ns(CLOCK_MONOTONIC) - start >= 20 * 1000000,
+        "poll(0 fds, 20 ms) sleeps 20 ms");
+  struct timespec ts = timespec_of(20 * 1000000);
+  start = now_ns(CLOCK_MONOTONIC);
+  CHECK(ppoll(NULL, 0, &ts, NULL) == 0 && now_ns(CLOCK_MONOTONIC) - start >= 20 * 1000000,
+        "ppoll(0 fds, 20 ms) sleeps 20 ms");
+
+  int pipe_fds[2];
+  CHECK(pipe(pipe_fds) == 0, "pipe");
+  struct pollfd watched[3] = {
+      {pipe_fds[0], POLLIN, -1}, {pipe_fds[1], POLLOUT, -1}, {99, POLLIN, -1}};
+  CHECK(poll(watched, 3, 0) == 2 && watched[0].revents == 0 && watched[1].revents == POLLOUT &&
+            watched[2].revents == POLLNVAL,
+        "poll: an empty pipe is not readable, its write end writable, fd 99 POLLNVAL");
+  CHECK(write(pipe_fds[1], "x", 1) == 1, "write a byte");
+  CHECK(poll(watched, 2, -1) == 2 && watched[0].revents == POLLIN, "poll: now readable");
+  fd_set readable, writable;
+  FD_ZERO(&readable);
+  FD_ZERO(&writable);
+  FD_SET(pipe_fds[0], &readable);
+  FD_SET(pipe_fds[1], &writable);
+  CHECK(select(pipe_fds[1] + 1, &readable, &writable, NULL, NULL) == 2 &&
+            FD_ISSET(pipe_fds[0], &readable) && FD_ISSET(pipe_fds[1], &writable),
+        "select: the pipe's read end readable, its write end writable");
+  FD_ZERO(&readable);
+  FD_SET(40, &readable);
+  tv = (struct timeval){0, 0};
+  CHECK(select(41, &readable, NULL, NULL, &tv) == -1 && errno == EBADF,
+        "select on a descriptor not open: EBADF");
+  close(pipe_fds[0]);
+  close(pipe_fds[1]);
+
+  /* pause and sigsuspend return EINTR once a handler has run. */
+  signals_seen = 0;
+  arm_alarm_ms(10);
+  CHECK(pause() == -1 && errno == EINTR && signals_seen == 1, "pause: EINTR after the handler");
+  sigset_t block_alarm, open_all;
+  sigemptyset(&block_alarm);
+  sigaddset(&block_alarm, SIGALRM);
+  sigemptyset(&open_all);
+  sigprocmask(SIG_BLOCK, &block_alarm, NULL);
+  signals_seen = 0;
+  arm_alarm_ms(10);
+  CHECK(sigsuspend(&open_all) == -1 && errno == EINTR && signals_seen == 1,
+        "sigsuspend(empty mask) with SIGALRM blocked: its handler ran, EINTR");
+  CHECK(sigalrm_blocked(), "after sigsuspend the old mask is back (SIGALRM blocked)");
+  /* pselect6 and ppoll with a mask that opens SIGALRM for the wait. */
+  signals_seen = 0;
+  arm_alarm_ms(10);
+  ts = timespec_of(5 * 1000000000LL);
+  CHECK(pselect(0, NULL, NULL, NULL, &ts, &open_all) == -1 && errno == EINTR && signals_seen == 1 &&
+            sigalrm_blocked(),
+        "pselect with a mask opening SIGALRM: EINTR, the old mask back");
+  signals_seen = 0;
+  arm_alarm_ms(10);
+  ts = timespec_of(5 * 1000000000LL);
+  CHECK(ppoll(NULL, 0, &ts, &open_all) == -1 && errno == EINTR && signals_seen == 1 &&
+            sigalrm_blocked(),
+        "ppoll with a mask opening SIGALRM: EINTR, the old mask back");
+  /* A wait that times out with its mask: no signal, the old mask back. */
+  ts = timespec_of(5 * 1000000);
+  CHECK(ppoll(NULL, 0, &ts, &open_all) == 0 && sigalrm_blocked(),
+        "ppoll that times out: 0, the old mask back");
+  sigprocmask(SIG_UNBLOCK, &block_alarm, NULL);
+}
+
 static void timerfds(void) {
   const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
   CHECK(fd >= 0, "timerfd_create(MONOTONIC)");
@@ -331,6 +508,8 @@ int main(void) {
   sleeps();
   posix_timers();
   interval_timer();
+  cpu_time_timers();
+  waits();
   timerfds();
   adjtimex_reads();
   return check_done("timers");

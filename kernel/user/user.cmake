@@ -97,6 +97,47 @@ add_custom_command(
 list(APPEND USER_PROGRAMS ${out})
 list(APPEND USER_INITRAMFS_ENTRIES threads_cxx-glibc=${out})
 
+# Linux's own timer selftests (tools/testing/selftests/timers, the "safe"
+# ones that need no privilege and move no clock), unmodified, from the
+# kernel source Debian ships (linux-source-6.1, which scripts/bootstrap.sh
+# installs); without it their tests report a skip.
+set(VDSO_KERNEL_LINUX_SOURCE /usr/src/linux-source-6.1.tar.xz CACHE FILEPATH
+    "Debian's linux-source tarball, for Linux's timer selftests")
+set(TIMER_SELFTESTS posix_timers set-timer-lat raw_skew threadtest)
+if(EXISTS ${VDSO_KERNEL_LINUX_SOURCE})
+  set(VDSO_KERNEL_TIMER_SELFTESTS ON)
+  set(selftests_dir ${CMAKE_CURRENT_BINARY_DIR}/linux-selftests)
+  set(selftests_member linux-source-6.1/tools/testing/selftests)
+  set(selftests_sources ${selftests_dir}/${selftests_member}/kselftest.h)
+  set(selftests_members ${selftests_member}/kselftest.h)
+  foreach(test IN LISTS TIMER_SELFTESTS)
+    list(APPEND selftests_sources ${selftests_dir}/${selftests_member}/timers/${test}.c)
+    list(APPEND selftests_members ${selftests_member}/timers/${test}.c)
+  endforeach()
+  add_custom_command(
+    OUTPUT ${selftests_sources}
+    COMMAND ${CMAKE_COMMAND} -E make_directory ${selftests_dir}
+    COMMAND tar -xJf ${VDSO_KERNEL_LINUX_SOURCE} -C ${selftests_dir} ${selftests_members}
+    DEPENDS ${VDSO_KERNEL_LINUX_SOURCE}
+    COMMENT "Linux's timer selftests from ${VDSO_KERNEL_LINUX_SOURCE}"
+    VERBATIM)
+  foreach(test IN LISTS TIMER_SELFTESTS)
+    set(out ${USER_BINARY_DIR}/selftest-${test})
+    # As their Makefile builds them, static: no -Werror on code not ours.
+    add_custom_command(
+      OUTPUT ${out}
+      COMMAND ${VDSO_KERNEL_GCC} -static -O2 -I${selftests_dir}/${selftests_member} -o ${out}
+              ${selftests_dir}/${selftests_member}/timers/${test}.c -lrt -lpthread -lm
+      DEPENDS ${selftests_sources}
+      COMMENT "Linux selftest ${test} (static glibc)"
+      VERBATIM)
+    list(APPEND USER_PROGRAMS ${out})
+    list(APPEND USER_INITRAMFS_ENTRIES selftest-${test}=${out})
+  endforeach()
+else()
+  set(VDSO_KERNEL_TIMER_SELFTESTS OFF)
+endif()
+
 # A static Go program (CGO_ENABLED=0), built as a user would, with the
 # build tree's own Go caches.
 if(VDSO_KERNEL_GO)
