@@ -94,6 +94,26 @@ Node* make_directories(const char* path, size_t length) {
   return at;
 }
 
+// What the initramfs put below /tmp (vdso-kernel-run --add FILE=/tmp/...)
+// joins the RAM file system: writable, its files copied into the heap (a
+// file that does not fit in the RAM file system's 16 MiB stays read-only).
+void make_writable(Node& node) {
+  if (is_regular(node) && node.size != 0 && node.capacity == 0) {
+    auto* copy = node.size <= kRamBytesLimit - ram_bytes
+                     ? static_cast<uint8_t*>(heap::allocate(node.size))
+                     : nullptr;
+    if (copy == nullptr)
+      return;
+    memcpy(copy, node.data, node.size);
+    node.data = copy;
+    node.capacity = node.size;
+    ram_bytes += node.size;
+  }
+  node.writable = true;
+  for (Node* c = node.first_child; c != nullptr; c = c->next_sibling)
+    make_writable(*c);
+}
+
 struct DeviceName {
   const char* name;
   Device device;
@@ -161,7 +181,7 @@ void build() {
   Node* tmp = make_directories("tmp", 3);
   if (tmp != nullptr) {
     tmp->mode = kModeDirectory | 01777;
-    tmp->writable = true;
+    make_writable(*tmp);
   }
   Node* proc = make_directories("proc", 4);
   if (proc != nullptr) {

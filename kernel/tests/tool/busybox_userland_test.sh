@@ -50,12 +50,13 @@ echo "== devices"; echo gone > /dev/null; cat /dev/null | wc -c; head -c 3 /dev/
 echo "== errors"
 echo x > /bin/x; cat /nonexistent; cd /bin/busybox; cat /tmp; mkdir /tmp/d/e; rmdir /tmp/d
 echo "== added"; cat /srv/data.txt; cat /usr/bin/yes
+echo "== added-tmp"; echo three >> /tmp/in/data.txt; wc -l < /tmp/in/data.txt; rm -r /tmp/in && ls /tmp/in
 echo "== end"
 SCRIPT
 # The last --add replaces an applet's link, as a later initramfs entry
 # replaces an earlier one on Linux.
 "$tool" --userland busybox --add "$work/data.txt=/srv/data.txt" --add "$work/script.sh=/script.sh" \
-  --add "$work/data.txt=/usr/bin/yes" \
+  --add "$work/data.txt=/usr/bin/yes" --add "$work/data.txt=/tmp/in/data.txt" \
   "$@" sh /script.sh >"$work/out" 2>&1
 status=$?
 check "the shell exits 0 (status $status)" [ "$status" -eq 0 ]
@@ -100,7 +101,7 @@ has by-name "found echo"
 has by-name slept
 check "wait: for all, then for one job's status" [ "$(section wait | tr '\n' ' ')" = "waited 0 status 3 " ]
 check "redirections: >, >>, <, sort, mv, rm, mkdir, cd" \
-  [ "$(section redirections | tr '\n' ' ')" = "a b 2 h b a /tmp/d /proc " ]
+  [ "$(section redirections | tr -s '\n ' ' ')" = "a b 2 h in b a /tmp/d /proc " ]
 check "devices: /dev/null swallows, /dev/zero gives zeros" \
   [ "$(section devices | tr -s ' \n' ' ')" = "0 00 00 00 " ]
 has errors "can't create /bin/x: Read-only file system"
@@ -108,6 +109,8 @@ has errors "can't open '/nonexistent': No such file or directory"
 has errors "can't cd to /bin/busybox: Not a directory"
 has errors "cat: read error: Is a directory"
 has errors "rmdir: '/tmp/d': Directory not empty"
+check "added-tmp: a file --add put in /tmp is the RAM file system's" \
+  [ "$(section added-tmp | tr '\n' ' ')" = "3 ls: /tmp/in: No such file or directory " ]
 check "added: /srv/data.txt, and over the yes applet's link" \
   [ "$(section added | grep -c 'line two')" -eq 2 ]
 matches touch '^-rw-r--r-- +1 root +root +0 Feb  3  2001 /tmp/t$'
