@@ -131,18 +131,21 @@ bool deadline_rewrite(pid_t tid, const user_regs_struct& registers, const abi::V
       return false;
     abi::Timespec spec[2];  // it_interval, it_value
     if (!read_from_process(tid, regs.rdx, spec, sizeof(spec)) || !abi::timespec_valid(spec[0]) ||
-        !abi::timespec_valid(spec[1]) || is_zero(spec[1]))
-      return false;  // the kernel's own error, or a disarm: nothing to translate
+        !abi::timespec_valid(spec[1]))
+      return false;  // the kernel's own error
+    const bool old_value_scales = regs.r10 != 0 && rate_scales(vt);
+    if (old_value_scales) {
+      rewrite->reported = ReportedTime::kOldItimerspec;
+      rewrite->reported_at = regs.r10;
+    }
+    if (is_zero(spec[1]))  // a disarm: only the old value it returns is the tree's
+      return old_value_scales;
     spec[1] = absolute ? host_deadline(vt, clock, spec[1]) : host_duration(vt, spec[1]);
     if (rate_scales(vt) && !is_zero(spec[0]))
       spec[0] = host_duration(vt, spec[0]);
     std::memcpy(rewrite->bytes, spec, sizeof(spec));
     rewrite->size = sizeof(spec);
     rewrite->argument = 2;
-    if (regs.r10 != 0 && rate_scales(vt)) {
-      rewrite->reported = ReportedTime::kOldItimerspec;
-      rewrite->reported_at = regs.r10;
-    }
     return true;
   }
   if ((nr == kSysAlarm || nr == kSysSetitimer || nr == kSysGetitimer) && rate_scales(vt))

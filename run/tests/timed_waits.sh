@@ -1,13 +1,17 @@
 # Timed waits on the tree's clock (timed_waits.h): every kind of timed wait
 # (run/tests/programs/waitprobe.c: condition variables on both clocks, a
-# semaphore, a timed mutex, raw futexes, a message queue, poll, ppoll,
-# select, pselect6, epoll_wait, epoll_pwait2, sigtimedwait, semtimedop,
-# nanosleep, alarm and setitimer) for glibc dynamic and static, musl dynamic and static, under
+# semaphore, a timed mutex, raw futexes (FUTEX_WAIT, FUTEX_WAIT_BITSET,
+# FUTEX_LOCK_PI, FUTEX_LOCK_PI2, FUTEX_WAIT_REQUEUE_PI, futex_waitv), a
+# message queue both ways, poll, ppoll,
+# select, pselect6, epoll_wait, epoll_pwait, epoll_pwait2, sigtimedwait,
+# semtimedop, recvmmsg, nanosleep, alarm, setitimer, relative timerfd and
+# POSIX timers) for glibc dynamic and static, musl dynamic and static, under
 # --at (future and past), --offset, --rate 10 and --freeze: the tree's time
 # each took (never early, never a hang or an instant return), the real time
 # the waits took, the remaining time select and ppoll report, and that
-# untimed waits never stop in the tracer. Then Go's timers, C++'s
-# wait_until(system_clock), and CPython's threading and asyncio.
+# untimed waits never stop in the tracer. Then Go's timers (under --at,
+# --offset and --rate 10), C++'s wait_until(system_clock), and CPython's
+# threading and asyncio.
 source "$(dirname "$0")/lib.sh"
 P=$PROGRAMS
 AT=2038-01-19T03:14:07Z
@@ -17,10 +21,13 @@ for build in musl-dynamic musl-static; do
   [ -x "$P/waitprobe-$build" ] && builds+=("$build")
 done
 realtime_ways="cond_realtime sem_timedwait mutex_timedlock futex_bitset_realtime futex_lock_pi
-  mq_timedreceive"
-duration_ways="futex_relative poll ppoll select pselect6 epoll_wait epoll_pwait2 sigtimedwait
-  semtimedop nanosleep"
-monotonic_ways="cond_monotonic futex_bitset_monotonic $duration_ways"
+  futex_lock_pi2_realtime futex_requeue_pi_realtime futex_waitv_realtime mq_timedreceive
+  mq_timedsend"
+duration_ways="futex_relative poll ppoll select pselect6 epoll_wait epoll_pwait epoll_pwait2
+  sigtimedwait semtimedop nanosleep"
+monotonic_ways="cond_monotonic futex_bitset_monotonic futex_lock_pi2_monotonic
+  futex_requeue_pi_monotonic futex_waitv_monotonic $duration_ways"
+timer_ways="alarm setitimer timerfd posix_timer"
 
 # wall COMMAND...: runs it under a 30 s guard (a wait translated wrongly
 # may wait until 2038), prints its output, then wall_ms=N (host time).
@@ -74,13 +81,13 @@ for build in "${builds[@]}"; do
   # process's age for the MONOTONIC deadlines).
   out=$(wall "$VDSO_RUN" --rate 10 --at $AT "$probe" realtime 1000)
   check_waits "$build --rate 10 --at" "$out" 1000 $realtime_ways
-  check_range "$build --rate 10: six 1 s REALTIME waits took 0.6 s of real time, not 6 (ms)" \
-    "${V[wall_ms]:-}" 600 5999
+  check_range "$build --rate 10: ten 1 s REALTIME waits took 1 s of real time, not 10 (ms)" \
+    "${V[wall_ms]:-}" 1000 9999
   out=$(wall "$VDSO_RUN" --rate 10 "$probe" monotonic 1000)
   # shellcheck disable=SC2086
   check_waits "$build --rate 10" "$out" 1000 $monotonic_ways
-  check_range "$build --rate 10: twelve 1 s waits took 1.2 s of real time, not 12 (ms)" \
-    "${V[wall_ms]:-}" 1200 11999
+  check_range "$build --rate 10: sixteen 1 s waits took 1.6 s of real time, not 16 (ms)" \
+    "${V[wall_ms]:-}" 1600 15999
   # An interrupted select or ppoll of 10 s, after about 3 s of the tree's
   # time: the rest in the tree's units (the host's would be 0.7 s).
   out=$("$VDSO_RUN" --rate 10 "$probe" remaining 3000)
@@ -90,26 +97,38 @@ for build in "${builds[@]}"; do
     check_range "$build --rate 10: the interrupted $way's remaining time is the tree's (ms)" \
       $((${V[${way}_remaining]:-0} / 1000000)) 4000 8000
   done
-  # alarm and ITIMER_REAL under --rate 10: 2 s of the tree's time each in
-  # 0.2 s of real time, and a pending timer reads back in the tree's units
-  # (alarm's result, getitimer, setitimer's old value: 100 s, not 10).
+  # alarm, ITIMER_REAL and relative timerfd and POSIX timers (first expiry
+  # and interval) under --rate 10: 2 s of the tree's time each in 0.2 s of
+  # real time, and a pending timer reads back in the tree's units (alarm's
+  # result, getitimer, the old value of setitimer, timerfd_settime and
+  # timer_settime, also when they disarm: 100 s, not 10).
+  # shellcheck disable=SC2086
   out=$(wall "$VDSO_RUN" --rate 10 "$probe" itimers 2000)
-  check_waits "$build --rate 10" "$out" 2000 alarm setitimer
-  check_range "$build --rate 10: two 2 s timers took 0.4 s of real time, not 4 (ms)" \
-    "${V[wall_ms]:-}" 400 3999
+  # shellcheck disable=SC2086
+  check_waits "$build --rate 10" "$out" 2000 $timer_ways
+  check_range "$build --rate 10: four 2 s timers took 0.8 s of real time, not 8 (ms)" \
+    "${V[wall_ms]:-}" 800 7999
   check "$build --rate 10: alarm returns the tree's seconds left" "${V[alarm_left]:-}" 100
-  for way in getitimer setitimer_old; do
+  for way in getitimer setitimer_old timerfd_old timerfd_disarm_old posix_timer_old \
+    posix_timer_disarm_old; do
     check_range "$build --rate 10: $way reads the tree's time left (ms)" "${V[${way}_ms]:-}" \
       99000 100000
   done
   # --freeze: like every relative timeout, they last their real time.
   out=$(wall "$VDSO_RUN" --freeze "$probe" itimers 1000)
   parse "$out"
-  for way in alarm setitimer; do
+  for way in $timer_ways; do
     check "$build --freeze: $way took none of the tree's time" "${V[${way}_waited]:-}" 0
   done
-  check_range "$build --freeze: two 1 s timers took 2 s of real time (ms)" "${V[wall_ms]:-}" \
-    2000 15000
+  check_range "$build --freeze: four 1 s timers took 4 s of real time (ms)" "${V[wall_ms]:-}" \
+    4000 20000
+  # recvmmsg looks at its timeout after each datagram: under --rate 10 a
+  # timeout of 1 s of the tree's time has passed when the second comes,
+  # 5 s of the tree's time later (untranslated: 0.5 s of a 1 s timeout,
+  # and the third gets in too).
+  out=$("$VDSO_RUN" --rate 10 "$probe" recvmmsg 1000)
+  check "$build --rate 10: recvmmsg's timeout ended it after the second datagram" \
+    "$(value recvmmsg_received "$out")/$(value recvmmsg_sender "$out")" 2/ok
   # --freeze: durations last their real time (the tree sees none pass); a
   # deadline at the frozen present is reached, one after it never is.
   out=$(wall "$VDSO_RUN" --freeze "$probe" durations 50)
@@ -118,8 +137,8 @@ for build in "${builds[@]}"; do
     check "$build --freeze: $way timed out" "${V[${way}_result]:-}" timeout
     check "$build --freeze: $way took none of the tree's time" "${V[${way}_waited]:-}" 0
   done
-  check_range "$build --freeze: ten 50 ms durations took 0.5 s of real time (ms)" \
-    "${V[wall_ms]}" 500 15000
+  check_range "$build --freeze: eleven 50 ms durations took 0.55 s of real time (ms)" \
+    "${V[wall_ms]}" 550 15000
   out=$(wall "$VDSO_RUN" --freeze --at $AT "$probe" frozen)
   check "$build --freeze: a deadline at the frozen present is reached" \
     "$(value frozen_now "$out")" timeout
@@ -141,8 +160,21 @@ for build in "${builds[@]}"; do
 done
 
 # Go's time.Sleep, timers, tickers and time.After (the runtime waits with
-# futexes and epoll) under --rate 10: 2 s of the tree's time each.
+# futexes and epoll, on its monotonic clock): their own time under --at
+# (future and past) and --offset, which leave MONOTONIC alone, and 2 s of
+# the tree's time each under --rate 10. (Under --freeze they never end:
+# the runtime sleeps again until its frozen clock reaches the deadline.)
 if [ -x "$P/goprobe" ]; then
+  for start in "--at $AT" "--at 2000-01-01" "--offset -1d"; do
+    # shellcheck disable=SC2086
+    out=$(wall "$VDSO_RUN" $start "$P/goprobe" waits 300)
+    parse "$out"
+    for way in sleep timer ticker after; do
+      check "go $start: $way never wakes early" "${V[${way}_early]:-}" no
+      check_range "go $start: $way waited 300 ms (ms)" \
+        $((${V[${way}_waited]:-0} / 1000000)) 300 3000
+    done
+  done
   out=$(wall "$VDSO_RUN" --rate 10 "$P/goprobe" waits 2000)
   parse "$out"
   for way in sleep timer ticker after; do

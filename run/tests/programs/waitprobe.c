@@ -7,22 +7,36 @@
  *                 REALTIME deadline, every way a program does:
  *                 pthread_cond_timedwait (its default clock), sem_timedwait,
  *                 pthread_mutex_timedlock, futex FUTEX_WAIT_BITSET with
- *                 FUTEX_CLOCK_REALTIME and FUTEX_LOCK_PI (raw), and
- *                 mq_timedreceive. For each <way>_waited=NS (REALTIME's
+ *                 FUTEX_CLOCK_REALTIME, FUTEX_LOCK_PI, FUTEX_LOCK_PI2 and
+ *                 FUTEX_WAIT_REQUEUE_PI with FUTEX_CLOCK_REALTIME and
+ *                 futex_waitv on REALTIME (raw), mq_timedreceive and
+ *                 mq_timedsend. For each <way>_waited=NS (REALTIME's
  *                 time it took), <way>_early=yes|no, <way>_result=timeout
  *                 (or the error it gave instead).
  *   monotonic MS  the same for the absolute MONOTONIC deadlines: a
- *                 MONOTONIC condition variable, futex FUTEX_WAIT_BITSET
- *                 (raw), then the durations below.
+ *                 MONOTONIC condition variable, futex FUTEX_WAIT_BITSET,
+ *                 FUTEX_LOCK_PI2 and FUTEX_WAIT_REQUEUE_PI and futex_waitv
+ *                 on MONOTONIC (raw), then the durations below.
  *   durations MS  the same for the durations (measured on MONOTONIC):
  *                 futex FUTEX_WAIT (raw), poll, ppoll, select, pselect6,
- *                 epoll_wait, epoll_pwait2, sigtimedwait, semtimedop,
- *                 nanosleep.
- *   itimers MS    alarm(MS / 1000) and an ITIMER_REAL of MS in all (first
- *                 expiry MS / 2, then two intervals of MS / 4): alarm_* and
- *                 setitimer_* as above; then alarm_left=S (alarm(100) then
- *                 alarm(0)), getitimer_ms and setitimer_old_ms (of a 100 s
- *                 ITIMER_REAL just set).
+ *                 epoll_wait, epoll_pwait, epoll_pwait2, sigtimedwait,
+ *                 semtimedop, nanosleep.
+ *   itimers MS    alarm(MS / 1000), then an ITIMER_REAL, a relative
+ *                 MONOTONIC timerfd and a relative MONOTONIC POSIX timer of
+ *                 MS in all each (first expiry MS / 2, then two intervals
+ *                 of MS / 4): alarm_*, setitimer_*, timerfd_* and
+ *                 posix_timer_* as above; then alarm_left=S (alarm(100)
+ *                 then alarm(0)), getitimer_ms and setitimer_old_ms (of a
+ *                 100 s ITIMER_REAL just set), and for a 100 s timerfd and
+ *                 POSIX timer the old value setting another returns
+ *                 (timerfd_old_ms, posix_timer_old_ms) and the one
+ *                 disarming it returns (timerfd_disarm_old_ms,
+ *                 posix_timer_disarm_old_ms).
+ *   recvmmsg MS   recvmmsg of up to 3 datagrams with a timeout of MS ms,
+ *                 on a socket where a child sends one at once and two
+ *                 more after 5 MS ms of its sleep: the timeout ends the
+ *                 call after the second (recvmmsg_received=2), where a
+ *                 timeout of 10 MS would let the third in (3).
  *   remaining MS  select and ppoll (raw: libc wrappers may wait on a copy)
  *                 with a 10 s timeout, each interrupted by a signal (a
  *                 handler without SA_RESTART) from a child after MS ms of
@@ -56,8 +70,10 @@
 #include <sys/ipc.h>
 #include <sys/select.h>
 #include <sys/sem.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,10 +84,16 @@ enum {
   FUTEX_WAKE = 1,
   FUTEX_LOCK_PI = 6,
   FUTEX_WAIT_BITSET = 9,
+  FUTEX_WAIT_REQUEUE_PI = 11,
+  FUTEX_LOCK_PI2 = 13,
   FUTEX_PRIVATE_FLAG = 128,
   FUTEX_CLOCK_REALTIME = 256,
 };
 #define FUTEX_BITSET_MATCH_ANY 0xffffffffu
+#define FUTEX2_SIZE_U32 2u
+#ifndef SYS_futex_waitv
+#define SYS_futex_waitv 449
+#endif
 #ifndef SYS_epoll_pwait2
 #define SYS_epoll_pwait2 441
 #endif
@@ -188,29 +210,83 @@ static int futex_bitset_realtime(int clock, int64_t start, int64_t wait_ns) {
   return errno_unless_timeout((int)rc, errno);
 }
 
+// FUTEX_WAIT_REQUEUE_PI on a word nobody requeues: it times out at the
+// deadline, on MONOTONIC or (with `flags`) REALTIME.
+static int futex_requeue_pi_until(int flags, int64_t deadline) {
+  uint32_t word = 0, pi_word = 0;
+  const struct timespec until = ts_of(deadline);
+  long rc;
+  while ((rc = syscall(SYS_futex, &word, FUTEX_WAIT_REQUEUE_PI | FUTEX_PRIVATE_FLAG | flags, 0,
+                       &until, &pi_word, 0)) != 0 &&
+         errno == EINTR) {
+  }
+  return errno_unless_timeout((int)rc, errno);
+}
+
+// futex_waitv on one word until the deadline on `clock`
+// (include/uapi/linux/futex.h's struct futex_waitv).
+static int futex_waitv_until(int clock, int64_t deadline) {
+  uint32_t word = 0;
+  struct {
+    uint64_t val;
+    uint64_t uaddr;
+    uint32_t flags;
+    uint32_t reserved;
+  } waiter = {0, (uint64_t)(uintptr_t)&word, FUTEX2_SIZE_U32 | FUTEX_PRIVATE_FLAG, 0};
+  const struct timespec until = ts_of(deadline);
+  long rc;
+  while ((rc = syscall(SYS_futex_waitv, &waiter, 1, 0, &until, clock)) < 0 && errno == EINTR) {
+  }
+  return rc >= 0 ? EINVAL : errno == ETIMEDOUT ? 0 : errno;
+}
+
+static int futex_requeue_pi_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return futex_requeue_pi_until(FUTEX_CLOCK_REALTIME, start + wait_ns);
+}
+
+static int futex_waitv_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return futex_waitv_until(CLOCK_REALTIME, start + wait_ns);
+}
+
 static uint32_t g_pi_word;
+static int g_pi_op;
 static struct timespec g_pi_deadline;
 static int g_pi_result;
 
 static void* lock_pi_thread(void* unused) {
   (void)unused;
-  const long rc = futex(&g_pi_word, FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG, 0, &g_pi_deadline, 0);
+  const long rc = futex(&g_pi_word, g_pi_op, 0, &g_pi_deadline, 0);
   g_pi_result = errno_unless_timeout((int)rc, errno);
   return NULL;
 }
 
-static int futex_lock_pi_realtime(int clock, int64_t start, int64_t wait_ns) {
-  (void)clock;
+// Another thread takes the PI futex this thread holds with `op`, until the
+// deadline.
+static int lock_pi_until(int op, int64_t deadline) {
   g_pi_word = (uint32_t)syscall(SYS_gettid);  // held by this thread
-  g_pi_deadline = ts_of(start + wait_ns);
+  g_pi_op = op;
+  g_pi_deadline = ts_of(deadline);
   pthread_t thread;
   pthread_create(&thread, NULL, lock_pi_thread, NULL);
   pthread_join(thread, NULL);
   return g_pi_result;
 }
 
-static int mq_realtime(int clock, int64_t start, int64_t wait_ns) {
+static int futex_lock_pi_realtime(int clock, int64_t start, int64_t wait_ns) {
   (void)clock;
+  return lock_pi_until(FUTEX_LOCK_PI | FUTEX_PRIVATE_FLAG, start + wait_ns);
+}
+
+static int futex_lock_pi2_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return lock_pi_until(FUTEX_LOCK_PI2 | FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME, start + wait_ns);
+}
+
+// A message queue of one message, empty (mq_timedreceive waits) or full
+// (mq_timedsend waits).
+static int mq_realtime(int64_t deadline, int full) {
   char name[64];
   snprintf(name, sizeof(name), "/waitprobe-%d", (int)getpid());
   struct mq_attr attr = {.mq_maxmsg = 1, .mq_msgsize = 8};
@@ -218,15 +294,28 @@ static int mq_realtime(int clock, int64_t start, int64_t wait_ns) {
   if (queue == (mqd_t)-1)
     return errno;
   mq_unlink(name);
-  const struct timespec until = ts_of(start + wait_ns);
-  char message[8];
+  const struct timespec until = ts_of(deadline);
+  char message[8] = "message";
+  if (full && mq_send(queue, message, sizeof(message), 0) != 0)
+    fail("waitprobe: mq_send");
   ssize_t rc;
-  while ((rc = mq_timedreceive(queue, message, sizeof(message), NULL, &until)) < 0 &&
-         errno == EINTR) {
-  }
+  do {
+    rc = full ? mq_timedsend(queue, message, sizeof(message), 0, &until)
+              : mq_timedreceive(queue, message, sizeof(message), NULL, &until);
+  } while (rc < 0 && errno == EINTR);
   const int error = rc >= 0 ? EINVAL : errno == ETIMEDOUT ? 0 : errno;
   mq_close(queue);
   return error;
+}
+
+static int mq_receive_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return mq_realtime(start + wait_ns, 0);
+}
+
+static int mq_send_realtime(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return mq_realtime(start + wait_ns, 1);
 }
 
 // ---- Durations and MONOTONIC deadlines --------------------------------------
@@ -271,6 +360,21 @@ static int futex_bitset_monotonic(int clock, int64_t start, int64_t wait_ns) {
          errno == EINTR) {
   }
   return errno_unless_timeout((int)rc, errno);
+}
+
+static int futex_lock_pi2_monotonic(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return lock_pi_until(FUTEX_LOCK_PI2 | FUTEX_PRIVATE_FLAG, start + wait_ns);
+}
+
+static int futex_requeue_pi_monotonic(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return futex_requeue_pi_until(0, start + wait_ns);
+}
+
+static int futex_waitv_monotonic(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  return futex_waitv_until(CLOCK_MONOTONIC, start + wait_ns);
 }
 
 // A pipe nobody writes to: waiting to read it times out.
@@ -339,6 +443,19 @@ static int epoll_wait_ms(int clock, int64_t start, int64_t wait_ns) {
   int rc;
   do {
     rc = epoll_wait(epoll, &event, 1, (int)((left_ns(start, wait_ns) + 999999) / 1000000));
+  } while (rc < 0 && errno == EINTR);
+  close(epoll);
+  return rc == 0 ? 0 : rc < 0 ? errno : EINVAL;
+}
+
+static int epoll_pwait_ms(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock;
+  const int epoll = epoll_on_pipe();
+  struct epoll_event event;
+  long rc;
+  do {
+    const int ms = (int)((left_ns(start, wait_ns) + 999999) / 1000000);
+    rc = syscall(SYS_epoll_pwait, epoll, &event, 1, ms, NULL, 8);
   } while (rc < 0 && errno == EINTR);
   close(epoll);
   return rc == 0 ? 0 : rc < 0 ? errno : EINVAL;
@@ -481,6 +598,89 @@ static int setitimer_real(int clock, int64_t start, int64_t wait_ns) {
   return 0;
 }
 
+// A relative MONOTONIC timerfd: first expiry after wait_ns / 2, then two
+// at intervals of wait_ns / 4.
+static int timerfd_relative(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock, (void)start;
+  const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  const struct itimerspec timer = {ts_of(wait_ns / 4), ts_of(wait_ns / 2)};
+  if (fd < 0 || timerfd_settime(fd, 0, &timer, NULL) != 0)
+    return errno;
+  for (uint64_t expirations = 0; expirations < 3;) {
+    uint64_t count;
+    const ssize_t got = read(fd, &count, sizeof(count));
+    if (got == (ssize_t)sizeof(count))
+      expirations += count;
+    else if (got >= 0 || errno != EINTR)
+      fail("waitprobe: read(timerfd)");
+  }
+  close(fd);
+  return 0;
+}
+
+// A relative MONOTONIC POSIX timer, timed as timerfd's. Its signal is one
+// of its own (blocked, taken by sigwaitinfo): a SIGALRM of the ITIMER_REAL
+// before it may still be pending (one more expiry before its disarm).
+static int posix_timer_relative(int clock, int64_t start, int64_t wait_ns) {
+  (void)clock, (void)start;
+  const int signal_number = SIGRTMIN + 1;
+  sigset_t timer_set;
+  sigemptyset(&timer_set);
+  sigaddset(&timer_set, signal_number);
+  sigprocmask(SIG_BLOCK, &timer_set, NULL);
+  struct sigevent event;
+  memset(&event, 0, sizeof(event));
+  event.sigev_notify = SIGEV_SIGNAL;
+  event.sigev_signo = signal_number;
+  timer_t timer;
+  if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0)
+    return errno;
+  const struct itimerspec spec = {ts_of(wait_ns / 4), ts_of(wait_ns / 2)};
+  if (timer_settime(timer, 0, &spec, NULL) != 0)
+    return errno;
+  // One signal is queued at a time: expiries meanwhile are its overrun.
+  for (int expirations = 0; expirations < 3;) {
+    if (sigwaitinfo(&timer_set, NULL) != signal_number)
+      fail("waitprobe: sigwaitinfo");
+    expirations += 1 + timer_getoverrun(timer);
+  }
+  timer_delete(timer);
+  return 0;
+}
+
+static int64_t ns_of_ts(struct timespec ts) {
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+// The old values a pending 100 s timerfd and POSIX timer read back, when
+// another is set and when they are disarmed: the tree's units.
+static void timer_old_values(void) {
+  const struct itimerspec hundred = {{0, 0}, {100, 0}}, off = {{0, 0}, {0, 0}};
+  struct itimerspec set_old, disarm_old;
+  const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+  if (fd < 0 || timerfd_settime(fd, 0, &hundred, NULL) != 0 ||
+      timerfd_settime(fd, 0, &hundred, &set_old) != 0 ||
+      timerfd_settime(fd, 0, &off, &disarm_old) != 0)
+    fail("waitprobe: timerfd_settime");
+  close(fd);
+  printf("timerfd_old_ms=%lld\ntimerfd_disarm_old_ms=%lld\n",
+         (long long)(ns_of_ts(set_old.it_value) / 1000000),
+         (long long)(ns_of_ts(disarm_old.it_value) / 1000000));
+  struct sigevent event;
+  memset(&event, 0, sizeof(event));
+  event.sigev_notify = SIGEV_NONE;
+  timer_t timer;
+  if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0 ||
+      timer_settime(timer, 0, &hundred, NULL) != 0 ||
+      timer_settime(timer, 0, &hundred, &set_old) != 0 ||
+      timer_settime(timer, 0, &off, &disarm_old) != 0)
+    fail("waitprobe: timer_settime");
+  timer_delete(timer);
+  printf("posix_timer_old_ms=%lld\nposix_timer_disarm_old_ms=%lld\n",
+         (long long)(ns_of_ts(set_old.it_value) / 1000000),
+         (long long)(ns_of_ts(disarm_old.it_value) / 1000000));
+}
+
 static void interval_timers(int64_t wait_ns) {
   sigset_t alarm_set;
   sigemptyset(&alarm_set);
@@ -488,6 +688,8 @@ static void interval_timers(int64_t wait_ns) {
   sigprocmask(SIG_BLOCK, &alarm_set, NULL);
   measure("alarm", CLOCK_MONOTONIC, wait_ns, alarm_seconds);
   measure("setitimer", CLOCK_MONOTONIC, wait_ns, setitimer_real);
+  measure("timerfd", CLOCK_MONOTONIC, wait_ns, timerfd_relative);
+  measure("posix_timer", CLOCK_MONOTONIC, wait_ns, posix_timer_relative);
   // What the program reads back of a pending timer: the tree's units.
   alarm(100);
   printf("alarm_left=%u\n", alarm(0));
@@ -500,6 +702,40 @@ static void interval_timers(int64_t wait_ns) {
   printf("getitimer_ms=%lld\nsetitimer_old_ms=%lld\n",
          (long long)(ns_of_tv(current.it_value) / 1000000),
          (long long)(ns_of_tv(old.it_value) / 1000000));
+  timer_old_values();
+}
+
+// ---- recvmmsg's timeout ------------------------------------------------------
+
+static void receive_datagrams(int64_t wait_ns) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, pair) != 0)
+    fail("waitprobe: socketpair");
+  const pid_t child = fork();
+  if (child == 0) {
+    const struct timespec later = ts_of(5 * wait_ns);
+    if (send(pair[1], "1", 1, 0) != 1 || nanosleep(&later, NULL) != 0 ||
+        send(pair[1], "2", 1, 0) != 1 || send(pair[1], "3", 1, 0) != 1)
+      _exit(1);
+    _exit(0);
+  }
+  char bytes[3];
+  struct iovec iov[3];
+  struct mmsghdr messages[3];
+  memset(messages, 0, sizeof(messages));
+  for (int i = 0; i < 3; ++i) {
+    iov[i] = (struct iovec){&bytes[i], 1};
+    messages[i].msg_hdr.msg_iov = &iov[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  // The kernel looks at the timeout after each datagram only: the second
+  // one comes after it, and ends the call.
+  struct timespec timeout = ts_of(wait_ns);
+  const int received = recvmmsg(pair[0], messages, 3, 0, &timeout);
+  int status = 0;
+  waitpid(child, &status, 0);
+  printf("recvmmsg_received=%d\nrecvmmsg_sender=%s\n", received,
+         WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "ok" : "failed");
 }
 
 // ---- A frozen clock ------------------------------------------------------------
@@ -581,13 +817,20 @@ int main(int argc, char** argv) {
     measure("mutex_timedlock", CLOCK_REALTIME, wait_ns, mutex_realtime);
     measure("futex_bitset_realtime", CLOCK_REALTIME, wait_ns, futex_bitset_realtime);
     measure("futex_lock_pi", CLOCK_REALTIME, wait_ns, futex_lock_pi_realtime);
-    measure("mq_timedreceive", CLOCK_REALTIME, wait_ns, mq_realtime);
+    measure("futex_lock_pi2_realtime", CLOCK_REALTIME, wait_ns, futex_lock_pi2_realtime);
+    measure("futex_requeue_pi_realtime", CLOCK_REALTIME, wait_ns, futex_requeue_pi_realtime);
+    measure("futex_waitv_realtime", CLOCK_REALTIME, wait_ns, futex_waitv_realtime);
+    measure("mq_timedreceive", CLOCK_REALTIME, wait_ns, mq_receive_realtime);
+    measure("mq_timedsend", CLOCK_REALTIME, wait_ns, mq_send_realtime);
     return 0;
   }
   const int monotonic = strcmp(mode, "monotonic") == 0;
   if (monotonic && argc > 2) {
     measure("cond_monotonic", CLOCK_MONOTONIC, wait_ns, cond_monotonic);
     measure("futex_bitset_monotonic", CLOCK_MONOTONIC, wait_ns, futex_bitset_monotonic);
+    measure("futex_lock_pi2_monotonic", CLOCK_MONOTONIC, wait_ns, futex_lock_pi2_monotonic);
+    measure("futex_requeue_pi_monotonic", CLOCK_MONOTONIC, wait_ns, futex_requeue_pi_monotonic);
+    measure("futex_waitv_monotonic", CLOCK_MONOTONIC, wait_ns, futex_waitv_monotonic);
   }
   if ((monotonic || strcmp(mode, "durations") == 0) && argc > 2) {
     measure("futex_relative", CLOCK_MONOTONIC, wait_ns, futex_relative);
@@ -596,6 +839,7 @@ int main(int argc, char** argv) {
     measure("select", CLOCK_MONOTONIC, wait_ns, select_timeval);
     measure("pselect6", CLOCK_MONOTONIC, wait_ns, pselect_timespec);
     measure("epoll_wait", CLOCK_MONOTONIC, wait_ns, epoll_wait_ms);
+    measure("epoll_pwait", CLOCK_MONOTONIC, wait_ns, epoll_pwait_ms);
     measure("epoll_pwait2", CLOCK_MONOTONIC, wait_ns, epoll_pwait2_timespec);
     measure("sigtimedwait", CLOCK_MONOTONIC, wait_ns, sigtimedwait_timespec);
     measure("semtimedop", CLOCK_MONOTONIC, wait_ns, semtimedop_timespec);
@@ -610,6 +854,10 @@ int main(int argc, char** argv) {
     interval_timers(wait_ns);
     return 0;
   }
+  if (strcmp(mode, "recvmmsg") == 0 && argc > 2) {
+    receive_datagrams(wait_ns);
+    return 0;
+  }
   if (strcmp(mode, "frozen") == 0) {
     frozen();
     return 0;
@@ -618,9 +866,10 @@ int main(int argc, char** argv) {
     untimed(atol(argv[2]));
     return 0;
   }
-  fprintf(stderr,
-          "usage: waitprobe realtime MS | monotonic MS | durations MS | remaining MS | itimers MS | "
-          "frozen | "
-          "untimed N\n");
+  fprintf(
+      stderr,
+      "usage: waitprobe realtime MS | monotonic MS | durations MS | remaining MS | itimers MS | "
+      "recvmmsg MS | frozen | "
+      "untimed N\n");
   return 2;
 }
