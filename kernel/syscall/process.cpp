@@ -146,9 +146,11 @@ int64_t start_thread(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   proc::Thread& self = proc::current_thread();
   if ((flags & kCloneSettls) && tls >= layout::kUserTop)
     return -abi::kEPERM;
-  // The tid words are written before the thread exists, so that a fault
-  // leaves nothing half-done.
-  if ((flags & kCloneParentSettid) && proc::write_user(parent_tid, int32_t{0}) != 0)
+  // The parent's tid word is checked before the thread exists, so that a
+  // fault leaves nothing half-done, and written only once it does (a
+  // thread that cannot be made leaves the word as it was). Nothing can
+  // unmap it in between: munmap waits for the kernel lock we hold.
+  if ((flags & kCloneParentSettid) && !proc::user_writable(parent_tid, sizeof(int32_t)))
     return -abi::kEFAULT;
   proc::Thread* t = proc::allocate_thread(*self.process);
   if (t == nullptr)
