@@ -177,16 +177,26 @@ restart:
   return 0;
 }
 
+LastName last_name_of(const char* path, size_t& begin, size_t& length) {
+  size_t end = strlen(path);
+  while (end > 1 && path[end - 1] == '/')
+    --end;
+  begin = end;
+  while (begin > 0 && path[begin - 1] != '/')
+    --begin;
+  length = end - begin;
+  if (length == 0)
+    return LastName::kNone;
+  if (length == 1 && path[begin] == '.')
+    return LastName::kDot;
+  if (length == 2 && path[begin] == '.' && path[begin + 1] == '.')
+    return LastName::kDotDot;
+  return LastName::kName;
+}
+
 int resolve_parent(const char* path, Node*& directory, char (&last)[kMaxNameBytes]) {
-  size_t length = strlen(path);
-  while (length > 1 && path[length - 1] == '/')
-    --length;
-  size_t slash = length;
-  while (slash > 0 && path[slash - 1] != '/')
-    --slash;
-  const size_t name_length = length - slash;
-  if (name_length == 0 || (name_length == 1 && path[slash] == '.') ||
-      (name_length == 2 && path[slash] == '.' && path[slash + 1] == '.'))
+  size_t slash, name_length;
+  if (last_name_of(path, slash, name_length) != LastName::kName)
     return -abi::kEEXIST;
   if (name_length + 1 > kMaxNameBytes)
     return -abi::kENAMETOOLONG;

@@ -28,6 +28,11 @@ enum class Follow { kAll, kNotLast };  // symbolic links: all, or not the last c
 // on the way (the last component stays a link with Follow::kNotLast).
 int resolve(const char* path, Follow follow, Location& out, char* canonical = nullptr);
 
+// The last component of `path` (trailing slashes ignored): a name, "." or
+// "..", or none ("/"); `begin` and `length` say where the name lies.
+enum class LastName { kName, kDot, kDotDot, kNone };
+LastName last_name_of(const char* path, size_t& begin, size_t& length);
+
 // The directory holding the last component of `path` and that component
 // (for create, unlink, rename, mkdir); the component may or may not exist.
 // -EEXIST when it is "." or ".." (or the path is "/"), -ENOENT or -ENOTDIR

@@ -48,7 +48,12 @@ constexpr Named kProcessEntries[] = {
     {"status", Kind::kProcessStatus}, {"cmdline", Kind::kProcessCmdline},
     {"comm", Kind::kProcessComm},     {"maps", Kind::kProcessMaps},
     {"exe", Kind::kExecutable},       {"cwd", Kind::kWorkingDirectory},
-    {"fd", Kind::kProcessFds},
+    {"fd", Kind::kProcessFds},        {"task", Kind::kTasks},
+};
+constexpr Named kTaskEntries[] = {
+    {"stat", Kind::kTaskStat},
+    {"status", Kind::kTaskStatus},
+    {"comm", Kind::kTaskComm},
 };
 
 template <size_t N>
@@ -75,6 +80,10 @@ void fixed_entries(Kind directory, const Named*& entries, int& count) {
       entries = kProcessEntries;
       count = count_of(kProcessEntries);
       return;
+    case Kind::kTask:
+      entries = kTaskEntries;
+      count = count_of(kTaskEntries);
+      return;
     default:
       entries = nullptr;
       count = 0;
@@ -85,6 +94,24 @@ void fixed_entries(Kind directory, const Named*& entries, int& count) {
 // A live or zombie process (a zombie keeps its /proc directory, as Linux).
 proc::Process* process(int pid) {
   return pid > 0 ? proc::find(pid) : nullptr;
+}
+
+// A thread of `p` that has not exited, by tid, or null.
+proc::Thread* thread_of(const proc::Process& p, int tid) {
+  proc::Thread* t = tid > 0 ? proc::find_thread(tid) : nullptr;
+  return t != nullptr && t->process == &p ? t : nullptr;
+}
+
+// The `index`th live thread of `p` in the table, or null.
+proc::Thread* thread_at(const proc::Process& p, uint64_t index) {
+  for (int i = 1; i < proc::kMaxThreads; ++i) {
+    proc::Thread* t = proc::thread_slot(i);
+    if (t->process != &p || t->state == proc::State::kFree || t->state == proc::State::kDead)
+      continue;
+    if (index-- == 0)
+      return t;
+  }
+  return nullptr;
 }
 
 // The `index`th process in the table (pid order is slot order here), or null.
@@ -161,14 +188,23 @@ void add_load(Text& t, uint64_t load) {
         ((rounded & ((1u << proc::kLoadFractionBits) - 1)) * 100) >> proc::kLoadFractionBits);
 }
 
-// R when one of its threads may run, S when all sleep or wait, Z for a
-// zombie.
-char state_letter(const proc::Process& p) {
+// Its first thread (tid == pid), whose comm, signal mask and affinity
+// /proc/PID shows, as Linux shows the thread group leader's; null once
+// that thread has exited.
+const proc::Thread* first_thread(const proc::Process& p) {
+  return thread_of(p, p.pid);
+}
+
+// R when one of its threads (or `task`, for task/TID) may run, S when all
+// sleep or wait, Z for a zombie.
+char state_letter(const proc::Process& p, const proc::Thread* task = nullptr) {
   switch (p.state) {
     case proc::ProcessState::kZombie: return 'Z';
     case proc::ProcessState::kFree: return 'X';
     case proc::ProcessState::kLive: break;
   }
+  if (task != nullptr)
+    return task->state == proc::State::kRunnable ? 'R' : 'S';
   for (int i = 1; i < proc::kMaxThreads; ++i) {
     const proc::Thread& t = *proc::thread_slot(i);
     if (t.process == &p && t.state == proc::State::kRunnable)
@@ -177,24 +213,23 @@ char state_letter(const proc::Process& p) {
   return 'S';
 }
 
-// The signal mask and pending set of its first thread (tid == pid), as
-// Linux's status shows the thread the file belongs to.
+// The signal mask and pending set of the thread the file belongs to (its
+// first thread for /proc/PID), as Linux's status shows them.
 struct SignalView {
   uint64_t pending, blocked;
 };
-SignalView signals_of(const proc::Process& p) {
-  const proc::Thread* main = proc::find_thread(p.pid);
-  if (main == nullptr || main->process != &p)
+SignalView signals_of(const proc::Process& p, const proc::Thread* task) {
+  if (task == nullptr)
     return {p.signals.pending, 0};
-  return {p.signals.pending | main->signals.pending, main->signals.blocked};
+  return {p.signals.pending | task->signals.pending, task->signals.blocked};
 }
 
 bool is_zombie(const proc::Process& p) {
   return p.state == proc::ProcessState::kZombie;
 }
 
-const char* state_name(const proc::Process& p) {
-  switch (state_letter(p)) {
+const char* state_name(const proc::Process& p, const proc::Thread* task) {
+  switch (state_letter(p, task)) {
     case 'R': return "R (running)";
     case 'S': return "S (sleeping)";
     case 'Z': return "Z (zombie)";
@@ -225,28 +260,36 @@ Memory memory_of(const proc::Process& p) {
   return m;
 }
 
-// Linux's comm: the program's name cut to 15 bytes (TASK_COMM_LEN).
+// Linux's comm: the thread's (exec's base name or prctl's PR_SET_NAME);
+// without one (a zombie's threads are gone) the program's name cut to 15
+// bytes (TASK_COMM_LEN).
 struct Comm {
   char name[16];
 };
-Comm comm_of(const proc::Process& p) {
+Comm comm_of(const proc::Process& p, const proc::Thread* thread) {
+  const char* name = thread != nullptr ? thread->comm : p.name;
   Comm c;
   size_t n = 0;
-  for (; n + 1 < sizeof(c.name) && p.name[n] != '\0'; ++n)
-    c.name[n] = p.name[n];
+  for (; n + 1 < sizeof(c.name) && name[n] != '\0'; ++n)
+    c.name[n] = name[n];
   c.name[n] = '\0';
   return c;
 }
 
-void add_process_stat(Text& t, const proc::Process& p) {
+// /proc/PID/stat, or with `task` /proc/PID/task/TID/stat: that thread's
+// id, comm, state, signals and CPU time.
+void add_process_stat(Text& t, const proc::Process& p, const proc::Thread* task = nullptr) {
+  const proc::Thread* view = task != nullptr ? task : first_thread(p);
   const proc::CpuTimes times = proc::times_of(p);
+  const proc::CpuTimes own = task != nullptr ? proc::times_of_thread(*task) : times;
   const Memory m = memory_of(p);
-  const Comm comm = comm_of(p);
+  const Comm comm = comm_of(p, view);
+  const SignalView signals = signals_of(p, view);
   // Fields 1-52 of proc(5); those this kernel does not have are 0.
-  t.add("%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 ", p.pid, comm.name, state_letter(p),
-        p.parent_pid, 1, 1);
+  t.add("%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 ", task != nullptr ? task->tid : p.pid, comm.name,
+        state_letter(p, task), p.parent_pid, 1, 1);
   t.add("%ld %ld %ld %ld 20 0 %d 0 %ld %lu %lu 18446744073709551615 ",
-        proc::clock_ticks(times.user_ns), proc::clock_ticks(times.system_ns),
+        proc::clock_ticks(own.user_ns), proc::clock_ticks(own.system_ns),
         proc::clock_ticks(times.children_user_ns), proc::clock_ticks(times.children_system_ns),
         p.live_threads, proc::clock_ticks(p.accounting.started_ns), m.mapped_bytes,
         m.resident_bytes / layout::kPageSize);
@@ -255,12 +298,40 @@ void add_process_stat(Text& t, const proc::Process& p) {
   // rt_priority policy delayacct guest cguest start_data end_data
   // start_brk arg_start arg_end env_start env_end exit_code.
   t.add("0 0 %lu 0 0 %lu %lu 0 0 0 0 0 17 0 0 0 0 0 0 0 0 %lu %lu %lu %lu %lu %d\n",
-        p.layout.stack_top, signals_of(p).pending, signals_of(p).blocked, p.layout.brk_start,
+        p.layout.stack_top, signals.pending, signals.blocked, p.layout.brk_start,
         p.layout.arguments_begin, p.layout.arguments_end, p.layout.arguments_end,
         p.layout.arguments_end, is_zombie(p) ? p.wait_status : 0);
 }
 
-void add_process_status(Text& t, const proc::Process& p) {
+// The CPUs the thread may run on (sched_setaffinity's), as Linux prints
+// them: a hex mask one digit per 4 CPUs, and a list of ranges.
+void add_allowed_cpus(Text& t, const proc::Thread* thread) {
+  const proc::CpuMask allowed =
+      (thread != nullptr ? thread->allowed_cpus : ~proc::CpuMask{0}) & proc::online_cpus();
+  t.add("Cpus_allowed:\t");
+  for (int digit = (proc::cpu_count() + 3) / 4 - 1; digit >= 0; --digit)
+    t.add("%lx", (allowed >> (4 * digit)) & 0xf);
+  t.add("\nCpus_allowed_list:\t");
+  const char* separator = "";
+  for (int cpu = 0; cpu < proc::cpu_count(); ++cpu) {
+    if (!((allowed >> cpu) & 1) || (cpu > 0 && ((allowed >> (cpu - 1)) & 1)))
+      continue;
+    int last = cpu;
+    while (last + 1 < proc::cpu_count() && ((allowed >> (last + 1)) & 1))
+      ++last;
+    if (last == cpu)
+      t.add("%s%d", separator, cpu);
+    else
+      t.add("%s%d-%d", separator, cpu, last);
+    separator = ",";
+  }
+  t.add("\n");
+}
+
+// /proc/PID/status, or with `task` /proc/PID/task/TID/status.
+void add_process_status(Text& t, const proc::Process& p, const proc::Thread* task = nullptr) {
+  const proc::Thread* view = task != nullptr ? task : first_thread(p);
+  const SignalView signals = signals_of(p, view);
   const Memory m = memory_of(p);
   uint64_t ignored = 0, caught = 0;
   for (int s = 1; s <= proc::kSignalCount; ++s) {
@@ -271,14 +342,15 @@ void add_process_status(Text& t, const proc::Process& p) {
       caught |= proc::signal_bit(s);
   }
   t.add("Name:\t%s\nUmask:\t0022\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n",
-        comm_of(p).name, state_name(p), p.pid, p.pid, p.parent_pid);
+        comm_of(p, view).name, state_name(p, task), p.pid, task != nullptr ? task->tid : p.pid,
+        p.parent_pid);
   t.add("TracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t0 \n",
         proc::kMaxFds);
   t.add("VmSize:\t%8lu kB\nVmRSS:\t%8lu kB\nRssShmem:\t%8lu kB\nThreads:\t%d\n",
         m.mapped_bytes >> 10, m.resident_bytes >> 10, m.shared_bytes >> 10, p.live_threads);
   t.add("SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\nSigCgt:\t%016lx\n",
-        signals_of(p).pending, p.signals.pending, signals_of(p).blocked, ignored, caught);
-  t.add("Cpus_allowed:\t1\nCpus_allowed_list:\t0\n");
+        signals.pending, p.signals.pending, signals.blocked, ignored, caught);
+  add_allowed_cpus(t, view);
 }
 
 // Copies [begin, end) of `space` (not necessarily the active one).
@@ -495,7 +567,8 @@ Entry root() {
 
 bool is_directory(const Entry& e) {
   return e.kind == Kind::kRoot || e.kind == Kind::kSys || e.kind == Kind::kSysKernel ||
-         e.kind == Kind::kProcess || e.kind == Kind::kProcessFds;
+         e.kind == Kind::kProcess || e.kind == Kind::kProcessFds || e.kind == Kind::kTasks ||
+         e.kind == Kind::kTask;
 }
 
 bool is_symlink(const Entry& e) {
@@ -512,7 +585,13 @@ uint32_t mode(const Entry& e) {
 }
 
 uint64_t inode(const Entry& e) {
-  // Distinct per entry: 0xf0000000 + pid << 12 + kind << 6 + fd.
+  // Distinct per entry: 0xf0000000 + pid << 12 + kind << 6 + fd, with a
+  // thread's own entries under its tid (pids and tids are one sequence).
+  const bool per_thread = e.kind == Kind::kTask || e.kind == Kind::kTaskStat ||
+                          e.kind == Kind::kTaskStatus || e.kind == Kind::kTaskComm;
+  if (per_thread)
+    return 0xf000'0000ull + (static_cast<uint64_t>(e.fd) << 12) +
+           (static_cast<uint64_t>(e.kind) << 6);
   return 0xf000'0000ull + (static_cast<uint64_t>(e.pid) << 12) +
          (static_cast<uint64_t>(e.kind) << 6) + static_cast<uint64_t>(e.fd & 63);
 }
@@ -527,14 +606,25 @@ int lookup(const Entry& directory, const char* name, size_t length, Entry& out) 
     out = {Kind::kFd, directory.pid, fd};
     return 0;
   }
-  if (directory.kind == Kind::kProcess && process(directory.pid) == nullptr)
+  if (directory.kind == Kind::kTasks) {
+    int tid;
+    proc::Process* p = process(directory.pid);
+    if (p == nullptr || !parse_number(name, length, tid) || thread_of(*p, tid) == nullptr)
+      return -abi::kENOENT;
+    out = {Kind::kTask, directory.pid, tid};
+    return 0;
+  }
+  if ((directory.kind == Kind::kProcess || directory.kind == Kind::kTask) &&
+      process(directory.pid) == nullptr)
+    return -abi::kENOENT;
+  if (directory.kind == Kind::kTask && thread_of(*process(directory.pid), directory.fd) == nullptr)
     return -abi::kENOENT;
   const Named* entries;
   int count;
   fixed_entries(directory.kind, entries, count);
   for (int i = 0; i < count; ++i) {
     if (same_name(entries[i].name, name, length)) {
-      out = {entries[i].kind, directory.pid, 0};
+      out = {entries[i].kind, directory.pid, directory.kind == Kind::kTask ? directory.fd : 0};
       return 0;
     }
   }
@@ -551,6 +641,11 @@ bool parent(const Entry& e, Entry& out) {
     case Kind::kRoot: return false;
     case Kind::kSysKernel: out = {Kind::kSys, kNoPid, 0}; return true;
     case Kind::kFd: out = {Kind::kProcessFds, e.pid, 0}; return true;
+    case Kind::kTaskStat:
+    case Kind::kTaskStatus:
+    case Kind::kTaskComm: out = {Kind::kTask, e.pid, e.fd}; return true;
+    case Kind::kTask: out = {Kind::kTasks, e.pid, 0}; return true;
+    case Kind::kTasks:
     case Kind::kProcessFds:
     case Kind::kProcessStat:
     case Kind::kProcessStatm:
@@ -582,12 +677,21 @@ bool entry_at(const Entry& directory, uint64_t index, char (&name)[kMaxNameBytes
     }
     return false;
   }
+  if (directory.kind == Kind::kTasks) {
+    proc::Process* p = process(directory.pid);
+    proc::Thread* task = p != nullptr ? thread_at(*p, index) : nullptr;
+    if (task == nullptr)
+      return false;
+    format_to(name, sizeof(name), "%d", task->tid);
+    out = {Kind::kTask, directory.pid, task->tid};
+    return true;
+  }
   const Named* entries;
   int count;
   fixed_entries(directory.kind, entries, count);
   if (index < static_cast<uint64_t>(count)) {
     format_to(name, sizeof(name), "%s", entries[index].name);
-    out = {entries[index].kind, directory.pid, 0};
+    out = {entries[index].kind, directory.pid, directory.kind == Kind::kTask ? directory.fd : 0};
     return true;
   }
   if (directory.kind != Kind::kRoot)
@@ -705,8 +809,22 @@ int64_t generate(const Entry& e, char*& text) {
       if (!is_zombie(*p))
         add_user_bytes(t, p->space, p->layout.arguments_begin, p->layout.arguments_end);
       break;
-    case Kind::kProcessComm: t.add("%s\n", comm_of(*p).name); break;
+    case Kind::kProcessComm: t.add("%s\n", comm_of(*p, first_thread(*p)).name); break;
     case Kind::kProcessMaps: add_maps(t, *p); break;
+    case Kind::kTaskStat:
+    case Kind::kTaskStatus:
+    case Kind::kTaskComm: {
+      const proc::Thread* task = thread_of(*p, e.fd);
+      if (task == nullptr)
+        return -abi::kENOENT;
+      if (e.kind == Kind::kTaskStat)
+        add_process_stat(t, *p, task);
+      else if (e.kind == Kind::kTaskStatus)
+        add_process_status(t, *p, task);
+      else
+        t.add("%s\n", task->comm);
+      break;
+    }
     default: return -abi::kEISDIR;
   }
   return t.hand_over(text);

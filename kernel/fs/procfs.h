@@ -22,6 +22,8 @@ enum class Kind : uint8_t {
   kSysKernel,
   kProcess,  // /proc/PID
   kProcessFds,
+  kTasks,  // /proc/PID/task
+  kTask,   // /proc/PID/task/TID
   // Symbolic links.
   kSelf,
   kExecutable,
@@ -45,12 +47,15 @@ enum class Kind : uint8_t {
   kProcessCmdline,
   kProcessComm,
   kProcessMaps,
+  kTaskStat,  // /proc/PID/task/TID/stat, status, comm: one thread's view
+  kTaskStatus,
+  kTaskComm,
 };
 
 struct Entry {
   Kind kind;
   int pid;  // for the per-process entries
-  int fd;   // kFd
+  int fd;   // kFd; the thread's tid for kTask and its files
 };
 
 Entry root();

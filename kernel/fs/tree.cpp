@@ -94,6 +94,26 @@ Node* make_directories(const char* path, size_t length) {
   return at;
 }
 
+// What the initramfs put below /tmp (vdso-kernel-run --add FILE=/tmp/...)
+// joins the RAM file system: writable, its files copied into the heap (a
+// file that does not fit in the RAM file system's 16 MiB stays read-only).
+void make_writable(Node& node) {
+  if (is_regular(node) && node.size != 0 && node.capacity == 0) {
+    auto* copy = node.size <= kRamBytesLimit - ram_bytes
+                     ? static_cast<uint8_t*>(heap::allocate(node.size))
+                     : nullptr;
+    if (copy == nullptr)
+      return;
+    memcpy(copy, node.data, node.size);
+    node.data = copy;
+    node.capacity = node.size;
+    ram_bytes += node.size;
+  }
+  node.writable = true;
+  for (Node* c = node.first_child; c != nullptr; c = c->next_sibling)
+    make_writable(*c);
+}
+
 struct DeviceName {
   const char* name;
   Device device;
@@ -133,11 +153,19 @@ void build() {
     Node* existing = child(*directory, base, base_length);
     if (existing != nullptr) {
       // A directory named twice (an explicit entry after its files) keeps
-      // its children and takes the archive's mode.
-      if (is_directory(*existing) && (file.mode & kModeTypeMask) == kModeDirectory)
-        existing->mode = file.mode;
-      else
+      // its children and takes the archive's mode; a file or link named
+      // again is replaced by the later entry, as Linux unpacks an
+      // initramfs (vdso-kernel-run's --add over a busybox applet's link).
+      const bool directory_entry = (file.mode & kModeTypeMask) == kModeDirectory;
+      if (is_directory(*existing) != directory_entry) {
         ++skipped;
+      } else {
+        existing->mode = file.mode;
+        if (!directory_entry) {
+          existing->data = file.data;
+          existing->size = file.size;
+        }
+      }
       continue;
     }
     Node* node = allocate(directory, base, base_length, file.mode);
@@ -153,7 +181,7 @@ void build() {
   Node* tmp = make_directories("tmp", 3);
   if (tmp != nullptr) {
     tmp->mode = kModeDirectory | 01777;
-    tmp->writable = true;
+    make_writable(*tmp);
   }
   Node* proc = make_directories("proc", 4);
   if (proc != nullptr) {
@@ -183,6 +211,15 @@ Node* root() {
 
 int node_count() {
   return used_nodes;
+}
+
+int node_limit() {
+  return kMaxNodes;
+}
+
+uint64_t ram_bytes_in_use() {
+  LockGuard guard(lock);
+  return ram_bytes;
 }
 
 bool is_directory(const Node& node) {

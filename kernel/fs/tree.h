@@ -53,6 +53,8 @@ Spinlock& tree_lock();
 void build();
 Node* root();
 int node_count();
+int node_limit();             // the table's size: nodes in all
+uint64_t ram_bytes_in_use();  // what the RAM file system's files hold
 
 bool is_directory(const Node& node);
 bool is_symlink(const Node& node);

@@ -260,6 +260,7 @@ int64_t exec(Thread& t, const char* path, const ProgramArguments& arguments,
   for (; i + 1 < sizeof(p.name) && name[i] != '\0'; ++i)
     p.name[i] = name[i];
   p.name[i] = '\0';
+  set_comm(t, p.name);
 
   frame = interrupts::InterruptFrame{};
   frame.rip = loaded.entry;

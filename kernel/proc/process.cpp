@@ -37,12 +37,22 @@ bool running_on_any_cpu(const Thread& t) {
 int next_pid = 1;
 bool verbose_exits = false;
 
-void copy_name(char (&to)[32], const char* from) {
+// `from` cut to fit `to`, NUL-terminated.
+template <size_t N>
+void copy_name(char (&to)[N], const char* from) {
   size_t i = 0;
   for (; i + 1 < sizeof(to) && from[i] != '\0'; ++i)
     to[i] = from[i];
   to[i] = '\0';
 }
+
+}  // namespace
+
+void set_comm(Thread& t, const char* name) {
+  copy_name(t.comm, name);
+}
+
+namespace {
 
 void report_exit(const Process& p, int wait_status) {
   if ((wait_status & 0x7f) == 0) {
@@ -166,6 +176,7 @@ void reset_thread(Thread& t, Process& p, int tid) {
   t.signals.alternate_stack.flags = kSsDisable;
   t.rseq = RseqRegistration{};
   t.accounting = ThreadAccounting{};
+  set_comm(t, p.name);
   *reinterpret_cast<uint64_t*>(t.kernel_stack) = kStackCanary;
   ++p.live_threads;
 }

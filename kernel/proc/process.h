@@ -107,6 +107,9 @@ struct Thread {
   ThreadSignals signals;  // mask, thread-directed signals, alternate stack
   RseqRegistration rseq;  // rseq(2): its area, or none
   ThreadAccounting accounting;
+  // Linux's comm (TASK_COMM_LEN): the program's base name at exec, or what
+  // prctl(PR_SET_NAME) set; the first thread's is /proc/PID/comm.
+  char comm[16];
 
   alignas(16) uint8_t kernel_stack[kKernelStackBytes];
 };
@@ -118,6 +121,10 @@ void init();  // the tables and the idle task (the caller's context)
 // away from a thread, so an overflow is a panic naming the process rather
 // than silent corruption of its neighbours.
 void check_kernel_stack(const Thread& t);
+
+// Sets a thread's comm to `name` cut to 15 bytes, as Linux's
+// __set_task_comm (exec's base name, prctl(PR_SET_NAME)).
+void set_comm(Thread& t, const char* name);
 
 // The thread this CPU runs, and its process (cpus.h).
 inline Thread& current_thread() {

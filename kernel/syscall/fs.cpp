@@ -11,6 +11,7 @@
 #include "syscall/syscall.h"
 #include "time/tick.h"
 #include "vdso/abi/linux.h"
+#include "vdso/abi/time.h"
 #include "vdso/system_info.h"
 
 extern "C" void* memcpy(void*, const void*, size_t);
@@ -21,7 +22,9 @@ namespace kernel::syscall {
 namespace {
 
 constexpr int kAtFdCwd = -100;
-constexpr uint64_t kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtEmptyPath = 0x1000;
+constexpr uint64_t kAtSymlinkNofollow = 0x100, kAtRemovedir = 0x200, kAtNoAutomount = 0x800,
+                   kAtEmptyPath = 0x1000, kAtStatxSyncType = 0x6000;
+constexpr uint64_t kRenameNoreplace = 1;
 constexpr uint64_t kSeekSet = 0, kSeekCur = 1, kSeekEnd = 2;
 constexpr uint64_t kAccessExecute = 1, kAccessWrite = 2, kAccessRead = 4;
 constexpr uint8_t kDtDirectory = 4, kDtRegular = 8, kDtLink = 10, kDtCharacter = 2;
@@ -99,6 +102,51 @@ Stat stat_of(const fs::File& file) {
   return st;
 }
 
+// struct statfs on x86_64 (include/uapi/asm-generic/statfs.h, 64-bit).
+struct Statfs {
+  int64_t type, block_size;
+  uint64_t blocks, blocks_free, blocks_available, files, files_free;
+  int32_t fsid[2];
+  int64_t name_length, fragment_size, flags;
+  int64_t spare[4];
+};
+static_assert(sizeof(Statfs) == 120);
+
+// What df shows of each file system, as Linux's ramfs (the read-only
+// initramfs: no blocks counted, ST_RDONLY), tmpfs (its 16 MiB and its
+// nodes) and proc report themselves.
+Statfs statfs_of(const fs::Location& where) {
+  constexpr int64_t kRamfsMagic = 0x858458f6, kTmpfsMagic = 0x01021994, kProcMagic = 0x9fa0;
+  constexpr int64_t kStReadOnly = 1, kBlockBytes = 4096;
+  Statfs s{};
+  s.block_size = s.fragment_size = kBlockBytes;
+  s.name_length = fs::kMaxNameBytes - 1;
+  if (where.node == nullptr) {
+    s.type = kProcMagic;
+    s.fsid[0] = static_cast<int32_t>(kDevProc);
+    return s;
+  }
+  bool writable;
+  {
+    LockGuard guard(fs::tree_lock());
+    writable = where.node->writable;
+  }
+  if (!writable) {
+    s.type = kRamfsMagic;
+    s.fsid[0] = static_cast<int32_t>(kDevRoot);
+    s.flags = kStReadOnly;
+    return s;
+  }
+  const uint64_t used_blocks = (fs::ram_bytes_in_use() + kBlockBytes - 1) / kBlockBytes;
+  s.type = kTmpfsMagic;
+  s.fsid[0] = static_cast<int32_t>(kDevRam);
+  s.blocks = fs::kRamBytesLimit / kBlockBytes;
+  s.blocks_free = s.blocks_available = s.blocks > used_blocks ? s.blocks - used_blocks : 0;
+  s.files = static_cast<uint64_t>(fs::node_limit());
+  s.files_free = static_cast<uint64_t>(fs::node_limit() - fs::node_count());
+  return s;
+}
+
 // The absolute form of the user's `path` as seen from `dirfd`. An empty
 // path is ENOENT unless `empty_ok` (AT_EMPTY_PATH: then out is "").
 int64_t absolute_path(int dirfd, uint64_t user_path, char* out, bool empty_ok = false) {
@@ -124,6 +172,20 @@ int64_t absolute_path(int dirfd, uint64_t user_path, char* out, bool empty_ok = 
   return fs::join(base, path, out);
 }
 
+// What the user's `path` (seen from `dirfd`) names: 0 or -errno.
+int64_t locate(int dirfd, uint64_t user_path, fs::Follow follow, fs::Location& where) {
+  char path[fs::kMaxPathBytes];
+  const int64_t r = absolute_path(dirfd, user_path, path);
+  return r != 0 ? r : fs::resolve(path, follow, where);
+}
+
+// Whether a path names its last component with a slash after it ("f/"),
+// which Linux reads as "this must be a directory".
+bool ends_in_slash(const char* path) {
+  const size_t length = strlen(path);
+  return length > 1 && path[length - 1] == '/';
+}
+
 int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
   char path[fs::kMaxPathBytes], canonical[fs::kMaxPathBytes];
   int64_t r = absolute_path(dirfd, user_path, path);
@@ -136,6 +198,8 @@ int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
                   where, canonical);
   if (r == 0 && (flags & fs::kOpenCreate) && (flags & fs::kOpenExclusive))
     return -abi::kEEXIST;
+  if (r == -abi::kENOENT && (flags & fs::kOpenCreate) && ends_in_slash(path))
+    return -abi::kEISDIR;  // O_CREAT makes no directory
   if (r == -abi::kENOENT && (flags & fs::kOpenCreate)) {
     fs::Node* directory;
     char name[fs::kMaxNameBytes];
@@ -183,6 +247,8 @@ int64_t do_open(int dirfd, uint64_t user_path, uint64_t flags, uint64_t mode) {
 }
 
 int64_t do_stat(int dirfd, uint64_t user_path, uint64_t user_stat, uint64_t flags) {
+  if (flags & ~(kAtSymlinkNofollow | kAtNoAutomount | kAtEmptyPath))
+    return -abi::kEINVAL;
   char path[fs::kMaxPathBytes];
   const int64_t r = absolute_path(dirfd, user_path, path, flags & kAtEmptyPath);
   if (r != 0)
@@ -217,12 +283,8 @@ int64_t do_stat(int dirfd, uint64_t user_path, uint64_t user_stat, uint64_t flag
 int64_t do_readlink(int dirfd, uint64_t user_path, uint64_t buffer, uint64_t size) {
   if (static_cast<int64_t>(size) <= 0)
     return -abi::kEINVAL;
-  char path[fs::kMaxPathBytes];
-  int64_t r = absolute_path(dirfd, user_path, path);
-  if (r != 0)
-    return r;
   fs::Location where;
-  r = fs::resolve(path, fs::Follow::kNotLast, where);
+  const int64_t r = locate(dirfd, user_path, fs::Follow::kNotLast, where);
   if (r != 0)
     return r;
   if (!fs::is_symlink(where))
@@ -267,20 +329,29 @@ int64_t do_access(int dirfd, uint64_t user_path, uint64_t mode, uint64_t flags) 
 }
 
 // The directory that holds the user path's last name, and that name
-// (mkdir, unlink, rmdir): 0 or -errno.
+// (mkdir, unlink, rmdir): 0 or -errno. `path` gets the absolute path.
 int64_t parent_of_user_path(int dirfd, uint64_t user_path, fs::Node*& directory,
-                            char (&name)[fs::kMaxNameBytes]) {
-  char path[fs::kMaxPathBytes];
+                            char (&name)[fs::kMaxNameBytes], char (&path)[fs::kMaxPathBytes]) {
   const int64_t r = absolute_path(dirfd, user_path, path);
   if (r != 0)
     return r;
   return fs::resolve_parent(path, directory, name);
 }
 
+// A name with a slash after it must be a directory (or be missing, where
+// the call may make one): ENOTDIR for "f/" when f is a file.
+int64_t check_slash(const char* path) {
+  if (!ends_in_slash(path))
+    return 0;
+  fs::Location where;
+  const int r = fs::resolve(path, fs::Follow::kAll, where);
+  return r == -abi::kENOTDIR ? r : 0;
+}
+
 int64_t do_mkdir(int dirfd, uint64_t user_path, uint64_t mode) {
   fs::Node* directory;
-  char name[fs::kMaxNameBytes];
-  int64_t r = parent_of_user_path(dirfd, user_path, directory, name);
+  char name[fs::kMaxNameBytes], path[fs::kMaxPathBytes];
+  int64_t r = parent_of_user_path(dirfd, user_path, directory, name, path);
   if (r != 0)
     return r;
   fs::Node* created;
@@ -290,22 +361,45 @@ int64_t do_mkdir(int dirfd, uint64_t user_path, uint64_t mode) {
 
 int64_t do_unlink(int dirfd, uint64_t user_path, bool directory_wanted) {
   fs::Node* directory;
-  char name[fs::kMaxNameBytes];
-  int64_t r = parent_of_user_path(dirfd, user_path, directory, name);
-  if (r == -abi::kEEXIST)
-    return directory_wanted ? -abi::kEINVAL : -abi::kEISDIR;  // "." or ".."
+  char name[fs::kMaxNameBytes], path[fs::kMaxPathBytes];
+  int64_t r = parent_of_user_path(dirfd, user_path, directory, name, path);
+  if (r == -abi::kEEXIST) {
+    // ".", ".." or "/", as Linux answers each.
+    if (!directory_wanted)
+      return -abi::kEISDIR;
+    size_t begin, length;
+    switch (fs::last_name_of(path, begin, length)) {
+      case fs::LastName::kDot: return -abi::kEINVAL;
+      case fs::LastName::kDotDot: return -abi::kENOTEMPTY;
+      case fs::LastName::kNone:
+      case fs::LastName::kName: return -abi::kEBUSY;
+    }
+  }
+  if (r == 0)
+    r = check_slash(path);
   if (r != 0)
     return r;
   return fs::unlink(*directory, name, directory_wanted);
 }
 
-int64_t do_rename(int from_dirfd, uint64_t from_path, int to_dirfd, uint64_t to_path) {
+int64_t do_rename(int from_dirfd, uint64_t from_path, int to_dirfd, uint64_t to_path,
+                  uint64_t flags = 0) {
   char from[fs::kMaxPathBytes], to[fs::kMaxPathBytes];
   int64_t r = absolute_path(from_dirfd, from_path, from);
   if (r == 0)
     r = absolute_path(to_dirfd, to_path, to);
+  if (r == 0)
+    r = check_slash(from);
+  if (r == 0)
+    r = check_slash(to);
   if (r != 0)
     return r;
+  fs::Location source, target;
+  if (fs::resolve(from, fs::Follow::kNotLast, source) == 0 && ends_in_slash(to) &&
+      !fs::is_directory(source))
+    return -abi::kENOTDIR;  // "x/" names a directory; the source is not one
+  if ((flags & kRenameNoreplace) && fs::resolve(to, fs::Follow::kNotLast, target) == 0)
+    return -abi::kEEXIST;
   fs::Node *from_directory, *to_directory;
   char from_name[fs::kMaxNameBytes], to_name[fs::kMaxNameBytes];
   r = fs::resolve_parent(from, from_directory, from_name);
@@ -318,7 +412,133 @@ int64_t do_rename(int from_dirfd, uint64_t from_path, int to_dirfd, uint64_t to_
   return fs::rename(*from_directory, from_name, *to_directory, to_name);
 }
 
+// utimensat(2): a node keeps one time, its modification time (stat shows
+// it as atime, mtime and ctime), so the mtime given (or now) is what
+// changes; an atime alone changes nothing. EROFS outside /tmp, as a
+// read-only mount answers; /proc's times are always now (EPERM).
+int64_t do_utimensat(int dirfd, uint64_t user_path, uint64_t user_times, uint64_t flags) {
+  constexpr int64_t kUtimeNow = (1 << 30) - 1, kUtimeOmit = (1 << 30) - 2;
+  constexpr int64_t kMaxSeconds = INT64_MAX / vdso::abi::kNanosecondsPerSecond - 1;
+  if (flags & ~(kAtSymlinkNofollow | kAtEmptyPath))
+    return -abi::kEINVAL;
+  abi::Timespec times[2] = {{0, kUtimeNow}, {0, kUtimeNow}};
+  if (user_times != 0 && proc::read_user(user_times, times) != 0)
+    return -abi::kEFAULT;
+  for (const abi::Timespec& t : times) {
+    if (t.nsec != kUtimeNow && t.nsec != kUtimeOmit &&
+        (t.nsec < 0 || t.nsec >= vdso::abi::kNanosecondsPerSecond))
+      return -abi::kEINVAL;
+  }
+  fs::Location where;
+  if (user_path == 0) {
+    // A null path is the descriptor itself (glibc's futimens).
+    fs::File* file = dirfd == kAtFdCwd ? nullptr : file_of(static_cast<uint32_t>(dirfd));
+    if (file == nullptr)
+      return -abi::kEBADF;
+    if (file->kind != fs::File::Kind::kNode && file->kind != fs::File::Kind::kProc)
+      return -abi::kEPERM;  // a pipe or the console: no time kept
+    where = fs::Location{file->node, file->proc};
+  } else {
+    char path[fs::kMaxPathBytes];
+    int64_t r = absolute_path(dirfd, user_path, path, flags & kAtEmptyPath);
+    if (r != 0)
+      return r;
+    if (path[0] == '\0') {
+      fs::File* file = dirfd == kAtFdCwd ? nullptr : file_of(static_cast<uint32_t>(dirfd));
+      if (file == nullptr ||
+          (file->kind != fs::File::Kind::kNode && file->kind != fs::File::Kind::kProc))
+        return file == nullptr ? -abi::kEBADF : -abi::kEPERM;
+      where = fs::Location{file->node, file->proc};
+    } else {
+      r = fs::resolve(path, (flags & kAtSymlinkNofollow) ? fs::Follow::kNotLast : fs::Follow::kAll,
+                      where);
+      if (r != 0)
+        return r;
+    }
+  }
+  if (times[0].nsec == kUtimeOmit && times[1].nsec == kUtimeOmit)
+    return 0;
+  if (where.node == nullptr)
+    return -abi::kEPERM;
+  if (!where.node->writable)
+    return -abi::kEROFS;
+  if (times[1].nsec == kUtimeOmit)
+    return 0;
+  int64_t modified_ns = tick::realtime_ns();
+  if (times[1].nsec != kUtimeNow) {
+    const int64_t sec = times[1].sec < -kMaxSeconds  ? -kMaxSeconds
+                        : times[1].sec > kMaxSeconds ? kMaxSeconds
+                                                     : times[1].sec;
+    modified_ns = vdso::abi::ns_from_timespec({sec, times[1].nsec});
+  }
+  LockGuard guard(fs::tree_lock());
+  where.node->modified_ns = modified_ns;
+  return 0;
+}
+
 }  // namespace
+
+namespace {
+
+// chmod's change: the permission bits of a RAM file system node (sed -i
+// and cp -p set them); EROFS on the read-only tree, EPERM in /proc.
+int64_t change_mode(const fs::Location& where, uint64_t mode) {
+  if (where.node == nullptr)
+    return -abi::kEPERM;
+  LockGuard guard(fs::tree_lock());
+  if (!where.node->writable)
+    return -abi::kEROFS;
+  where.node->mode = (where.node->mode & fs::kModeTypeMask) | (static_cast<uint32_t>(mode) & 07777);
+  return 0;
+}
+
+int64_t do_chmod(int dirfd, uint64_t user_path, uint64_t mode) {
+  fs::Location where;
+  const int64_t r = locate(dirfd, user_path, fs::Follow::kAll, where);
+  return r != 0 ? r : change_mode(where, mode);
+}
+
+}  // namespace
+
+int64_t sys_chmod(Frame& f) {
+  return do_chmod(kAtFdCwd, arg0(f), arg1(f));
+}
+
+int64_t sys_fchmodat(Frame& f) {
+  return do_chmod(static_cast<int>(arg0(f)), arg1(f), arg2(f));
+}
+
+int64_t sys_fchmod(Frame& f) {
+  fs::File* file = file_of(arg0(f));
+  if (file == nullptr)
+    return -abi::kEBADF;
+  if (file->kind != fs::File::Kind::kNode && file->kind != fs::File::Kind::kProc)
+    return -abi::kEPERM;  // FIXME: a pipe's or the console's mode is not kept
+  return change_mode(fs::Location{file->node, file->proc}, arg1(f));
+}
+
+int64_t sys_statfs(Frame& f) {
+  fs::Location where;
+  const int64_t r = locate(kAtFdCwd, arg0(f), fs::Follow::kAll, where);
+  if (r != 0)
+    return r;
+  return proc::write_user(arg1(f), statfs_of(where)) == 0 ? 0 : -abi::kEFAULT;
+}
+
+int64_t sys_fstatfs(Frame& f) {
+  fs::File* file = file_of(arg0(f));
+  if (file == nullptr)
+    return -abi::kEBADF;
+  if (file->kind != fs::File::Kind::kNode && file->kind != fs::File::Kind::kProc)
+    return -abi::kENOSYS;  // FIXME: pipefs and the console's devpts
+  return proc::write_user(arg1(f), statfs_of(fs::Location{file->node, file->proc})) == 0
+             ? 0
+             : -abi::kEFAULT;
+}
+
+int64_t sys_utimensat(Frame& f) {
+  return do_utimensat(static_cast<int>(arg0(f)), arg1(f), arg2(f), arg3(f));
+}
 
 int64_t sys_open(Frame& f) {
   return do_open(kAtFdCwd, arg0(f), arg1(f), arg2(f));
@@ -376,6 +596,8 @@ int64_t sys_statx(Frame& f) {
   char path[fs::kMaxPathBytes];
   const int dirfd = static_cast<int>(arg0(f));
   const uint64_t flags = arg2(f);
+  if (flags & ~(kAtSymlinkNofollow | kAtNoAutomount | kAtEmptyPath | kAtStatxSyncType))
+    return -abi::kEINVAL;
   int64_t r = absolute_path(dirfd, arg1(f), path, flags & kAtEmptyPath);
   if (r != 0)
     return r;
@@ -648,9 +870,9 @@ int64_t sys_renameat(Frame& f) {
 }
 
 int64_t sys_renameat2(Frame& f) {
-  if (arg4(f) != 0)
-    return -abi::kEINVAL;  // RENAME_NOREPLACE, _EXCHANGE, _WHITEOUT: not here
-  return sys_renameat(f);
+  if (arg4(f) & ~kRenameNoreplace)
+    return -abi::kEINVAL;  // RENAME_EXCHANGE, RENAME_WHITEOUT: not here
+  return do_rename(static_cast<int>(arg0(f)), arg1(f), static_cast<int>(arg2(f)), arg3(f), arg4(f));
 }
 
 int64_t sys_truncate(Frame& f) {

@@ -67,7 +67,7 @@ void poke_child(paging::AddressSpace space, uint64_t virt, int32_t value) {
 
 // What a new thread inherits from the caller in the same way whether it
 // starts a process (fork) or joins this one: its TLS base, the live FPU
-// registers, the CPUs it may run on, and a first entry to user mode where
+// registers, the CPUs it may run on, its comm, and a first entry to user mode where
 // the caller returns from clone, with rax 0 and `new_stack` (if not 0).
 void inherit_registers(const Frame& frame, proc::Thread& parent, proc::Thread& child,
                        uint64_t flags, uint64_t new_stack, uint64_t tls) {
@@ -75,6 +75,7 @@ void inherit_registers(const Frame& frame, proc::Thread& parent, proc::Thread& c
   fpu::save(parent.fpu);  // the live registers, not the last switch's copy
   child.fpu = parent.fpu;
   child.allowed_cpus = parent.allowed_cpus;
+  proc::set_comm(child, parent.comm);
   Frame child_frame = frame;
   child_frame.rax = 0;
   if (new_stack != 0)
@@ -145,9 +146,11 @@ int64_t start_thread(Frame& frame, uint64_t flags, uint64_t new_stack, uint64_t 
   proc::Thread& self = proc::current_thread();
   if ((flags & kCloneSettls) && tls >= layout::kUserTop)
     return -abi::kEPERM;
-  // The tid words are written before the thread exists, so that a fault
-  // leaves nothing half-done.
-  if ((flags & kCloneParentSettid) && proc::write_user(parent_tid, int32_t{0}) != 0)
+  // The parent's tid word is checked before the thread exists, so that a
+  // fault leaves nothing half-done, and written only once it does (a
+  // thread that cannot be made leaves the word as it was). Nothing can
+  // unmap it in between: munmap waits for the kernel lock we hold.
+  if ((flags & kCloneParentSettid) && !proc::user_writable(parent_tid, sizeof(int32_t)))
     return -abi::kEFAULT;
   proc::Thread* t = proc::allocate_thread(*self.process);
   if (t == nullptr)

@@ -107,6 +107,12 @@ using Handler = int64_t (*)(Frame& frame);
   X(unlink)                     \
   X(readlink)                   \
   X(umask)                      \
+  X(utimensat)                  \
+  X(statfs)                     \
+  X(chmod)                      \
+  X(fchmod)                     \
+  X(fchmodat)                   \
+  X(fstatfs)                    \
   X(gettimeofday)               \
   X(getrlimit)                  \
   X(getrusage)                  \
@@ -120,6 +126,7 @@ using Handler = int64_t (*)(Frame& frame);
   X(getgroups)                  \
   X(rt_sigsuspend)              \
   X(sigaltstack)                \
+  X(prctl)                      \
   X(arch_prctl)                 \
   X(adjtimex)                   \
   X(gettid)                     \

@@ -1,7 +1,7 @@
 // The process's view of the system: uname, sysinfo, the CPU (getcpu,
 // sched_getaffinity, sched_setaffinity), limits, randomness, and the per-thread setup calls
 // every libc makes at start-up (arch_prctl for TLS, set_tid_address,
-// set_robust_list, rseq). uname and sysinfo answer from the configuration
+// set_robust_list, rseq), and prctl's thread name. uname and sysinfo answer from the configuration
 // the data page publishes (vdso/system_info.h), which the VDSO serves too.
 #include "arch/x86_64/cpu.h"
 #include "lib/random.h"
@@ -122,6 +122,31 @@ int64_t sys_arch_prctl(Frame& f) {
       const uint64_t user_gs_base = 0;
       return proc::write_user(address, user_gs_base) == 0 ? 0 : -abi::kEFAULT;
     }
+    default: return -abi::kEINVAL;
+  }
+}
+
+int64_t sys_prctl(Frame& f) {
+  // Only the thread's name, which busybox sets after it re-execs itself
+  // through /proc/self/exe (else ps and top would show every applet as
+  // "exe"); anything else is EINVAL, Linux's answer to an unknown option.
+  constexpr uint64_t kPrSetName = 15, kPrGetName = 16;
+  proc::Thread& t = proc::current_thread();
+  switch (arg0(f)) {
+    case kPrSetName: {
+      // As Linux: at most 15 bytes are read, the rest of a longer name
+      // ignored.
+      char name[sizeof(t.comm)] = {};
+      for (size_t i = 0; i + 1 < sizeof(name); ++i) {
+        if (proc::copy_from_user(&name[i], arg1(f) + i, 1) != 0)
+          return -abi::kEFAULT;
+        if (name[i] == '\0')
+          break;
+      }
+      proc::set_comm(t, name);
+      return 0;
+    }
+    case kPrGetName: return proc::write_user(arg1(f), t.comm) == 0 ? 0 : -abi::kEFAULT;
     default: return -abi::kEINVAL;
   }
 }

@@ -1,19 +1,24 @@
 /* Files, directories and /proc on the kernel: the read-only tree from the
  * initramfs and its errors (Linux's errno for each), the RAM file system
  * at /tmp, directory reading and the working directory, /proc against the
- * VDSO's page and the system calls, and the CPU-time accounting (times,
- * getrusage, wait4's rusage, getgroups). Each check prints a line; the exit
- * status is the number of failures. Runs as init from the test initramfs
- * (argv[0] is its path there). */
+ * VDSO's page and the system calls (a thread's /proc/PID/task too), and
+ * the CPU-time accounting (times, getrusage, wait4's rusage, getgroups).
+ * Each check prints a line; the exit status is the number of failures.
+ * Runs as init from the test initramfs (argv[0] is its path there). */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysinfo.h>
 #include <sys/times.h>
@@ -177,6 +182,21 @@ static void ram_file_system(void) {
   CHECK(mkdir("/tmp/d", 0755) == 0 && rename("/tmp/a", "/tmp/d/b") == 0 &&
             err(stat("/tmp/a", &st)) == -ENOENT && stat("/tmp/d/b", &st) == 0 && st.st_size == 7,
         "mkdir, rename into it");
+  /* touch: utimensat sets the modification time; EROFS outside /tmp. */
+  struct timespec stamp[2] = {{0, UTIME_OMIT}, {1000000000, 5}};
+  CHECK(utimensat(AT_FDCWD, "/tmp/d/b", stamp, 0) == 0 && stat("/tmp/d/b", &st) == 0 &&
+            st.st_mtim.tv_sec == 1000000000 && st.st_mtim.tv_nsec == 5,
+        "utimensat sets the mtime (%lld.%09ld)", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  struct timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  CHECK(utimensat(AT_FDCWD, "/tmp/d/b", NULL, 0) == 0 && stat("/tmp/d/b", &st) == 0 &&
+            llabs((long long)st.st_mtim.tv_sec - now.tv_sec) <= 1,
+        "utimensat(NULL): now");
+  stamp[1].tv_nsec = 1000000000;
+  CHECK(err(utimensat(AT_FDCWD, "/tmp/d/b", stamp, 0)) == -EINVAL &&
+            err(utimensat(AT_FDCWD, "/tmp/none", NULL, 0)) == -ENOENT &&
+            err(utimensat(AT_FDCWD, "/", NULL, 0)) == -EROFS,
+        "utimensat: EINVAL (nsec 10^9), ENOENT, EROFS on the initramfs");
   CHECK(err(rmdir("/tmp/d")) == -ENOTEMPTY, "rmdir a non-empty directory: ENOTEMPTY");
   CHECK(err(rename("/tmp/d", "/tmp/d/e")) == -EINVAL, "rename a directory into itself: EINVAL");
   CHECK(err(rename("/tmp/d/b", "/b")) == -EROFS, "rename out of the RAM file system: EROFS");
@@ -188,6 +208,19 @@ static void ram_file_system(void) {
   close(fd);
   CHECK(rmdir("/tmp/d") == 0 && err(stat("/tmp/d", &st)) == -ENOENT, "rmdir an empty directory");
   CHECK(truncate("/tmp", 0) == -1 && errno == EISDIR, "truncate a directory: EISDIR");
+  /* statfs: tmpfs of 16 MiB at /tmp, counting what its files hold. */
+  struct statfs fs_before, fs_after, root_fs;
+  const int before_ok = statfs("/tmp", &fs_before) == 0;
+  fd = open("/tmp/big", O_WRONLY | O_CREAT, 0600);
+  CHECK(before_ok && write(fd, buf, 200) == 200 && ftruncate(fd, 40960) == 0 &&
+            fstatfs(fd, &fs_after) == 0 && fs_before.f_type == 0x01021994 &&
+            fs_before.f_blocks * fs_before.f_bsize == 16 << 20 &&
+            fs_before.f_bfree - fs_after.f_bfree == 10 && fs_after.f_ffree + 1 == fs_before.f_ffree,
+        "statfs(/tmp): tmpfs, 16 MiB; 40960 bytes written take 10 blocks and a node");
+  close(fd);
+  unlink("/tmp/big");
+  CHECK(statfs("/", &root_fs) == 0 && (root_fs.f_flags & ST_RDONLY) && root_fs.f_type == 0x858458f6,
+        "statfs(/): ramfs, read-only");
 
   /* The working directory: chdir, relative paths, getcwd, fchdir, openat. */
   char cwd[256];
@@ -211,6 +244,18 @@ static void ram_file_system(void) {
   unlink("/tmp/w/rel");
   rmdir("/tmp/w");
   chdir("/");
+}
+
+static int worker_tid, worker_may_end;
+
+/* Names itself, says its tid, and waits to be let go. */
+static void* named_worker(void* unused) {
+  (void)unused;
+  prctl(PR_SET_NAME, "worker");
+  __atomic_store_n(&worker_tid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
+  while (!__atomic_load_n(&worker_may_end, __ATOMIC_ACQUIRE))
+    sched_yield();
+  return NULL;
 }
 
 static void proc_against_the_page(int argc, char** argv) {
@@ -337,6 +382,37 @@ static void proc_against_the_page(int argc, char** argv) {
   CHECK(slurp("/proc/self/status", text, sizeof(text)) > 0 && field(text, "\nPid") == getpid() &&
             field(text, "PPid") == getppid(),
         "/proc/self/status: Pid and PPid");
+  /* Cpus_allowed: every CPU (a hex mask and a list), as sched_getaffinity. */
+  cpu_set_t allowed;
+  sched_getaffinity(0, sizeof(allowed), &allowed);
+  char want_mask[48], want_list[48];
+  snprintf(want_mask, sizeof(want_mask), "Cpus_allowed:\t%x\n", (1u << CPU_COUNT(&allowed)) - 1);
+  if (CPU_COUNT(&allowed) == 1)
+    snprintf(want_list, sizeof(want_list), "Cpus_allowed_list:\t0\n");
+  else
+    snprintf(want_list, sizeof(want_list), "Cpus_allowed_list:\t0-%d\n", CPU_COUNT(&allowed) - 1);
+  CHECK(strstr(text, want_mask) != NULL && strstr(text, want_list) != NULL,
+        "/proc/self/status: Cpus_allowed and its list are sched_getaffinity's %d CPUs",
+        CPU_COUNT(&allowed));
+  /* The thread's name: exec's base name, then prctl(PR_SET_NAME)'s. */
+  char name[16] = {0}, comm_line[24];
+  const char* base = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+  snprintf(comm_line, sizeof(comm_line), "%.15s\n", base);
+  CHECK(prctl(PR_GET_NAME, name) == 0 && strncmp(name, base, 15) == 0 &&
+            slurp("/proc/self/comm", text, sizeof(text)) > 0 && strcmp(text, comm_line) == 0,
+        "comm is the program's base name: prctl says %s, /proc/self/comm too", name);
+  CHECK(prctl(PR_SET_NAME, "a-name-longer-than-15") == 0 && prctl(PR_GET_NAME, name) == 0 &&
+            strcmp(name, "a-name-longer-t") == 0 &&
+            slurp("/proc/self/comm", text, sizeof(text)) > 0 &&
+            strcmp(text, "a-name-longer-t\n") == 0 &&
+            slurp("/proc/self/stat", text, sizeof(text)) > 0 &&
+            strstr(text, "(a-name-longer-t)") != NULL &&
+            slurp("/proc/self/status", text, sizeof(text)) > 0 &&
+            strstr(text, "Name:\ta-name-longer-t\n") != NULL,
+        "prctl(PR_SET_NAME) of 21 bytes: 15 kept, in comm, stat and status");
+  CHECK(err(prctl(PR_SET_NAME, (void*)8)) == -EFAULT && err(prctl(-1, 0)) == -EINVAL,
+        "prctl: a bad name pointer EFAULT, an unknown option EINVAL");
+  prctl(PR_SET_NAME, base);
   const long length = slurp("/proc/self/cmdline", text, sizeof(text));
   long want = 0;
   for (int i = 0; i < argc; ++i)
@@ -354,6 +430,41 @@ static void proc_against_the_page(int argc, char** argv) {
         "/proc/self/fd/%d -> %s (fstat's inode)", pipe_fds[0], t > 0 ? target : "?");
   CHECK(has_entry("/proc/self/fd", "0") && err(open("/proc/self/fd/31", O_RDONLY)) == -ENOENT,
         "/proc/self/fd lists open descriptors only");
+
+  /* A second thread: /proc/self/task lists both, its own stat, status and
+   * comm under its tid; gone after join. */
+  pthread_t worker;
+  CHECK(pthread_create(&worker, NULL, named_worker, NULL) == 0, "pthread_create");
+  while (__atomic_load_n(&worker_tid, __ATOMIC_ACQUIRE) == 0)
+    sched_yield();
+  const int tid = worker_tid;
+  int tasks = 0;
+  DIR* task_dir = opendir("/proc/self/task");
+  for (struct dirent* e; task_dir != NULL && (e = readdir(task_dir)) != NULL;)
+    tasks += e->d_name[0] != '.';
+  if (task_dir != NULL)
+    closedir(task_dir);
+  snprintf(line, sizeof(line), "%d", tid);
+  CHECK(tasks == 2 && has_entry("/proc/self/task", line),
+        "/proc/self/task: 2 threads, %d among them", tid);
+  snprintf(path, sizeof(path), "/proc/self/task/%d/comm", tid);
+  CHECK(slurp(path, text, sizeof(text)) > 0 && strcmp(text, "worker\n") == 0 &&
+            slurp("/proc/self/comm", comm_line, sizeof(comm_line)) > 0 &&
+            strcmp(comm_line, "worker\n") != 0,
+        "task/%d/comm: the thread's PR_SET_NAME; /proc/self/comm keeps the first thread's", tid);
+  snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+  CHECK(slurp(path, text, sizeof(text)) > 0 &&
+            sscanf(text, "%d (%63[^)]) %c %d", &pid, comm, &state, &ppid) == 4 && pid == tid &&
+            strcmp(comm, "worker") == 0 && ppid == getppid(),
+        "task/%d/stat: its tid and comm, the process's parent", tid);
+  snprintf(path, sizeof(path), "/proc/self/task/%d/status", tid);
+  CHECK(slurp(path, text, sizeof(text)) > 0 && field(text, "\nPid") == tid &&
+            field(text, "Tgid") == getpid() && field(text, "Threads") == 2,
+        "task/%d/status: Pid is the tid, Tgid the pid, 2 threads", tid);
+  __atomic_store_n(&worker_may_end, 1, __ATOMIC_RELEASE);
+  pthread_join(worker, NULL);
+  CHECK(err(open(path, O_RDONLY)) == -ENOENT && !has_entry("/proc/self/task", line),
+        "a joined thread's task directory is gone");
 
   /* Another process: its directory, state and parent; gone after wait. */
   const pid_t child = fork();
@@ -448,9 +559,37 @@ static void accounting(void) {
         "getgroups: root's group 0");
 }
 
+/* O_CLOEXEC across exec: this program again, told which descriptor must
+ * be gone and which kept. */
+static void close_on_exec(const char* self) {
+  const int gone = open(self, O_RDONLY | O_CLOEXEC), kept = open(self, O_RDONLY);
+  char gone_text[16], kept_text[16];
+  snprintf(gone_text, sizeof(gone_text), "%d", gone);
+  snprintf(kept_text, sizeof(kept_text), "%d", kept);
+  const pid_t child = fork();
+  if (child == 0) {
+    char* const child_argv[] = {(char*)self, "fds", gone_text, kept_text, NULL};
+    execve(self, child_argv, environ);
+    _exit(99);
+  }
+  int status = -1;
+  waitpid(child, &status, 0);
+  CHECK(gone >= 0 && kept >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+        "exec closes the O_CLOEXEC descriptor %d and keeps %d (child status %#x)", gone, kept,
+        status);
+  close(gone);
+  close(kept);
+}
+
 int main(int argc, char** argv) {
+  if (argc == 4 && strcmp(argv[1], "fds") == 0) {
+    /* The child of close_on_exec: 0 when the first is closed, the second open. */
+    const int gone = atoi(argv[2]), kept = atoi(argv[3]);
+    return fcntl(gone, F_GETFD) == -1 && errno == EBADF && fcntl(kept, F_GETFD) == 0 ? 0 : 1;
+  }
   printf("files (%s)\n", LIBC_NAME);
   read_only_tree(argv[0]);
+  close_on_exec(argv[0]);
   ram_file_system();
   proc_against_the_page(argc, argv);
   accounting();

@@ -551,6 +551,59 @@ static void* nothing_thread(void* arg) {
   return arg;
 }
 
+/* The thread table fills: pthread_create fails with EAGAIN, and a clone
+ * that cannot make its thread leaves the parent's tid word as it was
+ * (capped, so that on Linux the table never fills and the check is
+ * skipped). Every thread made is released and joined. */
+enum { kMaxTableThreads = 200 };
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t table_released = PTHREAD_COND_INITIALIZER;
+static int table_release;
+static void* wait_for_release(void* arg) {
+  pthread_mutex_lock(&table_lock);
+  while (!table_release)
+    pthread_cond_wait(&table_released, &table_lock);
+  pthread_mutex_unlock(&table_lock);
+  return arg;
+}
+
+static void test_thread_table_full(void) {
+  static pthread_t threads[kMaxTableThreads];
+  int made = 0, error = 0;
+  while (made < kMaxTableThreads) {
+    error = pthread_create(&threads[made], NULL, wait_for_release, NULL);
+    if (error != 0)
+      break;
+    ++made;
+  }
+  if (made == kMaxTableThreads) {
+    printf("skip thread table full: %d threads made\n", made);
+  } else {
+    CHECK(error == EAGAIN, "pthread_create on a full thread table: EAGAIN after %d (%d)", made,
+          error);
+    static char stack[4096] __attribute__((aligned(16)));
+    int parent_tid = -7;
+    const long r = syscall(SYS_clone,
+                           CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+                               CLONE_SYSVSEM | CLONE_PARENT_SETTID,
+                           stack + sizeof(stack), &parent_tid, NULL, 0);
+    CHECK(r == -1 && errno == EAGAIN && parent_tid == -7,
+          "clone on a full thread table: EAGAIN, the parent's tid word untouched (%ld, %d)", r,
+          parent_tid);
+  }
+  pthread_mutex_lock(&table_lock);
+  table_release = 1;
+  pthread_cond_broadcast(&table_released);
+  pthread_mutex_unlock(&table_lock);
+  int joined = 0;
+  for (int i = 0; i < made; ++i)
+    joined += pthread_join(threads[i], NULL) == 0;
+  CHECK(joined == made, "the %d threads joined", made);
+  pthread_t again;
+  CHECK(pthread_create(&again, NULL, nothing_thread, NULL) == 0 && pthread_join(again, NULL) == 0,
+        "a thread is made again once they are gone");
+}
+
 static unsigned long free_bytes(void) {
   struct sysinfo info;
   sysinfo(&info);
@@ -592,6 +645,7 @@ int main(int argc, char** argv) {
   test_alternate_stack();
   test_exits();
   test_clone_refusals();
+  test_thread_table_full();
   if (argc > 1 && strcmp(argv[1], "frames") == 0)
     test_frame_accounting();
   else

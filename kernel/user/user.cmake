@@ -59,6 +59,7 @@ user_program(bench glibc musl)
 user_program(elfmatrix glibc)
 user_program(pressure glibc musl)
 user_program(signals glibc musl)
+user_program(sigsuspend glibc musl)
 user_program(fuzz_syscalls glibc)
 user_program(pointer_fuzz glibc musl)
 user_program(vdso_pages_io glibc musl)
@@ -73,6 +74,8 @@ user_program(mappings glibc musl)
 user_program(timers glibc musl)
 # Files, directories, /tmp, /proc against the page, CPU-time accounting.
 user_program(files glibc musl)
+# The file system's error matrix, diffed against the host's Linux.
+user_program(fs_errors glibc musl)
 user_program(rseq glibc)
 
 # Threads: pthreads, futexes, signals with threads (kernel/user/threads.c).
