@@ -424,14 +424,10 @@ int64_t do_utimensat(int dirfd, uint64_t user_path, uint64_t user_times, uint64_
   abi::Timespec times[2] = {{0, kUtimeNow}, {0, kUtimeNow}};
   if (user_times != 0 && proc::read_user(user_times, times) != 0)
     return -abi::kEFAULT;
-  for (const abi::Timespec& t : times) {
-    if (t.nsec != kUtimeNow && t.nsec != kUtimeOmit &&
-        (t.nsec < 0 || t.nsec >= vdso::abi::kNanosecondsPerSecond))
-      return -abi::kEINVAL;
-  }
   fs::Location where;
-  if (user_path == 0) {
-    // A null path is the descriptor itself (glibc's futimens).
+  if (user_path == 0 && dirfd != kAtFdCwd) {
+    // A null path is the descriptor itself (glibc's futimens); with
+    // AT_FDCWD it is a path, and EFAULT, as Linux's do_utimes.
     fs::File* file = dirfd == kAtFdCwd ? nullptr : file_of(static_cast<uint32_t>(dirfd));
     if (file == nullptr)
       return -abi::kEBADF;
@@ -455,6 +451,12 @@ int64_t do_utimensat(int dirfd, uint64_t user_path, uint64_t user_times, uint64_
       if (r != 0)
         return r;
     }
+  }
+  // Linux judges the times once it has found the file (vfs_utimes).
+  for (const abi::Timespec& t : times) {
+    if (t.nsec != kUtimeNow && t.nsec != kUtimeOmit &&
+        (t.nsec < 0 || t.nsec >= vdso::abi::kNanosecondsPerSecond))
+      return -abi::kEINVAL;
   }
   if (times[0].nsec == kUtimeOmit && times[1].nsec == kUtimeOmit)
     return 0;
