@@ -1,6 +1,7 @@
 /* The pointer-aiming fuzzer: every system call the kernel implements that
  * takes a pointer, each pointer argument in turn (files and paths, pipes,
- * stat and statx, getdents64, poll, select, epoll, timers and timerfds,
+ * stat, statx and statfs, getdents64, chmod and utimensat, prctl's
+ * name, poll, select, epoll, timers and timerfds,
  * futex, signals and rt_sigsuspend, clone/clone3/execve, limits, affinity,
  * clocks and adjtimex), called with that pointer aimed at each kind of mapping a process has (text,
  * read-only data, data, stack, the stack's on-demand pages, the VDSO image
@@ -42,9 +43,11 @@
 #include <sys/epoll.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
@@ -326,6 +329,11 @@ static void aim(const struct Target* t) {
        syscall(SYS_newfstatat, AT_FDCWD, (long)"/", lp, 0));
   CALL("statx(AT_FDCWD, \"/\", 0, BASIC, P)", 0, kStore,
        syscall(SYS_statx, AT_FDCWD, (long)"/", 0, 0x7ff, lp));
+  CALL("statfs(\"/\", P)", 0, kStore, syscall(SYS_statfs, (long)"/", lp));
+  CALL("fstatfs(root, P)", 0, kStore, syscall(SYS_fstatfs, root_fd, lp));
+  CALL("prctl(PR_GET_NAME, P)", 0, kStore, syscall(SYS_prctl, PR_GET_NAME, lp, 0, 0, 0));
+  CALL("prctl(PR_SET_NAME, P)", 0, kLoad, syscall(SYS_prctl, PR_SET_NAME, lp, 0, 0, 0));
+  prctl(PR_SET_NAME, "pointer_fuzz", 0, 0, 0);
   lseek(root_fd, 0, SEEK_SET);
   CALL("getdents64(root, P, 512)", 0, kStore, syscall(SYS_getdents64, root_fd, lp, 512));
   CALL("readlink(\"/proc/self/exe\", P, 64)", 0, kStore,
@@ -466,6 +474,13 @@ static void aim(const struct Target* t) {
     CALL("faccessat2(AT_FDCWD, P, F_OK, 0)", 0, kOther,
          syscall(SYS_faccessat2, AT_FDCWD, lp, F_OK, 0));
     CALL("truncate(P, 0)", 0, kOther, syscall(SYS_truncate, lp, 0));
+    CALL("statfs(P, good)", 0, kOther, syscall(SYS_statfs, lp, (long)&stat_out));
+    CALL("chmod(P, 0600)", 0, kOther, syscall(SYS_chmod, lp, 0600));
+    CALL("fchmodat(AT_FDCWD, P, 0600, 0)", 0, kOther,
+         syscall(SYS_fchmodat, AT_FDCWD, lp, 0600, 0));
+    CALL("utimensat(AT_FDCWD, P, NULL, 0)", 0, kOther, syscall(SYS_utimensat, AT_FDCWD, lp, 0, 0));
+    CALL("utimensat(AT_FDCWD, missing, P, 0)", 0, kOther,
+         syscall(SYS_utimensat, AT_FDCWD, (long)kMissingPath, lp, 0));
     CALL("chdir(P)", 0, kOther, syscall(SYS_chdir, lp));
     CALL("mkdir(P, 0700)", 0, kOther, syscall(SYS_mkdir, lp, 0700));
     CALL("mkdirat(AT_FDCWD, P, 0700)", 0, kOther, syscall(SYS_mkdirat, AT_FDCWD, lp, 0700));
