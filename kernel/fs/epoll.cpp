@@ -84,6 +84,30 @@ int64_t epoll_control(File& epoll_file, int operation, int fd, File& target,
   }
 }
 
+namespace {
+
+// The events an entry waits for that are ready now.
+uint32_t ready_events(const Epoll::Entry& e) {
+  const uint32_t wanted = e.events & ~(kEpollEt | kEpollOneshot | kEpollExclusive | kEpollWakeup);
+  return poll_events(*e.file) & wanted;
+}
+
+// Whether an entry has something to report: an edge-triggered one only
+// what became ready since it last reported.
+bool reportable(const Epoll::Entry& e, uint32_t ready) {
+  return ready != 0 && ((e.events & kEpollEt) == 0 || (ready & ~e.reported) != 0);
+}
+
+}  // namespace
+
+bool epoll_any_ready(const File& epoll_file) {
+  for (const Epoll::Entry& e : epoll_file.epoll->entries) {
+    if (e.file != nullptr && reportable(e, ready_events(e)))
+      return true;
+  }
+  return false;
+}
+
 int epoll_collect(File& epoll_file, EpollEvent* out, int capacity) {
   int count = 0;
   for (Epoll::Entry& e : epoll_file.epoll->entries) {
@@ -91,15 +115,11 @@ int epoll_collect(File& epoll_file, EpollEvent* out, int capacity) {
       break;
     if (e.file == nullptr)
       continue;
-    const uint32_t wanted = e.events & ~(kEpollEt | kEpollOneshot | kEpollExclusive | kEpollWakeup);
-    const uint32_t ready = poll_events(*e.file) & wanted;
-    if (e.events & kEpollEt) {
-      const uint32_t fresh = ready & ~e.reported;
+    const uint32_t ready = ready_events(e);
+    const bool report = reportable(e, ready);
+    if (e.events & kEpollEt)
       e.reported = ready;
-      if (fresh == 0)
-        continue;
-    }
-    if (ready == 0)
+    if (!report)
       continue;
     out[count++] = EpollEvent{ready, e.data};
     if (e.events & kEpollOneshot)

@@ -32,8 +32,11 @@ File* open_epoll();
 // 0 or -errno (EEXIST, ENOENT, ENOSPC, EINVAL).
 int64_t epoll_control(File& epoll, int operation, int fd, File& target, const EpollEvent& event);
 
-// Fills up to `capacity` ready events; returns how many.
+// Fills up to `capacity` ready events; returns how many. Collecting an
+// event consumes it (edge-triggered and one-shot entries).
 int epoll_collect(File& epoll, EpollEvent* out, int capacity);
+// Whether epoll_collect would find an event, without consuming any.
+bool epoll_any_ready(const File& epoll);
 
 // Drops an instance's entries (its file's last release).
 void epoll_release(Epoll& epoll);

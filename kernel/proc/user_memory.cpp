@@ -63,6 +63,14 @@ size_t copy_to_user_partial(uint64_t user_to, const void* from, size_t bytes) {
   return tried - user_access_copy(const_cast<void*>(user_address(user_to)), from, tried);
 }
 
+size_t copy_from_user_partial(void* to, uint64_t user_from, size_t bytes) {
+  if (!user_range_ok(user_from, 1))
+    return 0;
+  const uint64_t in_user_half = layout::kUserTop - user_from;
+  const size_t tried = bytes < in_user_half ? bytes : in_user_half;
+  return tried - user_access_copy(to, user_address(user_from), tried);
+}
+
 int64_t copy_string_from_user(char* to, size_t capacity, uint64_t user_from) {
   if (capacity == 0)
     return -abi::kENAMETOOLONG;

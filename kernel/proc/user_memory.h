@@ -27,6 +27,9 @@ int copy_to_user(uint64_t user_to, const void* from, size_t bytes);
 // bytes copied. For the calls that answer with a count of what reached
 // the process (getrandom), as Linux's do.
 size_t copy_to_user_partial(uint64_t user_to, const void* from, size_t bytes);
+// The same from the process: the bytes copied from [user_from, ...) before
+// a fault stopped the copy (a write to a file, as Linux's, keeps them).
+size_t copy_from_user_partial(void* to, uint64_t user_from, size_t bytes);
 
 // A NUL-terminated string of at most `capacity - 1` bytes: its length, or
 // -EFAULT, or -ENAMETOOLONG when it does not fit.
@@ -45,8 +48,8 @@ int write_user(uint64_t user_to, const T& value) {
 // one byte of each page is written with its own value, atomically, through
 // the same path (a mapping's untouched pages are faulted in). Checked
 // before consuming data that would be lost if the copy failed (a pipe
-// read); another thread may still unmap the range before the copy, which
-// then fails as Linux's would.
+// read, epoll's events); the caller holds the kernel lock until its copy,
+// so no other thread can unmap the range in between.
 bool user_writable(uint64_t user_to, size_t bytes);
 
 // Whether [begin, begin + bytes) lies in the user half (no overflow).

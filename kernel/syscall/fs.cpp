@@ -424,14 +424,10 @@ int64_t do_utimensat(int dirfd, uint64_t user_path, uint64_t user_times, uint64_
   abi::Timespec times[2] = {{0, kUtimeNow}, {0, kUtimeNow}};
   if (user_times != 0 && proc::read_user(user_times, times) != 0)
     return -abi::kEFAULT;
-  for (const abi::Timespec& t : times) {
-    if (t.nsec != kUtimeNow && t.nsec != kUtimeOmit &&
-        (t.nsec < 0 || t.nsec >= vdso::abi::kNanosecondsPerSecond))
-      return -abi::kEINVAL;
-  }
   fs::Location where;
-  if (user_path == 0) {
-    // A null path is the descriptor itself (glibc's futimens).
+  if (user_path == 0 && dirfd != kAtFdCwd) {
+    // A null path is the descriptor itself (glibc's futimens); with
+    // AT_FDCWD it is a path, and EFAULT, as Linux's do_utimes.
     fs::File* file = dirfd == kAtFdCwd ? nullptr : file_of(static_cast<uint32_t>(dirfd));
     if (file == nullptr)
       return -abi::kEBADF;
@@ -455,6 +451,12 @@ int64_t do_utimensat(int dirfd, uint64_t user_path, uint64_t user_times, uint64_
       if (r != 0)
         return r;
     }
+  }
+  // Linux judges the times once it has found the file (vfs_utimes).
+  for (const abi::Timespec& t : times) {
+    if (t.nsec != kUtimeNow && t.nsec != kUtimeOmit &&
+        (t.nsec < 0 || t.nsec >= vdso::abi::kNanosecondsPerSecond))
+      return -abi::kEINVAL;
   }
   if (times[0].nsec == kUtimeOmit && times[1].nsec == kUtimeOmit)
     return 0;
@@ -742,20 +744,30 @@ int64_t positional_io(Frame& f) {
   while (done < count) {
     const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
     const uint64_t at = static_cast<uint64_t>(offset) + done;
+    // As Linux's, a fault part way counts the bytes moved before it.
     int64_t r;
+    bool faulted = false;
     if (kWrite) {
-      if (proc::copy_from_user(chunk, buffer + done, n) != 0)
+      const size_t copied = proc::copy_from_user_partial(chunk, buffer + done, n);
+      if (copied == 0)
         return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
-      r = fs::write_at(*file, chunk, n, at);
+      faulted = copied < n;
+      r = fs::write_at(*file, chunk, copied, at);
     } else {
       r = fs::read_at(*file, chunk, n, at);
-      if (r > 0 && proc::copy_to_user(buffer + done, chunk, static_cast<size_t>(r)) != 0)
-        return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
+      if (r > 0) {
+        const size_t copied =
+            proc::copy_to_user_partial(buffer + done, chunk, static_cast<size_t>(r));
+        faulted = copied < static_cast<size_t>(r);
+        r = static_cast<int64_t>(copied);
+        if (r == 0)
+          return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
+      }
     }
     if (r < 0)
       return done > 0 ? static_cast<int64_t>(done) : r;
     done += static_cast<uint64_t>(r);
-    if (static_cast<uint64_t>(r) < n)
+    if (faulted || static_cast<uint64_t>(r) < n)
       break;
   }
   return static_cast<int64_t>(done);

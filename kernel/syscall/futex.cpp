@@ -69,6 +69,10 @@ int64_t sys_futex(Frame& f) {
         return -abi::kEINVAL;
       if (address % 4 != 0)
         return -abi::kEINVAL;
+      // Linux never reads the word, but a word outside the user half is
+      // EFAULT (its get_futex_key's access_ok).
+      if (!proc::user_range_ok(address, sizeof(uint32_t)))
+        return -abi::kEFAULT;
       return proc::futex_wake(p, address, bitset, count);
     }
     case kFutexRequeue:
@@ -77,6 +81,9 @@ int64_t sys_futex(Frame& f) {
       const int requeue_count = static_cast<int32_t>(timeout);
       if (count < 0 || requeue_count < 0 || address % 4 != 0 || address2 % 4 != 0)
         return -abi::kEINVAL;
+      if (!proc::user_range_ok(address, sizeof(uint32_t)) ||
+          !proc::user_range_ok(address2, sizeof(uint32_t)))
+        return -abi::kEFAULT;
       if (command == kFutexCmpRequeue) {
         uint32_t current_value;
         if (proc::read_user(address, current_value) != 0)

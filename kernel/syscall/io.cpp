@@ -39,6 +39,22 @@ int64_t read_file(fs::File& file, uint64_t buffer, uint64_t count) {
   uint64_t done = 0;
   while (done < count) {
     const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
+    if (fs::is_seekable(file)) {
+      // A file keeps its bytes: as Linux's, the read counts what reached
+      // the process before a fault, and the offset moves by that much.
+      const int64_t r = fs::read(file, chunk, n);
+      if (r <= 0)
+        return done > 0 ? static_cast<int64_t>(done) : r;
+      const size_t copied =
+          proc::copy_to_user_partial(buffer + done, chunk, static_cast<size_t>(r));
+      file.offset -= static_cast<uint64_t>(r) - copied;
+      done += copied;
+      if (copied < static_cast<size_t>(r))
+        return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
+      if (static_cast<uint64_t>(r) < n)
+        break;
+      continue;
+    }
     // Check the destination before taking bytes out of a pipe: a failed
     // copy would lose them.
     if (!proc::user_writable(buffer + done, n))
@@ -67,9 +83,16 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
   uint8_t chunk[kChunkBytes];
   uint64_t done = 0;
   while (done < count) {
-    const uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
-    if (proc::copy_from_user(chunk, buffer + done, n) != 0)
+    uint64_t n = count - done < sizeof(chunk) ? count - done : sizeof(chunk);
+    // A file takes the bytes that could be read before a fault (Linux's
+    // short write); a pipe takes all or, on a fault, none.
+    const size_t copied = fs::is_seekable(file)
+                              ? proc::copy_from_user_partial(chunk, buffer + done, n)
+                              : (proc::copy_from_user(chunk, buffer + done, n) == 0 ? n : 0);
+    if (copied == 0)
       return done > 0 ? static_cast<int64_t>(done) : -abi::kEFAULT;
+    const bool faulted = copied < n;
+    n = copied;
     uint64_t written = 0;
     while (written < n) {
       const int64_t r = fs::write(file, chunk + written, n - written);
@@ -90,6 +113,8 @@ int64_t write_file(fs::File& file, uint64_t buffer, uint64_t count) {
       written += static_cast<uint64_t>(r);
     }
     done += n;
+    if (faulted)
+      break;
   }
   return static_cast<int64_t>(done);
 }
@@ -330,14 +355,28 @@ int64_t wait_epoll(uint64_t epfd, uint64_t events, int max_events, int timeout_m
   if (epoll->kind != fs::File::Kind::kEpoll || max_events <= 0)
     return -abi::kEINVAL;
   const int capacity = max_events < kMaxEpollEventsPerCall ? max_events : kMaxEpollEventsPerCall;
-  if (!proc::user_writable(events, static_cast<uint64_t>(capacity) * sizeof(fs::EpollEvent)))
+  // As Linux: the whole array must lie in the user half, but only the
+  // events that come are stored, so only their room must be writable.
+  if (!proc::user_range_ok(events, static_cast<uint64_t>(max_events) * sizeof(fs::EpollEvent)))
     return -abi::kEFAULT;
   const int64_t deadline_ns =
       timeout_ms < 0 ? 0 : tick::monotonic_ns() + int64_t{timeout_ms} * 1'000'000;
   proc::Thread& self = proc::current_thread();
   fs::EpollEvent ready[kMaxEpollEventsPerCall];
   for (;;) {
-    const int count = fs::epoll_collect(*epoll, ready, capacity);
+    // Collecting consumes events (edge-triggered, one-shot): collect no
+    // more than the leading slots the process may write, so that the copy
+    // cannot fail (nothing else runs kernel code meanwhile). With no room
+    // at all, a ready event is Linux's EFAULT.
+    int room = 0;
+    while (room < capacity &&
+           proc::user_writable(events + static_cast<uint64_t>(room) * sizeof(fs::EpollEvent),
+                               sizeof(fs::EpollEvent))) {
+      ++room;
+    }
+    if (room == 0 && fs::epoll_any_ready(*epoll))
+      return -abi::kEFAULT;
+    const int count = room == 0 ? 0 : fs::epoll_collect(*epoll, ready, room);
     if (count > 0) {
       if (proc::copy_to_user(events, ready, count * sizeof(fs::EpollEvent)) != 0)
         return -abi::kEFAULT;

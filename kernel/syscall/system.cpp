@@ -24,6 +24,8 @@ constexpr uint64_t kArchSetGs = 0x1001, kArchSetFs = 0x1002, kArchGetFs = 0x1003
 constexpr uint64_t kRlimInfinity = ~0ull;
 constexpr int kRlimitStack = 3, kRlimitNofile = 7;
 constexpr uint64_t kRobustListHeadBytes = 24;
+// Linux's fs.nr_open default: no RLIMIT_NOFILE may go above it.
+constexpr uint64_t kNrOpen = 1024 * 1024;
 
 struct Rlimit {
   uint64_t current;
@@ -113,8 +115,13 @@ int64_t sys_arch_prctl(Frame& f) {
       cpu::wrmsr(cpu::kMsrFsBase, address);
       return 0;
     case kArchGetFs: return proc::write_user(address, t.fs_base) == 0 ? 0 : -abi::kEFAULT;
-    case kArchSetGs:
-    case kArchGetGs: return -abi::kEINVAL;  // FIXME: GS is the kernel's to keep free
+    case kArchSetGs: return -abi::kEINVAL;  // FIXME: GS is the kernel's to keep free
+    case kArchGetGs: {
+      // User mode's GS base is 0 for every thread: nothing can set it
+      // (ARCH_SET_GS is refused, CR4.FSGSBASE is off).
+      const uint64_t user_gs_base = 0;
+      return proc::write_user(address, user_gs_base) == 0 ? 0 : -abi::kEFAULT;
+    }
     default: return -abi::kEINVAL;
   }
 }
@@ -168,14 +175,20 @@ int64_t sys_prlimit64(Frame& f) {
     return -abi::kEPERM;
   if (resource >= 16)
     return -abi::kEINVAL;
+  // Linux's order: the new value is read and judged before the old one
+  // is stored.
+  if (new_limit != 0) {
+    Rlimit requested;
+    if (proc::read_user(new_limit, requested) != 0)
+      return -abi::kEFAULT;
+    if (requested.current > requested.maximum)
+      return -abi::kEINVAL;
+    if (resource == kRlimitNofile && requested.maximum > kNrOpen)
+      return -abi::kEPERM;
+    // FIXME: limits are reported, not enforced; a valid new one is accepted.
+  }
   if (old_limit != 0 && proc::write_user(old_limit, limit_of(resource)) != 0)
     return -abi::kEFAULT;
-  if (new_limit != 0) {
-    Rlimit ignored;
-    if (proc::read_user(new_limit, ignored) != 0)
-      return -abi::kEFAULT;
-    // FIXME: limits are reported, not enforced; setting one is accepted.
-  }
   return 0;
 }
 

@@ -119,6 +119,9 @@ int64_t sys_timer_create(Frame& f) {
 int64_t sys_timer_settime(Frame& f) {
   const int id = static_cast<int>(arg0(f));
   const uint64_t flags = arg1(f);
+  // Linux refuses a missing new value before it reads anything.
+  if (arg2(f) == 0)
+    return -abi::kEINVAL;
   Setting setting;
   if (const int64_t r = read_setting(arg2(f), setting); r != 0)
     return r;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # User memory from the outside (issue 14), on both CPU models (QEMU's
-# default and -cpu max, where SMAP is on):
+# default and -cpu max, where SMAP is on), the fuzzer also on 2 CPUs:
 #   1. the issue's program (user/vdso_header.c) writes the VDSO image's ELF
 #      header, 16 bytes, to stdout;
 #   2. the pointer fuzzer (user/pointer_fuzz.c) gives, call for call, the
@@ -43,9 +43,14 @@ if [ "$host_status" -eq 126 ] || [ "$host_status" -eq 127 ]; then
   exit 77
 fi
 echo "host: $(uname -sr), $(grep -c ' -> ' "$work/linux") calls, status $host_status"
-for cpu in default max; do
-  cpu_args=()
-  [ "$cpu" = default ] || cpu_args=(--cpu "$cpu")
+# Both CPU models, and two CPUs (where another CPU may run the process's
+# children and the kernel's TLB shootdowns happen).
+for cpu in default max cpus2; do
+  case $cpu in
+    default) cpu_args=() ;;
+    cpus2) cpu_args=(--cpus 2) ;;
+    *) cpu_args=(--cpu "$cpu") ;;
+  esac
   for libc in glibc musl; do
     started_ns=$(date +%s%N)
     "$tool" "${cpu_args[@]}" "$user/pointer_fuzz-$libc" >"$work/kernel" 2>"$work/kernel.err"
