@@ -21,6 +21,8 @@ inline constexpr int kSigHup = 1, kSigInt = 2, kSigQuit = 3, kSigIll = 4, kSigTr
                      kSigChld = 17, kSigCont = 18, kSigStop = 19, kSigTstp = 20, kSigTtin = 21,
                      kSigTtou = 22, kSigUrg = 23, kSigVtalrm = 26, kSigProf = 27, kSigWinch = 28;
 inline constexpr int kSignalCount = 64;  // 1..64
+// The kernel's sigset_t: a system call given another size says EINVAL.
+inline constexpr uint64_t kSigsetBytes = 8;
 
 inline constexpr uint64_t kSigDefault = 0, kSigIgnore = 1;
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include "proc/process.h"
+#include "proc/user_memory.h"
+#include "vdso/abi/linux.h"
 
 namespace kernel::proc {
 
@@ -34,13 +36,31 @@ inline bool has_deliverable_signal(const Thread& t) {
   return (pending & (~t.signals.blocked | kUnblockable)) != 0;
 }
 
-// sigsuspend, ppoll, pselect6: `t` waits with `mask` in place of its
+// sigsuspend, ppoll, pselect6, epoll_pwait: `t` waits with `mask` in place of its
 // blocked set (SIGKILL and SIGSTOP stay open). end_wait_with_mask puts the
 // old set back at once, unless the wait ended with -EINTR for a signal
 // still to be delivered: then the handler's frame saves the old set, and
 // delivery puts it back if no handler runs.
 void begin_wait_with_mask(Thread& t, uint64_t mask);
 void end_wait_with_mask(Thread& t, int64_t result);
+
+// ppoll, pselect6, epoll_pwait: runs `wait` with the signal mask at
+// `user_mask` (null: the thread's own) in place for its duration.
+template <typename Wait>
+int64_t wait_with_signal_mask(uint64_t user_mask, uint64_t mask_bytes, Wait wait) {
+  if (user_mask == 0)
+    return wait();
+  if (mask_bytes != kSigsetBytes)
+    return -vdso::abi::kEINVAL;
+  uint64_t mask = 0;
+  if (read_user(user_mask, mask) != 0)
+    return -vdso::abi::kEFAULT;
+  Thread& self = current_thread();
+  begin_wait_with_mask(self, mask);
+  const int64_t result = wait();
+  end_wait_with_mask(self, result);
+  return result;
+}
 
 // Blocks `t` until a signal it does not block is pending (pause,
 // sigsuspend): always -EINTR.

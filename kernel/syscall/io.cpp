@@ -345,7 +345,7 @@ int64_t create_epoll(bool cloexec) {
   return fd;
 }
 
-// epoll_wait and epoll_pwait (without a mask): level-triggered readiness
+// epoll_wait and epoll_pwait (its mask in place around it): level-triggered readiness
 // now, else a wait in kWaiting until a pipe changes, a signal, or the
 // timeout in milliseconds (-1: none) on the page's MONOTONIC.
 int64_t wait_epoll(uint64_t epfd, uint64_t events, int max_events, int timeout_ms) {
@@ -425,10 +425,10 @@ int64_t sys_epoll_wait(Frame& f) {
 }
 
 int64_t sys_epoll_pwait(Frame& f) {
-  // FIXME: a signal mask for the wait is refused rather than applied.
-  if (arg4(f) != 0)
-    return -abi::kEINVAL;
-  return wait_epoll(arg0(f), arg1(f), static_cast<int32_t>(arg2(f)), static_cast<int32_t>(arg3(f)));
+  return proc::wait_with_signal_mask(arg4(f), arg5(f), [&] {
+    return wait_epoll(arg0(f), arg1(f), static_cast<int32_t>(arg2(f)),
+                      static_cast<int32_t>(arg3(f)));
+  });
 }
 
 }  // namespace kernel::syscall

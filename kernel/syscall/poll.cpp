@@ -22,7 +22,6 @@ namespace {
 
 constexpr int16_t kPollIn = 0x001, kPollPri = 0x002, kPollOut = 0x004, kPollErr = 0x008,
                   kPollHup = 0x010, kPollNval = 0x020;
-constexpr uint64_t kSigsetBytes = 8;
 // select's sets are read one 64-bit word each: every descriptor the
 // process can have (proc::kMaxFds) fits in it.
 constexpr int kSelectBits = 64;
@@ -89,24 +88,6 @@ int64_t read_timespec_timeout(uint64_t user_ts, Timeout& out) {
 void write_timespec_left(uint64_t user_ts, const Timeout& timeout) {
   if (user_ts != 0 && !timeout.forever)
     (void)proc::write_user(user_ts, vdso::timespec_from_ns(left_ns(timeout)));
-}
-
-// Runs `wait` with the signal mask at `user_mask` (null: the thread's own)
-// in place for its duration.
-template <typename Wait>
-int64_t with_signal_mask(uint64_t user_mask, uint64_t mask_bytes, Wait wait) {
-  if (user_mask == 0)
-    return wait();
-  if (mask_bytes != kSigsetBytes)
-    return -abi::kEINVAL;
-  uint64_t mask = 0;
-  if (proc::read_user(user_mask, mask) != 0)
-    return -abi::kEFAULT;
-  proc::Thread& self = proc::current_thread();
-  proc::begin_wait_with_mask(self, mask);
-  const int64_t result = wait();
-  proc::end_wait_with_mask(self, result);
-  return result;
 }
 
 int64_t do_poll(uint64_t user_fds, uint64_t count, const Timeout& timeout) {
@@ -212,8 +193,8 @@ int64_t sys_ppoll(Frame& f) {
   Timeout timeout;
   if (const int64_t r = read_timespec_timeout(arg2(f), timeout); r != 0)
     return r;
-  const int64_t result =
-      with_signal_mask(arg3(f), arg4(f), [&] { return do_poll(arg0(f), arg1(f), timeout); });
+  const int64_t result = proc::wait_with_signal_mask(
+      arg3(f), arg4(f), [&] { return do_poll(arg0(f), arg1(f), timeout); });
   write_timespec_left(arg2(f), timeout);
   return result;
 }
@@ -251,7 +232,7 @@ int64_t sys_pselect6(Frame& f) {
   } mask_argument{0, 0};
   if (arg5(f) != 0 && proc::read_user(arg5(f), mask_argument) != 0)
     return -abi::kEFAULT;
-  const int64_t result = with_signal_mask(mask_argument.mask, mask_argument.bytes, [&] {
+  const int64_t result = proc::wait_with_signal_mask(mask_argument.mask, mask_argument.bytes, [&] {
     return do_select(static_cast<int32_t>(arg0(f)), arg1(f), arg2(f), arg3(f), timeout);
   });
   write_timespec_left(arg4(f), timeout);

@@ -11,7 +11,6 @@ namespace abi = vdso::abi;
 namespace kernel::syscall {
 namespace {
 
-constexpr uint64_t kSigsetBytes = 8;
 constexpr uint64_t kSigBlock = 0, kSigUnblock = 1, kSigSetmask = 2;
 constexpr uint64_t kUnblockable =
     proc::signal_bit(proc::kSigKill) | proc::signal_bit(proc::kSigStop);
@@ -85,7 +84,7 @@ int64_t sys_tkill(Frame& f) {
 int64_t sys_rt_sigaction(Frame& f) {
   const int signal = static_cast<int>(arg0(f));
   const uint64_t new_action = arg1(f), old_action = arg2(f);
-  if (arg3(f) != kSigsetBytes || signal < 1 || signal > proc::kSignalCount)
+  if (arg3(f) != proc::kSigsetBytes || signal < 1 || signal > proc::kSignalCount)
     return -abi::kEINVAL;
   proc::Process& p = proc::current();
   if (new_action != 0 && (signal == proc::kSigKill || signal == proc::kSigStop))
@@ -114,7 +113,7 @@ int64_t sys_rt_sigaction(Frame& f) {
 
 int64_t sys_rt_sigprocmask(Frame& f) {
   const uint64_t how = arg0(f), new_set = arg1(f), old_set = arg2(f);
-  if (arg3(f) != kSigsetBytes)
+  if (arg3(f) != proc::kSigsetBytes)
     return -abi::kEINVAL;
   proc::Thread& p = proc::current_thread();
   uint64_t set = 0;
@@ -139,7 +138,7 @@ int64_t sys_pause(Frame&) {
 }
 
 int64_t sys_rt_sigsuspend(Frame& f) {
-  if (arg1(f) != kSigsetBytes)
+  if (arg1(f) != proc::kSigsetBytes)
     return -abi::kEINVAL;
   uint64_t mask = 0;
   if (proc::read_user(arg0(f), mask) != 0)

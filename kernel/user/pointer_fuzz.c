@@ -13,8 +13,7 @@
  * test covers it); rseq (Linux's own answer for a read-only area changed
  * between its versions; user/rseq.c); ioctl's stores (only to a terminal,
  * which the host's run is not); getgroups (the answer depends on how the
- * program was started); epoll_pwait's signal mask (not implemented:
- * EINVAL, see kernel/README.md).
+ * program was started).
  * One line per call:
  *     CALL ARGUMENT KIND+OFFSET -> RESULT
  * where RESULT is "ok", "ok N" (a count that must match) or the errno's
@@ -34,18 +33,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
 #include <sys/auxv.h>
 #include <sys/epoll.h>
-#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/select.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -68,9 +67,9 @@
 /* What the call does with the bytes at the pointer: what it must answer
  * follows from the target's access alone (below), except for kOther. */
 enum Use {
-  kStore,  /* writes them */
-  kLoad,   /* copies them, whatever they are */
-  kOther,  /* interprets them, or does not touch them (an answer of Linux's own) */
+  kStore, /* writes them */
+  kLoad,  /* copies them, whatever they are */
+  kOther, /* interprets them, or does not touch them (an answer of Linux's own) */
 };
 
 struct Target {
@@ -192,10 +191,10 @@ static void report(const char* call, const struct Target* t, long result, int sa
   }
 }
 
-#define CALL(text, counted, use, expression)                 \
-  do {                                                       \
-    errno = 0;                                               \
-    const long r_ = (expression);                            \
+#define CALL(text, counted, use, expression)                \
+  do {                                                      \
+    errno = 0;                                              \
+    const long r_ = (expression);                           \
     report(text, t, r_ < 0 ? -1 : r_, errno, counted, use); \
   } while (0)
 
@@ -219,15 +218,15 @@ static void call_in_child_report(const char* text, const struct Target* t, pid_t
     report(text, t, WEXITSTATUS(status) == 0 ? 0 : -1, WEXITSTATUS(status), 0, kOther);
 }
 
-#define CALL_IN_CHILD(text, expression)                \
-  do {                                                 \
-    fflush(stdout);                                    \
-    const pid_t child_ = fork();                       \
-    if (child_ == 0) {                                 \
-      errno = 0;                                       \
-      _exit((expression) < 0 ? (errno & 0x7f) : 0);    \
-    }                                                  \
-    call_in_child_report(text, t, child_);             \
+#define CALL_IN_CHILD(text, expression)             \
+  do {                                              \
+    fflush(stdout);                                 \
+    const pid_t child_ = fork();                    \
+    if (child_ == 0) {                              \
+      errno = 0;                                    \
+      _exit((expression) < 0 ? (errno & 0x7f) : 0); \
+    }                                               \
+    call_in_child_report(text, t, child_);          \
   } while (0)
 
 static void aim(const struct Target* t) {
@@ -476,8 +475,7 @@ static void aim(const struct Target* t) {
     CALL("truncate(P, 0)", 0, kOther, syscall(SYS_truncate, lp, 0));
     CALL("statfs(P, good)", 0, kOther, syscall(SYS_statfs, lp, (long)&stat_out));
     CALL("chmod(P, 0600)", 0, kOther, syscall(SYS_chmod, lp, 0600));
-    CALL("fchmodat(AT_FDCWD, P, 0600, 0)", 0, kOther,
-         syscall(SYS_fchmodat, AT_FDCWD, lp, 0600, 0));
+    CALL("fchmodat(AT_FDCWD, P, 0600, 0)", 0, kOther, syscall(SYS_fchmodat, AT_FDCWD, lp, 0600, 0));
     CALL("utimensat(AT_FDCWD, P, NULL, 0)", 0, kOther, syscall(SYS_utimensat, AT_FDCWD, lp, 0, 0));
     CALL("utimensat(AT_FDCWD, missing, P, 0)", 0, kOther,
          syscall(SYS_utimensat, AT_FDCWD, (long)kMissingPath, lp, 0));
@@ -567,6 +565,9 @@ static void aim(const struct Target* t) {
            syscall(SYS_ppoll, (long)&pipe_poll, 1, lp, 0, 8));
       CALL("ppoll(pipe, 1, 0 s, P, 8)", 1, kOther,
            syscall(SYS_ppoll, (long)&pipe_poll, 1, (long)&no_wait_ns, lp, 8));
+      struct epoll_event ready[8];
+      CALL("epoll_pwait(ep, events, 8, 0, P, 8)", 1, kOther,
+           syscall(SYS_epoll_pwait, epoll_fd, (long)ready, 8, 0, lp, 8));
     }
     {
       /* rt_sigsuspend with a SIGUSR2 pending: our mask (empty) lets it in

@@ -5,7 +5,7 @@
  * setitimer/getitimer/alarm; timerfd; read-only adjtimex/clock_adjtime;
  * the CPU-time timers (ITIMER_VIRTUAL, ITIMER_PROF, timer_create on the
  * process's and the thread's CPU clocks); the waits that are sleeps too
- * (select, pselect6, poll, ppoll, pause, sigsuspend) and their masks.
+ * (select, pselect6, poll, ppoll, epoll_pwait, pause, sigsuspend) and their masks.
  * Times are checked from below only (an expiry never comes before its
  * deadline on the clock the program reads through the VDSO): how late a
  * timer is depends on the machine's load, not on correctness. */
@@ -401,6 +401,20 @@ static void waits(void) {
   CHECK(ppoll(NULL, 0, &ts, &open_all) == -1 && errno == EINTR && signals_seen == 1 &&
             sigalrm_blocked(),
         "ppoll with a mask opening SIGALRM: EINTR, the old mask back");
+  /* epoll_pwait likewise (an event loop that takes its signals only while
+   * it waits), on an empty epoll set; a mask of another size is EINVAL. */
+  const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  struct epoll_event event;
+  signals_seen = 0;
+  arm_alarm_ms(10);
+  CHECK(epoll_pwait(epoll_fd, &event, 1, 5000, &open_all) == -1 && errno == EINTR &&
+            signals_seen == 1 && sigalrm_blocked(),
+        "epoll_pwait with a mask opening SIGALRM: EINTR, the old mask back");
+  CHECK(syscall(SYS_epoll_pwait, epoll_fd, &event, 1, 0, &open_all, 4) == -1 && errno == EINVAL,
+        "epoll_pwait with a 4-byte mask: EINVAL");
+  CHECK(epoll_pwait(epoll_fd, &event, 1, 5, &open_all) == 0 && sigalrm_blocked(),
+        "epoll_pwait that times out: 0, the old mask back");
+  close(epoll_fd);
   /* A wait that times out with its mask: no signal, the old mask back. */
   ts = timespec_of(5 * 1000000);
   CHECK(ppoll(NULL, 0, &ts, &open_all) == 0 && sigalrm_blocked(),
