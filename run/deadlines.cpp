@@ -148,6 +148,17 @@ bool deadline_rewrite(pid_t tid, const user_regs_struct& registers, const abi::V
     rewrite->argument = 2;
     return true;
   }
+  if ((nr == kSysTimerGettime || nr == kSysTimerfdGettime) && rate_scales(vt)) {
+    // The time left and the interval, which the kernel keeps in host time:
+    // converted at the exit as settime's old value is.
+    const int clock =
+        nr == kSysTimerfdGettime ? timerfd_clock(tid, regs.rdi) : posix_timer_clock(tid, regs.rdi);
+    if (regs.rsi == 0 || !abi::virtual_time_moves(clock))
+      return false;
+    rewrite->reported = ReportedTime::kOldItimerspec;
+    rewrite->reported_at = regs.rsi;
+    return true;
+  }
   if ((nr == kSysAlarm || nr == kSysSetitimer || nr == kSysGetitimer) && rate_scales(vt))
     return interval_timer_rewrite(tid, regs, vt, rewrite);
   return false;

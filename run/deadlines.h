@@ -11,7 +11,10 @@
 //   clock_nanosleep TIMER_ABSTIME            on a moved clock: the deadline
 //   timerfd_settime TFD_TIMER_ABSTIME         through abi::to_host (a frozen
 //   timer_settime TIMER_ABSTIME               clock's future: never)
-//   timerfd_settime, timer_settime (relative) under --rate: both durations / R
+//   timerfd_settime, timer_settime (relative) under --rate: both durations / R,
+//                                             the old value * R
+//   timerfd_gettime, timer_gettime            under --rate: the time left and
+//                                             the interval * R
 //   setitimer, getitimer ITIMER_REAL          under --rate: both durations / R,
 //                                             the old or current value * R
 //   alarm                                     under --rate: run as
@@ -40,7 +43,9 @@ using abi::kSysClockNanosleep;
 using abi::kSysGetitimer;
 using abi::kSysNanosleep;
 using abi::kSysSetitimer;
+using abi::kSysTimerfdGettime;
 using abi::kSysTimerfdSettime;
+using abi::kSysTimerGettime;
 using abi::kSysTimerSettime;
 
 inline constexpr uint64_t kItimerReal = 0;  // ITIMER_REAL
@@ -51,6 +56,9 @@ inline constexpr long kDeadlineCalls[] = {kSysNanosleep, kSysClockNanosleep, kSy
 // The interval timer calls the filter traces under --rate (ITIMER_REAL's
 // only, but alarm).
 inline constexpr long kIntervalTimerCalls[] = {kSysAlarm, kSysSetitimer, kSysGetitimer};
+// The timer reads the filter traces under --rate: what they answer is a
+// duration on the host's clock.
+inline constexpr long kTimerReadCalls[] = {kSysTimerGettime, kSysTimerfdGettime};
 
 // At the PTRACE_EVENT_SECCOMP stop of `tid`, whose registers are `regs`:
 // true if the call is a sleep or absolute timer to translate, with the

@@ -119,6 +119,9 @@ std::vector<sock_filter> build_seccomp_filter(uint32_t cookie_low, bool virtual_
       filter.jump_if_equal(nr32(kSysAlarm), kTrace, B::kNext);
       for (long nr : {kSysSetitimer, kSysGetitimer})
         filter.jump_if_equal(static_cast<uint32_t>(nr), kCheckRealTimer, B::kNext);
+      // A POSIX timer's or a timerfd's time left and interval (deadlines.h).
+      for (long nr : kTimerReadCalls)
+        filter.jump_if_equal(static_cast<uint32_t>(nr), kTrace, B::kNext);
     }
   } else {
     filter.jump_if_equal(static_cast<uint32_t>(kSysClockNanosleep), kCheckAbsoluteSleep, B::kNext);

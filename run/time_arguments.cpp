@@ -124,8 +124,8 @@ bool is_translated_call(long nr) {
   const auto in = [nr](const auto& calls) {
     return std::find(std::begin(calls), std::end(calls), nr) != std::end(calls);
   };
-  return in(kDeadlineCalls) || in(kIntervalTimerCalls) || timed_wait(nr) != nullptr ||
-         in(kFileTimeCalls);
+  return in(kDeadlineCalls) || in(kIntervalTimerCalls) || in(kTimerReadCalls) ||
+         timed_wait(nr) != nullptr || in(kFileTimeCalls);
 }
 
 bool rate_scales(const abi::VirtualTime& vt) {

@@ -38,8 +38,9 @@ enum class ReportedTime : uint8_t {
   // gets it in the tree's.
   kWrittenBackTimespec,
   kWrittenBackTimeval,
-  // timerfd_settime's and timer_settime's `old_value`: a host itimerspec
-  // at `reported_at`, written on success.
+  // timerfd_settime's and timer_settime's `old_value`, timerfd_gettime's
+  // and timer_gettime's `curr_value`: a host itimerspec at `reported_at`,
+  // written on success.
   kOldItimerspec,
   // setitimer's `old_value`, getitimer's `curr_value`: a host itimerval at
   // `reported_at`, written on success.

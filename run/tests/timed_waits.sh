@@ -100,8 +100,9 @@ for build in "${builds[@]}"; do
   # alarm, ITIMER_REAL and relative timerfd and POSIX timers (first expiry
   # and interval) under --rate 10: 2 s of the tree's time each in 0.2 s of
   # real time, and a pending timer reads back in the tree's units (alarm's
-  # result, getitimer, the old value of setitimer, timerfd_settime and
-  # timer_settime, also when they disarm: 100 s, not 10).
+  # result, getitimer, timerfd_gettime and timer_gettime, the old value of
+  # setitimer, timerfd_settime and timer_settime, also when they disarm:
+  # 100 s, not 10).
   # shellcheck disable=SC2086
   out=$(wall "$VDSO_RUN" --rate 10 "$probe" itimers 2000)
   # shellcheck disable=SC2086
@@ -110,9 +111,13 @@ for build in "${builds[@]}"; do
     "${V[wall_ms]:-}" 800 7999
   check "$build --rate 10: alarm returns the tree's seconds left" "${V[alarm_left]:-}" 100
   for way in getitimer setitimer_old timerfd_old timerfd_disarm_old posix_timer_old \
-    posix_timer_disarm_old; do
+    posix_timer_disarm_old timerfd_gettime posix_timer_gettime; do
     check_range "$build --rate 10: $way reads the tree's time left (ms)" "${V[${way}_ms]:-}" \
       99000 100000
+  done
+  for way in timerfd_gettime posix_timer_gettime; do
+    check_range "$build --rate 10: $way reads the tree's interval (ms)" \
+      "${V[${way}_interval_ms]:-}" 49000 50001
   done
   # --freeze: like every relative timeout, they last their real time.
   out=$(wall "$VDSO_RUN" --freeze "$probe" itimers 1000)

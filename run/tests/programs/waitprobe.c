@@ -652,26 +652,32 @@ static int64_t ns_of_ts(struct timespec ts) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-// The old values a pending 100 s timerfd and POSIX timer read back, when
-// another is set and when they are disarmed: the tree's units.
+// What a pending 100 s timerfd and POSIX timer read back (gettime's time
+// left and interval, the old value when another is set and when they are
+// disarmed): the tree's units.
 static void timer_old_values(void) {
   const struct itimerspec hundred = {{0, 0}, {100, 0}}, off = {{0, 0}, {0, 0}};
-  struct itimerspec set_old, disarm_old;
+  // Every 50 s after the first 100 s: gettime reads both back.
+  const struct itimerspec periodic = {{50, 0}, {100, 0}};
+  struct itimerspec set_old, disarm_old, current;
   const int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-  if (fd < 0 || timerfd_settime(fd, 0, &hundred, NULL) != 0 ||
-      timerfd_settime(fd, 0, &hundred, &set_old) != 0 ||
+  if (fd < 0 || timerfd_settime(fd, 0, &periodic, NULL) != 0 ||
+      timerfd_gettime(fd, &current) != 0 || timerfd_settime(fd, 0, &hundred, &set_old) != 0 ||
       timerfd_settime(fd, 0, &off, &disarm_old) != 0)
     fail("waitprobe: timerfd_settime");
   close(fd);
   printf("timerfd_old_ms=%lld\ntimerfd_disarm_old_ms=%lld\n",
          (long long)(ns_of_ts(set_old.it_value) / 1000000),
          (long long)(ns_of_ts(disarm_old.it_value) / 1000000));
+  printf("timerfd_gettime_ms=%lld\ntimerfd_gettime_interval_ms=%lld\n",
+         (long long)(ns_of_ts(current.it_value) / 1000000),
+         (long long)(ns_of_ts(current.it_interval) / 1000000));
   struct sigevent event;
   memset(&event, 0, sizeof(event));
   event.sigev_notify = SIGEV_NONE;
   timer_t timer;
   if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0 ||
-      timer_settime(timer, 0, &hundred, NULL) != 0 ||
+      timer_settime(timer, 0, &periodic, NULL) != 0 || timer_gettime(timer, &current) != 0 ||
       timer_settime(timer, 0, &hundred, &set_old) != 0 ||
       timer_settime(timer, 0, &off, &disarm_old) != 0)
     fail("waitprobe: timer_settime");
@@ -679,6 +685,9 @@ static void timer_old_values(void) {
   printf("posix_timer_old_ms=%lld\nposix_timer_disarm_old_ms=%lld\n",
          (long long)(ns_of_ts(set_old.it_value) / 1000000),
          (long long)(ns_of_ts(disarm_old.it_value) / 1000000));
+  printf("posix_timer_gettime_ms=%lld\nposix_timer_gettime_interval_ms=%lld\n",
+         (long long)(ns_of_ts(current.it_value) / 1000000),
+         (long long)(ns_of_ts(current.it_interval) / 1000000));
 }
 
 static void interval_timers(int64_t wait_ns) {
