@@ -12,6 +12,7 @@ packages=(
   busybox-static                          # vdso-kernel-run --userland busybox (its tests)
   musl-tools golang-go                    # programs bound by other runtimes
   python3 strace util-linux               # vdso-run tests: pty job control, a tracer in the tree
+  libpython3.11-testsuite                 # vdso-run tests: CPython's own test_threading under --rate
   groff-base                              # the install test checks the man pages
   faketime                                # vdso-run benchmarks: libfaketime, the peer for virtual time
   linux-source-6.1                        # vdso-kernel: Linux's own timer selftests, run on it

@@ -5,11 +5,11 @@
 # it runs to the end within 300 s, its waits translated, and fails only
 # what fails on the host too (each failure is rerun there, so the host's
 # own run, over a minute, is not needed). Skipped without CPython's test
-# suite (Debian: libpython3-testsuite).
+# suite (Debian: libpython3.11-testsuite).
 source "$(dirname "$0")/lib.sh"
 PYTHON=$(command -v python3) || skip_test "no python3"
 "$PYTHON" -c 'import test.test_threading' 2>/dev/null ||
-  skip_test "CPython's test suite is not installed (Debian: libpython3-testsuite)"
+  skip_test "CPython's test suite is not installed (Debian: libpython3.11-testsuite)"
 cd "$SCRATCH" || exit 1
 
 start=$(date +%s%N)
