@@ -6,6 +6,7 @@
 // kWaiting and retry when a pipe changes; a signal cuts them short (EINTR).
 #include "fs/epoll.h"
 #include "fs/file.h"
+#include "mm/layout.h"
 #include "proc/process.h"
 #include "proc/scheduler.h"
 #include "proc/signal_delivery.h"
@@ -345,6 +346,22 @@ int64_t create_epoll(bool cloexec) {
   return fd;
 }
 
+// How many of the `capacity` events at `events` the process may write now:
+// the writable pages from the start, probed a page at a time (an event
+// that straddles a page it may not write does not count).
+int writable_events(uint64_t events, int capacity) {
+  const uint64_t end = events + static_cast<uint64_t>(capacity) * sizeof(fs::EpollEvent);
+  uint64_t writable_end = events;
+  while (writable_end < end) {
+    const uint64_t page_end = (writable_end & ~(layout::kPageSize - 1)) + layout::kPageSize;
+    const uint64_t probe_end = page_end < end ? page_end : end;
+    if (!proc::user_writable(writable_end, probe_end - writable_end))
+      break;
+    writable_end = probe_end;
+  }
+  return static_cast<int>((writable_end - events) / sizeof(fs::EpollEvent));
+}
+
 // epoll_wait and epoll_pwait (its mask in place around it): level-triggered readiness
 // now, else a wait in kWaiting until a pipe changes, a signal, or the
 // timeout in milliseconds (-1: none) on the page's MONOTONIC.
@@ -368,12 +385,7 @@ int64_t wait_epoll(uint64_t epfd, uint64_t events, int max_events, int timeout_m
     // more than the leading slots the process may write, so that the copy
     // cannot fail (nothing else runs kernel code meanwhile). With no room
     // at all, a ready event is Linux's EFAULT.
-    int room = 0;
-    while (room < capacity &&
-           proc::user_writable(events + static_cast<uint64_t>(room) * sizeof(fs::EpollEvent),
-                               sizeof(fs::EpollEvent))) {
-      ++room;
-    }
+    const int room = writable_events(events, capacity);
     if (room == 0 && fs::epoll_any_ready(*epoll))
       return -abi::kEFAULT;
     const int count = room == 0 ? 0 : fs::epoll_collect(*epoll, ready, room);
