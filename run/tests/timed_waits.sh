@@ -169,24 +169,23 @@ done
 # (future and past) and --offset, which leave MONOTONIC alone, and 2 s of
 # the tree's time each under --rate 10. (Under --freeze they never end:
 # the runtime sleeps again until its frozen clock reaches the deadline.)
-if [ -x "$P/goprobe" ]; then
-  for start in "--at $AT" "--at 2000-01-01" "--offset -1d"; do
-    # shellcheck disable=SC2086
-    out=$(wall "$VDSO_RUN" $start "$P/goprobe" waits 300)
-    parse "$out"
-    for way in sleep timer ticker after; do
-      check "go $start: $way never wakes early" "${V[${way}_early]:-}" no
-      check_range "go $start: $way waited 300 ms (ms)" \
-        $((${V[${way}_waited]:-0} / 1000000)) 300 3000
-    done
-  done
-  out=$(wall "$VDSO_RUN" --rate 10 "$P/goprobe" waits 2000)
+# check_go_waits OPTIONS MS MAX_MS: goprobe's four waits of MS under
+# vdso-run OPTIONS, each never early and at most MAX_MS of the tree's time.
+check_go_waits() {
+  # shellcheck disable=SC2086
+  out=$(wall "$VDSO_RUN" $1 "$P/goprobe" waits "$2")
   parse "$out"
   for way in sleep timer ticker after; do
-    check "go --rate 10: $way never wakes early" "${V[${way}_early]:-}" no
-    check_range "go --rate 10: $way waited 2 s of the tree's time (ms)" \
-      $((${V[${way}_waited]:-0} / 1000000)) 2000 6000
+    check "go $1: $way never wakes early" "${V[${way}_early]:-}" no
+    check_range "go $1: $way waited $2 ms of the tree's time (ms)" \
+      $((${V[${way}_waited]:-0} / 1000000)) "$2" "$3"
   done
+}
+if [ -x "$P/goprobe" ]; then
+  for start in "--at $AT" "--at 2000-01-01" "--offset -1d"; do
+    check_go_waits "$start" 300 3000
+  done
+  check_go_waits "--rate 10" 2000 6000
   check_range "go --rate 10: four 2 s waits took 0.8 s of real time, not 8 (ms)" \
     "${V[wall_ms]:-}" 800 7999
 fi

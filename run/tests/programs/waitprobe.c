@@ -652,6 +652,19 @@ static int64_t ns_of_ts(struct timespec ts) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+// One timer's readings, in ms: gettime's time left and interval, the old
+// value when another is set and when it is disarmed.
+static void print_timer_readings(const char* name, const struct itimerspec* current,
+                                 const struct itimerspec* set_old,
+                                 const struct itimerspec* disarm_old) {
+  printf("%s_gettime_ms=%lld\n%s_gettime_interval_ms=%lld\n", name,
+         (long long)(ns_of_ts(current->it_value) / 1000000), name,
+         (long long)(ns_of_ts(current->it_interval) / 1000000));
+  printf("%s_old_ms=%lld\n%s_disarm_old_ms=%lld\n", name,
+         (long long)(ns_of_ts(set_old->it_value) / 1000000), name,
+         (long long)(ns_of_ts(disarm_old->it_value) / 1000000));
+}
+
 // What a pending 100 s timerfd and POSIX timer read back (gettime's time
 // left and interval, the old value when another is set and when they are
 // disarmed): the tree's units.
@@ -666,12 +679,7 @@ static void timer_old_values(void) {
       timerfd_settime(fd, 0, &off, &disarm_old) != 0)
     fail("waitprobe: timerfd_settime");
   close(fd);
-  printf("timerfd_old_ms=%lld\ntimerfd_disarm_old_ms=%lld\n",
-         (long long)(ns_of_ts(set_old.it_value) / 1000000),
-         (long long)(ns_of_ts(disarm_old.it_value) / 1000000));
-  printf("timerfd_gettime_ms=%lld\ntimerfd_gettime_interval_ms=%lld\n",
-         (long long)(ns_of_ts(current.it_value) / 1000000),
-         (long long)(ns_of_ts(current.it_interval) / 1000000));
+  print_timer_readings("timerfd", &current, &set_old, &disarm_old);
   struct sigevent event;
   memset(&event, 0, sizeof(event));
   event.sigev_notify = SIGEV_NONE;
@@ -682,12 +690,7 @@ static void timer_old_values(void) {
       timer_settime(timer, 0, &off, &disarm_old) != 0)
     fail("waitprobe: timer_settime");
   timer_delete(timer);
-  printf("posix_timer_old_ms=%lld\nposix_timer_disarm_old_ms=%lld\n",
-         (long long)(ns_of_ts(set_old.it_value) / 1000000),
-         (long long)(ns_of_ts(disarm_old.it_value) / 1000000));
-  printf("posix_timer_gettime_ms=%lld\nposix_timer_gettime_interval_ms=%lld\n",
-         (long long)(ns_of_ts(current.it_value) / 1000000),
-         (long long)(ns_of_ts(current.it_interval) / 1000000));
+  print_timer_readings("posix_timer", &current, &set_old, &disarm_old);
 }
 
 static void interval_timers(int64_t wait_ns) {
